@@ -1,0 +1,109 @@
+/*
+ * config.c - TRACEIT_* environment variables, read once at start.  A bad value gets one line
+ * on stderr and the default.  secure_getenv: in a setuid program these are ignored (and the
+ * preload is disabled altogether, see init.c).
+ */
+#include "tt.h"
+#include "sys.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint32_t parse_categories(const char *s)
+{
+	uint32_t mask = 0;
+	const char *p = s;
+
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		int found = 0;
+
+		if (len == 3 && !strncmp(p, "all", 3)) {
+			mask |= (1u << TT_CAT_COUNT) - 1;
+			found = 1;
+		}
+		for (int c = 0; c < TT_CAT_COUNT && !found; c++) {
+			if (strlen(tt_category_names[c]) == len && !strncmp(p, tt_category_names[c], len)) {
+				mask |= 1u << c;
+				found = 1;
+			}
+		}
+		if (!found && len) {
+			tt_log("TRACEIT_EVENTS: unknown category in '%s' (known: memory, thread, lock, "
+			       "process, io, net, wait, all); recording all",
+			       s);
+			return (1u << TT_CAT_COUNT) - 1;
+		}
+		p += len + (e != NULL);
+	}
+	if (!mask) {
+		tt_log("TRACEIT_EVENTS is empty; recording all");
+		return (1u << TT_CAT_COUNT) - 1;
+	}
+	return mask;
+}
+
+static uint32_t parse_number(const char *name, uint32_t def, uint32_t min, uint32_t max)
+{
+	const char *s = secure_getenv(name);
+	char *end;
+
+	if (!s || !*s)
+		return def;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (*end || v < min || v > max || *s == '-') {
+		tt_log("%s='%s' is not a number from %u to %u; using %u", name, s, min, max, def);
+		return def;
+	}
+	return (uint32_t)v;
+}
+
+void tt_config_read(struct tt_config *cfg)
+{
+	const char *s;
+
+	cfg->categories = (1u << TT_CAT_COUNT) - 1;
+	s = secure_getenv("TRACEIT_EVENTS");
+	if (s)
+		cfg->categories = parse_categories(s);
+	cfg->flush_ms = parse_number("TRACEIT_FLUSH_MS", 1000, 1, 3600000);
+	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 256, 16, 1048576);
+
+	cfg->clock = -1;
+	s = secure_getenv("TRACEIT_CLOCK");
+	if (s && !strcmp(s, "tsc"))
+		cfg->clock = 1;
+	else if (s && !strcmp(s, "monotonic"))
+		cfg->clock = 0;
+	else if (s && *s)
+		tt_log("TRACEIT_CLOCK='%s' is not tsc or monotonic; choosing automatically", s);
+
+	/* The output directory, made absolute now: the program may chdir later. */
+	s = secure_getenv("TRACEIT_OUTPUT");
+	if (!s || !*s)
+		s = ".";
+	size_t len = strlen(s);
+
+	if (s[0] == '/') {
+		if (len >= sizeof(cfg->output))
+			len = sizeof(cfg->output) - 1;
+		memcpy(cfg->output, s, len);
+		cfg->output[len] = 0;
+		return;
+	}
+	long n = tt_sys2(SYS_getcwd, cfg->output, sizeof(cfg->output));
+
+	if (n <= 0) {
+		strcpy(cfg->output, ".");
+		n = 2;
+	}
+	size_t cwd = strlen(cfg->output);
+
+	if (!strcmp(s, ".") || cwd + 1 + len >= sizeof(cfg->output))
+		return;
+	cfg->output[cwd] = '/';
+	memcpy(cfg->output + cwd + 1, s, len + 1);
+}

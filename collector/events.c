@@ -1,0 +1,28 @@
+/*
+ * events.c - the event and role tables, expanded from events.def for both the recorder and
+ * the converter.
+ */
+#include "format.h"
+
+const struct tt_role_info tt_roles[TT_ROLE_COUNT] = {
+#define TT_ROLE(sym, str, knd) [TT_ROLE_##sym] = { .name = str, .kind = knd },
+#include "events.def"
+#undef TT_ROLE
+};
+
+const struct tt_event_info tt_events[TT_EV_COUNT] = {
+	[TT_EV_INVALID] = { .name = "invalid" },
+#define TT_EVENT(sym, str, cat, res, a0, a1, a2, a3)                                              \
+	[TT_EV_##sym] = { .name = str,                                                             \
+			  .category = TT_CAT_##cat,                                                \
+			  .result = TT_ROLE_##res,                                                 \
+			  .args = { TT_ROLE_##a0, TT_ROLE_##a1, TT_ROLE_##a2, TT_ROLE_##a3 } },
+#include "events.def"
+#undef TT_EVENT
+};
+
+const char *const tt_category_names[TT_CAT_COUNT] = {
+#define TT_CAT_NAME(sym, str) [TT_CAT_##sym] = str,
+	TT_CATEGORIES(TT_CAT_NAME)
+#undef TT_CAT_NAME
+};

@@ -1,0 +1,221 @@
+/*
+ * format.h - the traceit stream format: the contract between the recorder (collector/, inside
+ * the traced process) and the reader (convert/).
+ *
+ * One stream file per process image.  All integers are little-endian.
+ *
+ * 1. Preamble, 16 bytes:
+ *	char	 magic[8]	"TRACEIT\x1a"
+ *	uint16_t version	format version written (TT_FORMAT_VERSION)
+ *	uint16_t min_reader	oldest reader version that can read this file (TT_FORMAT_MIN_READER)
+ *	uint32_t reserved	0
+ *    A reader whose own version is below min_reader refuses the file ("unsupported version").
+ *
+ * 2. Then a sequence of chunks, each a 64-byte header (struct tt_chunk_header) followed by
+ *    payload_len bytes of payload.  Chunks are self-delimiting and independent: each EVENTS
+ *    payload is its own raw deflate stream, each header and payload carries a CRC-32 (zlib's
+ *    crc32).  A reader that meets a damaged chunk scans forward for the next header whose magic
+ *    and header_crc check out, and goes on from there; a truncated file ends at the last whole
+ *    chunk.  Chunk kinds:
+ *
+ *    PROCESS  first chunk of every file, payload not compressed: the process header, a list of
+ *	       fields (see "Fields" below), keys TT_P_*.
+ *    STRINGS  interned strings, payload deflated: a list of (varint id, varint len, len bytes).
+ *	       Ids start at 1 and are unique within the file.  A STRINGS chunk is always written
+ *	       before any EVENTS chunk that refers to its ids, but an event may refer to a string
+ *	       defined in any earlier chunk, so a reader loads strings before it decodes events.
+ *    EVENTS   the events of one thread (tid), in the order the calls completed, payload
+ *	       deflated; see "Events" below.
+ *    END      the last chunk, written by the final drain: fields TT_E_* (counters).  A file
+ *	       without END was cut short (killed process, or still being written).
+ *
+ *    Every chunk header carries a clock sync point (sync_tick, sync_ns): a tick value and the
+ *    CLOCK_MONOTONIC time in nanoseconds read at the same moment.  With TT_CLOCK_MONOTONIC
+ *    ticks already are CLOCK_MONOTONIC nanoseconds.  With TT_CLOCK_TSC ticks are the CPU's
+ *    invariant time stamp counter; the reader maps ticks to nanoseconds by piecewise-linear
+ *    interpolation between the sync points of the file (sorted by tick, made non-decreasing),
+ *    extrapolating with the slope between the first and the last point.  Recording raw ticks
+ *    keeps the hot path at one rdtsc per timestamp; deferring the conversion to the reader lets
+ *    it use every sync point of the run at once, so that the mapping is one monotonic
+ *    function per process and slices nest exactly as they were recorded.
+ *
+ * 3. Fields (PROCESS and END payloads): a list of (varint key, varint len, len bytes).
+ *    Numeric fields hold one varint in their bytes; string fields hold the bytes (no NUL).
+ *    Readers skip keys they do not know.
+ *
+ * 4. Events (EVENTS payload, after inflating raw_len bytes): nevents records, each
+ *	varint	hdr		(type << 1) | failed
+ *	varint	end_delta	end tick minus the previous record's end tick in this chunk; the
+ *				first record is relative to the chunk's first_tick.  (The
+ *				recorder clamps a backwards step, possible when a thread
+ *				migrates between CPUs, to 0.)
+ *	varint	dur		duration in ticks; start tick = end tick - dur
+ *	varint	errno		present only when failed
+ *	result			if the event's result role is not NONE, encoded by its kind
+ *	a0 .. a3		each argument whose role is not NONE, encoded by its kind
+ *    Kinds:
+ *	TT_KIND_U	varint
+ *	TT_KIND_S	zigzag varint
+ *	TT_KIND_ADDR	zigzag varint of (value - previous ADDR value in this chunk), the previous
+ *			value starting at 0 in every chunk
+ *	TT_KIND_STR	varint string id, 0 for "no string" (NULL pointer)
+ *    Event types and their roles come from events.def.
+ *
+ *    Conventions the reader relies on:
+ *    - Calls that do not return (exit, _exit, pthread_exit, thread_end) have dur 0.
+ *    - An exec call is recorded before the real exec, with dur 0 and result 0, because a
+ *	successful exec never returns.  If the exec fails, the same thread then records the
+ *	same event type again with the same start tick, failed set and the real duration: the
+ *	reader replaces the pending record with it.
+ *    - The main thread of a process has tid == pid and no THREAD_START.
+ */
+#ifndef TT_FORMAT_H
+#define TT_FORMAT_H
+
+#include <stdint.h>
+
+#define TT_MAGIC "TRACEIT\x1a"
+#define TT_MAGIC_LEN 8
+#define TT_FORMAT_VERSION 1
+#define TT_FORMAT_MIN_READER 1
+
+#define TT_PREAMBLE_LEN 16
+
+#define TT_CHUNK_MAGIC 0x4b435454u /* "TTCK" in the file */
+
+/* Upper bound on raw_len and payload_len that a reader accepts, a guard against garbage. */
+#define TT_CHUNK_MAX (64u << 20)
+
+enum tt_chunk_kind {
+	TT_CHUNK_PROCESS = 1,
+	TT_CHUNK_STRINGS = 2,
+	TT_CHUNK_EVENTS = 3,
+	TT_CHUNK_END = 4,
+};
+
+/* Flags in tt_chunk_header.flags */
+#define TT_CHUNK_DEFLATED 0x1 /* payload is raw deflate (zlib windowBits -15) */
+
+struct tt_chunk_header {
+	uint32_t magic;	      /* TT_CHUNK_MAGIC */
+	uint16_t kind;	      /* enum tt_chunk_kind */
+	uint16_t flags;	      /* TT_CHUNK_* flags */
+	uint32_t payload_len; /* bytes of payload that follow this header */
+	uint32_t raw_len;     /* bytes of payload once inflated (== payload_len if not) */
+	uint32_t tid;	      /* EVENTS: the thread; otherwise 0 */
+	uint32_t nevents;     /* EVENTS: number of records; otherwise 0 */
+	uint64_t first_tick;  /* EVENTS: end tick of the first record */
+	uint64_t last_tick;   /* EVENTS: end tick of the last record */
+	uint64_t sync_tick;   /* clock sync point: tick ... */
+	uint64_t sync_ns;     /* ... and CLOCK_MONOTONIC ns read at the same moment */
+	uint32_t payload_crc; /* crc32 of the payload bytes as stored */
+	uint32_t header_crc;  /* crc32 of the 60 bytes before this field */
+};
+
+#define TT_CHUNK_HEADER_LEN 64
+_Static_assert(sizeof(struct tt_chunk_header) == TT_CHUNK_HEADER_LEN, "chunk header layout");
+
+/* Clock kinds (TT_P_CLOCK) */
+enum tt_clock_kind {
+	TT_CLOCK_MONOTONIC = 0, /* ticks are CLOCK_MONOTONIC nanoseconds */
+	TT_CLOCK_TSC = 1,	/* ticks are the invariant TSC; map with the sync points */
+};
+
+/* PROCESS fields */
+enum tt_process_field {
+	TT_P_PID = 1,		/* number */
+	TT_P_PPID = 2,		/* number */
+	TT_P_START_NS = 3,	/* number: CLOCK_MONOTONIC at stream start */
+	TT_P_START_REALTIME = 4, /* number: CLOCK_REALTIME ns, read with START_NS */
+	TT_P_CLOCK = 5,		/* number: enum tt_clock_kind */
+	TT_P_CATEGORIES = 6,	/* number: mask of recorded categories (1 << TT_CAT_x) */
+	TT_P_FORKED = 7,	/* number: 1 if this stream was started in a fork child */
+	TT_P_FLUSH_MS = 8,	/* number */
+	TT_P_BUFFER_KB = 9,	/* number */
+	TT_P_EXE = 32,		/* string: /proc/self/exe */
+	TT_P_ARGV = 33,		/* string: arguments, each followed by a NUL */
+	TT_P_HOSTNAME = 34,	/* string */
+	TT_P_COMM = 35,		/* string: the main thread's name at stream start */
+	TT_P_TRACER = 36,	/* string: "traceit <version>" */
+	TT_P_FD = 37,		/* string, repeated: "<fd> <target>" for each fd open at start */
+};
+
+/* END fields */
+enum tt_end_field {
+	TT_E_EVENTS = 1,     /* number: events written */
+	TT_E_LOST = 2,	     /* number: events lost (dropped, or not written after an error) */
+	TT_E_END_NS = 3,     /* number: CLOCK_MONOTONIC at the final drain */
+	TT_E_CHUNKS = 4,     /* number: EVENTS chunks written */
+	TT_E_THREADS = 5,    /* number: threads that recorded events */
+	TT_E_EXIT_KIND = 6,  /* number: enum tt_exit_kind */
+	TT_E_EXIT_STATUS = 7, /* number: status passed to exit/_exit when known */
+};
+
+enum tt_exit_kind {
+	TT_EXIT_UNKNOWN = 0,
+	TT_EXIT_EXIT = 1,  /* exit() or return from main */
+	TT_EXIT__EXIT = 2, /* _exit / _Exit */
+	TT_EXIT_EXEC = 3,  /* the image was replaced by exec */
+};
+
+/* Categories, the values of TRACEIT_EVENTS and of the CSV category column. */
+#define TT_CATEGORIES(X)                                                                           \
+	X(MEMORY, "memory")                                                                        \
+	X(THREAD, "thread")                                                                        \
+	X(LOCK, "lock")                                                                            \
+	X(PROCESS, "process")                                                                      \
+	X(IO, "io")                                                                                \
+	X(NET, "net")                                                                              \
+	X(WAIT, "wait")
+
+enum tt_category {
+#define TT_CAT_ENUM(sym, str) TT_CAT_##sym,
+	TT_CATEGORIES(TT_CAT_ENUM)
+#undef TT_CAT_ENUM
+	TT_CAT_COUNT
+};
+
+/* How an argument is encoded */
+enum tt_kind {
+	TT_KIND_NONE = 0,
+	TT_KIND_U,
+	TT_KIND_S,
+	TT_KIND_ADDR,
+	TT_KIND_STR,
+};
+
+enum tt_role {
+#define TT_ROLE(sym, name, kind) TT_ROLE_##sym,
+#include "events.def"
+#undef TT_ROLE
+	TT_ROLE_COUNT
+};
+
+enum tt_event_type {
+	TT_EV_INVALID = 0, /* never recorded; also the padding record in the in-memory ring */
+#define TT_EVENT(sym, name, cat, res, a0, a1, a2, a3) TT_EV_##sym,
+#include "events.def"
+#undef TT_EVENT
+	TT_EV_COUNT
+};
+
+#define TT_MAX_ARGS 4
+
+/* The table, for both sides: built once from events.def in events.c. */
+struct tt_event_info {
+	const char *name;
+	uint8_t category;	    /* enum tt_category */
+	uint8_t result;		    /* enum tt_role */
+	uint8_t args[TT_MAX_ARGS]; /* enum tt_role */
+};
+
+struct tt_role_info {
+	const char *name;
+	uint8_t kind; /* enum tt_kind */
+};
+
+extern const struct tt_event_info tt_events[TT_EV_COUNT];
+extern const struct tt_role_info tt_roles[TT_ROLE_COUNT];
+extern const char *const tt_category_names[TT_CAT_COUNT];
+
+#endif /* TT_FORMAT_H */

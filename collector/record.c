@@ -1,0 +1,60 @@
+/*
+ * record.c - recording an event that carries strings (paths, names, argv): copied into the
+ * ring after the argument words, interned later by the writer.  Not on the hottest paths
+ * (malloc, free, read, write use tt_record in tt.h).
+ */
+#include "tt.h"
+
+#include <string.h>
+
+void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, uint64_t result, const uint64_t *args, const char *const *strs)
+{
+	const struct tt_event_info *ev = &tt_events[type];
+	size_t lens[TT_MAX_ARGS] = { 0 };
+	unsigned nw = 3 + (ev->result != TT_ROLE_NONE), nfixed;
+
+	for (int i = 0; i < TT_MAX_ARGS; i++)
+		nw += ev->args[i] != TT_ROLE_NONE;
+	nfixed = nw;
+	for (int i = 0; i < TT_MAX_ARGS; i++) {
+		if (ev->args[i] == TT_ROLE_NONE)
+			continue;
+		if (tt_roles[ev->args[i]].kind == TT_KIND_STR && strs && strs[i]) {
+			lens[i] = strnlen(strs[i], TT_STR_MAX);
+			nw += (unsigned)((lens[i] + 7) / 8);
+		}
+	}
+
+	t->busy = 1;
+	uint64_t *r = tt_reserve(t, nw);
+
+	if (r) {
+		unsigned w = 3;
+		char *s = (char *)(r + nfixed);
+
+		r[0] = TT_W0(type, nw, failed, err);
+		r[1] = t0;
+		r[2] = t1;
+		if (ev->result != TT_ROLE_NONE)
+			r[w++] = result;
+		/* strings go after the argument words, in argument order */
+		for (int i = 0; i < TT_MAX_ARGS; i++) {
+			if (ev->args[i] == TT_ROLE_NONE)
+				continue;
+			if (tt_roles[ev->args[i]].kind != TT_KIND_STR) {
+				r[w++] = args ? args[i] : 0;
+				continue;
+			}
+			if (!strs || !strs[i]) {
+				r[w++] = 0;
+				continue;
+			}
+			r[w++] = lens[i] + 1;
+			memcpy(s, strs[i], lens[i]);
+			s += (lens[i] + 7) & ~(size_t)7;
+		}
+		tt_commit(t, nw, t1, 1);
+	}
+	t->busy = 0;
+}

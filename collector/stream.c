@@ -1,0 +1,341 @@
+/*
+ * stream.c - the output file of this process image: creating it safely, the preamble and
+ * PROCESS chunk, writing chunks, and the END chunk.  Everything but tt_stream_open runs with
+ * the writer lock held.
+ */
+#include "tt.h"
+#include "sys.h"
+#include "codec.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
+#include <sys/utsname.h>
+#include <zlib.h>
+
+static int out_fd = -1;
+
+/* Scratch for the PROCESS and END payloads: only used with the writer lock held. */
+static uint8_t field_buf[65536];
+
+int tt_stream_fd(void)
+{
+	return out_fd;
+}
+
+/* In a fork child or after an error: drop the fd without writing to it again. */
+void tt_stream_forget(void)
+{
+	if (out_fd >= 0)
+		tt_close(out_fd);
+	out_fd = -1;
+}
+
+static uint8_t *put_num(uint8_t *p, unsigned key, uint64_t v)
+{
+	uint8_t tmp[TT_VARINT_MAX];
+	size_t n = (size_t)(tt_put_varint(tmp, v) - tmp);
+
+	p = tt_put_varint(p, key);
+	p = tt_put_varint(p, n);
+	memcpy(p, tmp, n);
+	return p + n;
+}
+
+static uint8_t *put_bytes(uint8_t *p, const uint8_t *end, unsigned key, const void *s, size_t n)
+{
+	if (p + n + 2 * TT_VARINT_MAX > end)
+		return p; /* does not fit: leave it out */
+	p = tt_put_varint(p, key);
+	p = tt_put_varint(p, n);
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static long read_file(const char *path, char *buf, size_t len)
+{
+	int fd = tt_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	long n, total = 0;
+
+	if (fd < 0)
+		return fd;
+	while ((size_t)total < len && (n = tt_read(fd, buf + total, len - (size_t)total)) > 0)
+		total += n;
+	tt_close(fd);
+	return total;
+}
+
+static long read_link(const char *path, char *buf, size_t len)
+{
+	long n = tt_sys4(SYS_readlinkat, AT_FDCWD, path, buf, len - 1);
+
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+static char *fmt_uint(char *p, unsigned long v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	*p = 0;
+	return p;
+}
+
+/* The fds open at stream start, so that the converter can name inherited descriptors. */
+static uint8_t *put_fds(uint8_t *p, const uint8_t *end)
+{
+	int dfd = tt_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	char dents[4096];
+	long n;
+
+	if (dfd < 0)
+		return p;
+	while ((n = tt_sys3(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
+		for (long off = 0; off < n;) {
+			struct {
+				uint64_t ino;
+				int64_t off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(dents + off);
+			char path[64] = "/proc/self/fd/", entry[4200], *q;
+			long fd = 0;
+
+			off += d->reclen;
+			if (d->name[0] < '0' || d->name[0] > '9')
+				continue;
+			for (const char *c = d->name; *c; c++)
+				fd = fd * 10 + (*c - '0');
+			if (fd == dfd || fd == out_fd)
+				continue;
+			strcat(path, d->name);
+			q = fmt_uint(entry, (unsigned long)fd);
+			*q++ = ' ';
+			if (read_link(path, q, sizeof(entry) - (size_t)(q - entry)) <= 0)
+				continue;
+			p = put_bytes(p, end, TT_P_FD, entry, strlen(entry));
+		}
+	}
+	tt_close(dfd);
+	return p;
+}
+
+static int write_all(const void *a, size_t alen, const void *b, size_t blen)
+{
+	struct iovec iov[2] = { { (void *)a, alen }, { (void *)b, blen } };
+	int cnt = blen ? 2 : 1;
+	struct iovec *v = iov;
+
+	while (cnt > 0) {
+		long n = tt_sys3(SYS_writev, out_fd, v, cnt);
+
+		if (n == -4 /* EINTR */)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -5; /* EIO */
+		while (cnt > 0 && (size_t)n >= v->iov_len) {
+			n -= (long)v->iov_len;
+			v++;
+			cnt--;
+		}
+		if (cnt > 0) {
+			v->iov_base = (char *)v->iov_base + n;
+			v->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
+{
+	if (out_fd < 0)
+		return -9; /* EBADF */
+	h->magic = TT_CHUNK_MAGIC;
+	h->payload_crc = (uint32_t)crc32(0, payload, h->payload_len);
+	h->header_crc = (uint32_t)crc32(0, (const void *)h, offsetof(struct tt_chunk_header, header_crc));
+	return write_all(h, sizeof(*h), payload, h->payload_len);
+}
+
+static void exe_basename(const char *exe, char *name, size_t len)
+{
+	const char *b = strrchr(exe, '/');
+
+	b = b ? b + 1 : exe;
+	if (!*b)
+		b = "process";
+	size_t n = strlen(b);
+
+	if (n >= len)
+		n = len - 1;
+	memcpy(name, b, n);
+	name[n] = 0;
+	/* A name that would make a strange file name is replaced character by character. */
+	for (char *c = name; *c; c++)
+		if (*c == '/' || (unsigned char)*c < 0x20)
+			*c = '_';
+}
+
+/* Creates <dir>/<program>.<pid>[.<n>].trc: never follows a symlink, never overwrites. */
+static int create_file(const char *exe, int pid)
+{
+	char name[256], path[4400], *p;
+
+	exe_basename(exe, name, sizeof(name));
+	for (unsigned seq = 0; seq < 1000; seq++) {
+		size_t dl = strlen(tt_cfg.output);
+
+		memcpy(path, tt_cfg.output, dl);
+		p = path + dl;
+		*p++ = '/';
+		memcpy(p, name, strlen(name));
+		p += strlen(name);
+		*p++ = '.';
+		p = fmt_uint(p, (unsigned long)pid);
+		if (seq) {
+			*p++ = '.';
+			p = fmt_uint(p, seq);
+		}
+		memcpy(p, ".trc", 5);
+
+		int fd = tt_openat(AT_FDCWD, path,
+				   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+		if (fd == -17 /* EEXIST */)
+			continue;
+		if (fd < 0) {
+			tt_log("cannot create trace file %s (error %d); tracing disabled", path, -fd);
+			return fd;
+		}
+		return fd;
+	}
+	tt_log("cannot create a trace file in %s: too many exist; tracing disabled",
+	       tt_cfg.output);
+	return -17;
+}
+
+/*
+ * Moves the trace fd high, away from 0-2 and from the low numbers a program expects to get
+ * from its next open(), with close-on-exec.
+ */
+static int move_high(int fd)
+{
+	struct rlimit rl;
+	long base = 512;
+
+	if (tt_sys2(SYS_getrlimit, RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long)rl.rlim_cur / 2 < base)
+		base = (long)rl.rlim_cur / 2;
+	if (base < 3)
+		base = 3;
+	long nfd = tt_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base);
+
+	if (nfd < 0)
+		return fd;
+	tt_close(fd);
+	return (int)nfd;
+}
+
+int tt_stream_open(int forked)
+{
+	static char exe[4096], buf[32768];
+	uint8_t *p = field_buf, *end = field_buf + sizeof(field_buf);
+	struct utsname un;
+	struct timespec rt;
+	uint64_t sync_tick, sync_ns;
+	int pid = tt_getpid();
+	long n;
+
+	read_link("/proc/self/exe", exe, sizeof(exe));
+	int fd = create_file(exe, pid);
+
+	if (fd < 0)
+		return fd;
+	out_fd = move_high(fd);
+
+	tt_clock_sync(&sync_tick, &sync_ns);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	p = put_num(p, TT_P_PID, (uint64_t)pid);
+	p = put_num(p, TT_P_PPID, (uint64_t)tt_sys0(SYS_getppid));
+	p = put_num(p, TT_P_START_NS, sync_ns);
+	p = put_num(p, TT_P_START_REALTIME, (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
+	p = put_num(p, TT_P_CLOCK, tt_clock_tsc ? TT_CLOCK_TSC : TT_CLOCK_MONOTONIC);
+	p = put_num(p, TT_P_CATEGORIES, tt_cfg.categories);
+	p = put_num(p, TT_P_FORKED, (uint64_t)forked);
+	p = put_num(p, TT_P_FLUSH_MS, tt_cfg.flush_ms);
+	p = put_num(p, TT_P_BUFFER_KB, tt_cfg.buffer_kb);
+	p = put_bytes(p, end, TT_P_EXE, exe, strlen(exe));
+	n = read_file("/proc/self/cmdline", buf, sizeof(buf));
+	if (n > 0)
+		p = put_bytes(p, end, TT_P_ARGV, buf, (size_t)n);
+	if (tt_sys1(SYS_uname, &un) == 0)
+		p = put_bytes(p, end, TT_P_HOSTNAME, un.nodename, strlen(un.nodename));
+	if (tt_sys2(SYS_prctl, PR_GET_NAME, buf) == 0) {
+		buf[16] = 0;
+		p = put_bytes(p, end, TT_P_COMM, buf, strlen(buf));
+	}
+	p = put_bytes(p, end, TT_P_TRACER, "traceit " TT_VERSION, strlen("traceit " TT_VERSION));
+	p = put_fds(p, end);
+
+	uint8_t pre[TT_PREAMBLE_LEN] = { 0 };
+
+	memcpy(pre, TT_MAGIC, TT_MAGIC_LEN);
+	pre[8] = TT_FORMAT_VERSION & 0xff;
+	pre[9] = TT_FORMAT_VERSION >> 8;
+	pre[10] = TT_FORMAT_MIN_READER & 0xff;
+	pre[11] = TT_FORMAT_MIN_READER >> 8;
+
+	struct tt_chunk_header h = {
+		.kind = TT_CHUNK_PROCESS,
+		.payload_len = (uint32_t)(p - field_buf),
+		.raw_len = (uint32_t)(p - field_buf),
+		.sync_tick = sync_tick,
+		.sync_ns = sync_ns,
+	};
+	int err = write_all(pre, sizeof(pre), NULL, 0);
+
+	if (!err)
+		err = tt_stream_write_chunk(&h, field_buf);
+	if (err) {
+		tt_log("cannot write the trace file (error %d); tracing disabled", -err);
+		tt_stream_forget();
+	}
+	return err;
+}
+
+void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost,
+			 uint64_t chunks, uint64_t threads)
+{
+	uint8_t *p = field_buf;
+	uint64_t tick, ns;
+
+	tt_clock_sync(&tick, &ns);
+	p = put_num(p, TT_E_EVENTS, events);
+	p = put_num(p, TT_E_LOST, lost);
+	p = put_num(p, TT_E_END_NS, ns);
+	p = put_num(p, TT_E_CHUNKS, chunks);
+	p = put_num(p, TT_E_THREADS, threads);
+	p = put_num(p, TT_E_EXIT_KIND, (uint64_t)exit_kind);
+	p = put_num(p, TT_E_EXIT_STATUS, (uint64_t)(uint32_t)status);
+
+	struct tt_chunk_header h = {
+		.kind = TT_CHUNK_END,
+		.payload_len = (uint32_t)(p - field_buf),
+		.raw_len = (uint32_t)(p - field_buf),
+		.sync_tick = tick,
+		.sync_ns = ns,
+	};
+
+	tt_stream_write_chunk(&h, field_buf);
+}

@@ -1,0 +1,183 @@
+/*
+ * thread.c - per-thread state: creation on a thread's first event, the registry the writer
+ * walks, and recycling after the thread exits.
+ *
+ * States are mmap'd (never the interposed malloc) and never unmapped: the writer walks the
+ * registry without a lock, and a thread that exited may leave its state to be drained after
+ * it is gone.  A drained orphan goes back to FREE and is reused by the next new thread, so
+ * 20,000 short-lived threads cost as many states as were ever alive at once.
+ */
+#include "tt.h"
+#include "sys.h"
+
+#include <string.h>
+
+__thread struct tt_thread *tt_self __attribute__((tls_model("initial-exec")));
+
+/* Installed on threads that must never record: the writer, and threads past their exit. */
+struct tt_thread tt_thread_dead = { .busy = 1 };
+
+static struct tt_thread *_Atomic registry;
+static _Atomic uint32_t registry_lock_word;
+_Atomic uint64_t tt_threads_attached;
+static pthread_key_t exit_key;
+static int exit_key_ok;
+
+/* The registry lock is a spinlock: pthread_mutex_lock may itself be interposed, and it is
+ * only ever held for a few instructions. */
+void tt_registry_lock(void)
+{
+	while (atomic_exchange_explicit(&registry_lock_word, 1, memory_order_acquire))
+		tt_sys0(SYS_sched_yield);
+}
+
+void tt_registry_unlock(void)
+{
+	atomic_store_explicit(&registry_lock_word, 0, memory_order_release);
+}
+
+void tt_registry_reinit(void)
+{
+	atomic_store(&registry_lock_word, 0);
+}
+
+struct tt_thread *tt_thread_first(void)
+{
+	return atomic_load_explicit(&registry, memory_order_acquire);
+}
+
+static size_t ring_words(void)
+{
+	/* A power of two, at least 16 KiB, so that the longest record fits a quarter of it. */
+	size_t bytes = (size_t)tt_cfg.buffer_kb * 1024, words = 2048;
+
+	while (words * 8 < bytes)
+		words <<= 1;
+	return words;
+}
+
+static void reset_ring(struct tt_thread *t)
+{
+	uint64_t pos = atomic_load(&t->tail);
+
+	atomic_store(&t->head, pos);
+	t->tail_cache = pos;
+	t->lost = 0;
+	t->dtor_rounds = 0;
+	t->wake_sent = 0;
+	atomic_store(&t->waiting, 0);
+}
+
+static struct tt_thread *take_free_state(size_t words)
+{
+	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
+		uint32_t expect = TT_T_FREE;
+
+		if (t->mask + 1 == words &&
+		    atomic_compare_exchange_strong(&t->state, &expect, TT_T_LIVE))
+			return t;
+	}
+	return NULL;
+}
+
+static struct tt_thread *new_state(size_t words)
+{
+	size_t len = sizeof(struct tt_thread) + 64 + words * 8;
+	char *mem = tt_mmap(len);
+
+	if (!mem)
+		return NULL;
+	struct tt_thread *t = (struct tt_thread *)mem;
+
+	t->ring = (uint64_t *)(mem + ((sizeof(*t) + 63) & ~(size_t)63));
+	t->mask = words - 1;
+	t->half = words / 2;
+	t->map_len = len;
+	atomic_store(&t->state, TT_T_LIVE);
+	t->next = atomic_load(&registry);
+	atomic_store_explicit(&registry, t, memory_order_release);
+	return t;
+}
+
+/*
+ * First event of a thread.  Runs with the thread marked busy through a temporary dead state,
+ * because pthread_setspecific may call calloc.
+ */
+struct tt_thread *tt_thread_attach(void)
+{
+	if (atomic_load(&tt_state) != TT_ACTIVE)
+		return NULL;
+	tt_self = &tt_thread_dead;
+
+	size_t words = ring_words();
+
+	tt_registry_lock();
+	struct tt_thread *t = take_free_state(words);
+
+	if (!t)
+		t = new_state(words);
+	tt_registry_unlock();
+	if (!t) {
+		/* No memory for a buffer: this thread runs untraced rather than failing. */
+		return NULL;
+	}
+	reset_ring(t);
+	atomic_fetch_add(&tt_threads_attached, 1);
+	t->tid = (uint32_t)tt_gettid();
+	t->self = (uint64_t)pthread_self();
+	if (exit_key_ok)
+		pthread_setspecific(exit_key, t);
+	tt_self = t;
+	t->busy = 0;
+	return t;
+}
+
+/*
+ * The pthread key destructor: the thread is exiting.  Other keys' destructors may still
+ * free memory after ours, so re-arm for the first rounds (glibc runs up to
+ * PTHREAD_DESTRUCTOR_ITERATIONS rounds while some key is still set), then hand the state to
+ * the writer for draining.
+ */
+void tt_thread_dtor(void *arg)
+{
+	struct tt_thread *t = arg;
+
+	if (++t->dtor_rounds < 3) {
+		pthread_setspecific(exit_key, t);
+		return;
+	}
+	tt_self = &tt_thread_dead;
+	atomic_store_explicit(&t->state, TT_T_ORPHANED, memory_order_release);
+}
+
+void tt_thread_init_key(void)
+{
+	exit_key_ok = pthread_key_create(&exit_key, tt_thread_dtor) == 0;
+}
+
+struct tt_thread *tt_thread_find_self(uint64_t value)
+{
+	for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
+		if (atomic_load(&t->state) == TT_T_LIVE && t->self == value)
+			return t;
+	return NULL;
+}
+
+/*
+ * In a fork child only the forking thread exists.  Everything in the rings was recorded by
+ * the parent, which writes it itself: discard it all, keep the caller's state for reuse.
+ */
+void tt_thread_after_fork_child(struct tt_thread *keep)
+{
+	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
+		atomic_store(&t->tail, atomic_load(&t->head));
+		atomic_store(&t->tail_seq, 0);
+		reset_ring(t);
+		if (t != keep)
+			atomic_store(&t->state, TT_T_FREE);
+	}
+	if (keep && keep != &tt_thread_dead) {
+		keep->tid = (uint32_t)tt_gettid();
+		keep->self = (uint64_t)pthread_self();
+	}
+}

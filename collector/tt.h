@@ -1,0 +1,218 @@
+/*
+ * tt.h - the recording core as the wrappers see it: per-thread state, the hot-path record API,
+ * the process-wide state machine and configuration.
+ *
+ * Threading model: every thread owns one struct tt_thread, reached through a single
+ * initial-exec TLS pointer (tt_self).  The thread is the only producer of its ring; whoever
+ * holds the writer lock (the writer thread, or an application thread draining synchronously
+ * at exit, exec or when no writer runs) is the only consumer.  The hot path takes no lock,
+ * calls no malloc and no stdio: reserve words in the ring, fill them, publish the new head.
+ */
+#ifndef TT_TT_H
+#define TT_TT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <pthread.h>
+
+#include "format.h"
+#include "clock.h"
+
+#define TT_HIDDEN __attribute__((visibility("hidden")))
+#define TT_EXPORT __attribute__((visibility("default")))
+#define tt_likely(x) __builtin_expect(!!(x), 1)
+#define tt_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* Process state machine: wrappers record only in ACTIVE. */
+enum tt_state {
+	TT_UNINIT = 0,
+	TT_INITING,
+	TT_ACTIVE,
+	TT_SHUTDOWN, /* final drain done: everything passes through */
+	TT_DEAD,     /* tracing disabled (error, secure mode): everything passes through */
+};
+
+/* Per-thread state lifecycle, as the writer sees it */
+enum tt_thread_state {
+	TT_T_LIVE = 0,
+	TT_T_ORPHANED, /* its thread exited: drain, then recycle */
+	TT_T_FREE,     /* drained, available to a new thread */
+};
+
+/*
+ * Ring record layout (64-bit words):
+ *	w0	type (bits 0-15) | words in record (16-31) | failed (bit 32) | errno (40-63)
+ *	w1	start tick
+ *	w2	end tick
+ *	then the result word if the event has a result role, then one word per argument role,
+ *	then for each STR argument its bytes, padded to 8 (the argument word holds len + 1, or
+ *	0 for a NULL string).
+ * A record of type TT_EV_INVALID is padding up to the end of the ring.
+ */
+#define TT_W0(type, nwords, failed, err)                                                           \
+	((uint64_t)(type) | ((uint64_t)(nwords) << 16) | ((uint64_t)!!(failed) << 32) |           \
+	 ((uint64_t)(uint32_t)(err) << 40))
+#define TT_W0_TYPE(w) ((unsigned)((w)&0xffff))
+#define TT_W0_WORDS(w) ((unsigned)(((w) >> 16) & 0xffff))
+#define TT_W0_FAILED(w) ((unsigned)(((w) >> 32) & 1))
+#define TT_W0_ERRNO(w) ((int)((w) >> 40))
+
+#define TT_STR_MAX 4096 /* longest string kept in a record; longer ones are cut */
+
+struct tt_thread {
+	/* Producer side: touched by the owning thread on every event. */
+	uint64_t *ring;
+	uint64_t mask;	     /* ring words - 1 */
+	uint64_t half;	     /* ring words / 2 */
+	uint64_t tail_cache; /* last tail the producer saw */
+	_Atomic uint64_t head;
+	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
+	uint32_t tid;
+	uint32_t dtor_rounds;
+	uint32_t pad0;
+	uint64_t lost; /* events this thread could not record */
+
+	/* Consumer side, on its own cache line. */
+	_Alignas(64) _Atomic uint64_t tail;
+	_Atomic uint32_t tail_seq; /* futex word: bumped whenever tail moves */
+	_Atomic uint32_t waiting;  /* the producer sleeps on tail_seq */
+	_Atomic uint32_t state;	   /* enum tt_thread_state */
+	uint32_t wake_sent;
+	uint64_t self;		  /* pthread_self() of the owner, for name lookups */
+	struct tt_thread *next;	  /* registry list, never unlinked */
+	size_t map_len;
+};
+
+/* The per-thread pointer: initial-exec so that reading it never allocates (B.3). */
+extern __thread struct tt_thread *tt_self __attribute__((tls_model("initial-exec")));
+
+/* Categories to record, 0 when the state is not ACTIVE: one load checks both. */
+extern _Atomic uint32_t tt_mask;
+/* Tick after which the next event kicks a flush (writer not running yet), else UINT64_MAX. */
+extern uint64_t tt_deadline;
+
+struct tt_config {
+	char output[4096];   /* absolute directory */
+	uint32_t categories; /* mask */
+	uint32_t flush_ms;
+	uint32_t buffer_kb;
+	int clock;	     /* -1 auto, 0 monotonic, 1 tsc */
+};
+extern struct tt_config tt_cfg;
+extern _Atomic int tt_state;
+extern int tt_owner_pid; /* the process that owns the stream (a vfork child is not it) */
+void tt_note_exit_status(int status);
+
+/* config.c */
+void tt_config_read(struct tt_config *cfg);
+
+/* log.c: one line on stderr, async-signal-safe.  Formats: %s %d %u %lu %llu %x %% */
+void tt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* thread.c */
+struct tt_thread *tt_thread_attach(void);
+void tt_thread_dtor(void *arg);
+void tt_thread_init_key(void);
+struct tt_thread *tt_thread_first(void);
+struct tt_thread *tt_thread_find_self(uint64_t pthread_self_value);
+void tt_thread_after_fork_child(struct tt_thread *keep);
+void tt_registry_lock(void);
+void tt_registry_unlock(void);
+void tt_registry_reinit(void);
+extern struct tt_thread tt_thread_dead;
+extern _Atomic uint64_t tt_threads_attached;
+
+/* writer.c */
+uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords);
+void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn);
+void tt_writer_start(void);
+void tt_writer_lock(void);
+int tt_writer_trylock(void);
+void tt_writer_unlock(void);
+void tt_writer_reinit(void);
+int tt_writer_running(void);
+void tt_drain_all(void); /* writer lock held */
+void tt_final_drain(int exit_kind, int status);
+void tt_exec_drain(void);
+void tt_fail(const char *what, long err);
+
+/* stream.c: the output file (writer lock held for all but open) */
+int tt_stream_open(int forked);
+int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload);
+void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost,
+			 uint64_t chunks, uint64_t threads);
+int tt_stream_fd(void);
+void tt_stream_forget(void);
+
+/* Generic recording of an event with string arguments (out of line, not hot). */
+void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, uint64_t result, const uint64_t *args, const char *const *strs);
+
+/*
+ * Hot path.
+ */
+
+/* Returns the calling thread's state if events of category cat are to be recorded now. */
+static inline struct tt_thread *tt_enter(unsigned cat)
+{
+	struct tt_thread *t = tt_self;
+
+	if (tt_likely(atomic_load_explicit(&tt_mask, memory_order_relaxed) & (1u << cat))) {
+		if (tt_likely(t != NULL))
+			return t->busy ? NULL : t;
+		return tt_thread_attach();
+	}
+	return NULL;
+}
+
+static inline uint64_t *tt_reserve(struct tt_thread *t, unsigned nwords)
+{
+	uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
+	uint64_t idx = h & t->mask;
+
+	if (tt_likely(idx + nwords <= t->mask + 1 && h + nwords - t->tail_cache <= t->mask + 1))
+		return &t->ring[idx];
+	return tt_reserve_slow(t, nwords);
+}
+
+/* Publishes nwords reserved words; may_spawn: the caller may start the writer thread. */
+static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now, int may_spawn)
+{
+	uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed) + nwords;
+
+	atomic_store_explicit(&t->head, h, memory_order_release);
+	if (tt_unlikely(h - t->tail_cache > t->half || now > tt_deadline))
+		tt_commit_slow(t, now, may_spawn);
+}
+
+/*
+ * Records a call without string arguments: n payload words (result first if the event has
+ * one, then the arguments).  Memory wrappers pass may_spawn 0: they can run inside ld.so or
+ * TLS allocation with loader locks held, where creating a thread could deadlock.
+ */
+static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1,
+			     int failed, int err, unsigned n, uint64_t w3, uint64_t w4, uint64_t w5,
+			     uint64_t w6, int may_spawn)
+{
+	t->busy = 1;
+	uint64_t *r = tt_reserve(t, 3 + n);
+
+	if (tt_likely(r != NULL)) {
+		r[0] = TT_W0(type, 3 + n, failed, err);
+		r[1] = t0;
+		r[2] = t1;
+		if (n > 0)
+			r[3] = w3;
+		if (n > 1)
+			r[4] = w4;
+		if (n > 2)
+			r[5] = w5;
+		if (n > 3)
+			r[6] = w6;
+		tt_commit(t, 3 + n, t1, may_spawn);
+	}
+	t->busy = 0;
+}
+
+#endif /* TT_TT_H */

@@ -1,0 +1,507 @@
+/*
+ * writer.c - the consumer side: draining the per-thread rings into compressed chunks, the
+ * background writer thread, the writer lock, and the final drains at exit and exec.
+ *
+ * Whoever holds the writer lock may drain: usually the writer thread, but also an
+ * application thread when none runs yet (short programs never start one), at exit, before an
+ * exec, and when a memory wrapper finds its ring full (memory wrappers never start threads,
+ * see tt_record).  The lock guards the zlib stream, the scratch buffers, the string table and
+ * the file.
+ */
+#include "tt.h"
+#include "sys.h"
+#include "codec.h"
+#include "strtab.h"
+#include "real.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <zlib.h>
+
+#define RAW_CAP (256u << 10) /* raw bytes per EVENTS chunk */
+#define RAW_SLACK (16u << 10) /* room for one more record past RAW_CAP */
+
+struct tt_config tt_cfg;
+_Atomic int tt_state;
+_Atomic uint32_t tt_mask;
+uint64_t tt_deadline = UINT64_MAX;
+
+/* Writer lock: a futex mutex (0 free, 1 locked, 2 locked with waiters). */
+static _Atomic uint32_t writer_lock_word;
+static _Atomic uint32_t writer_wake;
+static _Atomic int writer_state; /* 0 none, 1 starting or running */
+
+/* Everything below is guarded by the writer lock. */
+static z_stream zs;
+static int zs_ready;
+static uint8_t *ebuf, *sbuf, *obuf; /* events, strings, compressed output */
+static size_t sbuf_len, obuf_cap;
+static uint64_t events_written, events_lost, chunks_written;
+static uint64_t sync_tick, sync_ns;
+
+void tt_writer_lock(void)
+{
+	uint32_t c = 0;
+
+	if (atomic_compare_exchange_strong(&writer_lock_word, &c, 1))
+		return;
+	if (c != 2)
+		c = atomic_exchange(&writer_lock_word, 2);
+	while (c != 0) {
+		tt_futex_wait((volatile uint32_t *)&writer_lock_word, 2, NULL);
+		c = atomic_exchange(&writer_lock_word, 2);
+	}
+}
+
+int tt_writer_trylock(void)
+{
+	uint32_t c = 0;
+
+	return atomic_compare_exchange_strong(&writer_lock_word, &c, 1);
+}
+
+void tt_writer_unlock(void)
+{
+	if (atomic_exchange(&writer_lock_word, 0) == 2)
+		tt_futex_wake((volatile uint32_t *)&writer_lock_word, 1);
+}
+
+int tt_writer_running(void)
+{
+	return atomic_load_explicit(&writer_state, memory_order_relaxed);
+}
+
+/* zlib allocates once, at deflateInit: give it mmap'd memory, never the traced heap. */
+static void *z_alloc(void *opaque, unsigned items, unsigned size)
+{
+	size_t len = (size_t)items * size + 16;
+	uint64_t *p = tt_mmap(len);
+
+	if (!p)
+		return NULL;
+	p[0] = len;
+	return p + 2;
+}
+
+static void z_free(void *opaque, void *ptr)
+{
+	uint64_t *p = (uint64_t *)ptr - 2;
+
+	tt_munmap(p, p[0]);
+}
+
+static int buffers_ready(void)
+{
+	if (zs_ready)
+		return 0;
+	obuf_cap = RAW_CAP + RAW_SLACK + (RAW_CAP >> 4) + 1024;
+	ebuf = tt_mmap(RAW_CAP + RAW_SLACK);
+	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
+	obuf = tt_mmap(obuf_cap);
+	zs.zalloc = z_alloc;
+	zs.zfree = z_free;
+	if (!ebuf || !sbuf || !obuf ||
+	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	zs_ready = 1;
+	return 0;
+}
+
+/* Stops tracing after an output error: one line, then everything passes through. */
+void tt_fail(const char *what, long err)
+{
+	if (atomic_exchange(&tt_state, TT_DEAD) == TT_DEAD)
+		return;
+	atomic_store(&tt_mask, 0);
+	const char *why = err == -28 ? "disk full" : err == -27 ? "file size limit reached"
+		: err == -9 ? "trace file descriptor was closed" : err == -12 ? "out of memory"
+								 : "write error";
+
+	tt_log("%s (%s, error %d); tracing stopped, the trace so far stays readable", what, why,
+	       (int)-err);
+}
+
+static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len)
+{
+	deflateReset(&zs);
+	zs.next_in = (Bytef *)raw;
+	zs.avail_in = (uInt)len;
+	zs.next_out = obuf;
+	zs.avail_out = (uInt)obuf_cap;
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		return -12;
+	h->flags = TT_CHUNK_DEFLATED;
+	h->raw_len = (uint32_t)len;
+	h->payload_len = (uint32_t)(obuf_cap - zs.avail_out);
+	h->sync_tick = sync_tick;
+	h->sync_ns = sync_ns;
+	return tt_stream_write_chunk(h, obuf);
+}
+
+static int flush_strings(void)
+{
+	if (!sbuf_len)
+		return 0;
+	struct tt_chunk_header h = { .kind = TT_CHUNK_STRINGS };
+	int err = write_compressed(&h, sbuf, sbuf_len);
+
+	sbuf_len = 0;
+	return err;
+}
+
+/* The chunk being built for one thread */
+struct chunk {
+	struct tt_thread *t;
+	uint8_t *p;
+	uint32_t n;
+	uint64_t first, prev_end, prev_addr;
+};
+
+static int flush_chunk(struct chunk *c)
+{
+	int err;
+
+	if (!c->n)
+		return 0;
+	err = flush_strings();
+	if (!err) {
+		struct tt_chunk_header h = {
+			.kind = TT_CHUNK_EVENTS,
+			.tid = c->t->tid,
+			.nevents = c->n,
+			.first_tick = c->first,
+			.last_tick = c->prev_end,
+		};
+
+		err = write_compressed(&h, ebuf, (size_t)(c->p - ebuf));
+	}
+	if (err) {
+		events_lost += c->n;
+		tt_fail("cannot write the trace file", err);
+	} else {
+		events_written += c->n;
+		chunks_written++;
+	}
+	c->p = ebuf;
+	c->n = 0;
+	c->prev_addr = 0;
+	return err;
+}
+
+static uint8_t *put_arg(struct chunk *c, uint8_t *p, unsigned kind, uint64_t v,
+			const uint8_t **str)
+{
+	switch (kind) {
+	case TT_KIND_U:
+		return tt_put_varint(p, v);
+	case TT_KIND_S:
+		return tt_put_varint(p, tt_zigzag((int64_t)v));
+	case TT_KIND_ADDR:
+		p = tt_put_varint(p, tt_zigzag((int64_t)(v - c->prev_addr)));
+		c->prev_addr = v;
+		return p;
+	case TT_KIND_STR: {
+		if (!v)
+			return tt_put_varint(p, 0);
+		size_t len = (size_t)v - 1;
+		int is_new;
+		uint32_t id = tt_strtab_intern((const char *)*str, len, &is_new);
+
+		if (is_new) {
+			if (sbuf_len + len + 2 * TT_VARINT_MAX > RAW_CAP + RAW_SLACK)
+				flush_strings();
+			uint8_t *s = tt_put_varint(sbuf + sbuf_len, id);
+
+			s = tt_put_varint(s, len);
+			memcpy(s, *str, len);
+			sbuf_len = (size_t)(s + len - sbuf);
+		}
+		*str += (len + 7) & ~(size_t)7;
+		return tt_put_varint(p, id);
+	}
+	}
+	return p;
+}
+
+/* Encodes one ring record (r, nw words) into the chunk; returns -1 if it is malformed. */
+static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
+{
+	unsigned type = TT_W0_TYPE(r[0]);
+
+	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < 3)
+		return -1;
+	const struct tt_event_info *ev = &tt_events[type];
+	unsigned failed = TT_W0_FAILED(r[0]);
+	uint64_t start = r[1], end = r[2];
+	unsigned w = 3;
+
+	if (!c->n)
+		c->first = c->prev_end = end;
+	if (end < c->prev_end)
+		end = c->prev_end; /* a CPU migration can step the TSC back a little */
+	uint8_t *p = c->p;
+
+	p = tt_put_varint(p, (uint64_t)type << 1 | failed);
+	p = tt_put_varint(p, end - c->prev_end);
+	p = tt_put_varint(p, start < end ? end - start : 0);
+	if (failed)
+		p = tt_put_varint(p, (uint64_t)TT_W0_ERRNO(r[0]));
+
+	unsigned nargs = (ev->result != TT_ROLE_NONE);
+
+	for (int i = 0; i < TT_MAX_ARGS; i++)
+		nargs += ev->args[i] != TT_ROLE_NONE;
+	if (3 + nargs > nw)
+		return -1;
+	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
+
+	if (ev->result != TT_ROLE_NONE)
+		p = put_arg(c, p, tt_roles[ev->result].kind, r[w++], &str);
+	for (int i = 0; i < TT_MAX_ARGS; i++)
+		if (ev->args[i] != TT_ROLE_NONE)
+			p = put_arg(c, p, tt_roles[ev->args[i]].kind, r[w++], &str);
+	if (str > (const uint8_t *)(r + nw))
+		return -1;
+	c->p = p;
+	c->prev_end = end;
+	c->n++;
+	return 0;
+}
+
+static void release(struct tt_thread *t, uint64_t pos)
+{
+	atomic_store_explicit(&t->tail, pos, memory_order_release);
+	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
+	if (atomic_load(&t->waiting))
+		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
+}
+
+/* Drains one thread's ring: encodes what is there, or discards it when tracing is dead. */
+static void drain_thread(struct tt_thread *t)
+{
+	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+	uint64_t pos = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	struct chunk c = { .t = t, .p = ebuf };
+	int dead = atomic_load(&tt_state) == TT_DEAD || !zs_ready;
+
+	if (pos == head)
+		return;
+	while (pos < head) {
+		const uint64_t *r = &t->ring[pos & t->mask];
+		unsigned nw = TT_W0_WORDS(r[0]);
+
+		if (nw == 0 || pos + nw > head) {
+			events_lost++; /* cannot happen unless memory was trampled: stop here */
+			pos = head;
+			break;
+		}
+		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID) {
+			if (dead)
+				events_lost++;
+			else if (encode(&c, r, nw) < 0)
+				events_lost++;
+		}
+		pos += nw;
+		if ((size_t)(c.p - ebuf) >= RAW_CAP) {
+			flush_chunk(&c);
+			release(t, pos);
+			dead = atomic_load(&tt_state) == TT_DEAD;
+		}
+	}
+	if (!dead)
+		flush_chunk(&c);
+	release(t, pos);
+	t->wake_sent = 0;
+}
+
+void tt_drain_all(void)
+{
+	if (buffers_ready() < 0 && atomic_load(&tt_state) != TT_DEAD)
+		tt_fail("cannot set up compression", -12);
+	tt_clock_sync(&sync_tick, &sync_ns);
+	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
+		uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if (st == TT_T_FREE)
+			continue;
+		drain_thread(t);
+		if (st == TT_T_ORPHANED) {
+			events_lost += t->lost;
+			t->lost = 0;
+			atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
+		}
+	}
+}
+
+/* A drain from an application thread: no SIGXFSZ may kill the program on our behalf. */
+static void sync_drain(int exit_kind, int status, int end)
+{
+	uint64_t set = 1ull << (SIGXFSZ - 1), old;
+
+	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
+	tt_drain_all();
+	if (end && atomic_load(&tt_state) != TT_DEAD) {
+		uint64_t lost = events_lost;
+
+		for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
+			lost += t->lost;
+		tt_stream_write_end(exit_kind, status, events_written, lost, chunks_written,
+				    atomic_load(&tt_threads_attached));
+	}
+	tt_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+}
+
+static void *writer_main(void *arg)
+{
+	struct timespec ts = { tt_cfg.flush_ms / 1000, (long)(tt_cfg.flush_ms % 1000) * 1000000 };
+
+	tt_self = &tt_thread_dead;
+	tt_sys2(SYS_prctl, PR_SET_NAME, "traceit-writer");
+	while (atomic_load(&tt_state) == TT_ACTIVE) {
+		tt_futex_wait((volatile uint32_t *)&writer_wake, 0, &ts);
+		atomic_store(&writer_wake, 0);
+		tt_writer_lock();
+		if (atomic_load(&tt_state) == TT_ACTIVE)
+			tt_drain_all();
+		tt_writer_unlock();
+	}
+	return NULL;
+}
+
+void tt_writer_start(void)
+{
+	int expect = 0;
+
+	if (!atomic_compare_exchange_strong(&writer_state, &expect, 1))
+		return;
+	tt_deadline = UINT64_MAX;
+
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+
+	/* The writer must never take a signal meant for the program (bugs.kde.org 378494). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	if (tt_real.pthread_create(&th, &attr, writer_main, NULL) != 0) {
+		/* No thread: drains keep happening synchronously in the program's threads. */
+		atomic_store(&writer_state, 0);
+		tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+static void wake_writer(void)
+{
+	if (!atomic_exchange(&writer_wake, 1))
+		tt_futex_wake((volatile uint32_t *)&writer_wake, 1);
+}
+
+void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
+{
+	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+	if (now > tt_deadline) {
+		if (may_spawn) {
+			tt_writer_start();
+		} else if (tt_writer_trylock()) {
+			tt_deadline = now + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+			sync_drain(0, 0, 0);
+			tt_writer_unlock();
+			t->tail_cache = atomic_load(&t->tail);
+		}
+	}
+	if (atomic_load(&t->head) - t->tail_cache > t->half) {
+		if (tt_writer_running()) {
+			if (!t->wake_sent) {
+				t->wake_sent = 1;
+				wake_writer();
+			}
+		} else if (may_spawn) {
+			tt_writer_start();
+			wake_writer();
+		}
+	}
+}
+
+/* The ring has no room for nwords: wrap, wait for the writer, or drain here. */
+uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
+{
+	uint64_t size = t->mask + 1;
+
+	for (;;) {
+		uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
+		uint64_t idx = h & t->mask;
+		uint64_t need = nwords + (idx + nwords > size ? size - idx : 0);
+
+		if (h + need - t->tail_cache > size)
+			t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+		if (h + need - t->tail_cache <= size) {
+			if (idx + nwords <= size)
+				return &t->ring[idx];
+			/* Pad to the end of the ring so that a record is never split. */
+			t->ring[idx] = TT_W0(TT_EV_INVALID, size - idx, 0, 0);
+			atomic_store_explicit(&t->head, h + size - idx, memory_order_release);
+			continue;
+		}
+		if (atomic_load(&tt_state) != TT_ACTIVE) {
+			t->lost++;
+			return NULL;
+		}
+		if (tt_writer_running()) {
+			uint32_t seq = atomic_load(&t->tail_seq);
+			struct timespec ts = { 0, 100000000 };
+
+			atomic_store(&t->waiting, 1);
+			wake_writer();
+			if (atomic_load(&t->tail) == t->tail_cache)
+				tt_futex_wait((volatile uint32_t *)&t->tail_seq, seq, &ts);
+			atomic_store(&t->waiting, 0);
+		} else {
+			tt_writer_lock();
+			sync_drain(0, 0, 0);
+			tt_writer_unlock();
+		}
+	}
+}
+
+void tt_final_drain(int exit_kind, int status)
+{
+	int expect = TT_ACTIVE;
+
+	if (tt_getpid() != tt_owner_pid)
+		return; /* a vfork child shares our memory: it must not touch the stream */
+	if (!atomic_compare_exchange_strong(&tt_state, &expect, TT_SHUTDOWN))
+		return;
+	atomic_store(&tt_mask, 0);
+	tt_writer_lock();
+	sync_drain(exit_kind, status, 1);
+	tt_writer_unlock();
+	wake_writer();
+}
+
+void tt_exec_drain(void)
+{
+	if (atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid)
+		return;
+	tt_writer_lock();
+	sync_drain(TT_EXIT_EXEC, 0, 1);
+	tt_writer_unlock();
+}
+
+/* Fork child: no writer thread, a fresh lock, a fresh stream. */
+void tt_writer_reinit(void)
+{
+	atomic_store(&writer_lock_word, 0);
+	atomic_store(&writer_wake, 0);
+	atomic_store(&writer_state, 0);
+	events_written = events_lost = chunks_written = 0;
+	atomic_store(&tt_threads_attached, 1);
+	sbuf_len = 0;
+	tt_strtab_reset();
+	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+}

@@ -1,0 +1,269 @@
+/*
+ * traceit - run a program under the traceit preload library.
+ *
+ *	traceit [-o DIR] [-e CATEGORIES] [-q] [--] PROGRAM [ARGS...]
+ *
+ * Runs PROGRAM with libtraceit.so prepended to LD_PRELOAD and TRACEIT_OUTPUT set to DIR, waits
+ * for it, returns its exit status (128+N when it dies of signal N, as shells do), then tells
+ * where the trace is and how to convert it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "format.h"
+
+static const char *prog_name = "traceit";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: traceit [-o DIR] [-e CATEGORIES] [-q] [--] PROGRAM [ARGS...]\n"
+		"Run PROGRAM and record its thread, lock, memory and I/O calls, one trace file per\n"
+		"process, into DIR.\n"
+		"\n"
+		"  -o, --output DIR        write the trace files into DIR (created if needed;\n"
+		"                          default: a new folder traceit-PROGRAM[.N] here)\n"
+		"  -e, --events LIST       categories to record, comma separated: memory, thread,\n"
+		"                          lock, process, io, net, wait, or all (default: all)\n"
+		"  -q, --quiet             do not print where the trace went\n"
+		"  -h, --help              show this help and exit\n"
+		"  -V, --version           show the version and exit\n"
+		"\n"
+		"The exit status is PROGRAM's (128+N if it died of signal N); 125 if traceit itself\n"
+		"failed, 126 if PROGRAM could not be executed, 127 if it was not found.\n"
+		"Convert the trace with traceit-convert(1); see traceit(1) for the environment.\n");
+}
+
+static void die_usage(const char *msg, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s%s\n", prog_name, msg, arg ? ": " : "", arg ? arg : "");
+	fprintf(stderr, "Try 'traceit --help'.\n");
+	exit(125);
+}
+
+static int check_categories(const char *list)
+{
+	char *copy = strdup(list), *save = NULL;
+	int ok = 1;
+
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		int found = !strcmp(tok, "all");
+
+		for (int c = 0; c < TT_CAT_COUNT && !found; c++)
+			found = !strcmp(tok, tt_category_names[c]);
+		if (!found) {
+			fprintf(stderr,
+				"%s: unknown category '%s' (known: memory, thread, lock, process, io, "
+				"net, wait, all)\n",
+				prog_name, tok);
+			ok = 0;
+		}
+	}
+	free(copy);
+	return ok && *list;
+}
+
+static int is_file(const char *p)
+{
+	struct stat st;
+
+	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/*
+ * The preload library: $TRACEIT_LIBRARY, else the build tree when this launcher runs from it
+ * (libtraceit.la beside it), else the installed one.
+ */
+static void find_library(char *lib, size_t len, char *bindir, size_t blen, int *in_tree)
+{
+	char self[PATH_MAX], probe[PATH_MAX + 64];
+	const char *env = getenv("TRACEIT_LIBRARY");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	*in_tree = 0;
+	bindir[0] = 0;
+	if (n > 0) {
+		self[n] = 0;
+		char *slash = strrchr(self, '/');
+
+		if (slash)
+			*slash = 0;
+		snprintf(bindir, blen, "%s", self);
+		snprintf(probe, sizeof(probe), "%s/libtraceit.la", self);
+		if (is_file(probe)) {
+			snprintf(probe, sizeof(probe), "%s/.libs/libtraceit.so", self);
+			if (is_file(probe))
+				*in_tree = 1;
+		}
+	}
+	if (env && *env)
+		snprintf(lib, len, "%s", env);
+	else if (*in_tree)
+		snprintf(lib, len, "%s/.libs/libtraceit.so", bindir);
+	else
+		snprintf(lib, len, "%s/libtraceit.so", TT_PKGLIBDIR);
+}
+
+/* A new folder named after the program: traceit-NAME, then traceit-NAME.2, .3 ... */
+static void default_dir(char *dir, size_t len, const char *program)
+{
+	const char *base = strrchr(program, '/');
+
+	base = base ? base + 1 : program;
+	for (int i = 1; i < 10000; i++) {
+		if (i == 1)
+			snprintf(dir, len, "traceit-%s", base);
+		else
+			snprintf(dir, len, "traceit-%s.%d", base, i);
+		if (mkdir(dir, 0700) == 0)
+			return;
+		if (errno != EEXIST)
+			break;
+	}
+	fprintf(stderr, "%s: cannot create the output folder %s: %s\n", prog_name, dir,
+		strerror(errno));
+	exit(125);
+}
+
+static int count_traces(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		n += l > 4 && !strcmp(e->d_name + l - 4, ".trc");
+	}
+	closedir(d);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "events", required_argument, NULL, 'e' },
+		{ "quiet", no_argument, NULL, 'q' },	    { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },	    { NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *events = NULL;
+	char dir[PATH_MAX], absdir[PATH_MAX], lib[PATH_MAX], bindir[PATH_MAX];
+	int quiet = 0, c, in_tree;
+
+	while ((c = getopt_long(argc, argv, "+o:e:qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("traceit %s\n", TT_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'traceit --help'.\n");
+			return 125;
+		}
+	}
+	if (optind >= argc)
+		die_usage("no program to run", NULL);
+	if (events && !check_categories(events))
+		exit(125);
+
+	find_library(lib, sizeof(lib), bindir, sizeof(bindir), &in_tree);
+	if (access(lib, R_OK) != 0) {
+		fprintf(stderr, "%s: cannot find the preload library %s: %s\n", prog_name, lib,
+			strerror(errno));
+		return 125;
+	}
+
+	if (out) {
+		snprintf(dir, sizeof(dir), "%s", out);
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: cannot create the output folder %s: %s\n", prog_name,
+				dir, strerror(errno));
+			return 125;
+		}
+	} else {
+		default_dir(dir, sizeof(dir), argv[optind]);
+	}
+	if (!realpath(dir, absdir) || access(absdir, W_OK | X_OK) != 0) {
+		fprintf(stderr, "%s: cannot write into the output folder %s: %s\n", prog_name, dir,
+			strerror(errno));
+		return 125;
+	}
+
+	/* LD_PRELOAD: ours first, then whatever the user had. */
+	const char *old = getenv("LD_PRELOAD");
+	size_t plen = strlen(lib) + (old ? strlen(old) : 0) + 2;
+	char *preload = malloc(plen);
+
+	snprintf(preload, plen, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+	setenv("LD_PRELOAD", preload, 1);
+	setenv("TRACEIT_OUTPUT", absdir, 1);
+	if (events)
+		setenv("TRACEIT_EVENTS", events, 1);
+
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "%s: cannot fork: %s\n", prog_name, strerror(errno));
+		return 125;
+	}
+	if (pid == 0) {
+		execvp(argv[optind], argv + optind);
+		int e = errno;
+
+		fprintf(stderr, "%s: cannot run %s: %s\n", prog_name, argv[optind], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+
+	/* Like a shell waiting for a foreground job: ^C and ^\ are for the program. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int status, ret;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %s\n", prog_name, strerror(errno));
+			return 125;
+		}
+	}
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+
+	if (!quiet) {
+		int n = count_traces(absdir);
+
+		if (n == 0) {
+			fprintf(stderr,
+				"%s: no trace was written into %s (was %s statically linked, setuid, "
+				"or not run at all?)\n",
+				prog_name, dir, argv[optind]);
+		} else {
+			fprintf(stderr, "%s: %d trace file%s in %s\n", prog_name, n, n > 1 ? "s" : "",
+				dir);
+			fprintf(stderr, "%s: for Perfetto UI: %s%straceit-convert -f json -o %s.json %s\n",
+				prog_name, in_tree ? bindir : "", in_tree ? "/" : "", dir, dir);
+		}
+	}
+	return ret;
+}

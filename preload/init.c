@@ -1,0 +1,99 @@
+/*
+ * init.c - the library's lifecycle: the constructor that brings tracing up, the exit paths
+ * that bring it down (atexit handler and destructor, whichever runs first), and fork.
+ *
+ * State machine (tt_state): UNINIT -> INITING -> ACTIVE -> SHUTDOWN, or DEAD when tracing is
+ * off for good (secure mode, no trace file, write error).  Wrappers record only in ACTIVE;
+ * before and after, they pass straight through to the real functions.
+ */
+#include "tt.h"
+#include "sys.h"
+#include "real.h"
+
+#include <stdlib.h>
+#include <sys/auxv.h>
+
+int tt_owner_pid;
+static int exit_status, exit_status_known;
+static int fork_locked;
+
+void tt_note_exit_status(int status)
+{
+	exit_status = status;
+	exit_status_known = 1;
+}
+
+static void at_exit(void)
+{
+	tt_final_drain(TT_EXIT_EXIT, exit_status_known ? exit_status : 0);
+}
+
+static void fork_prepare(void)
+{
+	if (atomic_load(&tt_state) != TT_ACTIVE)
+		return;
+	/* Lock order: writer, then registry.  The child must not inherit a half-written chunk
+	 * or a registry being modified. */
+	tt_writer_lock();
+	tt_registry_lock();
+	fork_locked = 1;
+}
+
+static void fork_parent(void)
+{
+	if (!fork_locked)
+		return;
+	fork_locked = 0;
+	tt_registry_unlock();
+	tt_writer_unlock();
+}
+
+static void fork_child(void)
+{
+	if (!fork_locked)
+		return;
+	fork_locked = 0;
+	tt_registry_reinit();
+	tt_writer_reinit();
+	tt_thread_after_fork_child(tt_self);
+	tt_owner_pid = tt_getpid();
+	tt_stream_forget();
+	if (tt_stream_open(1) < 0) {
+		atomic_store(&tt_mask, 0);
+		atomic_store(&tt_state, TT_DEAD);
+	}
+}
+
+__attribute__((constructor(101))) static void tt_init(void)
+{
+	int expect = TT_UNINIT;
+
+	if (!atomic_compare_exchange_strong(&tt_state, &expect, TT_INITING))
+		return;
+	tt_resolve_all();
+	if (getauxval(AT_SECURE)) {
+		/* ld.so only preloads us here from a trusted path; still, never write files on
+		 * behalf of a setuid program. */
+		tt_log("secure-execution (setuid or file capabilities) program: tracing disabled");
+		atomic_store(&tt_state, TT_DEAD);
+		return;
+	}
+	tt_config_read(&tt_cfg);
+	tt_clock_init(tt_cfg.clock);
+	tt_thread_init_key();
+	tt_owner_pid = tt_getpid();
+	if (tt_stream_open(0) < 0) {
+		atomic_store(&tt_state, TT_DEAD);
+		return;
+	}
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	atexit(at_exit);
+	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+	atomic_store(&tt_state, TT_ACTIVE);
+	atomic_store(&tt_mask, tt_cfg.categories);
+}
+
+__attribute__((destructor(101))) static void tt_fini(void)
+{
+	at_exit();
+}

@@ -1,0 +1,81 @@
+/*
+ * real.h - the real functions behind every wrapper, resolved in one place (resolve.c).
+ *
+ * TT_REAL_FUNCS lists each symbol once: the pointer type comes from the declaration of the
+ * same name in the system headers, so a typo in a prototype cannot creep in.
+ * X(name, version, optional): version NULL means the default version.
+ */
+#ifndef TT_REAL_H
+#define TT_REAL_H
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <malloc.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+
+/* glibc fortify entry points and aliases that headers declare only under some macros */
+extern int __open_2(const char *path, int flags);
+extern int __open64_2(const char *path, int flags);
+extern int __openat_2(int dirfd, const char *path, int flags);
+extern int __openat64_2(int dirfd, const char *path, int flags);
+extern ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
+extern int open64(const char *path, int flags, ...);
+extern int openat64(int dirfd, const char *path, int flags, ...);
+
+#define TT_REAL_FUNCS(X)                                                                           \
+	X(malloc, NULL, 0)                                                                         \
+	X(calloc, NULL, 0)                                                                         \
+	X(realloc, NULL, 0)                                                                        \
+	X(free, NULL, 0)                                                                           \
+	X(posix_memalign, NULL, 0)                                                                 \
+	X(aligned_alloc, NULL, 1)                                                                  \
+	X(memalign, NULL, 1)                                                                       \
+	X(valloc, NULL, 1)                                                                         \
+	X(pvalloc, NULL, 1)                                                                        \
+	X(pthread_create, NULL, 0)                                                                 \
+	X(pthread_join, NULL, 0)                                                                   \
+	X(pthread_exit, NULL, 0)                                                                   \
+	X(pthread_setname_np, NULL, 1)                                                             \
+	X(prctl, NULL, 0)                                                                          \
+	X(open, NULL, 0)                                                                           \
+	X(open64, NULL, 1)                                                                         \
+	X(__open_2, NULL, 1)                                                                       \
+	X(__open64_2, NULL, 1)                                                                     \
+	X(openat, NULL, 0)                                                                         \
+	X(openat64, NULL, 1)                                                                       \
+	X(__openat_2, NULL, 1)                                                                     \
+	X(__openat64_2, NULL, 1)                                                                   \
+	X(close, NULL, 0)                                                                          \
+	X(read, NULL, 0)                                                                           \
+	X(__read_chk, NULL, 1)                                                                     \
+	X(write, NULL, 0)                                                                          \
+	X(fork, NULL, 0)                                                                           \
+	X(execve, NULL, 0)                                                                         \
+	X(execv, NULL, 0)                                                                          \
+	X(execvp, NULL, 0)                                                                         \
+	X(execvpe, NULL, 1)                                                                        \
+	X(exit, NULL, 0)                                                                           \
+	X(_exit, NULL, 0)                                                                          \
+	X(_Exit, NULL, 0)
+
+struct tt_real {
+#define TT_REAL_FIELD(name, version, optional) __typeof__(name) *name;
+	TT_REAL_FUNCS(TT_REAL_FIELD)
+#undef TT_REAL_FIELD
+};
+
+extern struct tt_real tt_real;
+
+/* Fills tt_real; safe to call from any wrapper at any time, does the work once. */
+void tt_resolve_all(void);
+
+/* The bootstrap allocator that serves dlsym's own allocations before malloc is resolved. */
+int tt_boot_owns(const void *p);
+void *tt_boot_alloc(size_t size, size_t align);
+size_t tt_boot_size(const void *p);
+
+#endif /* TT_REAL_H */

@@ -1,0 +1,103 @@
+/*
+ * resolve.c - finding the real functions, and the bootstrap allocator dlsym needs meanwhile.
+ *
+ * dlsym allocates (its error string, its per-thread state): while we are still looking up
+ * malloc, that allocation lands in our own malloc wrapper with no real malloc to call.  Those
+ * few early allocations are served from a static arena (B.2 of the pitfalls guide); free and
+ * realloc recognise arena blocks by address and never hand them to glibc.
+ */
+#include "real.h"
+#include "tt.h"
+#include "sys.h"
+
+#include <dlfcn.h>
+#include <string.h>
+
+struct tt_real tt_real;
+
+/*
+ * glibc declares dlsym with __attribute__((leaf)), which promises that it never calls back
+ * into this unit; it does (through malloc), so use undecorated declarations.
+ */
+extern void *tt_dlsym(void *handle, const char *name) __asm__("dlsym");
+extern void *tt_dlvsym(void *handle, const char *name, const char *version) __asm__("dlvsym");
+
+#define BOOT_SIZE (64u << 10)
+static _Alignas(64) unsigned char boot_arena[BOOT_SIZE];
+static _Atomic size_t boot_used;
+
+int tt_boot_owns(const void *p)
+{
+	return (const unsigned char *)p >= boot_arena &&
+	       (const unsigned char *)p < boot_arena + BOOT_SIZE;
+}
+
+/* A bump allocator with a size header in front of each block (for realloc). */
+void *tt_boot_alloc(size_t size, size_t align)
+{
+	if (align < 16)
+		align = 16;
+	for (;;) {
+		size_t old = atomic_load(&boot_used);
+		size_t start = (old + 16 + align - 1) & ~(align - 1);
+		size_t end = start + ((size + 15) & ~(size_t)15);
+
+		if (end > BOOT_SIZE || size > BOOT_SIZE)
+			return NULL;
+		if (atomic_compare_exchange_weak(&boot_used, &old, end)) {
+			((size_t *)(boot_arena + start))[-1] = size;
+			return boot_arena + start;
+		}
+	}
+}
+
+size_t tt_boot_size(const void *p)
+{
+	return ((const size_t *)p)[-1];
+}
+
+static _Atomic int resolve_state; /* 0 not done, 1 running, 2 done */
+static _Atomic int resolver_tid;
+
+static void *lookup(const char *name, const char *version, int optional)
+{
+	void *p = version ? tt_dlvsym(RTLD_NEXT, name, version) : NULL;
+
+	if (!p)
+		p = tt_dlsym(RTLD_NEXT, name);
+	if (!p && !optional)
+		tt_log("cannot find the real %s; calls to it will fail", name);
+	return p;
+}
+
+void tt_resolve_all(void)
+{
+	int expect = 0;
+
+	if (tt_likely(atomic_load_explicit(&resolve_state, memory_order_acquire) == 2))
+		return;
+	if (!atomic_compare_exchange_strong(&resolve_state, &expect, 1)) {
+		/* dlsym re-entering us on the resolving thread: the caller makes do (boot arena,
+		 * ENOSYS).  Any other thread waits for the table to be complete. */
+		if (atomic_load(&resolver_tid) == tt_gettid())
+			return;
+		while (atomic_load_explicit(&resolve_state, memory_order_acquire) != 2)
+			tt_sys0(SYS_sched_yield);
+		return;
+	}
+	atomic_store(&resolver_tid, tt_gettid());
+
+	/* The allocator first, free before malloc, so that dlsym's own blocks get a real free. */
+	tt_real.free = lookup("free", NULL, 0);
+	tt_real.malloc = lookup("malloc", NULL, 0);
+	tt_real.calloc = lookup("calloc", NULL, 0);
+	tt_real.realloc = lookup("realloc", NULL, 0);
+
+	struct tt_real r;
+
+#define TT_RESOLVE(name, version, optional) r.name = lookup(#name, version, optional);
+	TT_REAL_FUNCS(TT_RESOLVE)
+#undef TT_RESOLVE
+	memcpy(&tt_real, &r, sizeof(r));
+	atomic_store_explicit(&resolve_state, 2, memory_order_release);
+}

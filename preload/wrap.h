@@ -1,0 +1,43 @@
+/*
+ * wrap.h - what every wrapper file needs.
+ *
+ * The shape of a wrapper:
+ *	t = tt_enter(category)	  NULL: not recording (tracer busy on this thread, category
+ *				  off, not ACTIVE) -> call the real function and return
+ *	t0 = tt_now(); real call; t1 = tt_now(); saved = errno
+ *	record, restore errno, return
+ * Calls that glibc makes through public symbols while serving the program (the malloc inside
+ * fopen) reach the wrappers too and are recorded, nested in time inside the outer call: they
+ * are real work of the program.  Only the tracer's own calls are hidden, by t->busy.
+ */
+#ifndef TT_WRAP_H
+#define TT_WRAP_H
+
+#include <errno.h>
+
+#include "tt.h"
+#include "real.h"
+
+/* Makes sure the real pointer exists (a wrapper can run before our constructor). */
+#define TT_NEED(fn)                                                                                \
+	do {                                                                                       \
+		if (tt_unlikely(!tt_real.fn))                                                      \
+			tt_resolve_all();                                                          \
+	} while (0)
+
+/* For wrappers whose real function could not be found */
+#define TT_NEED_OR(fn, fail)                                                                       \
+	do {                                                                                       \
+		TT_NEED(fn);                                                                       \
+		if (tt_unlikely(!tt_real.fn)) {                                                    \
+			errno = ENOSYS;                                                            \
+			return fail;                                                               \
+		}                                                                                  \
+	} while (0)
+
+#define TT_U(x) ((uint64_t)(uintptr_t)(x))
+
+void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, const char *path, char *const argv[]);
+
+#endif /* TT_WRAP_H */

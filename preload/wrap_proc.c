@@ -1,0 +1,198 @@
+/*
+ * wrap_proc.c - processes: fork, the exec family (execve, execv, execvp, execvpe, execl,
+ * execlp, execle) and the exit paths (exit, _exit, _Exit).
+ *
+ * The fork child's new stream is set up by the atfork child handler (init.c), before fork
+ * returns there.  An exec replaces the image without running atexit handlers, so each exec
+ * wrapper records the call, drains every ring and writes an END chunk first; glibc's execl*
+ * and execv* reach execve internally, where no wrapper sees them, so each is wrapped itself.
+ * vfork is not wrapped (a wrapper cannot return twice); a vfork child shares our memory, so
+ * the drains check that they run in the stream's own process (tt_owner_pid).
+ */
+#include "wrap.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+TT_EXPORT pid_t fork(void)
+{
+	TT_NEED_OR(fork, -1);
+	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
+	uint64_t t0 = t ? tt_now() : 0;
+	pid_t pid = tt_real.fork();
+	int e = errno;
+
+	if (pid != 0 && t) /* the child starts a fresh stream: the fork is the parent's event */
+		tt_record(t, TT_EV_FORK, t0, tt_now(), pid < 0, e, 1, (uint64_t)(int64_t)pid, 0, 0,
+			  0, 1);
+	errno = e;
+	return pid;
+}
+
+/* argv as one space-separated string, cut to fit the buffer */
+static void join_argv(char *buf, size_t len, char *const argv[])
+{
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int i = 0; argv && argv[i] && n + 1 < len; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (i)
+			buf[n++] = ' ';
+		if (l > len - 1 - n)
+			l = len - 1 - n;
+		memcpy(buf + n, argv[i], l);
+		n += l;
+		buf[n] = 0;
+	}
+}
+
+void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, const char *path, char *const argv[])
+{
+	char joined[1024];
+	const char *strs[TT_MAX_ARGS] = { path, joined, NULL, NULL };
+
+	join_argv(joined, sizeof(joined), argv);
+	tt_record_args(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, NULL, strs);
+}
+
+/*
+ * Records the exec as pending (format.h: dur 0, result 0), drains, calls, and on return
+ * records the failure with the same start tick so that the reader replaces the pending one.
+ */
+#define TT_EXEC_BODY(fn, EV, path, argv, call)                                                     \
+	TT_NEED_OR(fn, -1);                                                                        \
+	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);                                            \
+	uint64_t t0 = 0;                                                                           \
+	if (t) {                                                                                   \
+		t0 = tt_now();                                                                     \
+		tt_record_exec(t, TT_EV_##EV, t0, t0, 0, 0, path, argv);                           \
+		tt_exec_drain();                                                                   \
+	}                                                                                          \
+	int ret = call;                                                                            \
+	int e = errno;                                                                             \
+	if (t)                                                                                     \
+		tt_record_exec(t, TT_EV_##EV, t0, tt_now(), 1, e, path, argv);                     \
+	errno = e;                                                                                 \
+	return ret;
+
+TT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	TT_EXEC_BODY(execve, EXECVE, path, argv, tt_real.execve(path, argv, envp))
+}
+
+TT_EXPORT int execv(const char *path, char *const argv[])
+{
+	TT_EXEC_BODY(execv, EXECV, path, argv, tt_real.execv(path, argv))
+}
+
+TT_EXPORT int execvp(const char *file, char *const argv[])
+{
+	TT_EXEC_BODY(execvp, EXECVP, file, argv, tt_real.execvp(file, argv))
+}
+
+TT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	TT_EXEC_BODY(execvpe, EXECVPE, file, argv, tt_real.execvpe(file, argv, envp))
+}
+
+/*
+ * The variadic execl family has no va_list variant in glibc: collect the arguments into an
+ * array on the stack (exec has no use for the heap we are about to lose) and call the
+ * matching array form.
+ */
+#define TT_MAX_EXECL_ARGS 4096
+
+static int count_args(const char *arg0, va_list ap)
+{
+	va_list cp;
+	int n = 1;
+
+	va_copy(cp, ap);
+	if (arg0)
+		while (va_arg(cp, const char *) && n < TT_MAX_EXECL_ARGS)
+			n++;
+	va_end(cp);
+	return n;
+}
+
+#define TT_COLLECT_ARGS(argv, arg0, ap)                                                            \
+	int n_ = count_args(arg0, ap);                                                             \
+	char *argv[n_ + 1];                                                                        \
+	argv[0] = (char *)arg0;                                                                    \
+	for (int i_ = 1; i_ < n_; i_++)                                                            \
+		argv[i_] = va_arg(ap, char *);                                                     \
+	argv[n_] = NULL;
+
+TT_EXPORT int execl(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg0);
+	TT_COLLECT_ARGS(argv, arg0, ap);
+	va_end(ap);
+	TT_EXEC_BODY(execv, EXECL, path, argv, tt_real.execv(path, argv))
+}
+
+TT_EXPORT int execlp(const char *file, const char *arg0, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg0);
+	TT_COLLECT_ARGS(argv, arg0, ap);
+	va_end(ap);
+	TT_EXEC_BODY(execvp, EXECLP, file, argv, tt_real.execvp(file, argv))
+}
+
+TT_EXPORT int execle(const char *path, const char *arg0, ...)
+{
+	va_list ap;
+
+	va_start(ap, arg0);
+	TT_COLLECT_ARGS(argv, arg0, ap);
+	char *const *envp = va_arg(ap, char *const *);
+	va_end(ap);
+	TT_EXEC_BODY(execve, EXECLE, path, argv, tt_real.execve(path, argv, envp))
+}
+
+static void record_exit(unsigned type, int status)
+{
+	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
+
+	if (t) {
+		uint64_t now = tt_now();
+
+		tt_record(t, type, now, now, 0, 0, 1, (uint64_t)(int64_t)status, 0, 0, 0, 0);
+	}
+}
+
+/* exit runs the atexit handlers, ours among them (init.c), which does the final drain. */
+TT_EXPORT void exit(int status)
+{
+	TT_NEED(exit);
+	record_exit(TT_EV_EXIT, status);
+	tt_note_exit_status(status);
+	tt_real.exit(status);
+	__builtin_unreachable();
+}
+
+/* _exit and _Exit skip atexit handlers and destructors: drain here, then the matching call. */
+TT_EXPORT void _exit(int status)
+{
+	TT_NEED(_exit);
+	record_exit(TT_EV__EXIT, status);
+	tt_final_drain(TT_EXIT__EXIT, status);
+	tt_real._exit(status);
+	__builtin_unreachable();
+}
+
+TT_EXPORT void _Exit(int status)
+{
+	TT_NEED(_Exit);
+	record_exit(TT_EV__EXIT2, status);
+	tt_final_drain(TT_EXIT__EXIT, status);
+	tt_real._Exit(status);
+	__builtin_unreachable();
+}
