@@ -1,0 +1,50 @@
+#!/usr/bin/env bats
+# The malloc family: every call recorded exactly once, with its arguments and result.
+
+load helpers
+
+@test "each malloc-family function is counted exactly" {
+	run traced "$T/t_memory" 25
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq malloc 25 "$(count '.name == "malloc" and .args.size == 1001')"
+	expect_eq calloc 25 "$(count '.name == "calloc" and .args.size == 1002 and .args.nmemb == 1')"
+	expect_eq "realloc(NULL)" 25 "$(count '.name == "realloc" and .args.size == 1003')"
+	expect_eq "realloc(p)" 25 "$(count '.name == "realloc" and .args.size == 1004')"
+	expect_eq posix_memalign 25 "$(count '.name == "posix_memalign" and .args.size == 1005 and .args.alignment == 64')"
+	expect_eq aligned_alloc 25 "$(count '.name == "aligned_alloc" and .args.size == 1024')"
+	expect_eq memalign 25 "$(count '.name == "memalign" and .args.size == 1006')"
+	expect_eq valloc 25 "$(count '.name == "valloc" and .args.size == 1007')"
+	expect_eq pvalloc 25 "$(count '.name == "pvalloc" and .args.size == 1008')"
+	expect_eq reallocarray 25 "$(count '.name == "reallocarray" and .args.size == 1009 and .args.nmemb == 3')"
+	# reallocarray is one event, not also a nested realloc
+	expect_eq "no realloc of 3027" 0 "$(count '.name == "realloc" and .args.size == 3027')"
+}
+
+@test "every block allocated is freed, once per allocation" {
+	run traced "$T/t_memory" 25
+	[ "$status" -eq 0 ]
+	to_json
+	# the addresses the marker allocations returned, and the frees of exactly those
+	frees=$(jqj '[.traceEvents[] | select(.ph == "X" and (.args.size // 0) >= 1001 and (.args.size // 0) <= 1024)
+		| if .name == "posix_memalign" then .args.addr else .args.result end] as $a
+		| [.traceEvents[] | select(.name == "free" and (.args.addr as $x | $a | index($x)))] | length')
+	# 9 blocks per round, all freed; free(NULL) is not recorded
+	expect_eq frees 225 "$frees"
+}
+
+@test "a failed allocation carries ENOMEM" {
+	run traced "$T/t_memory" 1
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq "failed malloc" 1 "$(count '.name == "malloc" and .args.errno == "ENOMEM"')"
+}
+
+@test "calls glibc makes for the program are recorded, nested in the outer call" {
+	# python's startup allocates through glibc's public malloc: many events, all nested
+	run traced /usr/bin/python3 -c 'import json; print(json.dumps([1,2]))'
+	[ "$status" -eq 0 ]
+	[ "$output" = "[1, 2]" ]
+	to_json
+	[ "$(count '.name == "malloc"')" -gt 1000 ]
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# Threads: creation, start and end recorded in the new thread, joins, names.
+
+load helpers
+
+@test "thread lifecycle: create, start, end, join, pthread_exit" {
+	run traced "$T/t_threads" 6
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq pthread_create 6 "$(count '.name == "pthread_create" and .args.result == 0')"
+	expect_eq pthread_join 6 "$(count '.name == "pthread_join"')"
+	expect_eq pthread_exit 1 "$(count '.name == "pthread_exit"')"
+	expect_eq thread_start 6 "$(count '.name == "thread_start"')"
+	expect_eq thread_end 6 "$(count '.name == "thread_end"')"
+	# start and end are on the new threads, not on the creator
+	main=$(jqj '[.traceEvents[] | select(.name == "pthread_create")][0].tid')
+	expect_eq "starts on main" 0 "$(count ".name == \"thread_start\" and .tid == $main")"
+	# each worker's allocation is on its own thread
+	expect_eq "worker threads allocating" 6 "$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size == 4001) | .tid] | unique | length')"
+}
+
+@test "every thread is named: pthread_setname_np and prctl(PR_SET_NAME)" {
+	run traced "$T/t_threads" 6
+	[ "$status" -eq 0 ]
+	to_json
+	names=$(jqj '[.traceEvents[] | select(.ph == "M" and .name == "thread_name") | .args.name] | sort | join(",")')
+	expect_eq names "main-thread,worker-0,worker-1,worker-2,worker-3,worker-4,worker-5" "$names"
+	# every tid with events has a name
+	unnamed=$(jqj '([.traceEvents[] | select(.ph == "M" and .name == "thread_name") | .tid]) as $n
+		| [.traceEvents[] | select(.ph != "M") | .tid | select(. as $t | $n | index($t) | not)] | length')
+	expect_eq "threads without a name" 0 "$unnamed"
+}
