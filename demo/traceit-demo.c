@@ -4,7 +4,9 @@
  *
  *	traceit -o demo-trace -- traceit-demo [THREADS] [DIR]
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>

@@ -152,6 +152,8 @@ TT_EXPORT int execle(const char *path, const char *arg0, ...)
 
 	va_start(ap, arg0);
 	TT_COLLECT_ARGS(argv, arg0, ap);
+	if (arg0)
+		(void)va_arg(ap, char *); /* the NULL that ends the arguments */
 	char *const *envp = va_arg(ap, char *const *);
 	va_end(ap);
 	TT_EXEC_BODY(execve, EXECLE, path, argv, tt_real.execve(path, argv, envp))

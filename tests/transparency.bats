@@ -5,8 +5,8 @@ load helpers
 
 same() {
 	local native traced_out ns ts
-	native=$("$@" 2>&1); ns=$?
-	traced_out=$(traced "$@" 2>&1); ts=$?
+	native=$("$@" 2>&1) && ns=0 || ns=$?
+	traced_out=$(traced "$@" 2>&1) && ts=0 || ts=$?
 	expect_eq "status of $*" "$ns" "$ts"
 	if [ "$native" != "$traced_out" ]; then
 		echo "output of $* differs" >&2

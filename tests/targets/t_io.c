@@ -27,8 +27,8 @@ int main(int argc, char **argv)
 		return 4;
 	ssize_t r;
 	long total = 0;
-	/* not a compile-time constant: with _FORTIFY_SOURCE this read becomes __read_chk */
-	size_t count = argc > 99 ? 1 : sizeof(buf);
+	/* of unknown range at compile time: with _FORTIFY_SOURCE this read is __read_chk */
+	size_t count = sizeof(buf) + (size_t)(argc > 3 ? atoi(argv[3]) : 0);
 
 	while ((r = read(fd, buf, count)) > 0)
 		total += r;

@@ -1,5 +1,7 @@
 /* t_threads: K threads named two ways, one ending with pthread_exit; all joined. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,320 @@
+/*
+ * decode.c - EVENTS chunk decoding (format.h section 4) for one thread.
+ *
+ * A record that does not decode (bad varint, unknown event type, payload too short for the
+ * record count) ends the chunk: what follows it cannot be trusted, since records have no
+ * length prefix to resync on.  The events decoded before it are kept, and the next chunk of
+ * the thread starts afresh (its ADDR and tick bases reset per chunk).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "codec.h"
+#include "decode.h"
+#include "zinflate.h"
+
+#define TT_MAX_RATIO 1032u /* deflate's maximum expansion, as in scan.c */
+
+/* Inflate buffers of chunks no longer being decoded, for the next chunk to reuse. */
+struct tt_pool_buf {
+	uint8_t *p;
+	size_t cap;
+};
+
+static struct tt_pool_buf *tt_pool;
+static size_t tt_npool, tt_pool_cap;
+
+/* Kinds of result and arguments per event type: one table lookup per field. */
+static uint8_t tt_kinds[TT_EV_COUNT][1 + TT_MAX_ARGS];
+static int tt_kinds_ready;
+
+static void tt_init_kinds(void)
+{
+	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
+		tt_kinds[t][0] = tt_roles[tt_events[t].result].kind;
+		for (int i = 0; i < TT_MAX_ARGS; i++)
+			tt_kinds[t][1 + i] = tt_roles[tt_events[t].args[i]].kind;
+	}
+	tt_kinds_ready = 1;
+}
+
+static void tt_take_buf(struct tt_tstream *s, size_t need)
+{
+	if (!s->buf && tt_npool) {
+		tt_npool--;
+		s->buf = tt_pool[tt_npool].p;
+		s->buf_cap = tt_pool[tt_npool].cap;
+	}
+	if (s->buf_cap < need) {
+		free(s->buf);
+		s->buf_cap = need < 4096 ? 4096 : need;
+		s->buf = tt_xmalloc(s->buf_cap);
+	}
+}
+
+static void tt_give_buf(struct tt_tstream *s)
+{
+	if (!s->buf)
+		return;
+	tt_grow((void **)&tt_pool, &tt_pool_cap, tt_npool + 1, sizeof(*tt_pool));
+	tt_pool[tt_npool].p = s->buf;
+	tt_pool[tt_npool].cap = s->buf_cap;
+	tt_npool++;
+	s->buf = NULL;
+	s->buf_cap = 0;
+}
+
+void tt_decode_cleanup(void)
+{
+	while (tt_npool)
+		free(tt_pool[--tt_npool].p);
+	free(tt_pool);
+	tt_pool = NULL;
+	tt_pool_cap = 0;
+	tt_inflate_end();
+}
+
+static void tt_bad_chunk(struct tt_tstream *s, const char *why)
+{
+	tt_problem(&s->file->problems, TT_PB_BAD_EVENTS,
+		   "corrupt events in chunk at offset %llu (%s); dropped the rest of that chunk",
+		   (unsigned long long)(s->cur->offset - TT_CHUNK_HEADER_LEN), why);
+}
+
+/* Makes *next the current chunk.  Returns 0, or -1 if it must be skipped. */
+static int tt_load(struct tt_tstream *s)
+{
+	const struct tt_chunk_ref *c = s->next++;
+	const uint8_t *payload = s->file->data + c->offset;
+	const char *why;
+
+	s->cur = c;
+	s->left = c->nevents;
+	s->prev_end = c->first_tick;
+	s->prev_addr = 0;
+	if (!(c->flags & TT_CHUNK_DEFLATED)) {
+		s->p = payload;
+		s->end = payload + c->payload_len;
+		return 0;
+	}
+	if (c->raw_len > (uint64_t)c->payload_len * TT_MAX_RATIO + 64) {
+		tt_bad_chunk(s, "impossible inflated size");
+		return -1;
+	}
+	tt_take_buf(s, c->raw_len);
+	why = tt_inflate(payload, c->payload_len, s->buf, c->raw_len);
+	if (why) {
+		tt_bad_chunk(s, why);
+		return -1;
+	}
+	s->p = s->buf;
+	s->end = s->buf + c->raw_len;
+	return 0;
+}
+
+static void tt_unload(struct tt_tstream *s)
+{
+	s->cur = NULL;
+	s->left = 0;
+	tt_give_buf(s);
+}
+
+static inline uint64_t tt_rel(uint64_t ns, uint64_t base)
+{
+	return ns > base ? ns - base : 0;
+}
+
+/* Most fields fit in one byte: that case inline, the general one in codec.h. */
+static inline int tt_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+
+	if (p < end && *p < 0x80) {
+		*out = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	return tt_get_varint(pp, end, out);
+}
+
+/* Decodes one field of the given kind into *v.  Returns 0, or -1 on a bad varint. */
+static inline int tt_field(struct tt_tstream *s, const uint8_t **pp, unsigned kind,
+			   union tt_value *v)
+{
+	uint64_t raw;
+
+	if (tt_varint(pp, s->end, &raw))
+		return -1;
+	switch (kind) {
+	case TT_KIND_U:
+		v->u = raw;
+		break;
+	case TT_KIND_S:
+		v->s = tt_unzigzag(raw);
+		break;
+	case TT_KIND_ADDR:
+		/* Wrapping arithmetic: garbage gives garbage addresses, never UB. */
+		s->prev_addr += (uint64_t)tt_unzigzag(raw);
+		v->u = s->prev_addr;
+		break;
+	default: /* TT_KIND_STR */
+		if (!raw) {
+			v->str = NULL;
+		} else {
+			v->str = tt_strtab_get(&s->file->strings, raw);
+			if (!v->str) {
+				tt_problem(
+					&s->file->problems, TT_PB_UNKNOWN_STRING,
+					"an event refers to string id %llu, which is not defined",
+					(unsigned long long)raw);
+				v->str = tt_strtab_placeholder(&s->file->strings, &s->file->arena,
+							       raw);
+			}
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Decodes the record at s->p into *ev and its absolute end ns into *key.  Returns 0, or -1
+ * with the chunk reported as corrupt.
+ */
+static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *key)
+{
+	const uint8_t *p = s->p;
+	uint64_t hdr, delta, dur, err, end_tick;
+	const uint8_t *kinds;
+	unsigned type;
+	char why[64];
+
+	if (tt_varint(&p, s->end, &hdr) || tt_varint(&p, s->end, &delta) ||
+	    tt_varint(&p, s->end, &dur))
+		goto short_record;
+	if (hdr >> 1 == 0 || hdr >> 1 >= TT_EV_COUNT) {
+		snprintf(why, sizeof(why), "unknown event type %llu",
+			 (unsigned long long)(hdr >> 1));
+		tt_bad_chunk(s, why);
+		return -1;
+	}
+	type = (unsigned)(hdr >> 1);
+	ev->type = (uint16_t)type;
+	ev->failed = hdr & 1;
+	ev->err = 0;
+	if (ev->failed) {
+		if (tt_varint(&p, s->end, &err))
+			goto short_record;
+		ev->err = err > INT32_MAX ? INT32_MAX : (int32_t)err;
+	}
+	kinds = tt_kinds[type];
+	ev->result.u = 0;
+	if (kinds[0] && tt_field(s, &p, kinds[0], &ev->result))
+		goto short_record;
+	for (int i = 0; i < TT_MAX_ARGS; i++) {
+		ev->args[i].u = 0;
+		if (kinds[1 + i] && tt_field(s, &p, kinds[1 + i], &ev->args[i]))
+			goto short_record;
+	}
+	end_tick = s->prev_end + delta;
+	s->prev_end = end_tick;
+	ev->start_tick = dur > end_tick ? 0 : end_tick - dur;
+	*key = tt_timemap_ns(&s->file->time, end_tick, &s->hint);
+	ev->end_ns = tt_rel(*key, s->base_ns);
+	ev->start_ns = tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint), s->base_ns);
+	ev->fd_path = NULL;
+	s->p = p;
+	return 0;
+
+short_record:
+	tt_bad_chunk(s, "record cut short or bad varint");
+	return -1;
+}
+
+/*
+ * The next record of the thread into *ev.  Returns 1; 0 when the current chunk is used up
+ * and load is false (the caller goes PENDING); -1 at the end of the thread's chunks.
+ */
+static int tt_raw_next(struct tt_tstream *s, struct tt_event *ev, uint64_t *key, bool load)
+{
+	for (;;) {
+		if (s->cur && s->left) {
+			if (!tt_decode_one(s, ev, key)) {
+				s->left--;
+				return 1;
+			}
+			s->left = 0;
+		}
+		if (s->cur)
+			tt_unload(s);
+		if (s->next == s->last)
+			return -1;
+		if (!load)
+			return 0;
+		if (tt_load(s))
+			tt_unload(s);
+	}
+}
+
+static void tt_pending(struct tt_tstream *s, int r)
+{
+	if (r < 0) {
+		s->state = TT_TS_DONE;
+		return;
+	}
+	s->state = TT_TS_PENDING;
+	s->key = tt_timemap_ns(&s->file->time, s->next->first_tick, &s->hint);
+}
+
+void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *t,
+		     const struct tt_chunk_ref *first, const struct tt_chunk_ref *last,
+		     uint64_t base_ns, uint32_t id)
+{
+	if (!tt_kinds_ready)
+		tt_init_kinds();
+	*s = (struct tt_tstream){
+		.id = id, .file = f, .thread = t, .next = first, .last = last, .base_ns = base_ns};
+	/* Constant for the stream: set once, not per record. */
+	s->ev.file = s->look.file = f;
+	s->ev.thread = s->look.thread = t;
+	tt_pending(s, first == last ? -1 : 0);
+}
+
+void tt_tstream_advance(struct tt_tstream *s)
+{
+	bool load = s->state == TT_TS_PENDING;
+	int r;
+
+	if (s->have_look) {
+		s->ev = s->look;
+		s->key = s->look_key;
+		s->have_look = false;
+		r = 1;
+	} else {
+		r = tt_raw_next(s, &s->ev, &s->key, load);
+	}
+	if (r <= 0) {
+		tt_pending(s, r);
+		return;
+	}
+	s->state = TT_TS_READY;
+	/*
+	 * An exec recorded ahead of the call (dur 0): whether it failed is told by the thread's
+	 * next record.  (Equal ns may also come from a tiny dur: the match below is exact.)
+	 */
+	if (tt_event_is_exec(s->ev.type) && !s->ev.failed && s->ev.start_ns == s->ev.end_ns &&
+	    tt_raw_next(s, &s->look, &s->look_key, true) > 0) {
+		if (s->look.type == s->ev.type && s->look.failed &&
+		    s->look.start_tick == s->ev.start_tick) {
+			s->ev = s->look;
+			s->key = s->look_key;
+		} else {
+			s->have_look = true;
+		}
+	}
+}
+
+void tt_tstream_release(struct tt_tstream *s)
+{
+	tt_unload(s);
+	s->state = TT_TS_DONE;
+}

@@ -1,0 +1,56 @@
+/*
+ * decode.h - the events of one thread of one stream file, decoded one chunk at a time.
+ *
+ * A tt_tstream walks the EVENTS chunks of its thread in file order.  Only the chunk being
+ * decoded is held inflated, so memory does not grow with the number of events.  The
+ * stream also applies the exec convention of format.h: an exec recorded before the call
+ * (dur 0) is held back until the next record of the thread shows whether the exec failed,
+ * in which case the failed record replaces it.
+ *
+ * States: PENDING (next chunk not inflated yet; key = its first tick in ns, a lower bound of
+ * its events), READY (ev holds the next event; key = its end in ns), DONE.
+ */
+#ifndef TT_DECODE_H
+#define TT_DECODE_H
+
+#include "model.h"
+
+enum tt_tstream_state { TT_TS_PENDING, TT_TS_READY, TT_TS_DONE };
+
+struct tt_tstream {
+	uint64_t key; /* absolute end ns of ev, or lower bound while PENDING */
+	uint32_t id;  /* tie-break between equal keys: deterministic output */
+	enum tt_tstream_state state;
+	struct tt_event ev;
+
+	struct tt_file *file;
+	struct tt_thread *thread;
+	const struct tt_chunk_ref *next; /* next chunk to load */
+	const struct tt_chunk_ref *last; /* one past this thread's chunks */
+	const struct tt_chunk_ref *cur;	 /* chunk being decoded, NULL if none */
+	uint8_t *buf;			 /* inflated payload of cur, from the pool */
+	size_t buf_cap;
+	const uint8_t *p;
+	const uint8_t *end;
+	uint32_t left; /* records left in cur */
+	uint32_t hint; /* timemap segment */
+	uint64_t prev_end;
+	uint64_t prev_addr;
+	uint64_t base_ns;
+	struct tt_event look; /* record read after a pending exec */
+	uint64_t look_key;
+	bool have_look;
+};
+
+/* Sets up the stream of chunks [first, last) of thread t; ends PENDING or DONE. */
+void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *t,
+		     const struct tt_chunk_ref *first, const struct tt_chunk_ref *last,
+		     uint64_t base_ns, uint32_t id);
+/* PENDING: inflates and reads the first event.  READY: moves past ev.  Updates key, state. */
+void tt_tstream_advance(struct tt_tstream *s);
+/* Frees what the stream holds (it may be in any state). */
+void tt_tstream_release(struct tt_tstream *s);
+/* Frees the buffer pool: at the end of a run. */
+void tt_decode_cleanup(void);
+
+#endif /* TT_DECODE_H */

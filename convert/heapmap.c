@@ -1,0 +1,94 @@
+/*
+ * heapmap.c - open-addressing hash table of live heap blocks.
+ */
+#include <stdlib.h>
+
+#include "heapmap.h"
+#include "util.h"
+
+static inline size_t tt_slot(const struct tt_heapmap *m, uint32_t file, uint64_t addr)
+{
+	/* splitmix64 finaliser: heap addresses share their low and high bits. */
+	uint64_t x = addr ^ ((uint64_t)file << 47);
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return (size_t)x & (m->cap - 1);
+}
+
+static void tt_heap_grow(struct tt_heapmap *m)
+{
+	struct tt_heapent *old = m->v;
+	size_t oldcap = m->cap;
+
+	m->cap = oldcap ? oldcap * 2 : 1024;
+	m->v = tt_xcalloc(m->cap, sizeof(*m->v));
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (!old[i].addr)
+			continue;
+		for (j = tt_slot(m, old[i].file, old[i].addr); m->v[j].addr;
+		     j = (j + 1) & (m->cap - 1))
+			;
+		m->v[j] = old[i];
+	}
+	free(old);
+}
+
+bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t *old)
+{
+	size_t j;
+
+	if (!addr)
+		return false;
+	if ((m->n + 1) * 4 > m->cap * 3)
+		tt_heap_grow(m);
+	for (j = tt_slot(m, file, addr); m->v[j].addr; j = (j + 1) & (m->cap - 1)) {
+		if (m->v[j].addr == addr && m->v[j].file == file) {
+			*old = m->v[j].size;
+			m->v[j].size = size;
+			return true;
+		}
+	}
+	m->v[j] = (struct tt_heapent){.addr = addr, .size = size, .file = file};
+	m->n++;
+	return false;
+}
+
+bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size)
+{
+	size_t mask = m->cap - 1, i, j;
+
+	if (!addr || !m->n)
+		return false;
+	for (i = tt_slot(m, file, addr); m->v[i].addr; i = (i + 1) & mask)
+		if (m->v[i].addr == addr && m->v[i].file == file)
+			break;
+	if (!m->v[i].addr)
+		return false;
+	*size = m->v[i].size;
+	m->n--;
+	/* Backward-shift deletion: pull later entries of the probe run into the hole. */
+	for (j = (i + 1) & mask; m->v[j].addr; j = (j + 1) & mask) {
+		size_t home = tt_slot(m, m->v[j].file, m->v[j].addr);
+
+		/* Entry j may move to i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		m->v[i] = m->v[j];
+		i = j;
+	}
+	m->v[i].addr = 0;
+	return true;
+}
+
+void tt_heap_free(struct tt_heapmap *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->cap = m->n = 0;
+}

@@ -1,0 +1,163 @@
+/*
+ * model.h - what the converter knows about its inputs: one struct tt_file per stream file
+ * (one process image), its threads, the index of its EVENTS chunks, and the decoded event
+ * handed to the output formats.
+ *
+ * Lifetimes: everything hangs off its tt_file and lives until the end of the run.  Strings
+ * (const char *) point into the file's string table or arena, so an event's strings stay
+ * valid after the event itself is gone.
+ */
+#ifndef TT_MODEL_H
+#define TT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+#include "diag.h"
+#include "stringtab.h"
+#include "timemap.h"
+#include "util.h"
+
+/* One EVENTS chunk found by the pre-scan; its payload CRC has been verified. */
+struct tt_chunk_ref {
+	uint64_t offset; /* of the payload in the file */
+	uint64_t first_tick;
+	uint64_t last_tick;
+	uint32_t payload_len;
+	uint32_t raw_len;
+	uint32_t tid;
+	uint32_t nevents;
+	uint32_t seq; /* position among the file's EVENTS chunks: keeps a thread's order */
+	uint16_t flags;
+};
+
+/* An fd open when the stream started (TT_P_FD). */
+struct tt_fd_seed {
+	int fd;
+	const char *target;
+};
+
+/* fd -> path of one process image, for the events that only carry an fd. */
+struct tt_fdtab {
+	const char **path; /* indexed by fd, NULL = unknown */
+	size_t cap;
+};
+
+struct tt_file;
+struct tt_jtime;
+
+struct tt_thread {
+	struct tt_file *file;
+	const char *name;    /* current name; NULL = none known ("thread <tid>") */
+	uint64_t first_seen; /* order of first appearance in the whole run, 0 = no event yet */
+	uint64_t events;
+	uint64_t busy_ns;	/* sum of call durations (summary) */
+	struct tt_jtime *jtime; /* JSON output state (emit_json.c) */
+	uint32_t tid;
+	bool started; /* recorded a THREAD_START: created while traced */
+};
+
+struct tt_file {
+	const char *name; /* as named on the command line (messages) */
+	const uint8_t *data;
+	size_t size;
+	bool owned;	/* data was read into the heap, not mapped */
+	unsigned index; /* position among the inputs */
+
+	uint16_t version;
+	bool usable; /* preamble accepted: its chunks were scanned */
+
+	/* PROCESS fields */
+	bool has_process;
+	bool forked;
+	uint32_t clock; /* enum tt_clock_kind */
+	uint32_t pid;
+	uint32_t ppid;
+	uint64_t start_ns; /* TT_P_START_NS, or estimated from the first chunk if absent */
+	uint64_t start_realtime;
+	uint64_t categories;
+	const char *exe;
+	const char *argv; /* NULs between arguments turned into spaces */
+	const char *comm;
+	const char *hostname;
+	const char *tracer;
+	const char *program; /* basename of exe, or comm: the process name shown */
+	struct tt_fd_seed *fd_seeds;
+	size_t nfd_seeds;
+	size_t fd_seeds_cap;
+
+	/* END fields */
+	bool has_end;
+	bool has_exit_status;
+	uint64_t end_events;
+	uint64_t lost;
+	uint64_t end_ns;
+	uint64_t end_chunks;
+	uint64_t end_threads;
+	uint64_t exit_kind;
+	int64_t exit_status;
+
+	/* the index built by the pre-scan */
+	struct tt_chunk_ref *chunks; /* sorted by (tid, seq) once the scan is done */
+	size_t nchunks;
+	struct tt_stringtab strings;
+	struct tt_timemap time;
+	struct tt_thread *threads; /* sorted by tid */
+	size_t nthreads;
+
+	/* run state */
+	struct tt_fdtab fds;
+	uint64_t decoded;     /* events handed to the output */
+	uint64_t last_end_ns; /* latest event end, relative: duration without an END record */
+	uint64_t pthread_created;
+	struct tt_arena arena;
+	struct tt_problems problems;
+};
+
+union tt_value {
+	uint64_t u;
+	int64_t s;
+	const char *str; /* TT_KIND_STR: NULL for string id 0 */
+};
+
+/* One decoded call, as the output formats see it. */
+struct tt_event {
+	struct tt_file *file;
+	struct tt_thread *thread;
+	uint64_t start_tick;
+	uint64_t start_ns; /* relative to the run's time base */
+	uint64_t end_ns;
+	union tt_value result;
+	union tt_value args[TT_MAX_ARGS];
+	const char *fd_path; /* file of the fd argument (or of open's result) when known */
+	int32_t err;	     /* errno, when failed */
+	uint16_t type;	     /* enum tt_event_type, always valid */
+	bool failed;
+};
+
+/* Finds the thread record of tid in f, NULL if the scan did not see it. */
+struct tt_thread *tt_file_thread(struct tt_file *f, uint32_t tid);
+
+static inline bool tt_event_is_instant(unsigned type)
+{
+	switch (type) {
+	case TT_EV_THREAD_START:
+	case TT_EV_THREAD_END:
+	case TT_EV_EXIT:
+	case TT_EV__EXIT:
+	case TT_EV__EXIT2:
+	case TT_EV_PTHREAD_EXIT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline bool tt_event_is_exec(unsigned type)
+{
+	return type >= TT_EV_EXECVE && type <= TT_EV_EXECLE;
+}
+
+#endif /* TT_MODEL_H */

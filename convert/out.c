@@ -1,0 +1,306 @@
+/*
+ * out.c - output buffer, number formatting, string escaping.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "out.h"
+#include "util.h"
+
+#define TT_OUT_BUF (1u << 20)
+
+void tt_out_init(struct tt_out *o, int fd, const char *name)
+{
+	o->cap = TT_OUT_BUF;
+	o->buf = tt_xmalloc(o->cap);
+	o->len = 0;
+	o->fd = fd;
+	o->name = name;
+}
+
+void tt_out_flush(struct tt_out *o)
+{
+	const char *p = o->buf;
+	size_t left = o->len;
+
+	while (left && o->fd >= 0) {
+		ssize_t n = write(o->fd, p, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			tt_error("%s: cannot write: %s", o->name,
+				 n < 0 ? strerror(errno) : "no space");
+			exit(2);
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	o->len = 0;
+}
+
+void tt_out_free(struct tt_out *o)
+{
+	free(o->buf);
+	o->buf = NULL;
+	o->cap = o->len = 0;
+}
+
+void tt_out_write(struct tt_out *o, const void *s, size_t n)
+{
+	const char *p = s;
+
+	while (n) {
+		size_t room, k;
+
+		if (o->len == o->cap)
+			tt_out_flush(o);
+		room = o->cap - o->len;
+		k = n < room ? n : room;
+		memcpy(o->buf + o->len, p, k);
+		o->len += k;
+		p += k;
+		n -= k;
+	}
+}
+
+void tt_out_puts(struct tt_out *o, const char *s)
+{
+	tt_out_write(o, s, strlen(s));
+}
+
+void tt_out_printf(struct tt_out *o, const char *fmt, ...)
+{
+	va_list ap;
+	char *p = tt_out_reserve(o, TT_OUT_SLACK);
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(p, TT_OUT_SLACK, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* Summary lines are short; a longer one is cut rather than overflowing. */
+	o->len += (size_t)n < TT_OUT_SLACK ? (size_t)n : TT_OUT_SLACK - 1;
+}
+
+static const char tt_digits2[] = "00010203040506070809"
+				 "10111213141516171819"
+				 "20212223242526272829"
+				 "30313233343536373839"
+				 "40414243444546474849"
+				 "50515253545556575859"
+				 "60616263646566676869"
+				 "70717273747576777879"
+				 "80818283848586878889"
+				 "90919293949596979899";
+
+static inline unsigned tt_digits(uint64_t v)
+{
+	unsigned n = 1;
+
+	for (;;) {
+		if (v < 10)
+			return n;
+		if (v < 100)
+			return n + 1;
+		if (v < 1000)
+			return n + 2;
+		if (v < 10000)
+			return n + 3;
+		v /= 10000;
+		n += 4;
+	}
+}
+
+char *tt_fmt_u64(char *p, uint64_t v)
+{
+	/* Digits written from the end backwards, straight into place. */
+	char *e = p + tt_digits(v), *q = e;
+
+	while (v >= 100) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		q -= 2;
+		q[0] = tt_digits2[2 * r];
+		q[1] = tt_digits2[2 * r + 1];
+	}
+	if (v >= 10) {
+		q[-2] = tt_digits2[2 * v];
+		q[-1] = tt_digits2[2 * v + 1];
+	} else {
+		q[-1] = (char)('0' + v);
+	}
+	return e;
+}
+
+char *tt_fmt_i64(char *p, int64_t v)
+{
+	if (v < 0) {
+		*p++ = '-';
+		return tt_fmt_u64(p, -(uint64_t)v);
+	}
+	return tt_fmt_u64(p, (uint64_t)v);
+}
+
+char *tt_fmt_hex(char *p, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	int shift = 60;
+
+	*p++ = '0';
+	*p++ = 'x';
+	while (shift > 0 && !(v >> shift))
+		shift -= 4;
+	for (; shift >= 0; shift -= 4)
+		*p++ = hex[(v >> shift) & 0xf];
+	return p;
+}
+
+char *tt_fmt_oct(char *p, uint64_t v)
+{
+	char tmp[24];
+	char *e = tmp + sizeof(tmp), *q = e;
+
+	do {
+		*--q = (char)('0' + (v & 7));
+		v >>= 3;
+	} while (v);
+	if (*q != '0')
+		*--q = '0'; /* the C prefix, but "0" for zero */
+	memcpy(p, q, (size_t)(e - q));
+	return p + (e - q);
+}
+
+char *tt_fmt_us(char *p, uint64_t ns)
+{
+	unsigned frac = (unsigned)(ns % 1000);
+
+	p = tt_fmt_u64(p, ns / 1000);
+	*p++ = '.';
+	*p++ = (char)('0' + frac / 100);
+	memcpy(p, tt_digits2 + 2 * (frac % 100), 2);
+	return p + 2;
+}
+
+int tt_utf8_len(const unsigned char *p)
+{
+	unsigned c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0; /* continuation byte, or overlong 2-byte lead */
+	if (c < 0xe0)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0))
+			return 0; /* overlong, or a UTF-16 surrogate */
+		return 3;
+	}
+	if (c < 0xf5) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
+			return 0; /* overlong, or beyond U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+/* The three string writers share this loop; mode picks the escaping. */
+enum tt_esc { TT_ESC_JSON, TT_ESC_CSV, TT_ESC_TEXT };
+
+static void tt_out_escaped(struct tt_out *o, const unsigned char *s, enum tt_esc mode)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	while (*s) {
+		/* Every step writes at most 6 bytes (\u00XX). */
+		char *q = tt_out_reserve(o, 512);
+		char *lim = q + 512 - 8;
+
+		while (*s && q < lim) {
+			unsigned c = *s;
+			int n;
+
+			if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+				*q++ = (char)c;
+				s++;
+				continue;
+			}
+			if (c >= 0x80) {
+				n = tt_utf8_len(s);
+				if (!n) {
+					q = TT_LIT(q, "\xef\xbf\xbd");
+					s++;
+					continue;
+				}
+				memcpy(q, s, (size_t)n);
+				q += n;
+				s += n;
+				continue;
+			}
+			s++;
+			if (mode == TT_ESC_TEXT) {
+				*q++ = c < 0x20 ? '?' : (char)c;
+			} else if (mode == TT_ESC_CSV) {
+				if (c == '"')
+					*q++ = '"';
+				*q++ = (char)c;
+			} else if (c == '"' || c == '\\') {
+				*q++ = '\\';
+				*q++ = (char)c;
+			} else if (c == '\n') {
+				q = TT_LIT(q, "\\n");
+			} else if (c == '\t') {
+				q = TT_LIT(q, "\\t");
+			} else if (c == '\r') {
+				q = TT_LIT(q, "\\r");
+			} else {
+				q = TT_LIT(q, "\\u00");
+				*q++ = hex[c >> 4];
+				*q++ = hex[c & 0xf];
+			}
+		}
+		tt_out_commit(o, q);
+	}
+}
+
+static inline void tt_out_char(struct tt_out *o, char c)
+{
+	char *q = tt_out_reserve(o, 1);
+
+	*q = c;
+	o->len++;
+}
+
+void tt_out_json_str(struct tt_out *o, const char *s)
+{
+	tt_out_char(o, '"');
+	tt_out_escaped(o, (const unsigned char *)s, TT_ESC_JSON);
+	tt_out_char(o, '"');
+}
+
+void tt_out_csv_str(struct tt_out *o, const char *s)
+{
+	int quote = s[strcspn(s, ",\"\r\n")] != '\0';
+
+	if (quote)
+		tt_out_char(o, '"');
+	tt_out_escaped(o, (const unsigned char *)s, TT_ESC_CSV);
+	if (quote)
+		tt_out_char(o, '"');
+}
+
+void tt_out_text(struct tt_out *o, const char *s)
+{
+	tt_out_escaped(o, (const unsigned char *)s, TT_ESC_TEXT);
+}

@@ -1,0 +1,43 @@
+/*
+ * run.c - the conversion driver: pre-scan every input, choose the time base, merge.
+ */
+#include <stdlib.h>
+
+#include "run.h"
+#include "scan.h"
+
+static int tt_start_cmp(const void *a, const void *b)
+{
+	const struct tt_file *x = *(struct tt_file *const *)a, *y = *(struct tt_file *const *)b;
+
+	if (x->start_ns != y->start_ns)
+		return x->start_ns < y->start_ns ? -1 : 1;
+	return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out)
+{
+	struct tt_run run = {.files = files, .nfiles = n, .out = out};
+	void *self;
+
+	run.procs = tt_xcalloc(n, sizeof(*run.procs));
+	for (size_t i = 0; i < n; i++) {
+		files[i]->index = (unsigned)i;
+		if (files[i]->data && !tt_scan(files[i]))
+			run.procs[run.nprocs++] = files[i];
+	}
+	tt_sort(run.procs, run.nprocs, sizeof(*run.procs), tt_start_cmp);
+	/* Time 0 is the start of the earliest process (0: a file too damaged to tell). */
+	for (size_t i = 0; i < run.nprocs && !run.base_ns; i++)
+		run.base_ns = run.procs[i]->start_ns;
+
+	self = sink->begin(&run);
+	tt_merge(&run, sink, self);
+	sink->end(self, &run);
+	tt_out_flush(out);
+
+	for (size_t i = 0; i < n; i++)
+		if (files[i]->usable)
+			tt_problems_flush(&files[i]->problems, files[i]->name, files[i]->decoded);
+	free(run.procs);
+}

@@ -1,0 +1,18 @@
+/*
+ * zinflate.h - payload inflation (raw deflate, zlib windowBits -15).
+ */
+#ifndef TT_ZINFLATE_H
+#define TT_ZINFLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Inflates in[0..in_len) into out, which must hold exactly raw_len bytes.  Returns NULL on
+ * success, else a short reason ("bad deflate data", "size mismatch") for a warning.  The
+ * stream state is reused between calls: one z_stream for the whole run.
+ */
+const char *tt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t raw_len);
+void tt_inflate_end(void);
+
+#endif /* TT_ZINFLATE_H */
