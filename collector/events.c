@@ -12,11 +12,13 @@ const struct tt_role_info tt_roles[TT_ROLE_COUNT] = {
 
 const struct tt_event_info tt_events[TT_EV_COUNT] = {
 	[TT_EV_INVALID] = { .name = "invalid" },
-#define TT_EVENT(sym, str, cat, res, a0, a1, a2, a3)                                              \
+#define TT_EVENT(sym, str, cat, fx, res, a0, a1, a2, a3, a4)                                      \
 	[TT_EV_##sym] = { .name = str,                                                             \
 			  .category = TT_CAT_##cat,                                                \
+			  .effect = TT_FX_##fx,                                                    \
 			  .result = TT_ROLE_##res,                                                 \
-			  .args = { TT_ROLE_##a0, TT_ROLE_##a1, TT_ROLE_##a2, TT_ROLE_##a3 } },
+			  .args = { TT_ROLE_##a0, TT_ROLE_##a1, TT_ROLE_##a2, TT_ROLE_##a3,        \
+				    TT_ROLE_##a4 } },
 #include "events.def"
 #undef TT_EVENT
 };

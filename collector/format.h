@@ -193,18 +193,47 @@ enum tt_role {
 
 enum tt_event_type {
 	TT_EV_INVALID = 0, /* never recorded; also the padding record in the in-memory ring */
-#define TT_EVENT(sym, name, cat, res, a0, a1, a2, a3) TT_EV_##sym,
+#define TT_EVENT(sym, name, cat, fx, res, a0, a1, a2, a3, a4) TT_EV_##sym,
 #include "events.def"
 #undef TT_EVENT
 	TT_EV_COUNT
 };
 
-#define TT_MAX_ARGS 4
+#define TT_MAX_ARGS 5
+
+/*
+ * What a call does to the state a reader tracks (the effect column of events.def).  The
+ * recorder ignores it; it is here so that the converter needs no list of event types.
+ */
+enum tt_effect {
+	TT_FX_NONE = 0,
+	TT_FX_ALLOC,   /* result (or the ADDR argument) is a new heap block of SIZE bytes */
+	TT_FX_FREE,    /* the ADDR argument is released */
+	TT_FX_REALLOC, /* OLDADDR released, result allocated */
+	TT_FX_MAP,     /* result is a new mapping of LEN bytes */
+	TT_FX_UNMAP,   /* ADDR..ADDR+LEN unmapped */
+	TT_FX_REMAP,   /* OLDADDR mapping moved to result, SIZE bytes */
+	TT_FX_READ,    /* BYTES result were read from FD */
+	TT_FX_WRITE,   /* BYTES result were written to FD */
+	TT_FX_OPEN,    /* result is a new fd for PATH */
+	TT_FX_FOPEN,   /* the FD argument is a new fd for PATH (or COMMAND) */
+	TT_FX_CLOSE,   /* the FD argument is closed */
+	TT_FX_DUP,     /* result (dup) or NEWFD (dup2, dup3) now names what FD names */
+	TT_FX_FCNTL,   /* like DUP when CMD is F_DUPFD or F_DUPFD_CLOEXEC */
+	TT_FX_PIPE,    /* FD and FD2 are the two ends of a new pipe or socket pair */
+	TT_FX_SOCKET,  /* result is a new socket */
+	TT_FX_CONNECT, /* FD now talks to PEER */
+	TT_FX_ACCEPT,  /* result is a new connection from PEER */
+	TT_FX_BIND,    /* FD is bound to LOCAL */
+	TT_FX_ACQUIRE, /* LOCK acquired (if the call succeeded) */
+	TT_FX_RELEASE, /* LOCK released */
+};
 
 /* The table, for both sides: built once from events.def in events.c. */
 struct tt_event_info {
 	const char *name;
 	uint8_t category;	    /* enum tt_category */
+	uint8_t effect;		    /* enum tt_effect */
 	uint8_t result;		    /* enum tt_role */
 	uint8_t args[TT_MAX_ARGS]; /* enum tt_role */
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "state.h"
 #include "errnames.h"
 
 static const char tt_csv_header[] =
@@ -125,8 +126,8 @@ struct tt_cols {
 static void tt_csv_columns(struct tt_csv *c, const struct tt_event *ev, struct tt_cols *k)
 {
 	const struct tt_event_info *info = &tt_events[ev->type];
-	bool open = ev->type == TT_EV_OPEN || ev->type == TT_EV_OPENAT;
-	bool product = ev->type == TT_EV_CALLOC || ev->type == TT_EV_REALLOCARRAY;
+	bool open = info->effect == TT_FX_OPEN;
+	bool product = tt_arg(ev, TT_ROLE_NMEMB) != NULL;
 	uint64_t nmemb = 1;
 
 	*k = (struct tt_cols){.path = ev->fd_path};

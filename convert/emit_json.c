@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "state.h"
 #include "errnames.h"
 #include "jsontime.h"
 #include "meta.h"
@@ -167,8 +168,8 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 		p = tt_key(p, &first, &j->key[role]);
 		p = tt_json_value(o, p, role, ev->args[i]);
 	}
-	if (ev->fd_path &&
-	    (ev->type == TT_EV_READ || ev->type == TT_EV_WRITE || ev->type == TT_EV_CLOSE)) {
+	/* the file of a descriptor-based call, unless the call names its path itself */
+	if (ev->fd_path && !tt_arg(ev, TT_ROLE_PATH)) {
 		p = tt_key(p, &first, &j->path_key);
 		p = tt_json_value(o, p, TT_ROLE_PATH, (union tt_value){.str = ev->fd_path});
 	}

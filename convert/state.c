@@ -36,11 +36,129 @@ void tt_state_init_file(struct tt_file *f)
 		tt_fdtab_set(&f->fds, f->fd_seeds[i].fd, f->fd_seeds[i].target);
 }
 
-static void tt_opened(struct tt_event *ev, const char *path)
+/* Where each role sits in each event's arguments, +1 (0: absent): built on first use. */
+static uint8_t tt_role_slot[TT_EV_COUNT][TT_ROLE_COUNT];
+static bool tt_role_slot_ready;
+
+const union tt_value *tt_arg(const struct tt_event *ev, unsigned role)
 {
-	ev->fd_path = path;
-	if (!ev->failed && ev->result.s >= 0)
-		tt_fdtab_set(&ev->file->fds, ev->result.s, path);
+	if (!tt_role_slot_ready) {
+		for (unsigned t = 1; t < TT_EV_COUNT; t++)
+			for (int i = TT_MAX_ARGS - 1; i >= 0; i--)
+				if (tt_events[t].args[i] != TT_ROLE_NONE)
+					tt_role_slot[t][tt_events[t].args[i]] = (uint8_t)(i + 1);
+		tt_role_slot_ready = true;
+	}
+	unsigned slot = tt_role_slot[ev->type][role];
+
+	return slot ? &ev->args[slot - 1] : NULL;
+}
+
+static const char *tt_socket_name(int64_t domain)
+{
+	switch (domain) {
+	case 1:
+		return "socket:unix";
+	case 2:
+		return "socket:inet";
+	case 10:
+		return "socket:inet6";
+	case 16:
+		return "socket:netlink";
+	default:
+		return "socket";
+	}
+}
+
+/*
+ * Keeps the table of what each descriptor is, from the effect column of events.def, and
+ * names the file of every event that uses a descriptor.
+ */
+static void tt_track_fds(struct tt_event *ev)
+{
+	struct tt_fdtab *fds = &ev->file->fds;
+	const union tt_value *fd = tt_arg(ev, TT_ROLE_FD);
+	const union tt_value *path = tt_arg(ev, TT_ROLE_PATH);
+	int64_t res = ev->result.s;
+	bool ok = !ev->failed;
+
+	if (fd)
+		ev->fd_path = tt_fdtab_get(fds, fd->s);
+	switch (tt_events[ev->type].effect) {
+	case TT_FX_OPEN:
+		ev->fd_path = path ? path->str : NULL;
+		if (ok && res >= 0)
+			tt_fdtab_set(fds, res, ev->fd_path);
+		break;
+	case TT_FX_FOPEN: {
+		const union tt_value *cmd = tt_arg(ev, TT_ROLE_COMMAND);
+		const char *name = path ? path->str : cmd ? cmd->str : NULL;
+
+		if (ok && fd && fd->s >= 0 && name) {
+			tt_fdtab_set(fds, fd->s, name);
+			ev->fd_path = name;
+		}
+		break;
+	}
+	case TT_FX_CLOSE:
+		if (ok && fd)
+			tt_fdtab_set(fds, fd->s, NULL);
+		break;
+	case TT_FX_DUP:
+	case TT_FX_FCNTL: {
+		const union tt_value *newfd = tt_arg(ev, TT_ROLE_NEWFD);
+		const union tt_value *cmd = tt_arg(ev, TT_ROLE_CMD);
+
+		/* fcntl duplicates only for F_DUPFD (0) and F_DUPFD_CLOEXEC (1030) */
+		if (cmd && cmd->s != 0 && cmd->s != 1030)
+			break;
+		if (ok && fd && res >= 0)
+			tt_fdtab_set(fds, newfd ? newfd->s : res, ev->fd_path);
+		break;
+	}
+	case TT_FX_PIPE: {
+		const union tt_value *fd2 = tt_arg(ev, TT_ROLE_FD2);
+		const char *name = tt_arg(ev, TT_ROLE_DOMAIN) ? "socketpair" : "pipe";
+
+		if (ok && fd && fd2) {
+			tt_fdtab_set(fds, fd->s, name);
+			tt_fdtab_set(fds, fd2->s, name);
+			ev->fd_path = name;
+		}
+		break;
+	}
+	case TT_FX_SOCKET: {
+		const union tt_value *domain = tt_arg(ev, TT_ROLE_DOMAIN);
+
+		if (ok && res >= 0) {
+			ev->fd_path = tt_socket_name(domain ? domain->s : -1);
+			tt_fdtab_set(fds, res, ev->fd_path);
+		}
+		break;
+	}
+	case TT_FX_CONNECT:
+	case TT_FX_BIND: {
+		const union tt_value *peer = tt_arg(ev, TT_ROLE_PEER);
+
+		if (!peer)
+			peer = tt_arg(ev, TT_ROLE_LOCAL);
+		/* a non-blocking connect in progress (EINPROGRESS) still names its peer */
+		if ((ok || ev->err == 115) && fd && peer && peer->str) {
+			tt_fdtab_set(fds, fd->s, peer->str);
+			ev->fd_path = peer->str;
+		}
+		break;
+	}
+	case TT_FX_ACCEPT: {
+		const union tt_value *peer = tt_arg(ev, TT_ROLE_PEER);
+
+		if (ok && res >= 0)
+			tt_fdtab_set(fds, res, peer && peer->str ? peer->str : ev->fd_path);
+		break;
+	}
+	default:
+		break;
+	}
 }
 
 void tt_state_event(struct tt_event *ev)
@@ -54,22 +172,8 @@ void tt_state_event(struct tt_event *ev)
 	if (ev->end_ns > f->last_end_ns)
 		f->last_end_ns = ev->end_ns;
 
+	tt_track_fds(ev);
 	switch (ev->type) {
-	case TT_EV_READ:
-	case TT_EV_WRITE:
-		ev->fd_path = tt_fdtab_get(&f->fds, ev->args[0].s);
-		break;
-	case TT_EV_CLOSE:
-		ev->fd_path = tt_fdtab_get(&f->fds, ev->args[0].s);
-		if (!ev->failed)
-			tt_fdtab_set(&f->fds, ev->args[0].s, NULL);
-		break;
-	case TT_EV_OPEN:
-		tt_opened(ev, ev->args[0].str);
-		break;
-	case TT_EV_OPENAT:
-		tt_opened(ev, ev->args[1].str);
-		break;
 	case TT_EV_THREAD_START:
 		t->started = true;
 		if (ev->args[3].str)

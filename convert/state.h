@@ -16,6 +16,9 @@ void tt_state_init_file(struct tt_file *f);
 void tt_state_event(struct tt_event *ev);
 
 /* fd table of one file; fds out of [0, 2^20) are not tracked. */
+/* The argument of ev that has the given role (enum tt_role), or NULL */
+const union tt_value *tt_arg(const struct tt_event *ev, unsigned role);
+
 const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd);
 void tt_fdtab_set(struct tt_fdtab *t, int64_t fd, const char *path);
 

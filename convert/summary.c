@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "summary.h"
+#include "state.h"
 
 static void *tt_summary_begin(struct tt_run *run)
 {
@@ -83,28 +84,29 @@ static void tt_io_event(struct tt_summary *s, const struct tt_event *ev, uint64_
 	char unknown[64];
 	const char *key = ev->fd_path;
 
+	unsigned fx = tt_events[ev->type].effect;
+
 	if (!key) {
+		const union tt_value *fd = tt_arg(ev, TT_ROLE_FD);
+
 		snprintf(unknown, sizeof(unknown), "<fd %lld of pid %u>",
-			 (long long)(ev->type == TT_EV_OPEN || ev->type == TT_EV_OPENAT
-					     ? -1
-					     : ev->args[0].s),
-			 ev->file->pid);
+			 (long long)(fx == TT_FX_OPEN || !fd ? -1 : fd->s), ev->file->pid);
 		key = unknown;
 	}
 	io = tt_io_get(s, key, key != unknown);
 	io->time_ns += dur;
 	io->errors += ev->failed;
-	switch (ev->type) {
-	case TT_EV_OPEN:
-	case TT_EV_OPENAT:
+	switch (fx) {
+	case TT_FX_OPEN:
+	case TT_FX_FOPEN:
 		io->opens++;
 		break;
-	case TT_EV_READ:
+	case TT_FX_READ:
 		io->reads++;
 		if (!ev->failed && ev->result.s > 0)
 			io->bytes_read += (uint64_t)ev->result.s;
 		break;
-	case TT_EV_WRITE:
+	case TT_FX_WRITE:
 		io->writes++;
 		if (!ev->failed && ev->result.s > 0)
 			io->bytes_written += (uint64_t)ev->result.s;
@@ -156,44 +158,44 @@ static void tt_mem_release(struct tt_summary *s, const struct tt_event *ev, uint
 	}
 }
 
+/* Bytes requested by an allocation: SIZE, times NMEMB when there is one (saturating) */
+static uint64_t tt_alloc_size(const struct tt_event *ev)
+{
+	const union tt_value *size = tt_arg(ev, TT_ROLE_SIZE), *nmemb = tt_arg(ev, TT_ROLE_NMEMB);
+	uint64_t bytes = size ? size->u : 0;
+
+	if (nmemb && __builtin_mul_overflow(bytes, nmemb->u, &bytes))
+		bytes = UINT64_MAX;
+	return bytes;
+}
+
+/* The heap, from the effect column: which block each call creates or releases. */
 static void tt_mem_event(struct tt_summary *s, const struct tt_event *ev)
 {
-	const union tt_value *a = ev->args;
+	const struct tt_event_info *info = &tt_events[ev->type];
+	const union tt_value *addr = tt_arg(ev, TT_ROLE_ADDR);
+	const union tt_value *old = tt_arg(ev, TT_ROLE_OLDADDR);
 	uint64_t res = ev->result.u, size;
 
-	switch (ev->type) {
-	case TT_EV_MALLOC:
-	case TT_EV_VALLOC:
-	case TT_EV_PVALLOC:
-		tt_mem_add(s, ev, res, a[0].u);
+	switch (info->effect) {
+	case TT_FX_ALLOC:
+		if (info->result == TT_ROLE_ADDR)
+			tt_mem_add(s, ev, res, tt_alloc_size(ev));
+		else if (!ev->failed && ev->result.s == 0 && addr) /* posix_memalign */
+			tt_mem_add(s, ev, addr->u, tt_alloc_size(ev));
 		break;
-	case TT_EV_CALLOC:
-		if (__builtin_mul_overflow(a[0].u, a[1].u, &size))
-			size = UINT64_MAX;
-		tt_mem_add(s, ev, res, size);
-		break;
-	case TT_EV_ALIGNED_ALLOC:
-	case TT_EV_MEMALIGN:
-		tt_mem_add(s, ev, res, a[1].u);
-		break;
-	case TT_EV_POSIX_MEMALIGN:
-		if (!ev->failed && ev->result.s == 0)
-			tt_mem_add(s, ev, a[2].u, a[1].u);
-		break;
-	case TT_EV_REALLOC:
-	case TT_EV_REALLOCARRAY:
-		size = a[1].u;
-		if (ev->type == TT_EV_REALLOCARRAY && __builtin_mul_overflow(a[1].u, a[2].u, &size))
-			size = UINT64_MAX;
+	case TT_FX_REALLOC:
+		size = tt_alloc_size(ev);
 		if (res) {
-			tt_mem_release(s, ev, a[0].u, false);
+			tt_mem_release(s, ev, old ? old->u : 0, false);
 			tt_mem_add(s, ev, res, size);
 		} else if (!size) {
-			tt_mem_release(s, ev, a[0].u, true); /* realloc(p, 0) frees p */
+			tt_mem_release(s, ev, old ? old->u : 0, true); /* realloc(p, 0) frees p */
 		}
 		break;
-	case TT_EV_FREE:
-		tt_mem_release(s, ev, a[0].u, true);
+	case TT_FX_FREE:
+		if (addr)
+			tt_mem_release(s, ev, addr->u, true);
 		break;
 	default:
 		break;
@@ -218,6 +220,7 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 	ev->thread->busy_ns += dur;
 	switch (tt_events[ev->type].category) {
 	case TT_CAT_IO:
+	case TT_CAT_NET:
 		tt_io_event(s, ev, dur);
 		break;
 	case TT_CAT_MEMORY:

@@ -118,6 +118,20 @@ static int count_args(const char *arg0, va_list ap)
 	return n;
 }
 
+/* execle's environment comes after the NULL that ends the arguments */
+static char *const *execle_envp(va_list ap)
+{
+	va_list cp;
+	char *const *envp;
+
+	va_copy(cp, ap);
+	while (va_arg(cp, const char *))
+		;
+	envp = va_arg(cp, char *const *);
+	va_end(cp);
+	return envp;
+}
+
 #define TT_COLLECT_ARGS(argv, arg0, ap)                                                            \
 	int n_ = count_args(arg0, ap);                                                             \
 	char *argv[n_ + 1];                                                                        \
@@ -151,10 +165,9 @@ TT_EXPORT int execle(const char *path, const char *arg0, ...)
 	va_list ap;
 
 	va_start(ap, arg0);
+	char *const *envp = execle_envp(ap);
+
 	TT_COLLECT_ARGS(argv, arg0, ap);
-	if (arg0)
-		(void)va_arg(ap, char *); /* the NULL that ends the arguments */
-	char *const *envp = va_arg(ap, char *const *);
 	va_end(ap);
 	TT_EXEC_BODY(execve, EXECLE, path, argv, tt_real.execve(path, argv, envp))
 }
