@@ -70,6 +70,27 @@ struct tt_real {
 
 extern struct tt_real tt_real;
 
+/*
+ * Wrapper families beyond the core set declare their real functions where they use them:
+ *	TT_REAL(name, version)
+ * defines a pointer real_<name> (of the type of the system's declaration of name) and puts
+ * an entry for it in the tt_real_tab section, which tt_resolve_all walks: the resolution
+ * still happens in one place, once, but a family needs no line in a shared file.  These
+ * are all optional: a wrapper whose real function is missing fails with ENOSYS (TT_NEED_REAL).
+ */
+struct tt_real_entry {
+	void **ptr;
+	const char *name;
+	const char *version; /* NULL: the default version */
+};
+
+#define TT_REAL(name, version)                                                                     \
+	static __typeof__(name) *real_##name;                                                      \
+	static const struct tt_real_entry tt_real_entry_##name                                     \
+		__attribute__((used, section("tt_real_tab"), aligned(sizeof(void *)))) = {        \
+			(void **)&real_##name, #name, version                                      \
+		}
+
 /* Fills tt_real; safe to call from any wrapper at any time, does the work once. */
 void tt_resolve_all(void);
 

@@ -56,6 +56,10 @@ size_t tt_boot_size(const void *p)
 	return ((const size_t *)p)[-1];
 }
 
+/* The linker's bounds of the tt_real_tab section (the TT_REAL entries of every family) */
+extern const struct tt_real_entry __start_tt_real_tab[] __attribute__((weak, visibility("hidden")));
+extern const struct tt_real_entry __stop_tt_real_tab[] __attribute__((weak, visibility("hidden")));
+
 static _Atomic int resolve_state; /* 0 not done, 1 running, 2 done */
 static _Atomic int resolver_tid;
 
@@ -98,6 +102,8 @@ void tt_resolve_all(void)
 #define TT_RESOLVE(name, version, optional) r.name = lookup(#name, version, optional);
 	TT_REAL_FUNCS(TT_RESOLVE)
 #undef TT_RESOLVE
+	for (const struct tt_real_entry *e = __start_tt_real_tab; e < __stop_tt_real_tab; e++)
+		*e->ptr = lookup(e->name, e->version, 1);
 	memcpy(&tt_real, &r, sizeof(r));
 	atomic_store_explicit(&resolve_state, 2, memory_order_release);
 }

@@ -35,7 +35,20 @@
 		}                                                                                  \
 	} while (0)
 
+/* For TT_REAL functions: resolve if needed, fail with ENOSYS if the symbol does not exist */
+#define TT_NEED_REAL(fn, fail)                                                                     \
+	do {                                                                                       \
+		if (tt_unlikely(!real_##fn)) {                                                     \
+			tt_resolve_all();                                                          \
+			if (!real_##fn) {                                                          \
+				errno = ENOSYS;                                                    \
+				return fail;                                                       \
+			}                                                                          \
+		}                                                                                  \
+	} while (0)
+
 #define TT_U(x) ((uint64_t)(uintptr_t)(x))
+#define TT_S(x) ((uint64_t)(int64_t)(x))
 
 void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, const char *path, char *const argv[]);

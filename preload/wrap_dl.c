@@ -1,0 +1,2 @@
+/* wrap_dl.c - being written */
+#include "wrap.h"

@@ -1,0 +1,2 @@
+/* wrap_fileio.c - being written */
+#include "wrap.h"

@@ -1,0 +1,2 @@
+/* wrap_lock.c - being written */
+#include "wrap.h"

@@ -1,0 +1,2 @@
+/* wrap_meta.c - being written */
+#include "wrap.h"

@@ -1,0 +1,2 @@
+/* wrap_net.c - being written */
+#include "wrap.h"

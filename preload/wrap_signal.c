@@ -1,0 +1,2 @@
+/* wrap_signal.c - being written */
+#include "wrap.h"

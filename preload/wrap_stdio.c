@@ -1,0 +1,2 @@
+/* wrap_stdio.c - being written */
+#include "wrap.h"

@@ -1,0 +1,2 @@
+/* wrap_wait.c - being written */
+#include "wrap.h"

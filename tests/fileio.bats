@@ -1,0 +1,4 @@
+#!/usr/bin/env bats
+# being written
+
+load helpers

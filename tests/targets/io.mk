@@ -1,0 +1,2 @@
+## tests/targets/io.mk - targets of the io family tests
+IO_TARGETS =

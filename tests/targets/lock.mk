@@ -1,0 +1,2 @@
+## tests/targets/lock.mk - targets of the lock family tests
+LOCK_TARGETS =

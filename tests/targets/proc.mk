@@ -1,0 +1,2 @@
+## tests/targets/proc.mk - targets of the proc family tests
+PROC_TARGETS =
