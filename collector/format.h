@@ -227,6 +227,8 @@ enum tt_effect {
 	TT_FX_BIND,    /* FD is bound to LOCAL */
 	TT_FX_ACQUIRE, /* LOCK acquired (if the call succeeded) */
 	TT_FX_RELEASE, /* LOCK released */
+	TT_FX_INSTANT, /* a moment, not a call that returns: exits, thread start and end, signals */
+	TT_FX_EXEC,    /* recorded pending before the exec, replaced if it fails (see above) */
 };
 
 /* The table, for both sides: built once from events.def in events.c. */

@@ -142,22 +142,12 @@ struct tt_thread *tt_file_thread(struct tt_file *f, uint32_t tid);
 
 static inline bool tt_event_is_instant(unsigned type)
 {
-	switch (type) {
-	case TT_EV_THREAD_START:
-	case TT_EV_THREAD_END:
-	case TT_EV_EXIT:
-	case TT_EV__EXIT:
-	case TT_EV__EXIT2:
-	case TT_EV_PTHREAD_EXIT:
-		return true;
-	default:
-		return false;
-	}
+	return tt_events[type].effect == TT_FX_INSTANT;
 }
 
 static inline bool tt_event_is_exec(unsigned type)
 {
-	return type >= TT_EV_EXECVE && type <= TT_EV_EXECLE;
+	return tt_events[type].effect == TT_FX_EXEC;
 }
 
 #endif /* TT_MODEL_H */

@@ -50,6 +50,9 @@
 #define TT_U(x) ((uint64_t)(uintptr_t)(x))
 #define TT_S(x) ((uint64_t)(int64_t)(x))
 
+/* argv as one space-separated string, cut to fit */
+void tt_join_argv(char *buf, size_t len, char *const argv[]);
+
 void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, const char *path, char *const argv[]);
 

@@ -10,9 +10,22 @@
  * the drains check that they run in the stream's own process (tt_owner_pid).
  */
 #include "wrap.h"
+#include "sys.h"
 
 #include <stdarg.h>
 #include <string.h>
+
+/*
+ * A vfork child runs on its parent's memory, thread state included, until it execs or
+ * exits: what it records would land in the parent's buffer as the parent's calls.  exec and
+ * _exit, the calls such a child makes, check that they run in the stream's own process.
+ */
+static struct tt_thread *tt_enter_owner(unsigned cat)
+{
+	struct tt_thread *t = tt_enter(cat);
+
+	return t && tt_getpid() == tt_owner_pid ? t : NULL;
+}
 
 TT_EXPORT pid_t fork(void)
 {
@@ -30,7 +43,7 @@ TT_EXPORT pid_t fork(void)
 }
 
 /* argv as one space-separated string, cut to fit the buffer */
-static void join_argv(char *buf, size_t len, char *const argv[])
+void tt_join_argv(char *buf, size_t len, char *const argv[])
 {
 	size_t n = 0;
 
@@ -54,7 +67,7 @@ void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 	char joined[1024];
 	const char *strs[TT_MAX_ARGS] = { path, joined, NULL, NULL };
 
-	join_argv(joined, sizeof(joined), argv);
+	tt_join_argv(joined, sizeof(joined), argv);
 	tt_record_args(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, NULL, strs);
 }
 
@@ -64,7 +77,7 @@ void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
  */
 #define TT_EXEC_BODY(fn, EV, path, argv, call)                                                     \
 	TT_NEED_OR(fn, -1);                                                                        \
-	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);                                            \
+	struct tt_thread *t = tt_enter_owner(TT_CAT_PROCESS);                                      \
 	uint64_t t0 = 0;                                                                           \
 	if (t) {                                                                                   \
 		t0 = tt_now();                                                                     \
@@ -174,7 +187,7 @@ TT_EXPORT int execle(const char *path, const char *arg0, ...)
 
 static void record_exit(unsigned type, int status)
 {
-	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
+	struct tt_thread *t = tt_enter_owner(TT_CAT_PROCESS);
 
 	if (t) {
 		uint64_t now = tt_now();
@@ -209,5 +222,81 @@ TT_EXPORT void _Exit(int status)
 	record_exit(TT_EV__EXIT2, status);
 	tt_final_drain(TT_EXIT__EXIT, status);
 	tt_real._Exit(status);
+	__builtin_unreachable();
+}
+
+TT_REAL(fexecve, NULL);
+TT_REAL(execveat, NULL);
+TT_REAL(quick_exit, NULL);
+
+/* fexecve and execveat: the same pending-then-failure recording as the other execs */
+static void record_exec_at(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1,
+			   int failed, int err, uint64_t a0, const char *path, char *const argv[],
+			   int flags)
+{
+	char joined[1024];
+	const char *strs[TT_MAX_ARGS] = { NULL, path, joined };
+	uint64_t args[TT_MAX_ARGS] = { a0, 0, 0, TT_S(flags) };
+
+	tt_join_argv(joined, sizeof(joined), argv);
+	if (type == TT_EV_FEXECVE) {
+		strs[1] = joined; /* fexecve: (FD, ARGV) */
+		strs[2] = NULL;
+	}
+	tt_record_args(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, args, strs);
+}
+
+TT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	TT_NEED_REAL(fexecve, -1);
+	struct tt_thread *t = tt_enter_owner(TT_CAT_PROCESS);
+	uint64_t t0 = 0;
+
+	if (t) {
+		t0 = tt_now();
+		record_exec_at(t, TT_EV_FEXECVE, t0, t0, 0, 0, TT_S(fd), NULL, argv, 0);
+		tt_exec_drain();
+	}
+	int ret = real_fexecve(fd, argv, envp);
+	int e = errno;
+
+	if (t)
+		record_exec_at(t, TT_EV_FEXECVE, t0, tt_now(), 1, e, TT_S(fd), NULL, argv, 0);
+	errno = e;
+	return ret;
+}
+
+TT_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+		       int flags)
+{
+	TT_NEED_REAL(execveat, -1);
+	struct tt_thread *t = tt_enter_owner(TT_CAT_PROCESS);
+	uint64_t t0 = 0;
+
+	if (t) {
+		t0 = tt_now();
+		record_exec_at(t, TT_EV_EXECVEAT, t0, t0, 0, 0, TT_S(dirfd), path, argv, flags);
+		tt_exec_drain();
+	}
+	int ret = real_execveat(dirfd, path, argv, envp, flags);
+	int e = errno;
+
+	if (t)
+		record_exec_at(t, TT_EV_EXECVEAT, t0, tt_now(), 1, e, TT_S(dirfd), path, argv,
+			       flags);
+	errno = e;
+	return ret;
+}
+
+/* quick_exit runs the at_quick_exit handlers, not ours: drain first. */
+TT_EXPORT void quick_exit(int status)
+{
+	if (!real_quick_exit)
+		tt_resolve_all();
+	record_exit(TT_EV_QUICK_EXIT, status);
+	tt_final_drain(TT_EXIT_EXIT, status);
+	if (real_quick_exit)
+		real_quick_exit(status);
+	tt_real._exit(status);
 	__builtin_unreachable();
 }

@@ -1,2 +1,159 @@
-/* wrap_signal.c - being written */
+/*
+ * wrap_signal.c - signals: kill, raise, and the delivery of signals to handlers the program
+ * installed (sigaction, signal), recorded as instants on the receiving thread.
+ *
+ * To see a delivery, the handler the program installs is replaced by a trampoline that
+ * records the signal and calls the program's handler with the arguments it expects.  The
+ * program never sees the trampoline: sigaction reports its own handler back.  SIG_DFL and
+ * SIG_IGN are passed through untouched, so are SIGKILL and SIGSTOP.  glibc's other
+ * installers (sigset, bsd_signal) are not wrapped; handlers installed through them run
+ * untraced.
+ */
 #include "wrap.h"
+
+#include <signal.h>
+#include <string.h>
+
+TT_REAL(sigaction, NULL);
+TT_REAL(kill, NULL);
+TT_REAL(raise, NULL);
+
+#define TT_NSIG 65
+
+struct handler {
+	void *fn; /* the program's handler, NULL when it installed none of its own */
+	int siginfo;
+};
+
+static struct handler handlers[TT_NSIG];
+
+static void trampoline(int sig, siginfo_t *info, void *uc)
+{
+	struct handler h = handlers[sig > 0 && sig < TT_NSIG ? sig : 0];
+	int e = errno;
+	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
+
+	/* busy threads (interrupted inside the tracer) pass: tt_enter returned NULL */
+	if (t) {
+		uint64_t now = tt_now();
+
+		tt_record(t, TT_EV_SIGNAL_DELIVERED, now, now, 0, 0, 2, TT_S(sig), TT_U(h.fn), 0, 0,
+			  0);
+	}
+	errno = e;
+	if (!h.fn)
+		return;
+	if (h.siginfo)
+		((void (*)(int, siginfo_t *, void *))h.fn)(sig, info, uc);
+	else
+		((void (*)(int))h.fn)(sig);
+}
+
+static int is_trampoline(const struct sigaction *sa)
+{
+	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == trampoline;
+}
+
+/* What the program would see: its own handler, not the trampoline */
+static void unwrap(int sig, const struct handler *prev, struct sigaction *old)
+{
+	if (!old || !is_trampoline(old))
+		return;
+	if (prev->siginfo) {
+		old->sa_sigaction = (void (*)(int, siginfo_t *, void *))prev->fn;
+	} else {
+		old->sa_flags &= ~SA_SIGINFO;
+		old->sa_handler = (void (*)(int))prev->fn;
+	}
+}
+
+TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	TT_NEED_REAL(sigaction, -1);
+	if (sig <= 0 || sig >= TT_NSIG || sig == SIGKILL || sig == SIGSTOP || !act ||
+	    atomic_load(&tt_state) != TT_ACTIVE) {
+		struct handler prev = sig > 0 && sig < TT_NSIG ? handlers[sig] : (struct handler){ 0 };
+		int ret = real_sigaction(sig, act, old);
+
+		if (ret == 0)
+			unwrap(sig, &prev, old);
+		return ret;
+	}
+
+	void *fn = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction : (void *)act->sa_handler;
+	struct handler prev = handlers[sig];
+
+	if (fn == (void *)SIG_DFL || fn == (void *)SIG_IGN) {
+		int ret = real_sigaction(sig, act, old);
+
+		if (ret == 0) {
+			unwrap(sig, &prev, old);
+			handlers[sig].fn = NULL;
+		}
+		return ret;
+	}
+
+	struct sigaction ours = *act;
+
+	ours.sa_flags |= SA_SIGINFO;
+	ours.sa_sigaction = trampoline;
+	/* Set before installing: a signal arriving right after must find its handler. */
+	handlers[sig] = (struct handler){ fn, (act->sa_flags & SA_SIGINFO) != 0 };
+	int ret = real_sigaction(sig, &ours, old);
+
+	if (ret == 0)
+		unwrap(sig, &prev, old);
+	else
+		handlers[sig] = prev;
+	return ret;
+}
+
+/* glibc's signal() installs through an internal sigaction: build it on ours (BSD semantics) */
+TT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
+{
+	struct sigaction act, old;
+
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = handler;
+	act.sa_flags = SA_RESTART;
+	sigemptyset(&act.sa_mask);
+	if (sig > 0 && sig < TT_NSIG)
+		sigaddset(&act.sa_mask, sig);
+	if (sigaction(sig, &act, &old) < 0)
+		return SIG_ERR;
+	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+}
+
+TT_EXPORT int kill(pid_t pid, int sig)
+{
+	TT_NEED_REAL(kill, -1);
+	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
+
+	if (!t)
+		return real_kill(pid, sig);
+	uint64_t t0 = tt_now();
+	int ret = real_kill(pid, sig);
+	uint64_t t1 = tt_now();
+	int e = errno;
+
+	tt_record(t, TT_EV_KILL, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(pid), TT_S(sig), 0, 1);
+	errno = e;
+	return ret;
+}
+
+TT_EXPORT int raise(int sig)
+{
+	TT_NEED_REAL(raise, -1);
+	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
+
+	if (!t)
+		return real_raise(sig);
+	uint64_t t0 = tt_now();
+	int ret = real_raise(sig);
+	uint64_t t1 = tt_now();
+	int e = errno;
+
+	tt_record(t, TT_EV_RAISE, t0, t1, ret != 0, e, 2, TT_S(ret), TT_S(sig), 0, 0, 1);
+	errno = e;
+	return ret;
+}

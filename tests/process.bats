@@ -38,7 +38,7 @@ load helpers
 }
 
 @test "every exit path drains the trace and keeps the status" {
-	for how in return exit _exit _Exit; do
+	for how in return exit _exit _Exit quick_exit; do
 		for where in main thread; do
 			rm -rf "$OUT"; mkdir -p "$OUT"
 			run traced "$T/t_exit" "$how" "$where"

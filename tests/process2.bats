@@ -1,4 +1,71 @@
 #!/usr/bin/env bats
-# being written
+# Processes beyond fork and exec: spawn, system, popen, the wait family, signals delivered to
+# the program's handlers, and the other thread calls; each counted exactly.
 
 load helpers
+
+@test "spawn, system, popen and the wait family, counted exactly" {
+	run timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_proc2"
+	[ "$status" -eq 0 ]
+	to_json
+	main=$(jqj '[.traceEvents[] | select(.name == "posix_spawn")][0].pid')
+	mine() { count ".pid == $main and $1"; }
+	expect_eq posix_spawn 2 "$(mine '.name == "posix_spawn"')"
+	expect_eq "posix_spawn failed" 1 "$(mine '.name == "posix_spawn" and .args.errno == "ENOENT"')"
+	expect_eq "posix_spawn child pid" 1 "$(mine '.name == "posix_spawn" and .args.path == "/bin/true" and .args.pid > 0')"
+	expect_eq posix_spawnp 1 "$(mine '.name == "posix_spawnp" and .args.argv == "true"')"
+	expect_eq waitpid 2 "$(mine '.name == "waitpid"')"
+	expect_eq "waitpid ECHILD" 1 "$(mine '.name == "waitpid" and .args.errno == "ECHILD"')"
+	expect_eq wait 1 "$(mine '.name == "wait"')"
+	expect_eq wait3 1 "$(mine '.name == "wait3" and .args.status == 1280')"
+	expect_eq wait4 1 "$(mine '.name == "wait4" and .args.status == 1536')"
+	expect_eq waitid 1 "$(mine '.name == "waitid" and .args.status == 7')"
+	expect_eq system 1 "$(mine '.name == "system" and .args.command == "exit 3" and .args.result == 768')"
+	expect_eq popen 1 "$(mine '.name == "popen" and .args.command == "echo popen-output"')"
+	expect_eq pclose 1 "$(mine '.name == "pclose"')"
+	# the spawned and forked children are traced processes of their own
+	[ "$(jqj '[.traceEvents[] | select(.name == "process_name")] | length')" -ge 6 ]
+}
+
+@test "signals: kill, raise, and every delivery to the program's handlers" {
+	run timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_proc2"
+	[ "$status" -eq 0 ]
+	to_json
+	main=$(jqj '[.traceEvents[] | select(.name == "posix_spawn")][0].pid')
+	expect_eq raise 2 "$(count ".pid == $main and .name == \"raise\"")"
+	expect_eq kill 3 "$(count ".pid == $main and .name == \"kill\"")"
+	expect_eq "kill ESRCH" 1 "$(count ".pid == $main and .name == \"kill\" and .args.errno == \"ESRCH\"")"
+	expect_eq "SIGUSR1 delivered" 2 "$(count ".pid == $main and .name == \"signal_delivered\" and .args.signal == 10")"
+	expect_eq "SIGUSR2 delivered" 2 "$(count ".pid == $main and .name == \"signal_delivered\" and .args.signal == 12")"
+	# deliveries are instants on the receiving thread
+	expect_eq "as instants" 4 "$(count ".name == \"signal_delivered\" and .ph == \"i\" and .tid == $main")"
+}
+
+@test "thread calls: tryjoin, timedjoin, detach, cancel" {
+	run timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_proc2"
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq tryjoin 1 "$(count '.name == "pthread_tryjoin_np" and .args.errno == "EBUSY"')"
+	expect_eq timedjoin 1 "$(count '.name == "pthread_timedjoin_np" and .args.result == 0')"
+	expect_eq detach 1 "$(count '.name == "pthread_detach" and .args.result == 0')"
+	expect_eq cancel 1 "$(count '.name == "pthread_cancel" and .args.result == 0')"
+	expect_eq "cancelled thread ended" 3 "$(count '.name == "thread_end"')"
+}
+
+@test "fexecve and execveat: recorded before the exec, the new image traced" {
+	for how in fexecve execveat; do
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		run timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_proc2" "$how" /bin/echo "hello $how"
+		[ "$status" -eq 0 ]
+		[ "$output" = "hello $how" ]
+		ls "$OUT"/echo.*.trc
+		to_json
+		expect_eq "$how" 1 "$(count ".name == \"$how\" and .args.errno == null")"
+	done
+}
+
+@test "a program's own signal handling is unchanged under the preload" {
+	native=$("$T/t_proc2" 2>&1)
+	traced_out=$(timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_proc2" 2>&1)
+	[ "$native" = "$traced_out" ]
+}

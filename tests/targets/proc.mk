@@ -1,2 +1,4 @@
-## tests/targets/proc.mk - targets of the proc family tests
-PROC_TARGETS =
+## tests/targets/proc.mk - targets of the process, signal and thread tests
+PROC_TARGETS = tests/targets/t_proc2
+tests_targets_t_proc2_CFLAGS = $(TT_TARGET_CFLAGS)
+tests_targets_t_proc2_LDADD = -lpthread

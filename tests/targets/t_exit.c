@@ -15,6 +15,8 @@ static void leave(void)
 		_exit(7);
 	if (!strcmp(how, "_Exit"))
 		_Exit(7);
+	if (!strcmp(how, "quick_exit"))
+		quick_exit(7);
 	if (!strcmp(how, "signal"))
 		raise(SIGTERM);
 }
