@@ -144,7 +144,9 @@ static void tt_csv_columns(struct tt_csv *c, const struct tt_event *ev, struct t
 			continue;
 		}
 		if (role == TT_ROLE_PATH) {
-			k->path = v.str;
+			/* an open names the path made absolute against its dirfd when known */
+			if (!(open && ev->fd_path))
+				k->path = v.str;
 			continue;
 		}
 		if (role == TT_ROLE_SIZE) {

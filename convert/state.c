@@ -3,6 +3,9 @@
  */
 #include "state.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 /* RLIMIT_NOFILE cannot be raised above fs.nr_open, 2^20 by default: larger fds are garbage. */
 #define TT_FD_MAX (1 << 20)
 
@@ -71,6 +74,72 @@ static const char *tt_socket_name(int64_t domain)
 }
 
 /*
+ * "dir/name" for an openat relative to a directory descriptor whose path is known.  Joined
+ * once per distinct (directory, name) pair, so memory follows the distinct paths of the
+ * run, not its number of opens; both inputs are interned strings that live as long.
+ */
+struct tt_join {
+	const char *dir, *name, *path;
+};
+
+static struct tt_join *tt_joins;
+static size_t tt_joins_cap, tt_joins_used;
+static struct tt_arena tt_join_arena;
+
+static const char *tt_join_path(const char *dir, const char *name)
+{
+	if (tt_joins_used * 2 >= tt_joins_cap) {
+		size_t ncap = tt_joins_cap ? tt_joins_cap * 2 : 1024;
+		struct tt_join *n = tt_xcalloc(ncap, sizeof(*n));
+
+		for (size_t i = 0; i < tt_joins_cap; i++) {
+			if (!tt_joins[i].path)
+				continue;
+			size_t j = (((uintptr_t)tt_joins[i].dir >> 3) ^ (uintptr_t)tt_joins[i].name) &
+				   (ncap - 1);
+
+			while (n[j].path)
+				j = (j + 1) & (ncap - 1);
+			n[j] = tt_joins[i];
+		}
+		free(tt_joins);
+		tt_joins = n;
+		tt_joins_cap = ncap;
+	}
+	size_t j = (((uintptr_t)dir >> 3) ^ (uintptr_t)name) & (tt_joins_cap - 1);
+
+	while (tt_joins[j].path) {
+		if (tt_joins[j].dir == dir && tt_joins[j].name == name)
+			return tt_joins[j].path;
+		j = (j + 1) & (tt_joins_cap - 1);
+	}
+	size_t dl = strlen(dir), nl = strlen(name);
+	char *p = tt_arena_alloc(&tt_join_arena, dl + nl + 2);
+
+	memcpy(p, dir, dl);
+	p[dl] = '/';
+	memcpy(p + dl + 1, name, nl + 1);
+	tt_joins[j] = (struct tt_join){ dir, name, p };
+	tt_joins_used++;
+	return p;
+}
+
+/* The path an open names: PATH, made absolute against DIRFD when that is a known directory */
+static const char *tt_open_path(struct tt_event *ev, const struct tt_fdtab *fds)
+{
+	const union tt_value *path = tt_arg(ev, TT_ROLE_PATH);
+	const union tt_value *dirfd = tt_arg(ev, TT_ROLE_DIRFD);
+	const char *dir;
+
+	if (!path || !path->str)
+		return NULL;
+	if (!dirfd || dirfd->s == -100 /* AT_FDCWD */ || path->str[0] == '/')
+		return path->str;
+	dir = tt_fdtab_get(fds, dirfd->s);
+	return dir ? tt_join_path(dir, path->str) : path->str;
+}
+
+/*
  * Keeps the table of what each descriptor is, from the effect column of events.def, and
  * names the file of every event that uses a descriptor.
  */
@@ -86,7 +155,7 @@ static void tt_track_fds(struct tt_event *ev)
 		ev->fd_path = tt_fdtab_get(fds, fd->s);
 	switch (tt_events[ev->type].effect) {
 	case TT_FX_OPEN:
-		ev->fd_path = path ? path->str : NULL;
+		ev->fd_path = tt_open_path(ev, fds);
 		if (ok && res >= 0)
 			tt_fdtab_set(fds, res, ev->fd_path);
 		break;
