@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,65 @@ static void default_dir(char *dir, size_t len, const char *program)
 	exit(125);
 }
 
+/* PROGRAM as execvp will find it: a path with a slash as is, else the first hit in PATH */
+static int find_program(const char *prog, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(prog, '/')) {
+		snprintf(out, len, "%s", prog);
+		return access(out, X_OK) == 0;
+	}
+	for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+		const char *e = strchr(p, ':');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		snprintf(out, len, "%.*s/%s", (int)n, n ? p : ".", prog);
+		if (access(out, X_OK) == 0)
+			return 1;
+		p += n + (e != NULL);
+	}
+	return 0;
+}
+
+/*
+ * 1 if file is an ELF executable without an interpreter (PT_INTERP): statically linked, so
+ * the dynamic loader never runs and no preload can trace it.  0 otherwise (scripts, dynamic
+ * executables, anything unreadable: let exec decide).
+ */
+static int is_static_elf(const char *file)
+{
+	unsigned char h[64];
+	FILE *f = fopen(file, "rb");
+	int result = 0;
+
+	if (!f)
+		return 0;
+	if (fread(h, 1, sizeof(h), f) == sizeof(h) && !memcmp(h, "\x7f" "ELF", 4) &&
+	    h[4] == 2 /* ELFCLASS64 */ && h[5] == 1 /* little endian */) {
+		uint64_t phoff;
+		uint16_t phentsize, phnum;
+
+		memcpy(&phoff, h + 32, 8);
+		memcpy(&phentsize, h + 54, 2);
+		memcpy(&phnum, h + 56, 2);
+		result = phnum > 0;
+		for (unsigned i = 0; i < phnum && result; i++) {
+			uint32_t type;
+
+			if (fseek(f, (long)(phoff + (uint64_t)i * phentsize), SEEK_SET) != 0 ||
+			    fread(&type, 4, 1, f) != 1) {
+				result = 0;
+				break;
+			}
+			if (type == 3 /* PT_INTERP */)
+				result = 0;
+		}
+	}
+	fclose(f);
+	return result;
+}
+
 static int count_traces(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -188,6 +248,15 @@ int main(int argc, char **argv)
 		die_usage("no program to run", NULL);
 	if (events && !check_categories(events))
 		exit(125);
+
+	char exe[PATH_MAX];
+	int untraceable = find_program(argv[optind], exe, sizeof(exe)) && is_static_elf(exe);
+
+	if (untraceable)
+		fprintf(stderr,
+			"%s: %s is statically linked: it does not load libtraceit.so and cannot be "
+			"traced (running it untraced)\n",
+			prog_name, argv[optind]);
 
 	find_library(lib, sizeof(lib), bindir, sizeof(bindir), &in_tree);
 	if (access(lib, R_OK) != 0) {
@@ -250,7 +319,7 @@ int main(int argc, char **argv)
 	}
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 
-	if (!quiet) {
+	if (!quiet && !untraceable) {
 		int n = count_traces(absdir);
 
 		if (n == 0) {

@@ -64,3 +64,10 @@ load helpers
 	[ "$status" -eq 0 ]
 	[[ "$output" == *libtraceit.so:libm.so.6 ]]
 }
+
+@test "a statically linked program: said plainly, run untraced, status kept" {
+	run "$TRACEIT" -o "$OUT" -- "$T/t_static" exit
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"t_static is statically linked"*"cannot be traced"* ]]
+	[[ "$output" != *"no trace was written"* ]]
+}
