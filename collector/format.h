@@ -156,6 +156,7 @@ enum tt_exit_kind {
 	TT_EXIT_EXIT = 1,  /* exit() or return from main */
 	TT_EXIT__EXIT = 2, /* _exit / _Exit */
 	TT_EXIT_EXEC = 3,  /* the image was replaced by exec */
+	TT_EXIT_SIGNAL = 4, /* killed by a fatal signal (status: the signal), drained by the handler */
 };
 
 /* Categories, the values of TRACEIT_EVENTS and of the CSV category column. */

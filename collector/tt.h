@@ -137,6 +137,13 @@ void tt_final_drain(int exit_kind, int status);
 void tt_exec_drain(void);
 void tt_fail(const char *what, long err);
 
+/* crash.c: draining on fatal signals */
+#include <signal.h>
+void tt_crash_handler(int sig, siginfo_t *info, void *uc);
+int tt_is_crash_handler(const void *fn);
+void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *));
+void tt_crash_drain(int sig);
+
 /* stream.c: the output file (writer lock held for all but open) */
 int tt_stream_open(int forked);
 int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload);

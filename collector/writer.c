@@ -484,6 +484,29 @@ void tt_final_drain(int exit_kind, int status)
 	wake_writer();
 }
 
+/*
+ * From the fatal-signal handler: like the final drain, but the lock is only waited for a
+ * bounded time, since the thread holding it may be the one that crashed.
+ */
+void tt_crash_drain(int sig)
+{
+	int expect = TT_ACTIVE;
+
+	if (!atomic_compare_exchange_strong(&tt_state, &expect, TT_SHUTDOWN))
+		return;
+	atomic_store(&tt_mask, 0);
+	for (int i = 0; i < 2000; i++) {
+		if (tt_writer_trylock()) {
+			sync_drain(TT_EXIT_SIGNAL, sig, 1);
+			tt_writer_unlock();
+			return;
+		}
+		struct timespec ms = { 0, 1000000 };
+
+		tt_sys2(SYS_nanosleep, &ms, NULL);
+	}
+}
+
 void tt_exec_drain(void)
 {
 	if (atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid)

@@ -10,6 +10,7 @@
 #include "sys.h"
 #include "real.h"
 
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 
@@ -64,6 +65,17 @@ static void fork_child(void)
 	}
 }
 
+/* The real sigaction, not our wrapper: installing the crash handler must not be recorded */
+static int (*sigaction_real(void))(int, const struct sigaction *, struct sigaction *)
+{
+	static int (*fn)(int, const struct sigaction *, struct sigaction *);
+
+	if (!fn)
+		fn = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT,
+										  "sigaction");
+	return fn;
+}
+
 __attribute__((constructor(101))) static void tt_init(void)
 {
 	int expect = TT_UNINIT;
@@ -88,6 +100,7 @@ __attribute__((constructor(101))) static void tt_init(void)
 	}
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atexit(at_exit);
+	tt_crash_install(sigaction_real());
 	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 	atomic_store(&tt_state, TT_ACTIVE);
 	atomic_store(&tt_mask, tt_cfg.categories);

@@ -54,9 +54,14 @@ static int is_trampoline(const struct sigaction *sa)
 	return (sa->sa_flags & SA_SIGINFO) && sa->sa_sigaction == trampoline;
 }
 
-/* What the program would see: its own handler, not the trampoline */
+/* What the program would see: its own handler, not the trampoline nor the crash handler */
 static void unwrap(int sig, const struct handler *prev, struct sigaction *old)
 {
+	if (old && (old->sa_flags & SA_SIGINFO) && tt_is_crash_handler((void *)old->sa_sigaction)) {
+		old->sa_handler = SIG_DFL;
+		old->sa_flags &= ~(SA_SIGINFO | SA_RESETHAND | SA_ONSTACK);
+		return;
+	}
 	if (!old || !is_trampoline(old))
 		return;
 	if (prev->siginfo) {

@@ -53,3 +53,23 @@ load helpers
 	run traced "$T/t_exit" signal
 	expect_eq status 143 "$status"
 }
+
+@test "a crash (SIGSEGV, abort) drains the trace first and still dies of its signal" {
+	for how in segv:139 abort:134; do
+		for where in main thread; do
+			rm -rf "$OUT"; mkdir -p "$OUT"
+			run traced "$T/t_exit" "${how%:*}" "$where"
+			expect_eq "$how/$where status" "${how#*:}" "$status"
+			# a complete stream: no warning from the converter
+			to_json
+			expect_eq "$how/$where marker" 1 "$(count '.name == "malloc" and .args.size == 3001')"
+		done
+	done
+}
+
+@test "the program sees its own signal dispositions, not the crash handler" {
+	run traced /usr/bin/python3 -c 'import signal; print(signal.getsignal(signal.SIGSEGV), signal.getsignal(signal.SIGABRT))'
+	[ "$status" -eq 0 ]
+	native=$(/usr/bin/python3 -c 'import signal; print(signal.getsignal(signal.SIGSEGV), signal.getsignal(signal.SIGABRT))')
+	[ "$output" = "$native" ]
+}

@@ -1,5 +1,6 @@
 /* t_exit: allocate a marker block, then leave by the path named in argv[1] with status 7. */
 #include <pthread.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,10 @@ static void leave(void)
 		quick_exit(7);
 	if (!strcmp(how, "signal"))
 		raise(SIGTERM);
+	if (!strcmp(how, "segv"))
+		*(volatile int *)(uintptr_t)8 = 1;
+	if (!strcmp(how, "abort"))
+		abort();
 }
 
 static void *thread_exit(void *arg)
