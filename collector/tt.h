@@ -127,6 +127,7 @@ extern _Atomic uint64_t tt_threads_attached;
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords);
 void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn);
 void tt_writer_start(void);
+void tt_writer_stop(void);
 void tt_writer_lock(void);
 int tt_writer_trylock(void);
 void tt_writer_unlock(void);

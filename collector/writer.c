@@ -31,6 +31,8 @@ uint64_t tt_deadline = UINT64_MAX;
 static _Atomic uint32_t writer_lock_word;
 static _Atomic uint32_t writer_wake;
 static _Atomic int writer_state; /* 0 none, 1 starting or running */
+static _Atomic int writer_stop;	 /* asks the writer thread to return (unshare) */
+static pthread_t writer_thread;
 
 /* Everything below is guarded by the writer lock. */
 static z_stream zs;
@@ -358,7 +360,7 @@ static void *writer_main(void *arg)
 
 	tt_self = &tt_thread_dead;
 	tt_sys2(SYS_prctl, PR_SET_NAME, "traceit-writer");
-	while (atomic_load(&tt_state) == TT_ACTIVE) {
+	while (atomic_load(&tt_state) == TT_ACTIVE && !atomic_load(&writer_stop)) {
 		tt_futex_wait((volatile uint32_t *)&writer_wake, 0, &ts);
 		atomic_store(&writer_wake, 0);
 		tt_writer_lock();
@@ -385,9 +387,11 @@ void tt_writer_start(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	/* joinable: unshare(CLONE_NEWUSER) needs it gone for good (tt_writer_stop) */
 	pthread_attr_setstacksize(&attr, 256 << 10);
-	if (tt_real.pthread_create(&th, &attr, writer_main, NULL) != 0) {
+	if (tt_real.pthread_create(&th, &attr, writer_main, NULL) == 0) {
+		writer_thread = th;
+	} else {
 		/* No thread: drains keep happening synchronously in the program's threads. */
 		atomic_store(&writer_state, 0);
 		tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
@@ -400,6 +404,24 @@ static void wake_writer(void)
 {
 	if (!atomic_exchange(&writer_wake, 1))
 		tt_futex_wake((volatile uint32_t *)&writer_wake, 1);
+}
+
+/*
+ * Makes the process single-threaded again as far as we are concerned: unshare and setns
+ * with CLONE_NEWUSER fail with EINVAL in a multithreaded process.  The writer returns after
+ * its current pass and is joined; the next event that may start a thread starts a new one,
+ * and until then drains happen in the program's threads.
+ */
+void tt_writer_stop(void)
+{
+	if (!tt_writer_running())
+		return;
+	atomic_store(&writer_stop, 1);
+	wake_writer();
+	tt_real.pthread_join(writer_thread, NULL);
+	atomic_store(&writer_stop, 0);
+	atomic_store(&writer_state, 0);
+	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 }
 
 void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
@@ -522,6 +544,7 @@ void tt_writer_reinit(void)
 	atomic_store(&writer_lock_word, 0);
 	atomic_store(&writer_wake, 0);
 	atomic_store(&writer_state, 0);
+	atomic_store(&writer_stop, 0);
 	events_written = events_lost = chunks_written = 0;
 	atomic_store(&tt_threads_attached, 1);
 	sbuf_len = 0;

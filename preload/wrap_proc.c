@@ -12,6 +12,7 @@
 #include "wrap.h"
 #include "sys.h"
 
+#include <sched.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -299,4 +300,46 @@ TT_EXPORT void quick_exit(int status)
 		real_quick_exit(status);
 	tt_real._exit(status);
 	__builtin_unreachable();
+}
+
+/*
+ * unshare and setns into a user namespace require a single-threaded process: the writer
+ * thread must not make them fail (unshare(2)).  It is stopped first; the kernel may still
+ * count it for a moment after the join, hence one retry on EINVAL.
+ */
+TT_REAL(unshare, NULL);
+TT_REAL(setns, NULL);
+
+TT_EXPORT int unshare(int flags)
+{
+	TT_NEED_REAL(unshare, -1);
+	if (!(flags & CLONE_NEWUSER))
+		return real_unshare(flags);
+	tt_writer_stop();
+	int ret = real_unshare(flags);
+
+	if (ret < 0 && errno == EINVAL) {
+		struct timespec ms = { 0, 1000000 };
+
+		tt_sys2(SYS_nanosleep, &ms, NULL);
+		ret = real_unshare(flags);
+	}
+	return ret;
+}
+
+TT_EXPORT int setns(int fd, int nstype)
+{
+	TT_NEED_REAL(setns, -1);
+	if (nstype != 0 && !(nstype & CLONE_NEWUSER))
+		return real_setns(fd, nstype);
+	tt_writer_stop();
+	int ret = real_setns(fd, nstype);
+
+	if (ret < 0 && errno == EINVAL) {
+		struct timespec ms = { 0, 1000000 };
+
+		tt_sys2(SYS_nanosleep, &ms, NULL);
+		ret = real_setns(fd, nstype);
+	}
+	return ret;
 }

@@ -69,3 +69,13 @@ load helpers
 	traced_out=$(timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_proc2" 2>&1)
 	[ "$native" = "$traced_out" ]
 }
+
+@test "unshare(CLONE_NEWUSER) still succeeds although the tracer had a thread" {
+	run "$T/t_unshare"
+	[ "$status" -eq 0 ] || skip "user namespaces are not available here: $output"
+	run traced "$T/t_unshare"
+	[ "$status" -eq 0 ]
+	[ "$output" = "unshare: ok" ]
+	to_json
+	expect_eq "after unshare" 1 "$(count '.name == "malloc" and .args.size == 6001')"
+}

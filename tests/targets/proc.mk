@@ -2,3 +2,6 @@
 PROC_TARGETS = tests/targets/t_proc2
 tests_targets_t_proc2_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_proc2_LDADD = -lpthread
+PROC_TARGETS += tests/targets/t_unshare
+tests_targets_t_unshare_CFLAGS = $(TT_TARGET_CFLAGS)
+tests_targets_t_unshare_LDADD = -lpthread
