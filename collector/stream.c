@@ -158,6 +158,27 @@ static int write_all(const void *a, size_t alen, const void *b, size_t blen)
 	return 0;
 }
 
+/*
+ * The program is about to make fd (the trace's descriptor) name one of its own files (dup2,
+ * dup3): move the trace to another descriptor first, so that the program gets exactly the
+ * descriptor it asked for and the trace never writes into its file.
+ */
+void tt_stream_relocate(int fd)
+{
+	if (fd < 0 || fd != out_fd)
+		return;
+	tt_writer_lock();
+	if (fd == out_fd) {
+		long nfd = tt_sys3(SYS_fcntl, out_fd, F_DUPFD_CLOEXEC, out_fd + 1);
+
+		/* on failure the program's dup2 will close the trace: writes then fail and
+		 * tracing stops with its one line, rather than corrupting the program's file */
+		if (nfd >= 0)
+			out_fd = (int)nfd;
+	}
+	tt_writer_unlock();
+}
+
 int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
 {
 	if (out_fd < 0)

@@ -151,6 +151,7 @@ int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload);
 void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost,
 			 uint64_t chunks, uint64_t threads);
 int tt_stream_fd(void);
+void tt_stream_relocate(int fd);
 void tt_stream_forget(void);
 
 /* Generic recording of an event with string arguments (out of line, not hot). */

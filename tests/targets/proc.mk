@@ -5,3 +5,5 @@ tests_targets_t_proc2_LDADD = -lpthread
 PROC_TARGETS += tests/targets/t_unshare
 tests_targets_t_unshare_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_unshare_LDADD = -lpthread
+PROC_TARGETS += tests/targets/t_closeall
+tests_targets_t_closeall_CFLAGS = $(TT_TARGET_CFLAGS)

@@ -1,0 +1,79 @@
+/*
+ * wrap_fd.c - keeping the trace's descriptor alive when the program closes descriptors
+ * wholesale: close_range and closefrom (close itself is in wrap_io.c, dup2 and dup3 in
+ * wrap_fileio.c).  Daemons close everything above 2 at start; the range is split around the
+ * trace's descriptor, which the program never opened.  These calls are not recorded.
+ *
+ * glibc's closefrom calls close_range internally, past our wrapper, so closefrom is wrapped
+ * itself and done with our close_range.
+ */
+#include "wrap.h"
+#include "sys.h"
+
+#include <limits.h>
+#include <sys/resource.h>
+
+extern int close_range(unsigned int first, unsigned int last, int flags);
+extern void closefrom(int lowfd);
+
+TT_REAL(close_range, NULL);
+TT_REAL(closefrom, NULL);
+
+#define TT_CLOSE_RANGE_CLOEXEC 4 /* only sets close-on-exec: ours has it already */
+
+static int range_call(unsigned int first, unsigned int last, int flags)
+{
+	if (real_close_range)
+		return real_close_range(first, last, flags);
+	long r = tt_sys3(SYS_close_range, first, last, flags);
+
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return 0;
+}
+
+static int split_close_range(unsigned int first, unsigned int last, int flags)
+{
+	int fd = tt_stream_fd();
+
+	if (fd < 0 || (unsigned int)fd < first || (unsigned int)fd > last ||
+	    (flags & TT_CLOSE_RANGE_CLOEXEC))
+		return range_call(first, last, flags);
+	int r1 = 0, r2 = 0;
+
+	if ((unsigned int)fd > first)
+		r1 = range_call(first, (unsigned int)fd - 1, flags);
+	if ((unsigned int)fd < last)
+		r2 = range_call((unsigned int)fd + 1, last, flags);
+	return r1 ? r1 : r2;
+}
+
+TT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
+{
+	TT_NEED_REAL(close_range, -1);
+	return split_close_range(first, last, flags);
+}
+
+TT_EXPORT void closefrom(int lowfd)
+{
+	int e = errno;
+
+	if (lowfd < 0)
+		lowfd = 0;
+	if (split_close_range((unsigned int)lowfd, UINT_MAX, 0) == 0) {
+		errno = e;
+		return;
+	}
+	/* no close_range in this kernel: close one by one up to the limit */
+	struct rlimit rl;
+	long max = 65536;
+
+	if (tt_sys2(SYS_getrlimit, RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		max = (long)rl.rlim_cur;
+	for (long fd = lowfd; fd < max; fd++)
+		if (fd != tt_stream_fd())
+			tt_close((int)fd);
+	errno = e;
+}
