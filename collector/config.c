@@ -81,6 +81,13 @@ void tt_config_read(struct tt_config *cfg)
 	else if (s && *s)
 		tt_log("TRACEIT_CLOCK='%s' is not tsc or monotonic; choosing automatically", s);
 
+	cfg->drop = 0;
+	s = secure_getenv("TRACEIT_MODE");
+	if (s && !strcmp(s, "drop"))
+		cfg->drop = 1;
+	else if (s && *s && strcmp(s, "block"))
+		tt_log("TRACEIT_MODE='%s' is not block or drop; using block", s);
+
 	/* The output directory, made absolute now: the program may chdir later. */
 	s = secure_getenv("TRACEIT_OUTPUT");
 	if (!s || !*s)

@@ -63,6 +63,7 @@ static void reset_ring(struct tt_thread *t)
 	atomic_store(&t->head, pos);
 	t->tail_cache = pos;
 	t->lost = 0;
+	t->dropped = 0;
 	t->dtor_rounds = 0;
 	t->wake_sent = 0;
 	atomic_store(&t->waiting, 0);

@@ -71,7 +71,9 @@ struct tt_thread {
 	uint32_t tid;
 	uint32_t dtor_rounds;
 	uint32_t pad0;
-	uint64_t lost; /* events this thread could not record */
+	uint64_t lost;	  /* events this thread could not record, all told */
+	uint64_t dropped; /* dropped since the last LOST record (drop mode) */
+	uint64_t drop_first, drop_last;
 
 	/* Consumer side, on its own cache line. */
 	_Alignas(64) _Atomic uint64_t tail;
@@ -98,6 +100,7 @@ struct tt_config {
 	uint32_t flush_ms;
 	uint32_t buffer_kb;
 	int clock;	     /* -1 auto, 0 monotonic, 1 tsc */
+	int drop;	     /* TRACEIT_MODE=drop: never wait for the writer */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;

@@ -317,6 +317,22 @@ static void drain_thread(struct tt_thread *t)
 	t->wake_sent = 0;
 }
 
+/*
+ * A thread that is gone (or a process that is ending) may have dropped events since its last
+ * record: write the LOST record on its behalf, so that every drop has its place in the trace.
+ */
+static void flush_dropped(struct tt_thread *t)
+{
+	if (!t->dropped || atomic_load(&tt_state) == TT_DEAD || !zs_ready)
+		return;
+	uint64_t r[4] = { TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, t->dropped };
+	struct chunk c = { .t = t, .p = ebuf };
+
+	t->dropped = 0;
+	if (encode(&c, r, 4) == 0)
+		flush_chunk(&c);
+}
+
 void tt_drain_all(void)
 {
 	if (buffers_ready() < 0 && atomic_load(&tt_state) != TT_DEAD)
@@ -328,6 +344,8 @@ void tt_drain_all(void)
 		if (st == TT_T_FREE)
 			continue;
 		drain_thread(t);
+		if (st == TT_T_ORPHANED || atomic_load(&tt_state) == TT_SHUTDOWN)
+			flush_dropped(t);
 		if (st == TT_T_ORPHANED) {
 			events_lost += t->lost;
 			t->lost = 0;
@@ -450,11 +468,61 @@ void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
 	}
 }
 
+#define TT_LOST_WORDS 4
+
+static void wake_writer(void);
+
+/*
+ * Drop mode: the ring is full and the writer runs.  Count the event instead of waiting, and
+ * make the fast path fail until there is room again, so that the next record is preceded by
+ * a LOST record telling when and how many.
+ */
+static uint64_t *drop_event(struct tt_thread *t)
+{
+	uint64_t now = tt_now();
+
+	if (!t->dropped)
+		t->drop_first = now;
+	t->drop_last = now;
+	t->dropped++;
+	t->lost++;
+	t->tail_cache = atomic_load_explicit(&t->head, memory_order_relaxed) - t->mask - 1;
+	if (!t->wake_sent) {
+		t->wake_sent = 1;
+		wake_writer();
+	}
+	return NULL;
+}
+
 /* The ring has no room for nwords: wrap, wait for the writer, or drain here. */
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 {
 	uint64_t size = t->mask + 1;
 
+	if (t->dropped) {
+		/* the LOST record goes first, if both fit; else keep dropping */
+		uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
+
+		t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+		if (h + TT_LOST_WORDS + nwords + nwords - t->tail_cache > size)
+			return drop_event(t);
+		uint64_t n = t->dropped, first = t->drop_first, last = t->drop_last;
+
+		t->dropped = 0;
+		uint64_t *r = tt_reserve(t, TT_LOST_WORDS);
+
+		if (!r) {
+			t->dropped += n;
+			t->drop_first = first;
+			return NULL;
+		}
+		r[0] = TT_W0(TT_EV_LOST, TT_LOST_WORDS, 0, 0);
+		r[1] = first;
+		r[2] = last;
+		r[3] = n;
+		atomic_store_explicit(&t->head, atomic_load(&t->head) + TT_LOST_WORDS,
+				      memory_order_release);
+	}
 	for (;;) {
 		uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
 		uint64_t idx = h & t->mask;
@@ -474,6 +542,8 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 			t->lost++;
 			return NULL;
 		}
+		if (tt_writer_running() && tt_cfg.drop)
+			return drop_event(t);
 		if (tt_writer_running()) {
 			uint32_t seq = atomic_load(&t->tail_seq);
 			struct timespec ts = { 0, 100000000 };

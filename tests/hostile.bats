@@ -16,3 +16,30 @@ load helpers
 		expect_eq "$how events after" 1000 "$(count '.name == "malloc" and .args.size == 7002')"
 	done
 }
+
+@test "TRACEIT_MODE=drop: never waits, and every dropped event is accounted where it happened" {
+	# lossless reference run: how many events this program makes
+	run traced "$T/t_churn" 300000 2
+	[ "$status" -eq 0 ]
+	to_json
+	total=$(jqj '[.traceEvents[] | select(.ph != "M")] | length')
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	# a tiny buffer and two threads racing the writer: events must be dropped
+	TRACEIT_MODE=drop TRACEIT_BUFFER_KB=16 run traced "$T/t_churn" 300000 2
+	[ "$status" -eq 0 ]
+	to_json
+	kept=$(jqj '[.traceEvents[] | select(.ph != "M" and .name != "events_lost" and .name != "events lost")] | length')
+	lost=$(jqj '[.traceEvents[] | select(.name == "events_lost") | .args.lost] | add // 0')
+	[ "$lost" -gt 0 ]
+	expect_eq "kept + lost" "$total" "$((kept + lost))"
+	# the END counter agrees with the LOST records
+	expect_eq "END counter" "$lost" "$(jqj '.metadata["events-lost"]')"
+}
+
+@test "TRACEIT_MODE: a bad value gets one line and the default (block, lossless)" {
+	TRACEIT_MODE=sometimes run traced "$T/t_churn" 1000 2
+	[ "$status" -eq 0 ]
+	[ "$output" = "traceit: TRACEIT_MODE='sometimes' is not block or drop; using block" ]
+	to_json
+	expect_eq "no loss" 0 "$(jqj '.metadata["events-lost"]')"
+}

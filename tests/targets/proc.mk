@@ -7,3 +7,6 @@ tests_targets_t_unshare_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_unshare_LDADD = -lpthread
 PROC_TARGETS += tests/targets/t_closeall
 tests_targets_t_closeall_CFLAGS = $(TT_TARGET_CFLAGS)
+PROC_TARGETS += tests/targets/t_churn
+tests_targets_t_churn_CFLAGS = $(TT_TARGET_CFLAGS)
+tests_targets_t_churn_LDADD = -lpthread
