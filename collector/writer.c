@@ -357,9 +357,10 @@ void tt_drain_all(void)
 /* A drain from an application thread: no SIGXFSZ may kill the program on our behalf. */
 static void sync_drain(int exit_kind, int status, int end)
 {
-	uint64_t set = 1ull << (SIGXFSZ - 1), old;
+	uint64_t set = 1ull << (SIGXFSZ - 1), old, before = 0, after = 0;
 
 	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
+	tt_sys2(SYS_rt_sigpending, &before, 8);
 	tt_drain_all();
 	if (end && atomic_load(&tt_state) != TT_DEAD) {
 		uint64_t lost = events_lost;
@@ -368,6 +369,13 @@ static void sync_drain(int exit_kind, int status, int end)
 			lost += t->lost;
 		tt_stream_write_end(exit_kind, status, events_written, lost, chunks_written,
 				    atomic_load(&tt_threads_attached));
+	}
+	/* a write past RLIMIT_FSIZE queued SIGXFSZ for us: take it back before unblocking */
+	tt_sys2(SYS_rt_sigpending, &after, 8);
+	if ((after & set) && !(before & set)) {
+		struct timespec zero = { 0, 0 };
+
+		tt_sys4(SYS_rt_sigtimedwait, &set, NULL, &zero, 8);
 	}
 	tt_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 }
