@@ -169,12 +169,26 @@ void tt_stream_relocate(int fd)
 		return;
 	tt_writer_lock();
 	if (fd == out_fd) {
+		struct rlimit rl;
 		long nfd = tt_sys3(SYS_fcntl, out_fd, F_DUPFD_CLOEXEC, out_fd + 1);
 
-		/* on failure the program's dup2 will close the trace: writes then fail and
-		 * tracing stops with its one line, rather than corrupting the program's file */
-		if (nfd >= 0)
+		/* nothing free above: any free number, as far from the low ones as we can */
+		if (nfd < 0 && tt_sys2(SYS_getrlimit, RLIMIT_NOFILE, &rl) == 0)
+			nfd = tt_sys3(SYS_fcntl, out_fd, F_DUPFD_CLOEXEC, (long)rl.rlim_cur / 2);
+		if (nfd < 0)
+			nfd = tt_sys3(SYS_fcntl, out_fd, F_DUPFD_CLOEXEC, 3);
+		if (nfd >= 0) {
 			out_fd = (int)nfd;
+		} else {
+			/* every descriptor is taken: write out what we have, then give ours up
+			 * rather than write into the program's file */
+			atomic_store(&tt_mask, 0);
+			tt_drain_locked_final();
+			out_fd = -1;
+			atomic_store(&tt_state, TT_DEAD);
+			tt_log("the program reused the trace's descriptor and none is free to move "
+			       "it to; tracing stopped, the trace so far stays readable");
+		}
 	}
 	tt_writer_unlock();
 }

@@ -139,6 +139,7 @@ int tt_writer_running(void);
 void tt_drain_all(void); /* writer lock held */
 void tt_final_drain(int exit_kind, int status);
 void tt_exec_drain(void);
+void tt_drain_locked_final(void);
 void tt_fail(const char *what, long err);
 
 /* crash.c: draining on fatal signals */

@@ -607,6 +607,12 @@ void tt_crash_drain(int sig)
 	}
 }
 
+/* Writer lock held: write out everything and the END chunk, for a stream about to be lost */
+void tt_drain_locked_final(void)
+{
+	sync_drain(TT_EXIT_UNKNOWN, 0, 1);
+}
+
 void tt_exec_drain(void)
 {
 	if (atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid)

@@ -4,17 +4,29 @@
 
 load helpers
 
-@test "closing every descriptor (loop, close_range, closefrom): trace intact, files intact" {
-	for how in loop close_range closefrom; do
+@test "closing every descriptor (loop, close_range, closefrom), dup2/dup3 onto every number: trace intact, files intact" {
+	for how in loop close_range closefrom dup2 dup3; do
 		rm -rf "$OUT"; mkdir -p "$OUT"
 		f="$BATS_TEST_TMPDIR/$how.txt"
-		run traced "$T/t_closeall" "$how" "$f"
+		# a usual descriptor limit, so that dup2 onto every number also takes the last free one
+		run bash -c "ulimit -n 1024; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/t_closeall' '$how' '$f'"
 		expect_eq "$how status" 0 "$status"
 		[ "$(cat "$f")" = "$(printf 'before\nafter')" ]
 		to_json
 		expect_eq "$how marker before" 1 "$(count '.name == "malloc" and .args.size == 7001')"
 		expect_eq "$how events after" 1000 "$(count '.name == "malloc" and .args.size == 7002')"
 	done
+}
+
+@test "dup2 onto every descriptor there is: tracing stops with one line, the program's file is intact" {
+	f="$BATS_TEST_TMPDIR/all.txt"
+	run bash -c "ulimit -n 1024; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/t_closeall' dupall '$f'"
+	expect_eq status 0 "$status"
+	expect_eq message "traceit: the program reused the trace's descriptor and none is free to move it to; tracing stopped, the trace so far stays readable" "$output"
+	[ "$(cat "$f")" = "$(printf 'before\nafter')" ]
+	# what was recorded before is all there, in a complete stream
+	to_json
+	expect_eq "marker before" 1 "$(count '.name == "malloc" and .args.size == 7001')"
 }
 
 @test "TRACEIT_MODE=drop: never waits, and every dropped event is accounted where it happened" {
@@ -55,4 +67,32 @@ load helpers
 		[[ "$output" == *"truncated at offset 20480"* ]]
 		[ "$(wc -l < "$BATS_TEST_TMPDIR/t.csv")" -gt 1000 ]
 	done
+}
+
+@test "trace files: never follow a symlink, never overwrite, mode 0600" {
+	# in a new pid namespace the program is pid 1, so its trace file name is known ahead
+	unshare -pf true 2>/dev/null || skip "cannot create a pid namespace here"
+	echo victim > "$BATS_TEST_TMPDIR/victim"
+	ln -s "$BATS_TEST_TMPDIR/victim" "$OUT/t_exit.1.trc"
+	echo mine > "$OUT/t_exit.1.1.trc"
+	run unshare -pf env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_exit" exit
+	[ "$status" -eq 7 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/victim")" = victim ]
+	[ "$(cat "$OUT/t_exit.1.1.trc")" = mine ]
+	[ "$(stat -c %a "$OUT/t_exit.1.2.trc")" = 600 ]
+	"$CONVERT" -o "$JSON" "$OUT/t_exit.1.2.trc"
+}
+
+@test "the trace descriptor: close-on-exec, far from the program's own numbers" {
+	script='import os; print(sorted(int(f) for f in os.listdir("/proc/self/fd")))'
+	native=$(/usr/bin/python3 -c "$script")
+	run traced /usr/bin/python3 -c "$script"
+	[ "$status" -eq 0 ]
+	# the same low descriptors, plus one high one: the trace's
+	traced_low=$(/usr/bin/python3 -c "import sys; l = eval(sys.argv[1]); print(sorted(f for f in l if f < 500))" "$output")
+	expect_eq "low fds" "$native" "$traced_low"
+	[ "$(/usr/bin/python3 -c "import sys; print(max(eval(sys.argv[1])))" "$output")" -ge 500 ]
+	# close-on-exec: a program exec'd from it does not inherit it
+	run traced sh -c 'exec /usr/bin/python3 -c "import os; print(len([f for f in os.listdir(\"/proc/self/fd\") if int(f) >= 500]))"'
+	[ "$output" = 1 ]
 }

@@ -30,14 +30,15 @@ int main(int argc, char **argv)
 			return 3;
 	} else if (!strcmp(how, "closefrom")) {
 		closefrom(3);
-	} else if (!strcmp(how, "dup2")) {
-		/* the program's file onto every number: one of them is the tracer's */
-		for (long i = fd + 1; i < (long)rl.rlim_cur && i < 4096; i++)
-			if (dup2(fd, (int)i) != i)
-				return 4;
-	} else if (!strcmp(how, "dup3")) {
-		for (long i = fd + 1; i < (long)rl.rlim_cur && i < 4096; i++)
-			if (dup3(fd, (int)i, 0) != i)
+	} else if (!strncmp(how, "dup", 3)) {
+		/*
+		 * The program's file onto many numbers, one of them the tracer's (dup2, dup3), or
+		 * onto every number there is (dupall): then no descriptor is left for the trace.
+		 */
+		long last = !strcmp(how, "dupall") ? (long)rl.rlim_cur : 1000;
+
+		for (long i = fd + 1; i < last && i < (long)rl.rlim_cur; i++)
+			if ((!strcmp(how, "dup3") ? dup3(fd, (int)i, 0) : dup2(fd, (int)i)) != i)
 				return 4;
 	}
 	if (strncmp(how, "dup", 3)) {
