@@ -22,6 +22,8 @@
 #define RAW_CAP (256u << 10) /* raw bytes per EVENTS chunk */
 #define RAW_SLACK (16u << 10) /* room for one more record past RAW_CAP */
 
+static void build_payload_kinds(void);
+
 struct tt_config tt_cfg;
 _Atomic int tt_state;
 _Atomic uint32_t tt_mask;
@@ -97,6 +99,7 @@ static int buffers_ready(void)
 {
 	if (zs_ready)
 		return 0;
+	build_payload_kinds();
 	obuf_cap = RAW_CAP + RAW_SLACK + (RAW_CAP >> 4) + 1024;
 	ebuf = tt_mmap(RAW_CAP + RAW_SLACK);
 	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
@@ -191,7 +194,7 @@ static int flush_chunk(struct chunk *c)
 	return err;
 }
 
-static uint8_t *put_arg(struct chunk *c, uint8_t *p, unsigned kind, uint64_t v,
+static inline uint8_t *put_arg(struct chunk *c, uint8_t *p, unsigned kind, uint64_t v,
 			const uint8_t **str)
 {
 	switch (kind) {
@@ -226,6 +229,28 @@ static uint8_t *put_arg(struct chunk *c, uint8_t *p, unsigned kind, uint64_t v,
 	return p;
 }
 
+/*
+ * Per event type, the kinds of its payload words in order (result first), 0-terminated:
+ * built once so that encoding a record is one pass over a short array, not a walk over
+ * the role table.
+ */
+static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 2];
+
+static void build_payload_kinds(void)
+{
+	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
+		const struct tt_event_info *ev = &tt_events[t];
+		unsigned n = 0;
+
+		if (ev->result != TT_ROLE_NONE)
+			payload_kinds[t][n++] = tt_roles[ev->result].kind;
+		for (int i = 0; i < TT_MAX_ARGS; i++)
+			if (ev->args[i] != TT_ROLE_NONE)
+				payload_kinds[t][n++] = tt_roles[ev->args[i]].kind;
+		payload_kinds[t][n] = 0;
+	}
+}
+
 /* Encodes one ring record (r, nw words) into the chunk; returns -1 if it is malformed. */
 static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
 {
@@ -233,10 +258,9 @@ static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
 
 	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < 3)
 		return -1;
-	const struct tt_event_info *ev = &tt_events[type];
+	const uint8_t *kinds = payload_kinds[type];
 	unsigned failed = TT_W0_FAILED(r[0]);
 	uint64_t start = r[1], end = r[2];
-	unsigned w = 3;
 
 	if (!c->n)
 		c->first = c->prev_end = end;
@@ -250,19 +274,14 @@ static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
 	if (failed)
 		p = tt_put_varint(p, (uint64_t)TT_W0_ERRNO(r[0]));
 
-	unsigned nargs = (ev->result != TT_ROLE_NONE);
+	unsigned nargs = (unsigned)strlen((const char *)kinds);
 
-	for (int i = 0; i < TT_MAX_ARGS; i++)
-		nargs += ev->args[i] != TT_ROLE_NONE;
 	if (3 + nargs > nw)
 		return -1;
 	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
 
-	if (ev->result != TT_ROLE_NONE)
-		p = put_arg(c, p, tt_roles[ev->result].kind, r[w++], &str);
-	for (int i = 0; i < TT_MAX_ARGS; i++)
-		if (ev->args[i] != TT_ROLE_NONE)
-			p = put_arg(c, p, tt_roles[ev->args[i]].kind, r[w++], &str);
+	for (unsigned i = 0; i < nargs; i++)
+		p = put_arg(c, p, kinds[i], r[3 + i], &str);
 	if (str > (const uint8_t *)(r + nw))
 		return -1;
 	c->p = p;

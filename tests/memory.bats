@@ -48,3 +48,20 @@ load helpers
 	to_json
 	[ "$(count '.name == "malloc"')" -gt 1000 ]
 }
+
+@test "C++: new, new[], containers and strings allocate through malloc; delete frees" {
+	run traced "$T/t_cxx" 20
+	[ "$status" -eq 0 ]
+	to_json
+	# std::string(4004) asks for 4005 bytes: its terminating NUL
+	for size in 4001 4002 4003 4005; do
+		expect_eq "malloc $size" 20 "$(count ".name == \"malloc\" and .args.size == $size")"
+	done
+	# every one of those blocks is freed (an address can be reused by a later block of
+	# another size, so frees of these addresses can only be more, never fewer)
+	freed=$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size >= 4001 and .args.size <= 4005 and .args.size != 4004) | .args.result] as $a
+		| [.traceEvents[] | select(.name == "free" and (.args.addr as $x | $a | index($x)))] | length')
+	[ "$freed" -ge 80 ]
+	# exceptions are allocated through malloc too (__cxa_allocate_exception)
+	[ "$(count '.name == "malloc"')" -gt 90 ]
+}
