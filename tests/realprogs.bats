@@ -9,10 +9,12 @@
 # - the tracer's own system calls: the trace file (.trc) and its reads of /proc;
 # - the loader's internal opens and reads of shared libraries (dlopen, .so files);
 # - system calls glibc makes internally, not through the public functions: its reads of
-#   configuration files (/etc: NSS, locale aliases), locale data and message catalogs.  Opens and closes made
-#   through stdio and opendir are events of their own (fopen, opendir...) and are counted
-#   as such; stdio's buffered reads and writes are not one to one with system calls, so a
-#   program doing its I/O through stdio is compared on open and close only.
+#   configuration files (/etc: NSS, locale aliases, localtime), time zone and locale data,
+#   message catalogs, and the sockets NSS opens to ask nscd.
+# Opens and closes made through stdio and opendir are events of their own (fopen,
+# opendir...) and are counted as such; stdio's buffered reads and writes are not one to one
+# with system calls, so a program doing its I/O through stdio is compared on open and close
+# only.
 
 load helpers
 
@@ -21,26 +23,28 @@ have_strace() {
 		skip "strace missing or not permitted here (ptrace)"
 }
 
-# compare "CALLS" CMD...: runs CMD traced under strace, compares the counts of CALLS
+# compare "CALLS" CMD...: runs CMD traced under strace, compares the counts of CALLS; a call
+# named SYSCALL=EVENT compares a system call with the event of another name (pread64=pread)
 compare() {
 	local calls=$1 log="$BATS_TEST_TMPDIR/strace.log"
 	shift
-	strace -f -y -qq -o "$log" -e trace=read,write,open,openat,creat,close \
+	strace -f -y -qq -o "$log" \
+		-e trace=read,write,open,openat,creat,close,pread64,pwrite64,fsync,fdatasync,fcntl \
 		env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$@" > "$BATS_TEST_TMPDIR/traced.out"
 	to_json
-	for call in $calls; do
-		local want got
+	for item in $calls; do
+		local want got call=${item%%=*} event=${item#*=}
 		want=$(awk '/\.trc>?/ { go = 1 } go' "$log" |
-			grep -v -E '/proc/|\.trc|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|gconv|/etc/|resumed>' |
+			grep -v -E '/proc/|\.trc|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|/usr/share/zoneinfo|gconv|/etc/|<socket:|resumed>' |
 			grep -c -E "^[0-9]+ +$call\(" || true)
 		# every way of opening a file is one system call: open, openat or creat
 		[ "$call" = openat ] && want=$(awk '/\.trc>?/ { go = 1 } go' "$log" |
-			grep -v -E '/proc/|\.trc|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|gconv|/etc/|resumed>' |
+			grep -v -E '/proc/|\.trc|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|/usr/share/zoneinfo|gconv|/etc/|<socket:|resumed>' |
 			grep -c -E "^[0-9]+ +(open|openat|creat)\(" || true)
 		case $call in
 		openat) got=$(count '.name == "open" or .name == "openat" or .name == "creat" or .name == "fopen" or .name == "freopen" or .name == "opendir"') ;;
 		close) got=$(count '.name == "close" or .name == "fclose" or .name == "closedir" or .name == "pclose"') ;;
-		*) got=$(count ".name == \"$call\"") ;;
+		*) got=$(count ".name == \"$event\"") ;;
 		esac
 		expect_eq "$* $call" "$want" "$got"
 	done
@@ -60,7 +64,7 @@ compare() {
 	for i in 1 2 3 4 5; do seq 1 $((i * 1000)) > "$BATS_TEST_TMPDIR/tree/a/b/f$i"; done
 	cd "$BATS_TEST_TMPDIR"
 	tar cf native.tar tree
-	compare "read write openat" tar cf traced.tar tree
+	compare "read write openat close" tar cf traced.tar tree
 	[ "$(tar tf native.tar)" = "$(tar tf traced.tar)" ]
 }
 
@@ -82,6 +86,18 @@ os.close(fd)
 print(n)'
 	export F="$BATS_TEST_TMPDIR/py.bin"
 	[ "$(/usr/bin/python3 -S -c "$script")" = 10000 ]
-	compare "write" /usr/bin/python3 -S -c "$script"
+	compare "write openat close" /usr/bin/python3 -S -c "$script"
 	[ "$(cat "$BATS_TEST_TMPDIR/traced.out")" = 10000 ]
+}
+
+@test "sqlite3: same results; pread, pwrite, fsync, fdatasync, fcntl counted as strace" {
+	have_strace
+	sql="create table t(a integer primary key, b text);
+	$(for i in $(seq 1 100); do echo "insert into t(b) values('row $i');"; done)
+	select count(*), sum(a) from t;"
+	echo "$sql" > "$BATS_TEST_TMPDIR/q.sql"
+	native=$(sqlite3 "$BATS_TEST_TMPDIR/n.db" < "$BATS_TEST_TMPDIR/q.sql")
+	compare "pread64=pread pwrite64=pwrite fsync fdatasync fcntl openat close" \
+		sh -c "exec sqlite3 '$BATS_TEST_TMPDIR/t.db' < '$BATS_TEST_TMPDIR/q.sql'"
+	[ "$(cat "$BATS_TEST_TMPDIR/traced.out")" = "$native" ]
 }

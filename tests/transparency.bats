@@ -46,3 +46,20 @@ print(sum(len(open("'"$BATS_TEST_TMPDIR"'/p%d" % i).read()) for i in range(4)))'
 	same false
 	same ls /nonexistent-traceit
 }
+
+@test "sqlite3: same query results" {
+	sql="create table t(a integer primary key, b text);
+	$(for i in $(seq 1 200); do echo "insert into t(b) values('row $i');"; done)
+	select count(*), sum(a), max(b) from t;"
+	echo "$sql" > "$BATS_TEST_TMPDIR/q.sql"
+	same sh -c "rm -f '$BATS_TEST_TMPDIR/t.db'; sqlite3 '$BATS_TEST_TMPDIR/t.db' < '$BATS_TEST_TMPDIR/q.sql'"
+	to_json
+}
+
+@test "make: same build output" {
+	mkdir -p "$BATS_TEST_TMPDIR/proj"
+	printf 'all: a.out\n\t@echo done\na.out: a.c\n\t@cc -o a.out a.c\n\t@echo built\n' > "$BATS_TEST_TMPDIR/proj/Makefile"
+	printf 'int main(void) { return 0; }\n' > "$BATS_TEST_TMPDIR/proj/a.c"
+	same sh -c "make -s -C '$BATS_TEST_TMPDIR/proj' && rm -f '$BATS_TEST_TMPDIR/proj/a.out'"
+	to_json
+}
