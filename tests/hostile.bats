@@ -97,3 +97,75 @@ load helpers
 	run traced sh -c 'exec /usr/bin/python3 -c "import os; print(len([f for f in os.listdir(\"/proc/self/fd\") if int(f) >= 500]))"'
 	[ "$output" = 1 ]
 }
+
+@test "2,000 threads alive at once: every one recorded and named" {
+	run traced "$T/t_stress" threads-alive 2000
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq "allocations" 2000 "$(count '.name == "malloc" and .args.size == 8001')"
+	expect_eq "thread starts" 2000 "$(count '.name == "thread_start"')"
+	expect_eq "distinct threads" 2000 "$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size == 8001) | .tid] | unique | length')"
+	expect_eq "named" 2001 "$(jqj '[.traceEvents[] | select(.ph == "M" and .name == "thread_name")] | length')"
+}
+
+@test "20,000 short-lived threads: every one recorded" {
+	run traced "$T/t_stress" threads-churn 20000
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq "allocations" 20000 "$(count '.name == "malloc" and .args.size == 8002')"
+	expect_eq "thread ends" 20000 "$(count '.name == "thread_end"')"
+}
+
+@test "a tree of 200 processes: 200 streams, each with its own events" {
+	run traced "$T/t_stress" fork-tree 200
+	[ "$status" -eq 0 ]
+	[ "$(ls "$OUT" | wc -l)" -eq 200 ]
+	to_json
+	expect_eq "allocations" 200 "$(count '.name == "malloc" and .args.size == 8004')"
+	expect_eq "processes" 200 "$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size == 8004) | .pid] | unique | length')"
+	expect_eq "forks" 199 "$(count '.name == "fork" and .args.pid > 0')"
+}
+
+@test "fork from a program whose threads are allocating" {
+	run traced "$T/t_stress" fork-mt
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq "children" 20 "$(count '.name == "malloc" and .args.size == 8005')"
+	[ "$(count '.name == "malloc" and .args.size == 8003')" -gt 0 ]
+	# a child has none of the parent's events
+	parent=$(jqj '[.traceEvents[] | select(.name == "fork")][0].pid')
+	expect_eq "parent events in children" 0 "$(count ".args.size == 8003 and .pid != $parent")"
+}
+
+@test "vfork + exec: the child runs, is traced as its own process, the parent is not confused" {
+	run traced "$T/t_stress" vfork-exec echo hi
+	[ "$status" -eq 0 ]
+	[ "$output" = hi ]
+	ls "$OUT"/echo.*.trc
+	to_json
+	expect_eq "parent marker" 1 "$(count '.name == "malloc" and .args.size == 8006')"
+	# the child's exec ran on the parent's memory: it must not appear as the parent's
+	expect_eq "no exec in the parent" 0 "$(count '.name == "execlp"')"
+}
+
+@test "_exit from a thread while others allocate: status kept, stream complete" {
+	run traced "$T/t_stress" exit-thread
+	[ "$status" -eq 9 ]
+	to_json
+	expect_eq "_exit" 1 "$(count '.name == "_exit" and .args.status == 9')"
+	[ "$(count '.name == "malloc" and .args.size == 8003')" -gt 0 ]
+}
+
+@test "SIGKILL: everything up to the last flush is recovered" {
+	TRACEIT_FLUSH_MS=200 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_stress" slow 100000 &
+	pid=$!
+	sleep 1.5
+	kill -9 "$pid"
+	wait "$pid" || true
+	run "$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/k.csv" "$OUT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no end record (process killed or still running)"* ]]
+	# killed after 1.5 s with a flush every 0.2 s: at least the first second is there
+	last=$(grep ',malloc,' "$BATS_TEST_TMPDIR/k.csv" | tail -1 | cut -d, -f4)
+	[ "$last" -gt 1000000000 ]
+}

@@ -10,3 +10,6 @@ tests_targets_t_closeall_CFLAGS = $(TT_TARGET_CFLAGS)
 PROC_TARGETS += tests/targets/t_churn
 tests_targets_t_churn_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_churn_LDADD = -lpthread
+PROC_TARGETS += tests/targets/t_stress
+tests_targets_t_stress_CFLAGS = $(TT_TARGET_CFLAGS)
+tests_targets_t_stress_LDADD = -lpthread
