@@ -250,13 +250,25 @@ int main(int argc, char **argv)
 		exit(125);
 
 	char exe[PATH_MAX];
-	int untraceable = find_program(argv[optind], exe, sizeof(exe)) && is_static_elf(exe);
+	struct stat st;
+	int found = find_program(argv[optind], exe, sizeof(exe));
+	int untraceable = found && is_static_elf(exe);
 
 	if (untraceable)
 		fprintf(stderr,
 			"%s: %s is statically linked: it does not load libtraceit.so and cannot be "
 			"traced (running it untraced)\n",
 			prog_name, argv[optind]);
+	/* ld.so(8): in secure-execution mode, preload paths with slashes are ignored */
+	if (found && !untraceable && stat(exe, &st) == 0 &&
+	    (((st.st_mode & S_ISUID) && st.st_uid != geteuid()) ||
+	     ((st.st_mode & S_ISGID) && st.st_gid != getegid()))) {
+		fprintf(stderr,
+			"%s: %s is setuid or setgid: the dynamic loader will not preload "
+			"libtraceit.so into it, so it runs untraced\n",
+			prog_name, argv[optind]);
+		untraceable = 1;
+	}
 
 	find_library(lib, sizeof(lib), bindir, sizeof(bindir), &in_tree);
 	if (access(lib, R_OK) != 0) {

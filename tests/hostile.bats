@@ -169,3 +169,41 @@ load helpers
 	last=$(grep ',malloc,' "$BATS_TEST_TMPDIR/k.csv" | tail -1 | cut -d, -f4)
 	[ "$last" -gt 1000000000 ]
 }
+
+@test "a second preload calling wrapped functions from its constructor, in either order" {
+	for order in "$LIB:$T/libttearly.so" "$T/libttearly.so:$LIB"; do
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		run env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$order" "$T/t_ctor" "$T/libttdl.so" 100
+		[ "$status" -eq 0 ]
+		[ "$output" = ok ]
+		to_json
+		# the program's own constructor runs after ours: seen
+		expect_eq "$order: constructor malloc" 1 "$(count '.name == "malloc" and .args.size == 9003')"
+		expect_eq "$order: dlopen" 100 "$(count '.name == "dlopen" and .args.result != "0x0"')"
+		expect_eq "$order: dlclose" 100 "$(count '.name == "dlclose" and .args.result == 0')"
+		expect_eq "$order: between" 100 "$(count '.name == "malloc" and .args.size == 9004')"
+	done
+	# listed before us in LD_PRELOAD, the other library is initialised after us: its
+	# constructor's calls are seen
+	expect_eq "early constructor's calls" 2 "$(count '.name == "malloc" and (.args.size == 9001 or .args.size == 9002)')"
+}
+
+@test "signal handlers that allocate and write while the thread is inside traced calls" {
+	run timeout 60 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_sigwork" 200000
+	[ "$status" -eq 0 ]
+	[ "$output" = handled ]
+	to_json
+	expect_eq "main loop" 200000 "$(count '.name == "read" and .args.bytes == 64')"
+	# handler calls are recorded unless they interrupted the tracer itself (then they pass)
+	[ "$(count '.name == "malloc" and .args.size == 9005')" -gt 0 ]
+}
+
+@test "setuid programs: the launcher says they run untraced" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to make a setuid copy"
+	cp "$T/t_exit" "$BATS_TEST_TMPDIR/suid"
+	chown nobody "$BATS_TEST_TMPDIR/suid"
+	chmod u+s "$BATS_TEST_TMPDIR/suid"
+	run "$TRACEIT" -o "$OUT" -- "$BATS_TEST_TMPDIR/suid" exit
+	[ "$status" -eq 7 ]
+	[[ "$output" == *"suid is setuid or setgid: the dynamic loader will not preload libtraceit.so into it, so it runs untraced"* ]]
+}

@@ -13,3 +13,12 @@ tests_targets_t_churn_LDADD = -lpthread
 PROC_TARGETS += tests/targets/t_stress
 tests_targets_t_stress_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_stress_LDADD = -lpthread
+PROC_TARGETS += tests/targets/t_ctor tests/targets/t_sigwork tests/targets/libttearly.so
+tests_targets_t_ctor_CFLAGS = $(TT_TARGET_CFLAGS)
+tests_targets_t_ctor_LDADD = $(DL_LIBS)
+tests_targets_t_sigwork_CFLAGS = $(TT_TARGET_CFLAGS)
+# another preload, built as a program linked -shared (see libttdl.so in net.mk)
+tests_targets_libttearly_so_SOURCES = tests/targets/t_early_lib.c
+tests_targets_libttearly_so_CFLAGS = $(TT_TARGET_CFLAGS) -fPIC
+tests_targets_libttearly_so_LDFLAGS = -Xcompiler -shared -Wl,-soname,libttearly.so
+tests_targets_libttearly_so_LDADD = $(DL_LIBS) -lpthread
