@@ -300,6 +300,7 @@ int main(int argc, char **argv)
 
 	snprintf(preload, plen, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
 	setenv("LD_PRELOAD", preload, 1);
+	free(preload);
 	setenv("TRACEIT_OUTPUT", absdir, 1);
 	if (events)
 		setenv("TRACEIT_EVENTS", events, 1);
