@@ -193,6 +193,31 @@ void tt_stream_relocate(int fd)
 	tt_writer_unlock();
 }
 
+/*
+ * The program ran out of descriptors (EMFILE) while one of them is the trace's: write out
+ * what was recorded, close the trace and stop tracing, so that the program can have the
+ * descriptor; the caller then retries the call.  Returns 1 if a descriptor was given back.
+ */
+int tt_stream_yield_fd(void)
+{
+	if (out_fd < 0 || atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid)
+		return 0;
+	atomic_store(&tt_mask, 0);
+	tt_writer_lock();
+	if (out_fd < 0) {
+		tt_writer_unlock();
+		return 0;
+	}
+	tt_drain_locked_final();
+	tt_close(out_fd);
+	out_fd = -1;
+	atomic_store(&tt_state, TT_DEAD);
+	tt_writer_unlock();
+	tt_log("the program reached its descriptor limit; tracing stopped to give it the trace's "
+	       "descriptor, the trace so far stays readable");
+	return 1;
+}
+
 int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
 {
 	if (out_fd < 0)

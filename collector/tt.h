@@ -156,6 +156,7 @@ void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lo
 			 uint64_t chunks, uint64_t threads);
 int tt_stream_fd(void);
 void tt_stream_relocate(int fd);
+int tt_stream_yield_fd(void);
 void tt_stream_forget(void);
 
 /* Generic recording of an event with string arguments (out of line, not hot). */

@@ -21,6 +21,8 @@ struct tt_pool_buf {
 	size_t cap;
 };
 
+uint64_t tt_decode_bytes;
+
 static struct tt_pool_buf *tt_pool;
 static size_t tt_npool, tt_pool_cap;
 
@@ -90,6 +92,7 @@ static int tt_load(struct tt_tstream *s)
 
 	s->cur = c;
 	s->left = c->nevents;
+	tt_decode_bytes += TT_CHUNK_HEADER_LEN + c->payload_len;
 	s->prev_end = c->first_tick;
 	s->prev_addr = 0;
 	if (!(c->flags & TT_CHUNK_DEFLATED)) {
@@ -220,7 +223,9 @@ static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *ke
 	ev->start_tick = dur > end_tick ? 0 : end_tick - dur;
 	*key = tt_timemap_ns(&s->file->time, end_tick, &s->hint);
 	ev->end_ns = tt_rel(*key, s->base_ns);
-	ev->start_ns = tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint), s->base_ns);
+	ev->start_ns =
+		!dur ? ev->end_ns
+		     : tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint), s->base_ns);
 	ev->fd_path = NULL;
 	s->p = p;
 	return 0;

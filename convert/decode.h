@@ -53,4 +53,7 @@ void tt_tstream_release(struct tt_tstream *s);
 /* Frees the buffer pool: at the end of a run. */
 void tt_decode_cleanup(void);
 
+/* Bytes of EVENTS chunks loaded so far in the run: the progress of a conversion. */
+extern uint64_t tt_decode_bytes;
+
 #endif /* TT_DECODE_H */

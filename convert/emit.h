@@ -8,23 +8,42 @@
 #ifndef TT_EMIT_H
 #define TT_EMIT_H
 
+#include "filter.h"
 #include "model.h"
 #include "out.h"
+
+/* How a conversion runs: the command line's choices (main.c). */
+struct tt_options {
+	struct tt_filter filter;
+	uint64_t split_bytes;	/* JSON: parts of at most this many bytes; 0 = one file */
+	const char *split_base; /* JSON parts are <split_base>.<n>.json */
+	bool progress;		/* a progress bar on stderr */
+};
 
 struct tt_run {
 	struct tt_file **files; /* every input file, usable or not, in command-line order */
 	size_t nfiles;
-	struct tt_file **procs; /* the usable ones, by start time: the processes */
+	struct tt_file **procs; /* the usable ones of the selected processes, by start time */
 	size_t nprocs;
 	uint64_t base_ns; /* CLOCK_MONOTONIC ns that becomes time 0 */
-	uint64_t events;  /* events handed to the sink so far */
+	uint64_t events;  /* events decoded so far (those the filter leaves out included) */
+	uint64_t written; /* events handed to the sink so far */
 	struct tt_out *out;
+	const struct tt_options *opt;
+	const struct tt_filter *filter;
 };
 
+/*
+ * event() sees only the events the filter keeps; all of them have gone through the state of
+ * state.h first.  track says what state the format needs beyond descriptors and threads.
+ */
 struct tt_sink {
 	void *(*begin)(struct tt_run *run);
 	void (*event)(void *self, const struct tt_event *ev);
+	/* optional: an event the filter leaves out */
+	void (*skipped)(void *self, const struct tt_event *ev);
 	void (*end)(void *self, struct tt_run *run);
+	unsigned track; /* enum tt_track */
 };
 
 extern const struct tt_sink tt_sink_json;

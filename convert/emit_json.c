@@ -10,47 +10,77 @@
  * with three decimals from integer nanoseconds, so nesting is exact (jsontime.c covers the
  * viewers that add them up as doubles).  Names of processes and threads are metadata ("M")
  * events at the end of the array, because a thread can be renamed at any time during the
- * run: only at the end is its final name known.  See trace-formats.md for the rules of each
- * viewer.
+ * run: only at the end is its final name known (json_tail.c).  See trace-formats.md for the
+ * rules of each viewer.
+ *
+ * Arrows (flows.h) are flow events: an "s" inside the cause's slice and an "f" with
+ * "bp":"e" inside the effect's slice, written when the second of the two is known.  Viewers
+ * attach arrows to slices only, so an instant that can receive one (thread_start, the first
+ * event of a child process) is written as a zero-length slice instead.
+ *
+ * Counters ("C" events, one series per name, no category: they are not calls) follow each
+ * process's live heap bytes, live allocations, open descriptors and live threads: a sample
+ * when the value changes, but at most one per counter per TT_CTR_WINDOW_NS of trace time,
+ * the last value of the window, so that allocation churn does not double the size of the
+ * file.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit.h"
-#include "state.h"
 #include "errnames.h"
+#include "json.h"
 #include "jsontime.h"
-#include "meta.h"
+#include "state.h"
 
-#ifndef TT_VERSION
-#define TT_VERSION "unknown"
-#endif
+#define TT_CTR_WINDOW_NS 10000u
+
+/* What an event can be one end of (flows.h). */
+enum tt_jrel {
+	TT_REL_NONE,
+	TT_REL_FORK,	 /* the result is a child pid */
+	TT_REL_SPAWN,	 /* the PID argument is a child pid (if the result is 0) */
+	TT_REL_EXEC,	 /* replaces the image */
+	TT_REL_CREATE,	 /* creates the thread of its THREAD argument */
+	TT_REL_START,	 /* a thread begins: its THREAD argument */
+	TT_REL_ACQUIRE,	 /* takes its LOCK */
+	TT_REL_RELEASE,	 /* gives its LOCK back */
+	TT_REL_WAKE,	 /* wakes a waiter of its COND */
+	TT_REL_WAKE_ALL, /* wakes every waiter of its COND */
+	TT_REL_WAIT,	 /* waits on its COND */
+};
 
 /*
- * Fixed text made once: copied with a constant-size memcpy (a few vector moves) and the
- * write position advanced by the real length.
+ * The effect column says what acquires, releases and execs.  Which calls create processes
+ * and threads, and how condition variables pair, it does not say: those few are named here.
  */
-/* The leading bytes of an event of each type: {"name":"read","cat":"io","ph":"X","ts": */
-struct tt_json_prefix {
-	char text[112];
-	uint8_t len;
+static const struct {
+	uint16_t type;
+	uint8_t rel;
+} tt_jrel_types[] = {
+	{TT_EV_FORK, TT_REL_FORK},
+	{TT_EV_VFORK, TT_REL_FORK},
+	{TT_EV_POSIX_SPAWN, TT_REL_SPAWN},
+	{TT_EV_POSIX_SPAWNP, TT_REL_SPAWN},
+	{TT_EV_PTHREAD_CREATE, TT_REL_CREATE},
+	{TT_EV_THREAD_START, TT_REL_START},
+	{TT_EV_COND_SIGNAL, TT_REL_WAKE},
+	{TT_EV_COND_BROADCAST, TT_REL_WAKE_ALL},
+	{TT_EV_COND_WAIT, TT_REL_WAIT},
+	{TT_EV_COND_TIMEDWAIT, TT_REL_WAIT},
+	{TT_EV_COND_CLOCKWAIT, TT_REL_WAIT},
 };
 
-/* ,"key": of each role (the comma skipped for the first key) */
-struct tt_json_key {
-	char text[24];
-	uint8_t len;
-};
-
-struct tt_json {
-	struct tt_out *out;
-	bool first;
-	struct tt_json_prefix prefix[TT_EV_COUNT];
-	struct tt_json_key key[TT_ROLE_COUNT];
-	struct tt_json_key result_key[TT_ROLE_COUNT];
-	struct tt_json_key path_key;
-	struct tt_json_key errno_key;
+/* The counters: event name, series name, category (the --category that keeps them). */
+static const struct {
+	const char *name;
+	const char *series;
+	uint8_t cat;
+} tt_ctr_info[TT_NCTR] = {
+	[TT_CTR_HEAP] = {"heap", "bytes", TT_CAT_MEMORY},
+	[TT_CTR_BLOCKS] = {"allocations", "live", TT_CAT_MEMORY},
+	[TT_CTR_FDS] = {"fds", "open", TT_CAT_IO},
+	[TT_CTR_THREADS] = {"threads", "live", TT_CAT_THREAD},
 };
 
 static void tt_json_make_key(struct tt_json_key *k, const char *name)
@@ -58,16 +88,27 @@ static void tt_json_make_key(struct tt_json_key *k, const char *name)
 	k->len = (uint8_t)snprintf(k->text, sizeof(k->text), ",\"%s\":", name);
 }
 
-static void tt_json_init_prefixes(struct tt_json *j)
+static void tt_json_init_tables(struct tt_json *j)
 {
 	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
-		int n = snprintf(j->prefix[t].text, sizeof(j->prefix[t].text),
-				 "{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"%s\",\"ts\":",
-				 tt_events[t].name, tt_category_names[tt_events[t].category],
-				 tt_event_is_instant(t) ? "i\",\"s\":\"t" : "X");
+		const char *name = tt_events[t].name,
+			   *cat = tt_category_names[tt_events[t].category];
+		unsigned fx = tt_events[t].effect;
 
-		j->prefix[t].len = (uint8_t)n;
+		j->prefix[t].len = (uint8_t)snprintf(
+			j->prefix[t].text, sizeof(j->prefix[t].text),
+			"{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"%s\",\"ts\":", name, cat,
+			tt_event_is_instant(t) ? "i\",\"s\":\"t" : "X");
+		j->prefix_x[t].len = (uint8_t)snprintf(
+			j->prefix_x[t].text, sizeof(j->prefix_x[t].text),
+			"{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", name, cat);
+		j->rel[t] = fx == TT_FX_EXEC	  ? TT_REL_EXEC
+			    : fx == TT_FX_ACQUIRE ? TT_REL_ACQUIRE
+			    : fx == TT_FX_RELEASE ? TT_REL_RELEASE
+						  : TT_REL_NONE;
 	}
+	for (size_t i = 0; i < TT_ARRAY_SIZE(tt_jrel_types); i++)
+		j->rel[tt_jrel_types[i].type] = tt_jrel_types[i].rel;
 	for (unsigned r = 1; r < TT_ROLE_COUNT; r++) {
 		tt_json_make_key(&j->key[r], tt_roles[r].name);
 		/*
@@ -79,16 +120,85 @@ static void tt_json_init_prefixes(struct tt_json *j)
 	}
 	tt_json_make_key(&j->path_key, "path");
 	tt_json_make_key(&j->errno_key, "errno");
+	tt_json_make_key(&j->held_key, "held_ns");
 }
+
+struct tt_pidkey {
+	uint32_t pid;
+	size_t at; /* index in run->procs (start order) */
+};
+
+static int tt_pidkey_cmp(const void *a, const void *b)
+{
+	const struct tt_pidkey *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+/*
+ * Which images' first event can receive an arrow: a first image whose parent process is in
+ * the run (fork, spawn), or a later image of a pid (exec).  And the next image of each.
+ */
+static void tt_json_images(struct tt_json *j, struct tt_run *run)
+{
+	size_t n = run->nprocs;
+	struct tt_pidkey *k = tt_xcalloc(n, sizeof(*k));
+
+	for (size_t i = 0; i < run->nfiles; i++)
+		j->files[i].next_image = -1;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct tt_pidkey){run->procs[i]->pid, i};
+	tt_sort(k, n, sizeof(*k), tt_pidkey_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct tt_file *f = run->procs[k[i].at];
+		struct tt_jfile *jf = &j->files[f->index];
+
+		jf->first_image = !i || k[i - 1].pid != k[i].pid;
+		if (!jf->first_image) {
+			struct tt_file *prev = run->procs[k[i - 1].at];
+
+			/* an image that ended otherwise than by exec is another process's */
+			if (!prev->has_end || prev->exit_kind == TT_EXIT_EXEC) {
+				j->files[prev->index].next_image = f->index;
+				jf->target = true;
+			}
+			continue;
+		}
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (k[mid].pid < f->ppid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		jf->target = lo < n && k[lo].pid == f->ppid && k[lo].at < k[i].at;
+	}
+	free(k);
+}
+
+static void tt_json_flow(void *ctx, enum tt_flow_kind kind, const struct tt_flow_end *from,
+			 const struct tt_flow_end *to);
 
 static void *tt_json_begin(struct tt_run *run)
 {
 	struct tt_json *j = tt_xcalloc(1, sizeof(*j));
 
+	j->run = run;
 	j->out = run->out;
-	j->first = true;
-	tt_json_init_prefixes(j);
-	tt_out_puts(j->out, "{\"traceEvents\":[\n");
+	j->filter = run->filter;
+	j->files = tt_xcalloc(run->nfiles, sizeof(*j->files));
+	tt_json_init_tables(j);
+	for (unsigned k = 0; k < TT_NCTR; k++)
+		j->ctr_on[k] = tt_filter_category(j->filter, tt_ctr_info[k].cat) ||
+			       (k == TT_CTR_FDS && tt_filter_category(j->filter, TT_CAT_NET));
+	tt_json_images(j, run);
+	tt_flows_init(&j->flows, tt_json_flow, j);
+	tt_json_parts_begin(j);
 	return j;
 }
 
@@ -134,31 +244,426 @@ static char *tt_json_value(struct tt_out *o, char *p, unsigned role, union tt_va
 	}
 }
 
+/* The JSON state of thread t, made on first use. */
+static struct tt_jthread *tt_json_thread(struct tt_thread *t)
+{
+	struct tt_jthread *jt = tt_xcalloc(1, sizeof(*jt));
+	char *p = jt->ids;
+
+	p = TT_LIT(p, ",\"pid\":");
+	p = tt_fmt_u64(p, t->file->pid);
+	p = TT_LIT(p, ",\"tid\":");
+	p = tt_fmt_u64(p, t->tid);
+	p = TT_LIT(p, ",\"args\":{");
+	jt->idslen = (uint8_t)(p - jt->ids);
+	t->jthread = jt;
+	return jt;
+}
+
+/* With --split-mb: an upper bound of the bytes an event takes. */
+static uint64_t tt_json_event_size(const struct tt_event *ev)
+{
+	const struct tt_event_info *info = &tt_events[ev->type];
+	uint64_t n = 1024;
+
+	for (int i = 0; i < TT_MAX_ARGS; i++)
+		if (tt_roles[info->args[i]].kind == TT_KIND_STR && ev->args[i].str)
+			n += 32 + 6 * strlen(ev->args[i].str);
+	if (ev->fd_path)
+		n += 32 + 6 * strlen(ev->fd_path);
+	return n;
+}
+
+/*
+ * Counters
+ */
+struct tt_thread *tt_json_main_thread(struct tt_file *f)
+{
+	struct tt_thread *t = tt_file_thread(f, f->pid);
+
+	return t ? t : &f->threads[0];
+}
+
+static void tt_ctr_write(struct tt_json *j, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
+{
+	char *p;
+
+	if (!j->closing) {
+		tt_json_room(j, 256);
+		tt_json_seen(j, tt_json_main_thread(f));
+	}
+	tt_json_line(j);
+	p = tt_out_reserve(j->out, 256);
+	p = TT_LIT(p, "{\"name\":\"");
+	p = tt_fmt_lit(p, tt_ctr_info[k].name, strlen(tt_ctr_info[k].name));
+	p = TT_LIT(p, "\",\"ph\":\"C\",\"ts\":");
+	p = tt_fmt_us(p, ts);
+	p = TT_LIT(p, ",\"pid\":");
+	p = tt_fmt_u64(p, f->pid);
+	p = TT_LIT(p, ",\"tid\":");
+	p = tt_fmt_u64(p, f->pid);
+	p = TT_LIT(p, ",\"args\":{\"");
+	p = tt_fmt_lit(p, tt_ctr_info[k].series, strlen(tt_ctr_info[k].series));
+	p = TT_LIT(p, "\":");
+	p = tt_fmt_u64(p, v);
+	p = TT_LIT(p, "}}");
+	tt_out_commit(j->out, p);
+}
+
+static void tt_ctr_flush(struct tt_json *j, struct tt_file *f, unsigned k)
+{
+	struct tt_ctr *c = &j->files[f->index].ctr[k];
+
+	if (!c->pending)
+		return;
+	c->pending = false;
+	if (c->have_emitted && c->pend == c->emitted)
+		return;
+	tt_ctr_write(j, f, k, c->pend_ts, c->pend);
+	c->emitted = c->pend;
+	c->have_emitted = true;
+}
+
+/* The end of the window of a sample at ts: a sample per counter per window at most. */
+static inline uint64_t tt_ctr_window_end(const struct tt_json *j, uint64_t ts)
+{
+	uint64_t end = (ts / TT_CTR_WINDOW_NS + 1) * TT_CTR_WINDOW_NS;
+
+	return end <= j->filter->to_ns ? end : j->filter->to_ns + 1;
+}
+
+/* Counter k of f has value v from time ts on. */
+static void tt_ctr_update(struct tt_json *j, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
+{
+	struct tt_ctr *c = &j->files[f->index].ctr[k];
+
+	c->seen = v;
+	if (!j->ctr_on[k] || j->closing)
+		return;
+	if (ts < j->filter->from_ns) {
+		c->before = v;
+		c->have_before = true;
+		return;
+	}
+	if (ts > j->filter->to_ns)
+		return;
+	if (c->have_before) {
+		/* The value the window opens with. */
+		c->have_before = false;
+		if (c->before && !c->have_emitted) {
+			c->pending = true;
+			c->pend = c->before;
+			c->pend_ts = j->filter->from_ns;
+			c->window_end = tt_ctr_window_end(j, c->pend_ts);
+		}
+	}
+	if (c->pending && ts < c->window_end) {
+		c->pend = v;
+		c->pend_ts = ts;
+		return;
+	}
+	tt_ctr_flush(j, f, k);
+	if (c->have_emitted && v == c->emitted)
+		return;
+	if (j->limit) {
+		/* It will be written in this part: the part names its process. */
+		tt_json_room(j, 256);
+		tt_json_seen(j, tt_json_main_thread(f));
+	}
+	c->pending = true;
+	c->pend = v;
+	c->pend_ts = ts;
+	c->window_end = tt_ctr_window_end(j, ts);
+}
+
+/* The common case inline: no change, or another change in the same window. */
+static inline void tt_ctr_check(struct tt_json *j, struct tt_file *f, unsigned k, uint64_t ts,
+				uint64_t v)
+{
+	struct tt_ctr *c = &j->files[f->index].ctr[k];
+
+	if (v == c->seen)
+		return;
+	if (c->pending && ts < c->window_end && !j->closing) {
+		c->seen = c->pend = v;
+		c->pend_ts = ts;
+		return;
+	}
+	tt_ctr_update(j, f, k, ts, v);
+}
+
+static void tt_json_counters_start(struct tt_json *j, struct tt_file *f)
+{
+	/* At the start of the process: no heap, the inherited descriptors, one thread. */
+	uint64_t start = tt_run_rel(j->run, f->start_ns), fds = 0;
+
+	for (size_t i = 0; i < f->nfd_seeds; i++)
+		fds += f->fd_seeds[i].fd >= 0;
+	j->files[f->index].counters_on = true;
+	tt_ctr_update(j, f, TT_CTR_HEAP, start, 0);
+	tt_ctr_update(j, f, TT_CTR_BLOCKS, start, 0);
+	tt_ctr_update(j, f, TT_CTR_FDS, start, fds);
+	tt_ctr_update(j, f, TT_CTR_THREADS, start, 1);
+}
+
+static inline void tt_json_counters(struct tt_json *j, const struct tt_event *ev)
+{
+	struct tt_file *f = ev->file;
+
+	if (!j->files[f->index].counters_on)
+		tt_json_counters_start(j, f);
+	tt_ctr_check(j, f, TT_CTR_HEAP, ev->end_ns, f->mem.live_bytes);
+	tt_ctr_check(j, f, TT_CTR_BLOCKS, ev->end_ns, f->mem.live_blocks);
+	tt_ctr_check(j, f, TT_CTR_FDS, ev->end_ns, f->fds.open);
+	tt_ctr_check(j, f, TT_CTR_THREADS, ev->end_ns, f->threads_live);
+}
+
+void tt_json_counters_flush(struct tt_json *j)
+{
+	for (size_t i = 0; i < j->run->nprocs; i++)
+		for (unsigned k = 0; k < TT_NCTR; k++)
+			tt_ctr_flush(j, j->run->procs[i], k);
+}
+
+/* Whether process f ended before ts. */
+static bool tt_json_over(struct tt_json *j, const struct tt_file *f, uint64_t ts)
+{
+	return f->has_end && f->end_ns && tt_run_rel(j->run, f->end_ns) < ts;
+}
+
+/*
+ * A new part began: its first event gets the counters' current values again, unless they
+ * would take a good share of the part (thousands of processes alive, a small limit).
+ */
+static void tt_json_carry(struct tt_json *j, uint64_t ts)
+{
+	uint64_t need = 0;
+
+	j->carry = false;
+	for (size_t i = 0; i < j->run->nprocs; i++)
+		if (!tt_json_over(j, j->run->procs[i], ts))
+			need += TT_NCTR * 128 + 1024;
+	if (need > j->limit / 4)
+		return;
+	for (size_t i = 0; i < j->run->nprocs; i++) {
+		struct tt_file *f = j->run->procs[i];
+
+		if (tt_json_over(j, f, ts))
+			continue; /* over before this part */
+		for (unsigned k = 0; k < TT_NCTR; k++)
+			if (j->files[f->index].ctr[k].have_emitted)
+				tt_ctr_write(j, f, k, ts, j->files[f->index].ctr[k].emitted);
+	}
+}
+
+/*
+ * Arrows
+ */
+/*
+ * An arrow's events are named after what they link ("fork -> child", "sem_post -> sem_wait")
+ * and have the category "flow": not the name or category of any call, so that a query for
+ * calls never counts them.
+ */
+static char *tt_flow_event(char *p, const char *ph, uint64_t id, const struct tt_flow_end *at,
+			   const char *ts, size_t tslen, const char *name, size_t namelen)
+{
+	p = TT_LIT(p, "{\"name\":\"");
+	p = tt_fmt_lit(p, name, namelen);
+	p = TT_LIT(p, "\",\"cat\":\"flow\",\"ph\":\"");
+	p = tt_fmt_lit(p, ph, strlen(ph));
+	p = TT_LIT(p, ",\"id\":");
+	p = tt_fmt_u64(p, id);
+	p = TT_LIT(p, ",\"ts\":");
+	p = tt_fmt_lit(p, ts, tslen);
+	p = TT_LIT(p, ",\"pid\":");
+	p = tt_fmt_u64(p, at->pid);
+	p = TT_LIT(p, ",\"tid\":");
+	p = tt_fmt_u64(p, at->tid);
+	return TT_LIT(p, "}");
+}
+
+/*
+ * The "s" goes at the start of the cause; the "f" at the start of the effect, or if that is
+ * earlier (an acquisition waits before the release that ends its wait), at the cause's start
+ * inside the effect.  Viewers need the "s" no later than the "f", as they read the numbers.
+ */
+static void tt_json_flow(void *ctx, enum tt_flow_kind kind, const struct tt_flow_end *from,
+			 const struct tt_flow_end *to)
+{
+	static const char *const what[] = {[TT_FLOW_PROCESS] = "child",
+					   [TT_FLOW_EXEC] = "new image",
+					   [TT_FLOW_THREAD] = "new thread"};
+	struct tt_json *j = ctx;
+	const struct tt_flow_end *fts;
+	char name[128];
+	int n;
+	char *p;
+
+	if (to->ts >= from->ts)
+		fts = to;
+	else if (from->start >= to->start && from->start < to->end)
+		fts = from;
+	else
+		return; /* the clocks of two processes disagree: no arrow rather than a wrong one */
+	if (from->part != j->nparts || to->part != j->nparts)
+		return; /* its ends are in different output parts */
+	tt_json_room(j, 1024);
+	if (from->part != j->nparts)
+		return;
+	n = snprintf(name, sizeof(name), "%s -> %s", tt_events[from->type].name,
+		     kind == TT_FLOW_LOCK || kind == TT_FLOW_COND ? tt_events[to->type].name
+								  : what[kind]);
+	j->flow_id++;
+	tt_json_line(j);
+	p = tt_out_reserve(j->out, 1024);
+	p = tt_flow_event(p, "s\"", j->flow_id, from, from->tstext, from->tslen, name, (size_t)n);
+	p = TT_LIT(p, ",\n");
+	p = tt_flow_event(p, "f\",\"bp\":\"e\"", j->flow_id, to, fts->tstext, fts->tslen, name,
+			  (size_t)n);
+	tt_out_commit(j->out, p);
+}
+
+/* Registers the event just written, end e, with the arrows it can be an end of. */
+static void tt_json_relate(struct tt_json *j, const struct tt_event *ev, unsigned rel,
+			   const struct tt_flow_end *e)
+{
+	struct tt_file *f = ev->file;
+	struct tt_jfile *jf = &j->files[f->index];
+	const union tt_value *v;
+
+	if (!jf->first_done) {
+		jf->first_done = true;
+		if (jf->first_image && jf->target)
+			tt_flows_target(&j->flows, TT_FLOW_PROCESS, f->ppid, f->pid, e);
+		else if (jf->target)
+			tt_flows_target(&j->flows, TT_FLOW_EXEC, f->pid, f->index, e);
+	}
+	if (ev->failed)
+		return;
+	switch (rel) {
+	case TT_REL_FORK:
+		if (ev->result.s > 0)
+			tt_flows_source(&j->flows, TT_FLOW_PROCESS, f->pid, (uint64_t)ev->result.s,
+					e);
+		break;
+	case TT_REL_SPAWN:
+		v = tt_arg(ev, TT_ROLE_PID);
+		if (v && v->s > 0 && ev->result.s == 0)
+			tt_flows_source(&j->flows, TT_FLOW_PROCESS, f->pid, (uint64_t)v->s, e);
+		break;
+	case TT_REL_EXEC:
+		if (jf->next_image >= 0)
+			tt_flows_source(&j->flows, TT_FLOW_EXEC, f->pid, (uint64_t)jf->next_image,
+					e);
+		break;
+	case TT_REL_CREATE:
+		v = tt_arg(ev, TT_ROLE_THREAD);
+		if (v && ev->result.s == 0)
+			tt_flows_source(&j->flows, TT_FLOW_THREAD, f->index, v->u, e);
+		break;
+	case TT_REL_START:
+		v = tt_arg(ev, TT_ROLE_THREAD);
+		if (v)
+			tt_flows_target(&j->flows, TT_FLOW_THREAD, f->index, v->u, e);
+		break;
+	case TT_REL_ACQUIRE:
+	case TT_REL_RELEASE:
+		v = tt_arg(ev, TT_ROLE_LOCK);
+		if (!v || !v->u)
+			break;
+		if (rel == TT_REL_RELEASE)
+			tt_flows_release(&j->flows, f->index, v->u, e);
+		else
+			tt_flows_acquire(&j->flows, f->index, v->u, ev->end_ns > ev->start_ns, e);
+		break;
+	case TT_REL_WAKE:
+	case TT_REL_WAKE_ALL:
+	case TT_REL_WAIT:
+		v = tt_arg(ev, TT_ROLE_COND);
+		if (!v || !v->u)
+			break;
+		if (rel == TT_REL_WAIT)
+			tt_flows_wait(&j->flows, f->index, v->u, e);
+		else
+			tt_flows_wake(&j->flows, f->index, v->u, rel == TT_REL_WAKE_ALL, e);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Events
+ */
 static void tt_json_event(void *self, const struct tt_event *ev)
 {
 	struct tt_json *j = self;
 	struct tt_out *o = j->out;
 	const struct tt_event_info *info = &tt_events[ev->type];
-	char *p = tt_out_reserve(o, 1024);
+	struct tt_jfile *jf = &j->files[ev->file->index];
+	struct tt_jthread *jt = ev->thread->jthread;
+	unsigned rel = j->rel[ev->type];
+	bool related = rel != TT_REL_NONE || !jf->first_done;
+	bool slice = !tt_event_is_instant(ev->type) || rel == TT_REL_START ||
+		     (!jf->first_done && jf->target);
+	struct tt_flow_end end;
 	bool first = true;
+	char *p, *ts;
 
-	if (!j->first)
-		p = TT_LIT(p, ",\n");
-	j->first = false;
-	memcpy(p, j->prefix[ev->type].text, sizeof(j->prefix[ev->type].text));
-	p += j->prefix[ev->type].len;
-	if (tt_event_is_instant(ev->type)) {
-		p = tt_fmt_us(p, ev->start_ns);
-	} else {
-		if (!ev->thread->jtime)
-			ev->thread->jtime = tt_xcalloc(1, sizeof(*ev->thread->jtime));
-		p = tt_jtime_slice(p, ev->thread->jtime, ev->start_ns, ev->end_ns);
+	if (j->limit) {
+		tt_json_room(j, tt_json_event_size(ev));
+		tt_json_seen(j, ev->thread);
+		if (j->carry)
+			tt_json_carry(j, ev->start_ns);
 	}
-	p = TT_LIT(p, ",\"pid\":");
-	p = tt_fmt_u64(p, ev->file->pid);
-	p = TT_LIT(p, ",\"tid\":");
-	p = tt_fmt_u64(p, ev->thread->tid);
-	p = TT_LIT(p, ",\"args\":{");
+	tt_json_counters(j, ev);
+	tt_json_part(j)->events++;
+	p = tt_out_reserve(o, 1024);
+	if (!tt_json_part(j)->empty)
+		p = TT_LIT(p, ",\n");
+	tt_json_part(j)->empty = false;
+	if (!jt)
+		jt = tt_json_thread(ev->thread);
+	if (slice) {
+		const struct tt_json_prefix *pre = tt_event_is_instant(ev->type)
+							   ? &j->prefix_x[ev->type]
+							   : &j->prefix[ev->type];
+
+		memcpy(p, pre->text, sizeof(pre->text));
+		p += pre->len;
+		ts = p;
+		p = tt_jtime_slice(p, &jt->time, ev->start_ns, ev->end_ns);
+	} else {
+		memcpy(p, j->prefix[ev->type].text, sizeof(j->prefix[ev->type].text));
+		p += j->prefix[ev->type].len;
+		ts = p;
+		p = tt_fmt_us(p, ev->start_ns);
+	}
+	if (related) {
+		/* a slice's ts ends at the comma before its dur */
+		size_t n = slice ? (size_t)((char *)memchr(ts, ',', (size_t)(p - ts)) - ts)
+				 : (size_t)(p - ts);
+
+		end.start = ev->start_ns;
+		end.end = ev->end_ns;
+		end.pid = ev->file->pid;
+		end.tid = ev->thread->tid;
+		end.part = (uint32_t)j->nparts;
+		end.type = ev->type;
+		if (n > sizeof(end.tstext) - 1)
+			n = sizeof(end.tstext) - 1;
+		memcpy(end.tstext, ts, n);
+		end.tstext[n] = '\0';
+		end.tslen = (uint8_t)n;
+		/*
+		 * What a reader parses: three decimals are start / 1000.0 exactly (jsontime.h),
+		 * the rare "%.17g" of a slice that touches another is read back.
+		 */
+		end.ts = n > 4 && ts[n - 4] == '.' ? (double)ev->start_ns / 1000.0
+						   : strtod(end.tstext, NULL);
+	}
+	memcpy(p, jt->ids, sizeof(jt->ids));
+	p += jt->idslen;
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		unsigned role = info->args[i];
 
@@ -188,138 +693,43 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 			p = tt_fmt_i64(p, ev->err);
 		*p++ = '"';
 	}
-	p = TT_LIT(p, "}}");
-	tt_out_commit(o, p);
-}
-
-/* One line of the array (the separator handled here). */
-static void tt_json_line_start(struct tt_json *j)
-{
-	if (!j->first)
-		tt_out_write(j->out, ",\n", 2);
-	j->first = false;
-}
-
-static void tt_json_lost(struct tt_json *j, struct tt_run *run)
-{
-	for (size_t i = 0; i < run->nprocs; i++) {
-		struct tt_file *f = run->procs[i];
-		uint64_t at = f->end_ns ? tt_run_rel(run, f->end_ns) : f->last_end_ns;
-		char *p;
-
-		if (!f->lost)
-			continue;
-		tt_json_line_start(j);
-		p = tt_out_reserve(j->out, 256);
-		p = TT_LIT(p, "{\"name\":\"events lost\",\"cat\":\"traceit\",");
-		p = TT_LIT(p, "\"ph\":\"i\",\"s\":\"t\",\"ts\":");
-		p = tt_fmt_us(p, at);
-		p = TT_LIT(p, ",\"pid\":");
-		p = tt_fmt_u64(p, f->pid);
-		p = TT_LIT(p, ",\"tid\":");
-		p = tt_fmt_u64(p, f->pid);
-		p = TT_LIT(p, ",\"args\":{\"count\":");
-		p = tt_fmt_u64(p, f->lost);
-		p = TT_LIT(p, "}}");
-		tt_out_commit(j->out, p);
-	}
-}
-
-static void tt_json_meta(struct tt_json *j, const char *what, uint32_t pid, uint32_t tid,
-			 const char *name, uint64_t sort_index)
-{
-	struct tt_out *o = j->out;
-	char *p;
-
-	tt_json_line_start(j);
-	p = tt_out_reserve(o, 256);
-	p = TT_LIT(p, "{\"name\":\"");
-	p = tt_fmt_lit(p, what, strlen(what));
-	p = TT_LIT(p, "\",\"ph\":\"M\",\"pid\":");
-	p = tt_fmt_u64(p, pid);
-	p = TT_LIT(p, ",\"tid\":");
-	p = tt_fmt_u64(p, tid);
-	if (name) {
-		p = TT_LIT(p, ",\"args\":{\"name\":");
-		tt_out_commit(o, p);
-		tt_out_json_str(o, name);
-		p = tt_out_reserve(o, 256);
-	} else {
-		p = TT_LIT(p, ",\"args\":{\"sort_index\":");
-		p = tt_fmt_u64(p, sort_index);
+	if (ev->held_ns >= 0) {
+		p = tt_key(p, &first, &j->held_key);
+		p = tt_fmt_i64(p, ev->held_ns);
 	}
 	p = TT_LIT(p, "}}");
 	tt_out_commit(o, p);
+	if (related)
+		tt_json_relate(j, ev, rel, &end);
 }
 
-static void tt_json_names(struct tt_json *j, struct tt_run *run)
+/* An event the filters leave out still moves the counters. */
+static void tt_json_skipped(void *self, const struct tt_event *ev)
 {
-	struct tt_meta m;
-
-	tt_meta_build(&m, run);
-	for (size_t i = 0; i < m.nprocs; i++) {
-		tt_json_meta(j, "process_name", m.procs[i].pid, m.procs[i].pid, m.procs[i].name, 0);
-		tt_json_meta(j, "process_sort_index", m.procs[i].pid, m.procs[i].pid, NULL, i);
-	}
-	for (size_t i = 0; i < m.nthreads; i++) {
-		const struct tt_meta_thread *t = &m.threads[i];
-
-		tt_json_meta(j, "thread_name", t->pid, t->tid, t->name, 0);
-		tt_json_meta(j, "thread_sort_index", t->pid, t->tid, NULL, t->sort_index);
-	}
-	if (!m.nprocs) /* nothing readable: still a valid, non-empty trace */
-		tt_json_meta(j, "process_name", 0, 0, "traceit: no events", 0);
-	tt_meta_free(&m);
-}
-
-static void tt_json_metadata(struct tt_json *j, struct tt_run *run)
-{
-	struct tt_out *o = j->out;
-	uint64_t lost = 0, realtime0 = 0;
-	const char *host = NULL;
-
-	for (size_t i = 0; i < run->nprocs; i++) {
-		struct tt_file *f = run->procs[i];
-
-		lost += f->lost;
-		if (!host && f->hostname)
-			host = f->hostname;
-		if (!realtime0 && f->start_realtime && f->start_ns >= run->base_ns)
-			realtime0 = f->start_realtime - (f->start_ns - run->base_ns);
-	}
-	tt_out_printf(o,
-		      "\n],\"displayTimeUnit\":\"ns\",\"metadata\":{\"traceit-version\":\"%s\","
-		      "\"format-version\":%d,\"inputs\":%zu,\"processes\":%zu,"
-		      "\"events\":%llu,\"events-lost\":%llu,\"time-zero-monotonic-ns\":%llu",
-		      TT_VERSION, TT_FORMAT_VERSION, run->nfiles, run->nprocs,
-		      (unsigned long long)run->events, (unsigned long long)lost,
-		      (unsigned long long)run->base_ns);
-	if (realtime0)
-		tt_out_printf(o, ",\"time-zero-realtime-ns\":%llu", (unsigned long long)realtime0);
-	if (host) {
-		tt_out_puts(o, ",\"hostname\":");
-		tt_out_json_str(o, host);
-	}
-	tt_out_puts(o, "}}\n");
+	tt_json_counters(self, ev);
 }
 
 static void tt_json_end(void *self, struct tt_run *run)
 {
 	struct tt_json *j = self;
 
+	tt_flows_finish(&j->flows);
+	tt_json_counters_flush(j);
 	for (size_t i = 0; i < run->nprocs; i++)
 		for (size_t k = 0; k < run->procs[i]->nthreads; k++) {
-			free(run->procs[i]->threads[k].jtime);
-			run->procs[i]->threads[k].jtime = NULL;
+			free(run->procs[i]->threads[k].jthread);
+			run->procs[i]->threads[k].jthread = NULL;
 		}
-	tt_json_lost(j, run);
-	tt_json_names(j, run);
-	tt_json_metadata(j, run);
+	tt_json_parts_end(j);
+	tt_flows_free(&j->flows);
+	free(j->files);
 	free(j);
 }
 
 const struct tt_sink tt_sink_json = {
 	.begin = tt_json_begin,
 	.event = tt_json_event,
+	.skipped = tt_json_skipped,
 	.end = tt_json_end,
+	.track = TT_TRACK_HEAP | TT_TRACK_LOCKS,
 };

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct tt_out out;
 
 		tt_out_init(&out, -1, "fuzz output");
-		tt_convert(files, 1, sinks[i], &out);
+		tt_convert(files, 1, sinks[i], &out, NULL);
 		tt_out_free(&out);
 		tt_file_release(&f);
 	}

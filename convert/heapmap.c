@@ -39,7 +39,8 @@ static void tt_heap_grow(struct tt_heapmap *m)
 	free(old);
 }
 
-bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t *old)
+bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t at,
+		 uint64_t *old)
 {
 	size_t j;
 
@@ -51,15 +52,16 @@ bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t si
 		if (m->v[j].addr == addr && m->v[j].file == file) {
 			*old = m->v[j].size;
 			m->v[j].size = size;
+			m->v[j].at = at;
 			return true;
 		}
 	}
-	m->v[j] = (struct tt_heapent){.addr = addr, .size = size, .file = file};
+	m->v[j] = (struct tt_heapent){.addr = addr, .size = size, .at = at, .file = file};
 	m->n++;
 	return false;
 }
 
-bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size)
+bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size, uint64_t *at)
 {
 	size_t mask = m->cap - 1, i, j;
 
@@ -71,6 +73,7 @@ bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *
 	if (!m->v[i].addr)
 		return false;
 	*size = m->v[i].size;
+	*at = m->v[i].at;
 	m->n--;
 	/* Backward-shift deletion: pull later entries of the probe run into the hole. */
 	for (j = (i + 1) & mask; m->v[j].addr; j = (j + 1) & mask) {

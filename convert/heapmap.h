@@ -13,6 +13,7 @@
 struct tt_heapent {
 	uint64_t addr; /* 0 = empty slot (address 0 is never a live block) */
 	uint64_t size;
+	uint64_t at; /* when it was allocated (relative ns) */
 	uint32_t file;
 };
 
@@ -23,9 +24,10 @@ struct tt_heapmap {
 };
 
 /* Records a live block; an existing entry for the same key is replaced (*old gets its size). */
-bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t *old);
-/* Removes a block.  Returns true and its size if it was live. */
-bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size);
+bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t at,
+		 uint64_t *old);
+/* Removes a block.  Returns true, its size and allocation time if it was live. */
+bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size, uint64_t *at);
 void tt_heap_free(struct tt_heapmap *m);
 
 #endif /* TT_HEAPMAP_H */

@@ -2,7 +2,8 @@
  * main.c - traceit-convert: turns traceit stream files into a Chrome trace (JSON), a CSV
  * table or a text summary.
  *
- *	traceit-convert [-f json|csv|summary] [-o OUTPUT] [-q] [--help] [--version] INPUT...
+ *	traceit-convert [-f json|csv|summary] [-o OUTPUT] [-q] [FILTER...] [--split-mb=N]
+ *			[--help] [--version] INPUT...
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
  * recursive).  All inputs merge into one timeline; time 0 is the start of the earliest
@@ -19,12 +20,17 @@
  * file (and the byte offset for damage).  One line per kind of problem per file: further
  * occurrences are counted on it.  -q hides these warnings but not errors (unreadable input,
  * usage, output failures).
+ *
+ * FILTER options (--from, --to, --pid, --tid, --category, --min-duration) select the events
+ * written, see filter.h.  --split-mb writes the JSON as parts of at most N MB, each a whole
+ * trace.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +44,9 @@
 #define TT_VERSION "unknown"
 #endif
 
+/* Inputs larger than this in all get a progress bar when stderr is a terminal. */
+#define TT_PROGRESS_MIN (50u << 20)
+
 static const char tt_usage[] =
 	"Usage: traceit-convert [OPTION]... INPUT...\n"
 	"Convert traceit stream files to a Chrome/Perfetto trace, CSV or a text summary.\n"
@@ -48,12 +57,25 @@ static const char tt_usage[] =
 	"  -f, --format=FORMAT  json (default): Chrome Trace Event JSON, for\n"
 	"                         ui.perfetto.dev, chrome://tracing, speedscope\n"
 	"                       csv: one row per call\n"
-	"                       summary: time per function, I/O per file, memory,\n"
-	"                         threads and processes, as text\n"
+	"                       summary: process tree, time per function, I/O per\n"
+	"                         file, memory, threads, locks, signals, as text\n"
 	"  -o, --output=FILE    write to FILE instead of standard output ('-')\n"
-	"  -q, --quiet          do not warn about damaged or incomplete inputs\n"
+	"  -q, --quiet          do not warn about damaged or incomplete inputs, and\n"
+	"                         show no progress bar\n"
 	"  -h, --help           show this help and exit\n"
 	"      --version        show the version and exit\n"
+	"\n"
+	"Filters (TIME is a number with a unit: ns, us, ms or s, e.g. 1.5s, 200ms):\n"
+	"      --from=TIME      keep events that end at or after TIME since time 0\n"
+	"      --to=TIME        keep events that start at or before TIME since time 0\n"
+	"      --pid=PID[,PID...]  only these processes\n"
+	"      --tid=TID[,TID...]  only these threads\n"
+	"      --category=CAT[,CAT...]  only these categories: memory, thread, lock,\n"
+	"                         process, io, net, wait\n"
+	"      --min-duration=TIME  only events that lasted at least TIME\n"
+	"      --split-mb=N     json: write OUTPUT as parts OUTPUT.0.json, OUTPUT.1.json...\n"
+	"                         of at most N MB (10^6 bytes) each, every part a\n"
+	"                         complete trace (needs -o)\n"
 	"\n"
 	"Exit status: 0 if every input converted cleanly, 1 if an input was damaged,\n"
 	"incomplete or unreadable (what could be read is still converted), 2 on a usage\n"
@@ -71,6 +93,85 @@ static void tt_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "traceit-convert: %s\nTry 'traceit-convert --help'.\n", text);
 	exit(2);
+}
+
+/* A bad option value: one line, status 2. */
+static void tt_bad_value(const char *opt, const char *value, const char *why)
+{
+	fprintf(stderr, "traceit-convert: --%s: '%s' %s\n", opt, value, why);
+	exit(2);
+}
+
+enum {
+	TT_OPT_VERSION = 256,
+	TT_OPT_FROM,
+	TT_OPT_TO,
+	TT_OPT_PID,
+	TT_OPT_TID,
+	TT_OPT_CATEGORY,
+	TT_OPT_MIN_DURATION,
+	TT_OPT_SPLIT_MB,
+};
+
+/* Applies one filter or split option to o. */
+static void tt_parse_filter(struct tt_options *o, int c, const char *name, const char *arg,
+			    bool *have_category)
+{
+	struct tt_filter *f = &o->filter;
+	const char *why = NULL;
+	uint64_t v;
+	int bad = 0;
+
+	switch (c) {
+	case TT_OPT_FROM:
+		bad = tt_parse_time(arg, &f->from_ns, &why);
+		f->active = true;
+		break;
+	case TT_OPT_TO:
+		bad = tt_parse_time(arg, &f->to_ns, &why);
+		f->active = true;
+		break;
+	case TT_OPT_MIN_DURATION:
+		bad = tt_parse_time(arg, &f->min_dur_ns, &why);
+		f->active = true;
+		break;
+	case TT_OPT_PID:
+		bad = tt_parse_ids(arg, &f->pids, &f->npids, &why);
+		break;
+	case TT_OPT_TID:
+		bad = tt_parse_ids(arg, &f->tids, &f->ntids, &why);
+		f->active = true;
+		break;
+	case TT_OPT_CATEGORY:
+		if (!*have_category)
+			f->categories = 0;
+		*have_category = true;
+		bad = tt_parse_categories(arg, &f->categories, &why);
+		f->active = true;
+		break;
+	case TT_OPT_SPLIT_MB:
+		bad = tt_parse_count(arg, 1000000, &v, &why);
+		o->split_bytes = v * 1000000;
+		break;
+	default:
+		break;
+	}
+	if (bad)
+		tt_bad_value(name, arg, why);
+}
+
+/* OUTPUT without a final ".json": the parts are <base>.<n>.json */
+static const char *tt_split_base(const char *output)
+{
+	size_t n = strlen(output);
+	char *base;
+
+	if (n > 5 && !strcmp(output + n - 5, ".json"))
+		n -= 5;
+	base = tt_xmalloc(n + 1);
+	memcpy(base, output, n);
+	base[n] = '\0';
+	return base;
 }
 
 static const struct tt_sink *tt_parse_format(const char *s)
@@ -122,20 +223,38 @@ int main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
+		{ "version", no_argument, NULL, TT_OPT_VERSION },
+		{ "from", required_argument, NULL, TT_OPT_FROM },
+		{ "to", required_argument, NULL, TT_OPT_TO },
+		{ "pid", required_argument, NULL, TT_OPT_PID },
+		{ "tid", required_argument, NULL, TT_OPT_TID },
+		{ "category", required_argument, NULL, TT_OPT_CATEGORY },
+		{ "min-duration", required_argument, NULL, TT_OPT_MIN_DURATION },
+		{ "split-mb", required_argument, NULL, TT_OPT_SPLIT_MB },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
 	const struct tt_sink *sink = &tt_sink_json;
 	const char *output = "-";
+	struct tt_options opt;
 	struct tt_file **files;
 	struct tt_out out;
+	bool have_category = false;
+	uint64_t total = 0;
 	char **names;
 	size_t n;
-	int c, fd;
+	int c, fd, li;
 
+	tt_filter_init(&opt.filter);
+	opt.split_bytes = 0;
+	opt.split_base = NULL;
+	opt.progress = false;
 	opterr = 0; /* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
+		if (c >= TT_OPT_FROM) {
+			tt_parse_filter(&opt, c, longopts[li].name, optarg, &have_category);
+			continue;
+		}
 		switch (c) {
 		case 'f':
 			sink = tt_parse_format(optarg);
@@ -149,7 +268,7 @@ int main(int argc, char **argv)
 		case 'h':
 			fputs(tt_usage, stdout);
 			return 0;
-		case 'V':
+		case TT_OPT_VERSION:
 			printf("traceit-convert (traceit) %s\nreads stream format version %d\n",
 			       TT_VERSION, TT_FORMAT_VERSION);
 			return 0;
@@ -169,20 +288,33 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		tt_usage_error("%s", "no input given");
+	if (opt.filter.from_ns > opt.filter.to_ns)
+		tt_usage_error("%s", "--from is after --to");
+	if (opt.split_bytes) {
+		if (sink != &tt_sink_json)
+			tt_usage_error("%s", "--split-mb applies to the json format only");
+		if (!strcmp(output, "-"))
+			tt_usage_error("%s", "--split-mb needs an output file name (-o)");
+		opt.split_base = tt_split_base(output);
+	}
 
 	signal(SIGBUS, tt_on_sigbus);
-	fd = tt_open_output(output);
+	/* With --split-mb the JSON output opens its parts itself. */
+	fd = opt.split_bytes ? -1 : tt_open_output(output);
 	names = tt_inputs_expand(argv + optind, argc - optind, &n);
 	files = tt_xcalloc(n, sizeof(*files));
 	for (size_t i = 0; i < n; i++) {
 		files[i] = tt_xcalloc(1, sizeof(**files));
 		files[i]->name = names[i];
 		tt_input_map(files[i]);
+		total += files[i]->size;
 	}
+	/* A progress bar only for someone watching a long conversion. */
+	opt.progress = !tt_diag_quiet && total > TT_PROGRESS_MIN && isatty(STDERR_FILENO);
 	tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
-	tt_convert(files, n, sink, &out);
+	tt_convert(files, n, sink, &out, &opt);
 	tt_out_free(&out);
-	if (fd != STDOUT_FILENO && close(fd)) {
+	if (fd >= 0 && fd != STDOUT_FILENO && close(fd)) {
 		tt_error("%s: cannot write: %s", output, strerror(errno));
 		return 2;
 	}
@@ -193,5 +325,7 @@ int main(int argc, char **argv)
 	}
 	free(files);
 	tt_inputs_free(names, n);
+	tt_filter_free(&opt.filter);
+	free((char *)opt.split_base);
 	return tt_diag_status;
 }

@@ -41,23 +41,48 @@ struct tt_fd_seed {
 
 /* fd -> path of one process image, for the events that only carry an fd. */
 struct tt_fdtab {
-	const char **path; /* indexed by fd, NULL = unknown */
+	const char **path; /* indexed by fd: NULL = closed (or unknown), tt_fd_unnamed = open */
 	size_t cap;
+	uint32_t open; /* descriptors known to be open */
 };
 
 struct tt_file;
-struct tt_jtime;
+struct tt_jthread;
 
 struct tt_thread {
 	struct tt_file *file;
 	const char *name;    /* current name; NULL = none known ("thread <tid>") */
 	uint64_t first_seen; /* order of first appearance in the whole run, 0 = no event yet */
 	uint64_t events;
-	uint64_t busy_ns;	/* sum of call durations (summary) */
-	struct tt_jtime *jtime; /* JSON output state (emit_json.c) */
+	uint64_t busy_ns;	    /* sum of call durations (summary) */
+	struct tt_jthread *jthread; /* JSON output state (emit_json.c) */
+	/* Relative times: first event start, last event end, THREAD_START and THREAD_END */
+	uint64_t first_ns;
+	uint64_t last_ns;
+	uint64_t start_ns;
+	uint64_t end_ns;
 	uint32_t tid;
-	bool started; /* recorded a THREAD_START: created while traced */
+	uint32_t json_part; /* emit_json.c: 1 + the last output part it appeared in */
+	bool started;	    /* recorded a THREAD_START: created while traced */
+	bool ended;	    /* recorded a THREAD_END */
 };
+
+/* Heap accounting of one process image (state.c, when the output asks for it). */
+struct tt_memstat {
+	uint64_t allocs;
+	uint64_t frees;
+	uint64_t bytes;
+	uint64_t live_blocks;
+	uint64_t live_bytes;
+	uint64_t peak_bytes;
+	uint64_t peak_at;
+	uint64_t largest;
+	uint64_t unknown_frees; /* blocks allocated before tracing started (or in a parent) */
+	uint64_t short_lived;	/* blocks freed less than TT_SHORT_LIVED_NS after allocation */
+};
+
+/* An allocation freed sooner than this after it returned is short-lived (summary). */
+#define TT_SHORT_LIVED_NS 1000000u
 
 struct tt_file {
 	const char *name; /* as named on the command line (messages) */
@@ -109,8 +134,12 @@ struct tt_file {
 
 	/* run state */
 	struct tt_fdtab fds;
-	uint64_t decoded;     /* events handed to the output */
-	uint64_t last_end_ns; /* latest event end, relative: duration without an END record */
+	uint32_t threads_live; /* threads alive: the main thread, plus starts, minus ends */
+	uint32_t threads_peak;
+	uint32_t threads_started;
+	struct tt_memstat mem; /* when heap tracking is on */
+	uint64_t decoded;      /* events handed to the output */
+	uint64_t last_end_ns;  /* latest event end, relative: duration without an END record */
 	uint64_t pthread_created;
 	struct tt_arena arena;
 	struct tt_problems problems;
@@ -132,6 +161,7 @@ struct tt_event {
 	union tt_value result;
 	union tt_value args[TT_MAX_ARGS];
 	const char *fd_path; /* file of the fd argument (or of open's result) when known */
+	int64_t held_ns;     /* RELEASE with lock tracking on: time the lock was held, or -1 */
 	int32_t err;	     /* errno, when failed */
 	uint16_t type;	     /* enum tt_event_type, always valid */
 	bool failed;

@@ -18,6 +18,7 @@ void tt_out_init(struct tt_out *o, int fd, const char *name)
 	o->cap = TT_OUT_BUF;
 	o->buf = tt_xmalloc(o->cap);
 	o->len = 0;
+	o->flushed = 0;
 	o->fd = fd;
 	o->name = name;
 }
@@ -40,6 +41,7 @@ void tt_out_flush(struct tt_out *o)
 		p += n;
 		left -= (size_t)n;
 	}
+	o->flushed += o->len;
 	o->len = 0;
 }
 
@@ -148,18 +150,38 @@ char *tt_fmt_i64(char *p, int64_t v)
 	return tt_fmt_u64(p, (uint64_t)v);
 }
 
+static const char tt_hex2[] = "000102030405060708090a0b0c0d0e0f"
+			      "101112131415161718191a1b1c1d1e1f"
+			      "202122232425262728292a2b2c2d2e2f"
+			      "303132333435363738393a3b3c3d3e3f"
+			      "404142434445464748494a4b4c4d4e4f"
+			      "505152535455565758595a5b5c5d5e5f"
+			      "606162636465666768696a6b6c6d6e6f"
+			      "707172737475767778797a7b7c7d7e7f"
+			      "808182838485868788898a8b8c8d8e8f"
+			      "909192939495969798999a9b9c9d9e9f"
+			      "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+			      "b0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+			      "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+			      "d0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+			      "e0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+			      "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 char *tt_fmt_hex(char *p, uint64_t v)
 {
-	static const char hex[] = "0123456789abcdef";
-	int shift = 60;
+	/* Digits from the end backwards, two at a time: addresses have about 12. */
+	unsigned n = v ? (unsigned)(67 - __builtin_clzll(v)) / 4 : 1;
+	char *e = p + 2 + n, *q = e;
 
-	*p++ = '0';
-	*p++ = 'x';
-	while (shift > 0 && !(v >> shift))
-		shift -= 4;
-	for (; shift >= 0; shift -= 4)
-		*p++ = hex[(v >> shift) & 0xf];
-	return p;
+	p[0] = '0';
+	p[1] = 'x';
+	for (; n >= 2; n -= 2, v >>= 8) {
+		q -= 2;
+		memcpy(q, tt_hex2 + 2 * (v & 0xff), 2);
+	}
+	if (n)
+		q[-1] = tt_hex2[2 * (v & 0xf) + 1];
+	return e;
 }
 
 char *tt_fmt_oct(char *p, uint64_t v)

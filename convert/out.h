@@ -23,11 +23,17 @@ struct tt_out {
 	char *buf;
 	size_t len;
 	size_t cap;
+	uint64_t flushed; /* bytes handed to fd so far */
 	int fd;		  /* -1: discard everything (tests, fuzzing) */
 	const char *name; /* for the error message */
 };
 
 void tt_out_init(struct tt_out *o, int fd, const char *name);
+/* Bytes output so far, flushed or not. */
+static inline uint64_t tt_out_size(const struct tt_out *o)
+{
+	return o->flushed + o->len;
+}
 void tt_out_flush(struct tt_out *o);
 void tt_out_free(struct tt_out *o);
 

@@ -5,6 +5,7 @@
 
 #include "run.h"
 #include "scan.h"
+#include "state.h"
 
 static int tt_start_cmp(const void *a, const void *b)
 {
@@ -15,11 +16,17 @@ static int tt_start_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : (x->index > y->index);
 }
 
-void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out)
+void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out,
+		const struct tt_options *opt)
 {
+	static const struct tt_options none = {
+		.filter = {.to_ns = UINT64_MAX, .categories = (1u << TT_CAT_COUNT) - 1}};
 	struct tt_run run = {.files = files, .nfiles = n, .out = out};
+	size_t k = 0;
 	void *self;
 
+	run.opt = opt ? opt : &none;
+	run.filter = &run.opt->filter;
 	run.procs = tt_xcalloc(n, sizeof(*run.procs));
 	for (size_t i = 0; i < n; i++) {
 		files[i]->index = (unsigned)i;
@@ -27,17 +34,27 @@ void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, st
 			run.procs[run.nprocs++] = files[i];
 	}
 	tt_sort(run.procs, run.nprocs, sizeof(*run.procs), tt_start_cmp);
-	/* Time 0 is the start of the earliest process (0: a file too damaged to tell). */
+	/*
+	 * Time 0 is the start of the earliest process (0: a file too damaged to tell), whether
+	 * or not --pid selects it: times do not depend on the filter.
+	 */
 	for (size_t i = 0; i < run.nprocs && !run.base_ns; i++)
 		run.base_ns = run.procs[i]->start_ns;
+	for (size_t i = 0; i < run.nprocs; i++)
+		if (tt_filter_pid(run.filter, run.procs[i]->pid))
+			run.procs[k++] = run.procs[i];
+	run.nprocs = k;
 
+	tt_state_begin(sink->track);
 	self = sink->begin(&run);
 	tt_merge(&run, sink, self);
 	sink->end(self, &run);
 	tt_out_flush(out);
+	tt_state_end();
 
+	/* Problems of the processes left out by --pid do not concern the output. */
 	for (size_t i = 0; i < n; i++)
-		if (files[i]->usable)
+		if (files[i]->usable && tt_filter_pid(run.filter, files[i]->pid))
 			tt_problems_flush(&files[i]->problems, files[i]->name, files[i]->decoded);
 	free(run.procs);
 }

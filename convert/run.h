@@ -10,10 +10,12 @@
 #include "emit.h"
 
 /*
- * Converts files[0..n) into out with sink.  A file with data == NULL could not be read (its
- * error is already printed) and is only counted.  Problems found in the files are printed
+ * Converts files[0..n) into out with sink, as opt says (NULL: everything, one output).  A
+ * file with data == NULL could not be read (its error is already printed) and is only
+ * counted.  Problems found in the files are printed
  * as warnings at the end; tt_diag_status says whether there were any.
  */
-void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out);
+void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out,
+		const struct tt_options *opt);
 
 #endif /* TT_RUN_H */

@@ -5,7 +5,6 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "codec.h"
 #include "scan.h"
@@ -41,17 +40,7 @@ struct tt_scan_state {
 
 static uint32_t tt_crc(const uint8_t *p, size_t len)
 {
-	uLong crc = crc32(0L, Z_NULL, 0);
-
-	/* zlib's length is a uInt: chunks are below TT_CHUNK_MAX, but stay general. */
-	while (len) {
-		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
-
-		crc = crc32(crc, p, n);
-		p += n;
-		len -= n;
-	}
-	return (uint32_t)crc;
+	return tt_crc32(p, len);
 }
 
 static void tt_read_header(const uint8_t *p, struct tt_chunk_header *h)

@@ -1,10 +1,13 @@
 /*
- * state.c - fd table and thread name tracking.
+ * state.c - fd table, thread names and lifetimes, and (on demand) heap and lock tracking.
  */
 #include "state.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "heapmap.h"
+#include "locks.h"
 
 /* RLIMIT_NOFILE cannot be raised above fs.nr_open, 2^20 by default: larger fds are garbage. */
 #define TT_FD_MAX (1 << 20)
@@ -12,12 +15,15 @@
 /* Order of first appearance over the whole run: thread_sort_index. */
 static uint64_t tt_seen_seq;
 
-const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
-{
-	return fd >= 0 && (uint64_t)fd < t->cap ? t->path[fd] : NULL;
-}
+/* What the run tracks beyond descriptors and threads (enum tt_track). */
+static unsigned tt_tracking;
+static struct tt_heapmap tt_heap;
+static struct tt_locks tt_locks;
 
-void tt_fdtab_set(struct tt_fdtab *t, int64_t fd, const char *path)
+/* The path of a descriptor known to be open without a known name. */
+const char tt_fd_unnamed[] = "";
+
+static void tt_fdtab_put(struct tt_fdtab *t, int64_t fd, const char *path)
 {
 	size_t old = t->cap;
 
@@ -30,31 +36,49 @@ void tt_fdtab_set(struct tt_fdtab *t, int64_t fd, const char *path)
 		for (size_t i = old; i < t->cap; i++)
 			t->path[i] = NULL;
 	}
+	t->open += !t->path[fd] - !path;
 	t->path[fd] = path;
+}
+
+void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path)
+{
+	tt_fdtab_put(t, fd, path ? path : tt_fd_unnamed);
+}
+
+void tt_fdtab_close(struct tt_fdtab *t, int64_t fd)
+{
+	tt_fdtab_put(t, fd, NULL);
+}
+
+uint8_t tt_role_slot[TT_EV_COUNT][TT_ROLE_COUNT];
+
+static void tt_role_slots(void)
+{
+	for (unsigned t = 1; t < TT_EV_COUNT; t++)
+		for (int i = TT_MAX_ARGS - 1; i >= 0; i--)
+			if (tt_events[t].args[i] != TT_ROLE_NONE)
+				tt_role_slot[t][tt_events[t].args[i]] = (uint8_t)(i + 1);
+}
+
+void tt_state_begin(unsigned track)
+{
+	tt_role_slots();
+	tt_tracking = track;
+	tt_seen_seq = 0;
+}
+
+void tt_state_end(void)
+{
+	tt_heap_free(&tt_heap);
+	tt_locks_free(&tt_locks);
+	tt_tracking = 0;
 }
 
 void tt_state_init_file(struct tt_file *f)
 {
 	for (size_t i = 0; i < f->nfd_seeds; i++)
-		tt_fdtab_set(&f->fds, f->fd_seeds[i].fd, f->fd_seeds[i].target);
-}
-
-/* Where each role sits in each event's arguments, +1 (0: absent): built on first use. */
-static uint8_t tt_role_slot[TT_EV_COUNT][TT_ROLE_COUNT];
-static bool tt_role_slot_ready;
-
-const union tt_value *tt_arg(const struct tt_event *ev, unsigned role)
-{
-	if (!tt_role_slot_ready) {
-		for (unsigned t = 1; t < TT_EV_COUNT; t++)
-			for (int i = TT_MAX_ARGS - 1; i >= 0; i--)
-				if (tt_events[t].args[i] != TT_ROLE_NONE)
-					tt_role_slot[t][tt_events[t].args[i]] = (uint8_t)(i + 1);
-		tt_role_slot_ready = true;
-	}
-	unsigned slot = tt_role_slot[ev->type][role];
-
-	return slot ? &ev->args[slot - 1] : NULL;
+		tt_fdtab_open(&f->fds, f->fd_seeds[i].fd, f->fd_seeds[i].target);
+	f->threads_live = f->threads_peak = 1; /* the main thread */
 }
 
 static const char *tt_socket_name(int64_t domain)
@@ -157,21 +181,22 @@ static void tt_track_fds(struct tt_event *ev)
 	case TT_FX_OPEN:
 		ev->fd_path = tt_open_path(ev, fds);
 		if (ok && res >= 0)
-			tt_fdtab_set(fds, res, ev->fd_path);
+			tt_fdtab_open(fds, res, ev->fd_path);
 		break;
 	case TT_FX_FOPEN: {
 		const union tt_value *cmd = tt_arg(ev, TT_ROLE_COMMAND);
 		const char *name = path ? path->str : cmd ? cmd->str : NULL;
 
-		if (ok && fd && fd->s >= 0 && name) {
-			tt_fdtab_set(fds, fd->s, name);
-			ev->fd_path = name;
+		if (ok && fd && fd->s >= 0) {
+			tt_fdtab_open(fds, fd->s, name);
+			if (name)
+				ev->fd_path = name;
 		}
 		break;
 	}
 	case TT_FX_CLOSE:
 		if (ok && fd)
-			tt_fdtab_set(fds, fd->s, NULL);
+			tt_fdtab_close(fds, fd->s);
 		break;
 	case TT_FX_DUP:
 	case TT_FX_FCNTL: {
@@ -182,7 +207,7 @@ static void tt_track_fds(struct tt_event *ev)
 		if (cmd && cmd->s != 0 && cmd->s != 1030)
 			break;
 		if (ok && fd && res >= 0)
-			tt_fdtab_set(fds, newfd ? newfd->s : res, ev->fd_path);
+			tt_fdtab_open(fds, newfd ? newfd->s : res, ev->fd_path);
 		break;
 	}
 	case TT_FX_PIPE: {
@@ -190,8 +215,8 @@ static void tt_track_fds(struct tt_event *ev)
 		const char *name = tt_arg(ev, TT_ROLE_DOMAIN) ? "socketpair" : "pipe";
 
 		if (ok && fd && fd2) {
-			tt_fdtab_set(fds, fd->s, name);
-			tt_fdtab_set(fds, fd2->s, name);
+			tt_fdtab_open(fds, fd->s, name);
+			tt_fdtab_open(fds, fd2->s, name);
 			ev->fd_path = name;
 		}
 		break;
@@ -201,7 +226,7 @@ static void tt_track_fds(struct tt_event *ev)
 
 		if (ok && res >= 0) {
 			ev->fd_path = tt_socket_name(domain ? domain->s : -1);
-			tt_fdtab_set(fds, res, ev->fd_path);
+			tt_fdtab_open(fds, res, ev->fd_path);
 		}
 		break;
 	}
@@ -213,7 +238,7 @@ static void tt_track_fds(struct tt_event *ev)
 			peer = tt_arg(ev, TT_ROLE_LOCAL);
 		/* a non-blocking connect in progress (EINPROGRESS) still names its peer */
 		if ((ok || ev->err == 115) && fd && peer && peer->str) {
-			tt_fdtab_set(fds, fd->s, peer->str);
+			tt_fdtab_open(fds, fd->s, peer->str);
 			ev->fd_path = peer->str;
 		}
 		break;
@@ -222,9 +247,99 @@ static void tt_track_fds(struct tt_event *ev)
 		const union tt_value *peer = tt_arg(ev, TT_ROLE_PEER);
 
 		if (ok && res >= 0)
-			tt_fdtab_set(fds, res, peer && peer->str ? peer->str : ev->fd_path);
+			tt_fdtab_open(fds, res, peer && peer->str ? peer->str : ev->fd_path);
 		break;
 	}
+	default:
+		break;
+	}
+}
+
+/*
+ * The heap, from the effect column: which block each call creates or releases.  Counted per
+ * process image, keyed by (image, address).
+ */
+static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
+{
+	struct tt_memstat *m = &ev->file->mem;
+	uint64_t old;
+
+	if (!addr)
+		return;
+	m->allocs++;
+	m->bytes += size;
+	if (size > m->largest)
+		m->largest = size;
+	if (tt_heap_put(&tt_heap, ev->file->index, addr, size, ev->end_ns, &old)) {
+		/* Handed out twice without a free we saw: the old block is gone. */
+		m->live_bytes -= old;
+		m->live_blocks--;
+	}
+	m->live_blocks++;
+	m->live_bytes += size;
+	if (m->live_bytes > m->peak_bytes) {
+		m->peak_bytes = m->live_bytes;
+		m->peak_at = ev->end_ns;
+	}
+}
+
+/* freed: a free (counted, and short-lived if young), not the old block of a realloc */
+static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
+{
+	struct tt_memstat *m = &ev->file->mem;
+	uint64_t size, at;
+
+	if (!addr)
+		return;
+	m->frees += freed;
+	if (tt_heap_take(&tt_heap, ev->file->index, addr, &size, &at)) {
+		m->live_bytes -= size;
+		m->live_blocks--;
+		if (freed && ev->start_ns - at < TT_SHORT_LIVED_NS)
+			m->short_lived++;
+	} else {
+		m->unknown_frees++;
+	}
+}
+
+/* Bytes requested by an allocation: SIZE, times NMEMB when there is one (saturating) */
+static uint64_t tt_alloc_size(const struct tt_event *ev)
+{
+	const union tt_value *size = tt_arg(ev, TT_ROLE_SIZE), *nmemb = tt_arg(ev, TT_ROLE_NMEMB);
+	uint64_t bytes = size ? size->u : 0;
+
+	if (nmemb && __builtin_mul_overflow(bytes, nmemb->u, &bytes))
+		bytes = UINT64_MAX;
+	return bytes;
+}
+
+static void tt_track_heap(const struct tt_event *ev, unsigned fx)
+{
+	const struct tt_event_info *info = &tt_events[ev->type];
+	const union tt_value *addr = tt_arg(ev, TT_ROLE_ADDR);
+	const union tt_value *old = tt_arg(ev, TT_ROLE_OLDADDR);
+	uint64_t res = ev->result.u, size;
+
+	switch (fx) {
+	case TT_FX_ALLOC:
+		if (info->result == TT_ROLE_ADDR)
+			tt_mem_add(ev, res, tt_alloc_size(ev));
+		else if (!ev->failed && ev->result.s == 0 && addr) /* posix_memalign */
+			tt_mem_add(ev, addr->u, tt_alloc_size(ev));
+		break;
+	case TT_FX_REALLOC:
+		size = tt_alloc_size(ev);
+		if (res) {
+			tt_mem_release(ev, old ? old->u : 0, false);
+			tt_mem_add(ev, res, size);
+		} else if (!size) {
+			tt_mem_release(ev, old ? old->u : 0, true); /* realloc(p, 0) frees p */
+		}
+		break;
+	case TT_FX_FREE:
+		if (addr)
+			tt_mem_release(ev, addr->u, true);
+		break;
 	default:
 		break;
 	}
@@ -234,19 +349,45 @@ void tt_state_event(struct tt_event *ev)
 {
 	struct tt_file *f = ev->file;
 	struct tt_thread *t = ev->thread;
+	unsigned fx = tt_events[ev->type].effect;
 
-	if (!t->first_seen)
+	ev->held_ns = -1;
+	if (!t->first_seen) {
 		t->first_seen = ++tt_seen_seq;
+		t->first_ns = ev->start_ns;
+	}
+	if (ev->end_ns > t->last_ns)
+		t->last_ns = ev->end_ns;
 	f->decoded++;
 	if (ev->end_ns > f->last_end_ns)
 		f->last_end_ns = ev->end_ns;
 
+	if (fx >= TT_FX_ALLOC && fx <= TT_FX_REALLOC) {
+		if (tt_tracking & TT_TRACK_HEAP)
+			tt_track_heap(ev, fx);
+		return; /* nothing else to do for the commonest events */
+	}
+	if (tt_events[ev->type].category == TT_CAT_LOCK) {
+		if (tt_tracking & TT_TRACK_LOCKS)
+			tt_locks_event(&tt_locks, ev);
+		return;
+	}
 	tt_track_fds(ev);
 	switch (ev->type) {
 	case TT_EV_THREAD_START:
 		t->started = true;
+		t->start_ns = ev->start_ns;
+		if (++f->threads_live > f->threads_peak)
+			f->threads_peak = f->threads_live;
+		f->threads_started++;
 		if (ev->args[3].str)
 			t->name = ev->args[3].str;
+		break;
+	case TT_EV_THREAD_END:
+		if (!t->ended && f->threads_live)
+			f->threads_live--;
+		t->ended = true;
+		t->end_ns = ev->end_ns;
 		break;
 	case TT_EV_SETNAME:
 		if (!ev->failed && ev->args[1].str && ev->args[0].u <= UINT32_MAX) {

@@ -1,25 +1,52 @@
 /*
  * state.h - what the converter tracks across events, in merged time order: fd -> path per
- * process image, thread names, first appearance of threads.
+ * process image, thread names, lifetimes and counts, first appearance of threads, and on
+ * demand the live heap and the held locks.
  *
- * Applied to every event before the output sees it, so that an output format only reads
- * ev->fd_path and ev->thread->name.
+ * Applied to every event of the selected processes before the output sees it (and whether
+ * or not a filter then leaves the event out), so that an output format only reads
+ * ev->fd_path, ev->held_ns, ev->thread and the counters of ev->file.
  */
 #ifndef TT_STATE_H
 #define TT_STATE_H
 
 #include "model.h"
 
-/* Seeds f's fd table from its PROCESS record (TT_P_FD). */
+/* What the output needs tracked beyond descriptors and threads (struct tt_sink.track). */
+enum tt_track {
+	TT_TRACK_HEAP = 1,  /* tt_file.mem: live blocks, peak, short-lived allocations */
+	TT_TRACK_LOCKS = 2, /* tt_event.held_ns on releases */
+};
+
+/* Starts tracking for a run (a set of tt_track flags); tt_state_end frees it. */
+void tt_state_begin(unsigned track);
+void tt_state_end(void);
+/* Seeds f's fd table from its PROCESS record (TT_P_FD); its main thread is alive. */
 void tt_state_init_file(struct tt_file *f);
-/* Resolves ev->fd_path and applies the event's effects (open, close, thread names). */
+/* Resolves ev->fd_path and applies the event's effects (open, close, heap, locks, names). */
 void tt_state_event(struct tt_event *ev);
 
-/* fd table of one file; fds out of [0, 2^20) are not tracked. */
-/* The argument of ev that has the given role (enum tt_role), or NULL */
-const union tt_value *tt_arg(const struct tt_event *ev, unsigned role);
+/* Where each role sits in each event's arguments, +1 (0: absent): made by tt_state_begin. */
+extern uint8_t tt_role_slot[TT_EV_COUNT][TT_ROLE_COUNT];
 
-const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd);
-void tt_fdtab_set(struct tt_fdtab *t, int64_t fd, const char *path);
+/* The argument of ev that has the given role (enum tt_role), or NULL */
+static inline const union tt_value *tt_arg(const struct tt_event *ev, unsigned role)
+{
+	unsigned slot = tt_role_slot[ev->type][role];
+
+	return slot ? &ev->args[slot - 1] : NULL;
+}
+
+/* fd table of one file; fds out of [0, 2^20) are not tracked. */
+extern const char tt_fd_unnamed[];
+static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
+{
+	const char *p = fd >= 0 && (uint64_t)fd < t->cap ? t->path[fd] : NULL;
+
+	return p == tt_fd_unnamed ? NULL : p;
+}
+/* fd is open on path (NULL: a file of unknown name) */
+void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path);
+void tt_fdtab_close(struct tt_fdtab *t, int64_t fd);
 
 #endif /* TT_STATE_H */

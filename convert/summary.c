@@ -16,8 +16,6 @@ static void *tt_summary_begin(struct tt_run *run)
 	struct tt_summary *s = tt_xcalloc(1, sizeof(*s));
 
 	s->out = run->out;
-	s->nfiles = run->nfiles;
-	s->mem = tt_xcalloc(run->nfiles, sizeof(*s->mem));
 	for (unsigned t = 0; t < TT_EV_COUNT; t++)
 		s->fn[t].min_ns = UINT64_MAX;
 	return s;
@@ -116,89 +114,107 @@ static void tt_io_event(struct tt_summary *s, const struct tt_event *ev, uint64_
 	}
 }
 
-static void tt_mem_add(struct tt_summary *s, const struct tt_event *ev, uint64_t addr,
-		       uint64_t size)
+static inline size_t tt_mix(uint64_t x)
 {
-	struct tt_memstat *m = &s->mem[ev->file->index];
-	uint64_t old;
-
-	if (!addr)
-		return;
-	m->allocs++;
-	m->bytes += size;
-	if (size > m->largest)
-		m->largest = size;
-	if (tt_heap_put(&s->heap, ev->file->index, addr, size, &old)) {
-		/* Handed out twice without a free we saw: the old block is gone. */
-		m->live_bytes -= old;
-		m->live_blocks--;
-	}
-	m->live_blocks++;
-	m->live_bytes += size;
-	if (m->live_bytes > m->peak_bytes) {
-		m->peak_bytes = m->live_bytes;
-		m->peak_at = ev->end_ns;
-	}
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return (size_t)(x ^ (x >> 31));
 }
 
-static void tt_mem_release(struct tt_summary *s, const struct tt_event *ev, uint64_t addr,
-			   bool count)
+static void tt_lock_grow(struct tt_summary *s)
 {
-	struct tt_memstat *m = &s->mem[ev->file->index];
-	uint64_t size;
+	struct tt_lockstat *old = s->locks;
+	size_t oldcap = s->locks_cap;
 
-	if (!addr)
-		return;
-	m->frees += count;
-	if (tt_heap_take(&s->heap, ev->file->index, addr, &size)) {
-		m->live_bytes -= size;
-		m->live_blocks--;
-	} else {
-		m->unknown_frees++;
+	s->locks_cap = oldcap ? oldcap * 2 : 64;
+	s->locks = tt_xcalloc(s->locks_cap, sizeof(*s->locks));
+	for (size_t i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (!old[i].addr)
+			continue;
+		for (j = tt_mix(old[i].addr ^ old[i].file) & (s->locks_cap - 1); s->locks[j].addr;
+		     j = (j + 1) & (s->locks_cap - 1))
+			;
+		s->locks[j] = old[i];
 	}
+	free(old);
 }
 
-/* Bytes requested by an allocation: SIZE, times NMEMB when there is one (saturating) */
-static uint64_t tt_alloc_size(const struct tt_event *ev)
+static struct tt_lockstat *tt_lock_get(struct tt_summary *s, uint32_t file, uint64_t addr)
 {
-	const union tt_value *size = tt_arg(ev, TT_ROLE_SIZE), *nmemb = tt_arg(ev, TT_ROLE_NMEMB);
-	uint64_t bytes = size ? size->u : 0;
+	size_t j;
 
-	if (nmemb && __builtin_mul_overflow(bytes, nmemb->u, &bytes))
-		bytes = UINT64_MAX;
-	return bytes;
+	if ((s->locks_n + 1) * 2 > s->locks_cap)
+		tt_lock_grow(s);
+	for (j = tt_mix(addr ^ file) & (s->locks_cap - 1); s->locks[j].addr;
+	     j = (j + 1) & (s->locks_cap - 1))
+		if (s->locks[j].addr == addr && s->locks[j].file == file)
+			return &s->locks[j];
+	s->locks_n++;
+	s->locks[j] = (struct tt_lockstat){.addr = addr, .file = file};
+	return &s->locks[j];
 }
 
-/* The heap, from the effect column: which block each call creates or releases. */
-static void tt_mem_event(struct tt_summary *s, const struct tt_event *ev)
+/* Adds (file, addr, tid) to the users; returns true if it is new. */
+static bool tt_lock_user(struct tt_summary *s, uint32_t file, uint64_t addr, uint32_t tid)
 {
-	const struct tt_event_info *info = &tt_events[ev->type];
-	const union tt_value *addr = tt_arg(ev, TT_ROLE_ADDR);
-	const union tt_value *old = tt_arg(ev, TT_ROLE_OLDADDR);
-	uint64_t res = ev->result.u, size;
+	size_t j;
 
-	switch (info->effect) {
-	case TT_FX_ALLOC:
-		if (info->result == TT_ROLE_ADDR)
-			tt_mem_add(s, ev, res, tt_alloc_size(ev));
-		else if (!ev->failed && ev->result.s == 0 && addr) /* posix_memalign */
-			tt_mem_add(s, ev, addr->u, tt_alloc_size(ev));
-		break;
-	case TT_FX_REALLOC:
-		size = tt_alloc_size(ev);
-		if (res) {
-			tt_mem_release(s, ev, old ? old->u : 0, false);
-			tt_mem_add(s, ev, res, size);
-		} else if (!size) {
-			tt_mem_release(s, ev, old ? old->u : 0, true); /* realloc(p, 0) frees p */
+	if ((s->users_n + 1) * 2 > s->users_cap) {
+		struct tt_lockuser *old = s->users;
+		size_t oldcap = s->users_cap;
+
+		s->users_cap = oldcap ? oldcap * 2 : 64;
+		s->users = tt_xcalloc(s->users_cap, sizeof(*s->users));
+		for (size_t i = 0; i < oldcap; i++) {
+			if (!old[i].addr)
+				continue;
+			for (j = tt_mix(old[i].addr ^ old[i].file ^ ((uint64_t)old[i].tid << 32)) &
+				 (s->users_cap - 1);
+			     s->users[j].addr; j = (j + 1) & (s->users_cap - 1))
+				;
+			s->users[j] = old[i];
 		}
-		break;
-	case TT_FX_FREE:
-		if (addr)
-			tt_mem_release(s, ev, addr->u, true);
-		break;
-	default:
-		break;
+		free(old);
+	}
+	for (j = tt_mix(addr ^ file ^ ((uint64_t)tid << 32)) & (s->users_cap - 1); s->users[j].addr;
+	     j = (j + 1) & (s->users_cap - 1))
+		if (s->users[j].addr == addr && s->users[j].file == file && s->users[j].tid == tid)
+			return false;
+	s->users_n++;
+	s->users[j] = (struct tt_lockuser){.addr = addr, .file = file, .tid = tid};
+	return true;
+}
+
+/* Locks, from the effect column: acquisitions (waits when they took time) and holds. */
+static void tt_lock_event(struct tt_summary *s, const struct tt_event *ev, unsigned fx,
+			  uint64_t dur)
+{
+	const union tt_value *lock = tt_arg(ev, TT_ROLE_LOCK);
+	struct tt_lockstat *l;
+
+	if (!lock || !lock->u || (ev->failed && ev->held_ns < 0))
+		return;
+	l = tt_lock_get(s, ev->file->index, lock->u);
+	if (fx == TT_FX_ACQUIRE) {
+		l->acquired++;
+		if (dur) {
+			l->contended++;
+			l->wait_ns += dur;
+			if (dur > l->wait_max)
+				l->wait_max = dur;
+		}
+		l->threads += tt_lock_user(s, ev->file->index, lock->u, ev->thread->tid);
+	} else if (ev->held_ns >= 0) {
+		uint64_t held = (uint64_t)ev->held_ns;
+
+		l->holds++;
+		l->hold_ns += held;
+		if (held > l->hold_max)
+			l->hold_max = held;
 	}
 }
 
@@ -223,9 +239,26 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 	case TT_CAT_NET:
 		tt_io_event(s, ev, dur);
 		break;
-	case TT_CAT_MEMORY:
-		tt_mem_event(s, ev);
+	default:
 		break;
+	}
+	switch (tt_events[ev->type].effect) {
+	case TT_FX_ACQUIRE:
+	case TT_FX_RELEASE:
+		tt_lock_event(s, ev, tt_events[ev->type].effect, dur);
+		break;
+	case TT_FX_NONE:
+		if (ev->held_ns >= 0) /* a condition wait let its mutex go */
+			tt_lock_event(s, ev, TT_FX_RELEASE, dur);
+		break;
+	case TT_FX_INSTANT: {
+		/* a moment with a signal: one delivered (kill and raise are calls, not moments) */
+		const union tt_value *sig = tt_arg(ev, TT_ROLE_SIGNAL);
+
+		if (sig)
+			s->signals[sig->s > 0 && sig->s < TT_NSIG ? sig->s : 0]++;
+		break;
+	}
 	default:
 		break;
 	}
@@ -236,10 +269,10 @@ static void tt_summary_end(void *self, struct tt_run *run)
 	struct tt_summary *s = self;
 
 	tt_summary_print(s, run);
-	tt_heap_free(&s->heap);
 	tt_arena_free(&s->arena);
 	free(s->io);
-	free(s->mem);
+	free(s->locks);
+	free(s->users);
 	free(s);
 }
 
@@ -247,4 +280,5 @@ const struct tt_sink tt_sink_summary = {
 	.begin = tt_summary_begin,
 	.event = tt_summary_event,
 	.end = tt_summary_end,
+	.track = TT_TRACK_HEAP | TT_TRACK_LOCKS,
 };

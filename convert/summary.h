@@ -1,12 +1,13 @@
 /*
  * summary.h - the statistics of the text summary: collected per event by summary.c,
- * rendered by summary_print.c.
+ * rendered by summary_print.c.  The live heap, threads and descriptors are tracked by
+ * state.c for every event of the selected processes; the tables here count the events the
+ * filters keep.
  */
 #ifndef TT_SUMMARY_H
 #define TT_SUMMARY_H
 
 #include "emit.h"
-#include "heapmap.h"
 
 /* Per function, like strace -c. */
 struct tt_fstat {
@@ -30,18 +31,28 @@ struct tt_iostat {
 	uint64_t time_ns;
 };
 
-/* Per process image. */
-struct tt_memstat {
-	uint64_t allocs;
-	uint64_t frees;
-	uint64_t bytes;
-	uint64_t live_blocks;
-	uint64_t live_bytes;
-	uint64_t peak_bytes;
-	uint64_t peak_at;
-	uint64_t largest;
-	uint64_t unknown_frees; /* blocks allocated before tracing started (or in a parent) */
+/* Per lock (process image, LOCK address), like mutrace. */
+struct tt_lockstat {
+	uint64_t addr; /* 0 = empty slot */
+	uint32_t file;
+	uint32_t threads; /* distinct threads that acquired it */
+	uint64_t acquired;
+	uint64_t contended; /* acquisitions that waited (duration > 0) */
+	uint64_t wait_ns;
+	uint64_t wait_max;
+	uint64_t holds; /* releases matched to their acquisition */
+	uint64_t hold_ns;
+	uint64_t hold_max;
 };
+
+/* A (process image, lock, thread) that acquired it: "threads involved" */
+struct tt_lockuser {
+	uint64_t addr; /* 0 = empty slot */
+	uint32_t file;
+	uint32_t tid;
+};
+
+#define TT_NSIG 128 /* signals counted by number; others in [0] */
 
 struct tt_summary {
 	struct tt_out *out;
@@ -58,9 +69,13 @@ struct tt_summary {
 		const char *key;
 		size_t slot;
 	} io_cache[1024];
-	struct tt_heapmap heap;
-	struct tt_memstat *mem; /* by tt_file.index */
-	size_t nfiles;
+	struct tt_lockstat *locks; /* open addressing by (file, addr) */
+	size_t locks_cap;
+	size_t locks_n;
+	struct tt_lockuser *users;
+	size_t users_cap;
+	size_t users_n;
+	uint64_t signals[TT_NSIG];
 	struct tt_arena arena;
 };
 

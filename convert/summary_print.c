@@ -3,6 +3,7 @@
  * by what costs most, human units.  Variable-width text (paths, names) goes in the last
  * column so that the numbers stay aligned.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,30 +14,43 @@
 
 #define TT_TOP 40 /* rows shown per long table; the rest are counted */
 
-/* 3 significant digits in the largest fitting unit: "812 ns", "12.3 µs", "1.50 s". */
+/*
+ * 3 significant digits in the largest fitting unit: "812 ns", "12.3 µs", "1.50 s", right-
+ * aligned to width columns (printf's widths count bytes, and "µ" is two).
+ */
 static const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *units,
-			  unsigned step)
+			  unsigned step, int width)
 {
+	char text[24];
 	double x = (double)v;
-	int u = 0;
+	int u = 0, cols = 0;
 
 	if (v < step) {
-		snprintf(buf, len, "%llu %s", (unsigned long long)v, units[0]);
-		return buf;
+		snprintf(text, sizeof(text), "%llu %s", (unsigned long long)v, units[0]);
+	} else {
+		while (x >= step && units[u + 1]) {
+			x /= step;
+			u++;
+		}
+		snprintf(text, sizeof(text),
+			 x < 9.995   ? "%.2f %s"
+			 : x < 99.95 ? "%.1f %s"
+				     : "%.0f %s",
+			 x, units[u]);
 	}
-	while (x >= step && units[u + 1]) {
-		x /= step;
-		u++;
-	}
-	snprintf(buf, len, x < 9.995 ? "%.2f %s" : x < 99.95 ? "%.1f %s" : "%.0f %s", x, units[u]);
+	for (const char *c = text; *c; c++)
+		cols += ((unsigned char)*c & 0xc0) != 0x80;
+	snprintf(buf, len, "%*s%s", width > cols ? width - cols : 0, "", text);
 	return buf;
 }
 
 static const char *const tt_time_units[] = {"ns", "\xc2\xb5s", "ms", "s", NULL};
 static const char *const tt_byte_units[] = {"B", "KiB", "MiB", "GiB", "TiB", NULL};
 
-#define TT_NS(v) tt_hum((char[24]){0}, 24, (v), tt_time_units, 1000)
-#define TT_BYTES(v) tt_hum((char[24]){0}, 24, (v), tt_byte_units, 1024)
+/* For the %10s columns of the tables; TT_NS0 unpadded, for text. */
+#define TT_NS(v) tt_hum((char[32]){0}, 32, (v), tt_time_units, 1000, 10)
+#define TT_NS0(v) tt_hum((char[32]){0}, 32, (v), tt_time_units, 1000, 0)
+#define TT_BYTES(v) tt_hum((char[32]){0}, 32, (v), tt_byte_units, 1024, 10)
 
 static void tt_more(struct tt_out *o, size_t total, const char *what)
 {
@@ -65,46 +79,139 @@ static const char *tt_stream_state(const struct tt_file *f)
 	return "complete";
 }
 
-static const struct tt_run *tt_sort_run;
+static const char *tt_signal_name(int sig);
 
-static int tt_proc_cmp(const void *a, const void *b)
+static void tt_exit_text(char *buf, size_t len, const struct tt_file *f)
 {
-	uint64_t x = tt_duration(tt_sort_run, *(struct tt_file *const *)a);
-	uint64_t y = tt_duration(tt_sort_run, *(struct tt_file *const *)b);
+	if (!f->has_end)
+		snprintf(buf, len, "-");
+	else if (f->exit_kind == TT_EXIT_EXEC)
+		snprintf(buf, len, "exec");
+	else if (f->exit_kind == TT_EXIT_SIGNAL && tt_signal_name((int)f->exit_status))
+		snprintf(buf, len, "%s", tt_signal_name((int)f->exit_status));
+	else if (f->exit_kind == TT_EXIT_SIGNAL)
+		snprintf(buf, len, "signal %lld", (long long)f->exit_status);
+	else if (f->exit_kind == TT_EXIT_EXIT || f->exit_kind == TT_EXIT__EXIT)
+		snprintf(buf, len, "%s %lld", f->exit_kind == TT_EXIT_EXIT ? "exit" : "_exit",
+			 (long long)f->exit_status);
+	else
+		snprintf(buf, len, "unknown");
+}
 
-	return x > y ? -1 : x < y;
+/*
+ * The process tree.  A node is a pid: its images in start order (an exec continues the same
+ * process).  Its parent is the node of its first image's ppid when that process is in the
+ * run and started before it; other nodes are roots.  Nodes are listed depth first, children
+ * in start order, indented under their parent.
+ */
+struct tt_pnode {
+	size_t image;	    /* first image, index in run->procs */
+	size_t parent;	    /* index in the node array, SIZE_MAX for a root */
+	size_t child, next; /* first child, next sibling: SIZE_MAX for none */
+	size_t last;	    /* last child, while building */
+};
+
+struct tt_pkey {
+	uint32_t pid;
+	size_t at; /* index in run->procs */
+};
+
+static int tt_pkey_cmp(const void *a, const void *b)
+{
+	const struct tt_pkey *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+static void tt_print_image(struct tt_out *o, struct tt_run *run, struct tt_file *f, unsigned depth)
+{
+	char exit[32], pid[48];
+
+	tt_exit_text(exit, sizeof(exit), f);
+	snprintf(pid, sizeof(pid), "%*s%u", (int)(2 * (depth < 8 ? depth : 8)), "", f->pid);
+	tt_out_printf(o, "  %-18s %8u %10s %11llu %-13s ", pid, f->ppid, TT_NS(tt_duration(run, f)),
+		      (unsigned long long)f->decoded, exit);
+	tt_out_text(o, f->argv && *f->argv ? f->argv : f->program);
+	tt_out_printf(o, " (%s)\n", tt_stream_state(f));
+}
+
+static void tt_print_node(struct tt_out *o, struct tt_run *run, const struct tt_pnode *nodes,
+			  const size_t *next_image, size_t i, unsigned depth, size_t *shown)
+{
+	for (size_t k = nodes[i].image; k != SIZE_MAX; k = next_image[k])
+		if ((*shown)++ < TT_TOP)
+			tt_print_image(o, run, run->procs[k], depth);
+	for (size_t c = nodes[i].child; c != SIZE_MAX; c = nodes[c].next)
+		tt_print_node(o, run, nodes, next_image, c, depth + 1, shown);
 }
 
 static void tt_print_procs(struct tt_out *o, struct tt_run *run)
 {
-	struct tt_file **v = tt_xcalloc(run->nprocs, sizeof(*v));
+	size_t np = run->nprocs, n = 0, shown = 0;
+	struct tt_pnode *nodes = tt_xcalloc(np, sizeof(*nodes));
+	struct tt_pkey *keys = tt_xcalloc(np, sizeof(*keys));
+	size_t *next_image = tt_xcalloc(np, sizeof(*next_image));
+	size_t *node_of = tt_xcalloc(np, sizeof(*node_of)); /* by run->procs index */
 
-	memcpy(v, run->procs, run->nprocs * sizeof(*v));
-	tt_sort_run = run;
-	tt_sort(v, run->nprocs, sizeof(*v), tt_proc_cmp);
-	tt_out_printf(o, "\nProcesses (by duration)\n  %8s %8s %10s %11s %-13s %s\n", "pid", "ppid",
-		      "duration", "events", "exit", "program (stream)");
-	for (size_t i = 0; i < run->nprocs && i < TT_TOP; i++) {
-		struct tt_file *f = v[i];
-		char exit[32];
-
-		if (!f->has_end)
-			snprintf(exit, sizeof(exit), "-");
-		else if (f->exit_kind == TT_EXIT_EXEC)
-			snprintf(exit, sizeof(exit), "exec");
-		else if (f->exit_kind == TT_EXIT_EXIT || f->exit_kind == TT_EXIT__EXIT)
-			snprintf(exit, sizeof(exit), "%s %lld",
-				 f->exit_kind == TT_EXIT_EXIT ? "exit" : "_exit",
-				 (long long)f->exit_status);
-		else
-			snprintf(exit, sizeof(exit), "unknown");
-		tt_out_printf(o, "  %8u %8u %10s %11llu %-13s ", f->pid, f->ppid,
-			      TT_NS(tt_duration(run, f)), (unsigned long long)f->decoded, exit);
-		tt_out_text(o, f->argv && *f->argv ? f->argv : f->program);
-		tt_out_printf(o, " (%s)\n", tt_stream_state(f));
+	/* run->procs is in start order: the first image of each pid makes its node. */
+	for (size_t i = 0; i < np; i++)
+		keys[i] = (struct tt_pkey){run->procs[i]->pid, i};
+	tt_sort(keys, np, sizeof(*keys), tt_pkey_cmp);
+	/* node_of[] first holds the first image of each image's pid */
+	for (size_t i = 0, g = 0; i < np; i++) {
+		if (keys[i].pid != keys[g].pid)
+			g = i;
+		next_image[keys[i].at] =
+			i + 1 < np && keys[i + 1].pid == keys[i].pid ? keys[i + 1].at : SIZE_MAX;
+		node_of[keys[i].at] = keys[g].at;
 	}
-	tt_more(o, run->nprocs, "processes");
-	free(v);
+	for (size_t i = 0; i < np; i++) {
+		if (node_of[i] != i) {
+			node_of[i] = node_of[node_of[i]]; /* an earlier image: already a node */
+			continue;
+		}
+		node_of[i] = n;
+		nodes[n++] = (struct tt_pnode){i, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t ppid = run->procs[nodes[i].image]->ppid;
+		size_t lo = 0, hi = np, parent;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (keys[mid].pid < ppid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == np || keys[lo].pid != ppid)
+			continue;
+		parent = node_of[keys[lo].at];
+		/* A parent started before its child: nodes are in start order. */
+		if (parent >= i)
+			continue;
+		nodes[i].parent = parent;
+		if (nodes[parent].child == SIZE_MAX)
+			nodes[parent].child = i;
+		else
+			nodes[nodes[parent].last].next = i;
+		nodes[parent].last = i;
+	}
+	tt_out_printf(o,
+		      "\nProcesses (children under their parent, in start order; an exec "
+		      "continues its process)\n  %-18s %8s %10s %11s %-13s %s\n",
+		      "pid", "ppid", "duration", "events", "exit", "program (stream)");
+	for (size_t i = 0; i < n; i++)
+		if (nodes[i].parent == SIZE_MAX)
+			tt_print_node(o, run, nodes, next_image, i, 0, &shown);
+	tt_more(o, shown, "process images");
+	free(nodes);
+	free(keys);
+	free(next_image);
+	free(node_of);
 }
 
 static const struct tt_summary *tt_sort_sum;
@@ -180,48 +287,47 @@ static void tt_print_io(struct tt_out *o, struct tt_summary *s)
 
 static int tt_mem_cmp(const void *a, const void *b)
 {
-	const struct tt_memstat *x = &tt_sort_sum->mem[(*(struct tt_file *const *)a)->index];
-	const struct tt_memstat *y = &tt_sort_sum->mem[(*(struct tt_file *const *)b)->index];
+	const struct tt_memstat *x = &(*(struct tt_file *const *)a)->mem;
+	const struct tt_memstat *y = &(*(struct tt_file *const *)b)->mem;
 
 	if (x->peak_bytes != y->peak_bytes)
 		return x->peak_bytes > y->peak_bytes ? -1 : 1;
 	return x->allocs > y->allocs ? -1 : x->allocs < y->allocs;
 }
 
-static void tt_print_memory(struct tt_out *o, struct tt_summary *s, struct tt_run *run)
+static void tt_print_memory(struct tt_out *o, struct tt_run *run)
 {
 	struct tt_file **v = tt_xcalloc(run->nprocs, sizeof(*v));
 	size_t n = 0;
 
 	for (size_t i = 0; i < run->nprocs; i++)
-		if (s->mem[run->procs[i]->index].allocs || s->mem[run->procs[i]->index].frees)
+		if (run->procs[i]->mem.allocs || run->procs[i]->mem.frees)
 			v[n++] = run->procs[i];
-	tt_sort_sum = s;
 	tt_sort(v, n, sizeof(*v), tt_mem_cmp);
 	tt_out_printf(o,
 		      "\nMemory per process (by peak heap in use)\n"
-		      "  %8s %10s %10s %8s %10s %10s %10s %10s %8s %10s %s\n",
-		      "pid", "allocs", "frees", "unknown", "allocated", "peak", "peak at", "leaked",
-		      "blocks", "largest", "program");
+		      "  %8s %10s %10s %8s %10s %10s %10s %10s %10s %8s %10s %s\n",
+		      "pid", "allocs", "frees", "unknown", "short", "allocated", "peak", "peak at",
+		      "leaked", "blocks", "largest", "program");
 	for (size_t i = 0; i < n && i < TT_TOP; i++) {
-		const struct tt_memstat *m = &s->mem[v[i]->index];
+		const struct tt_memstat *m = &v[i]->mem;
 
-		tt_out_printf(o, "  %8u %10llu %10llu %8llu %10s %10s %10s %10s %8llu %10s ",
+		tt_out_printf(o, "  %8u %10llu %10llu %8llu %10llu %10s %10s %10s %10s %8llu %10s ",
 			      v[i]->pid, (unsigned long long)m->allocs,
 			      (unsigned long long)m->frees, (unsigned long long)m->unknown_frees,
-			      TT_BYTES(m->bytes), TT_BYTES(m->peak_bytes), TT_NS(m->peak_at),
-			      TT_BYTES(m->live_bytes), (unsigned long long)m->live_blocks,
-			      TT_BYTES(m->largest));
+			      (unsigned long long)m->short_lived, TT_BYTES(m->bytes),
+			      TT_BYTES(m->peak_bytes), TT_NS(m->peak_at), TT_BYTES(m->live_bytes),
+			      (unsigned long long)m->live_blocks, TT_BYTES(m->largest));
 		tt_out_text(o, v[i]->program);
 		tt_out_puts(o, "\n");
 	}
 	if (!n)
 		tt_out_printf(o, "  (no heap calls recorded)\n");
 	tt_more(o, n, "processes");
-	tt_out_printf(o,
-		      "  (unknown: frees of blocks allocated before tracing began, e.g. in the "
-		      "parent of a fork; peak at: time since the start of the trace; leaked: still "
-		      "allocated when the process ended or was cut off)\n");
+	tt_out_printf(o, "  (unknown: frees of blocks allocated before tracing began, e.g. in the "
+			 "parent of a fork; short: blocks freed less than 1 ms after they were "
+			 "allocated; peak at: time since the start of the trace; leaked: still "
+			 "allocated when the process ended or was cut off)\n");
 	free(v);
 }
 
@@ -237,26 +343,136 @@ static int tt_thr_cmp(const void *a, const void *b)
 static void tt_print_threads(struct tt_out *o, struct tt_run *run)
 {
 	struct tt_meta m;
-	size_t created = 0;
+	size_t created = 0, makers = 0;
 
 	tt_meta_build(&m, run);
 	for (size_t i = 0; i < m.nthreads; i++)
 		created += m.threads[i].started;
 	tt_sort(m.threads, m.nthreads, sizeof(*m.threads), tt_thr_cmp);
-	tt_out_printf(o,
-		      "\nThreads (by time in calls): %zu seen, %zu created while traced\n"
-		      "  %8s %8s %10s %11s %7s %s\n",
-		      m.nthreads, created, "pid", "tid", "time", "events", "created", "name");
+	tt_out_printf(o, "\nThreads: %zu seen, %zu created while traced\n", m.nthreads, created);
+	for (size_t i = 0; i < run->nprocs; i++) {
+		struct tt_file *f = run->procs[i];
+
+		if (!f->threads_started)
+			continue;
+		if (!makers++)
+			tt_out_printf(o, "  %8s %8s %10s %s\n", "pid", "created", "peak alive",
+				      "program");
+		if (makers > TT_TOP)
+			continue;
+		tt_out_printf(o, "  %8u %8u %10u ", f->pid, f->threads_started, f->threads_peak);
+		tt_out_text(o, f->program);
+		tt_out_puts(o, "\n");
+	}
+	tt_more(o, makers, "processes");
+	tt_out_printf(o, "  %8s %8s %10s %10s %11s %7s %s\n", "pid", "tid", "lifetime", "time",
+		      "events", "created", "name");
 	for (size_t i = 0; i < m.nthreads && i < TT_TOP; i++) {
 		const struct tt_meta_thread *t = &m.threads[i];
 
-		tt_out_printf(o, "  %8u %8u %10s %11llu %7s ", t->pid, t->tid, TT_NS(t->busy_ns),
+		tt_out_printf(o, "  %8u %8u %10s %10s %11llu %7s ", t->pid, t->tid,
+			      TT_NS(t->end_ns - t->start_ns), TT_NS(t->busy_ns),
 			      (unsigned long long)t->events, t->started ? "yes" : "no");
 		tt_out_text(o, t->name);
 		tt_out_puts(o, "\n");
 	}
 	tt_more(o, m.nthreads, "threads");
+	tt_out_printf(o, "  (lifetime: from thread start, or the process start for the main "
+			 "thread, to thread end or the end of the process; time: in traced "
+			 "calls)\n");
 	tt_meta_free(&m);
+}
+
+static int tt_lock_cmp(const void *a, const void *b)
+{
+	const struct tt_lockstat *x = a, *y = b;
+
+	if (x->wait_ns != y->wait_ns)
+		return x->wait_ns > y->wait_ns ? -1 : 1;
+	if (x->acquired != y->acquired)
+		return x->acquired > y->acquired ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void tt_print_locks(struct tt_out *o, struct tt_summary *s, struct tt_run *run)
+{
+	struct tt_lockstat *v = tt_xcalloc(s->locks_n, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->locks_cap; i++)
+		if (s->locks[i].addr)
+			v[n++] = s->locks[i];
+	tt_sort(v, n, sizeof(*v), tt_lock_cmp);
+	tt_out_printf(o, "\nLocks (by total wait)\n  %10s %10s %10s %10s %10s %10s %7s %8s %s\n",
+		      "acquired", "contended", "total wait", "max wait", "total hold", "max hold",
+		      "threads", "pid", "lock");
+	for (size_t i = 0; i < n && i < TT_TOP; i++) {
+		char addr[24];
+
+		*tt_fmt_hex(addr, v[i].addr) = '\0';
+		tt_out_printf(o, "  %10llu %10llu %10s %10s %10s %10s %7u %8u %s\n",
+			      (unsigned long long)v[i].acquired, (unsigned long long)v[i].contended,
+			      TT_NS(v[i].wait_ns), TT_NS(v[i].wait_max), TT_NS(v[i].hold_ns),
+			      TT_NS(v[i].hold_max), v[i].threads, run->files[v[i].file]->pid, addr);
+	}
+	if (!n)
+		tt_out_printf(o, "  (no lock calls recorded)\n");
+	else
+		tt_out_printf(o, "  (contended: acquisitions that had to wait; wait: time "
+				 "blocked in them; hold: from an acquisition to the same thread's "
+				 "release)\n");
+	tt_more(o, n, "locks");
+	free(v);
+}
+
+static const struct {
+	int sig;
+	const char *name;
+} tt_signames[] = {
+	{SIGHUP, "SIGHUP"},	  {SIGINT, "SIGINT"},	{SIGQUIT, "SIGQUIT"},
+	{SIGILL, "SIGILL"},	  {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
+	{SIGBUS, "SIGBUS"},	  {SIGFPE, "SIGFPE"},	{SIGKILL, "SIGKILL"},
+	{SIGUSR1, "SIGUSR1"},	  {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
+	{SIGPIPE, "SIGPIPE"},	  {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
+	{SIGCHLD, "SIGCHLD"},	  {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"},
+	{SIGTSTP, "SIGTSTP"},	  {SIGTTIN, "SIGTTIN"}, {SIGTTOU, "SIGTTOU"},
+	{SIGURG, "SIGURG"},	  {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
+	{SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGWINCH, "SIGWINCH"},
+	{SIGIO, "SIGIO"},	  {SIGSYS, "SIGSYS"},
+};
+
+static const char *tt_signal_name(int sig)
+{
+	for (size_t i = 0; i < TT_ARRAY_SIZE(tt_signames); i++)
+		if (tt_signames[i].sig == sig)
+			return tt_signames[i].name;
+	return NULL;
+}
+
+static void tt_print_signals(struct tt_out *o, struct tt_summary *s)
+{
+	size_t n = 0;
+
+	tt_out_printf(o, "\nSignals delivered\n  %10s %s\n", "count", "signal");
+	for (int sig = 1; sig <= TT_NSIG; sig++) {
+		int k = sig % TT_NSIG; /* the unknown ones ([0]) last */
+		const char *name = NULL;
+		char num[32];
+
+		if (!s->signals[k])
+			continue;
+		n++;
+		name = tt_signal_name(k);
+		if (!name) {
+			snprintf(num, sizeof(num), k ? "signal %d" : "other", k);
+			name = num;
+		}
+		tt_out_printf(o, "  %10llu %s\n", (unsigned long long)s->signals[k], name);
+	}
+	if (!n)
+		tt_out_printf(o, "  (none recorded)\n");
 }
 
 static void tt_print_events(struct tt_out *o, struct tt_run *run)
@@ -266,8 +482,18 @@ static void tt_print_events(struct tt_out *o, struct tt_run *run)
 
 	for (size_t i = 0; i < run->nprocs; i++)
 		lost += run->procs[i]->lost;
-	tt_out_printf(o, "\nEvents\n  decoded: %llu\n  lost by the recorder: %llu\n",
-		      (unsigned long long)run->events, (unsigned long long)lost);
+	tt_out_printf(o, "\nEvents\n  decoded: %llu\n", (unsigned long long)run->events);
+	if (run->filter->active)
+		tt_out_printf(o, "  counted in the tables (the filters kept them): %llu\n",
+			      (unsigned long long)run->written);
+	tt_out_printf(o, "  lost by the recorder: %llu\n", (unsigned long long)lost);
+	for (size_t i = 0; i < run->nprocs; i++)
+		if (run->procs[i]->lost) {
+			tt_out_printf(o, "    %llu in pid %u ",
+				      (unsigned long long)run->procs[i]->lost, run->procs[i]->pid);
+			tt_out_text(o, run->procs[i]->program);
+			tt_out_puts(o, "\n");
+		}
 	for (size_t i = 0; i < run->nfiles; i++) {
 		struct tt_file *f = run->files[i];
 		const char *state = f->usable ? tt_stream_state(f) : "not readable";
@@ -297,11 +523,13 @@ void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 			span = end - run->base_ns;
 	}
 	tt_out_printf(o, "traceit summary: %zu process%s, %llu events in %s\n", run->nprocs,
-		      run->nprocs == 1 ? "" : "es", (unsigned long long)run->events, TT_NS(span));
+		      run->nprocs == 1 ? "" : "es", (unsigned long long)run->events, TT_NS0(span));
 	tt_print_procs(o, run);
 	tt_print_functions(o, s);
 	tt_print_io(o, s);
-	tt_print_memory(o, s, run);
+	tt_print_memory(o, run);
 	tt_print_threads(o, run);
+	tt_print_locks(o, s, run);
+	tt_print_signals(o, s);
 	tt_print_events(o, run);
 }

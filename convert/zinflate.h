@@ -15,4 +15,7 @@
 const char *tt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t raw_len);
 void tt_inflate_end(void);
 
+/* zlib's crc32 of p[0..len) (the chunk CRCs of format.h), by libdeflate when it is there. */
+uint32_t tt_crc32(const uint8_t *p, size_t len);
+
 #endif /* TT_ZINFLATE_H */

@@ -47,6 +47,27 @@
 		}                                                                                  \
 	} while (0)
 
+/*
+ * For calls that create descriptors: when the program hits its descriptor limit and the
+ * trace holds one of them, the trace gives its descriptor up (tt_stream_yield_fd) and the
+ * call is made again, so that the program gets as many descriptors as it would untraced.
+ * TT_FD_CALL for calls returning -1 on failure, TT_FD_CALLP for those returning NULL.
+ */
+#define TT_FD_CALL(call)                                                                           \
+	({                                                                                         \
+		__typeof__(call) r_ = (call);                                                      \
+		if (tt_unlikely(r_ == -1) && errno == EMFILE && tt_stream_yield_fd())              \
+			r_ = (call);                                                               \
+		r_;                                                                                \
+	})
+#define TT_FD_CALLP(call)                                                                          \
+	({                                                                                         \
+		__typeof__(call) r_ = (call);                                                      \
+		if (tt_unlikely(!r_) && errno == EMFILE && tt_stream_yield_fd())                   \
+			r_ = (call);                                                               \
+		r_;                                                                                \
+	})
+
 #define TT_U(x) ((uint64_t)(uintptr_t)(x))
 #define TT_S(x) ((uint64_t)(int64_t)(x))
 

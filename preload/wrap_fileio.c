@@ -91,7 +91,7 @@ static void record_creat(struct tt_thread *t, uint64_t t0, uint64_t t1, int ret,
 }
 
 #define TT_CREAT_BODY(fn)                                                                          \
-	TT_BODY(fn, -1, int, real_##fn(path, mode), record_creat(t, t0, t1, ret, e, path, mode))
+	TT_BODY(fn, -1, int, TT_FD_CALL(real_##fn(path, mode)), record_creat(t, t0, t1, ret, e, path, mode))
 
 TT_EXPORT int creat(const char *path, mode_t mode)
 {
@@ -324,14 +324,14 @@ TT_EXPORT int fcntl64(int fd, int cmd, ...)
 /* The two ends are known only when the call succeeded; fds[] is not ours to read otherwise. */
 TT_EXPORT int pipe(int fds[2])
 {
-	TT_BODY(pipe, -1, int, real_pipe(fds),
+	TT_BODY(pipe, -1, int, TT_FD_CALL(real_pipe(fds)),
 		tt_record(t, TT_EV_PIPE, t0, t1, ret < 0, e, 3, TT_S(ret),
 			  TT_S(ret < 0 ? -1 : fds[0]), TT_S(ret < 0 ? -1 : fds[1]), 0, 1))
 }
 
 TT_EXPORT int pipe2(int fds[2], int flags)
 {
-	TT_BODY(pipe2, -1, int, real_pipe2(fds, flags),
+	TT_BODY(pipe2, -1, int, TT_FD_CALL(real_pipe2(fds, flags)),
 		tt_record(t, TT_EV_PIPE2, t0, t1, ret < 0, e, 4, TT_S(ret),
 			  TT_S(ret < 0 ? -1 : fds[0]), TT_S(ret < 0 ? -1 : fds[1]), TT_S(flags),
 			  1))

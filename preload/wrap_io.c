@@ -63,7 +63,7 @@ TT_EXPORT int open(const char *path, int flags, ...)
 	int mode = 0;
 
 	TT_MODE_ARG(flags, mode);
-	TT_OPEN_BODY(open, -1, tt_real.open(path, flags, mode))
+	TT_OPEN_BODY(open, -1, TT_FD_CALL(tt_real.open(path, flags, mode)))
 }
 
 TT_EXPORT int open64(const char *path, int flags, ...)
@@ -71,21 +71,21 @@ TT_EXPORT int open64(const char *path, int flags, ...)
 	int mode = 0;
 
 	TT_MODE_ARG(flags, mode);
-	TT_OPEN_BODY(open64, -1, tt_real.open64(path, flags, mode))
+	TT_OPEN_BODY(open64, -1, TT_FD_CALL(tt_real.open64(path, flags, mode)))
 }
 
 TT_EXPORT int __open_2(const char *path, int flags)
 {
 	int mode = 0;
 
-	TT_OPEN_BODY(__open_2, -1, tt_real.__open_2(path, flags))
+	TT_OPEN_BODY(__open_2, -1, TT_FD_CALL(tt_real.__open_2(path, flags)))
 }
 
 TT_EXPORT int __open64_2(const char *path, int flags)
 {
 	int mode = 0;
 
-	TT_OPEN_BODY(__open64_2, -1, tt_real.__open64_2(path, flags))
+	TT_OPEN_BODY(__open64_2, -1, TT_FD_CALL(tt_real.__open64_2(path, flags)))
 }
 
 TT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
@@ -93,7 +93,7 @@ TT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 	int mode = 0;
 
 	TT_MODE_ARG(flags, mode);
-	TT_OPEN_BODY(openat, dirfd, tt_real.openat(dirfd, path, flags, mode))
+	TT_OPEN_BODY(openat, dirfd, TT_FD_CALL(tt_real.openat(dirfd, path, flags, mode)))
 }
 
 TT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
@@ -101,21 +101,21 @@ TT_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	int mode = 0;
 
 	TT_MODE_ARG(flags, mode);
-	TT_OPEN_BODY(openat64, dirfd, tt_real.openat64(dirfd, path, flags, mode))
+	TT_OPEN_BODY(openat64, dirfd, TT_FD_CALL(tt_real.openat64(dirfd, path, flags, mode)))
 }
 
 TT_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
 	int mode = 0;
 
-	TT_OPEN_BODY(__openat_2, dirfd, tt_real.__openat_2(dirfd, path, flags))
+	TT_OPEN_BODY(__openat_2, dirfd, TT_FD_CALL(tt_real.__openat_2(dirfd, path, flags)))
 }
 
 TT_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
 	int mode = 0;
 
-	TT_OPEN_BODY(__openat64_2, dirfd, tt_real.__openat64_2(dirfd, path, flags))
+	TT_OPEN_BODY(__openat64_2, dirfd, TT_FD_CALL(tt_real.__openat64_2(dirfd, path, flags)))
 }
 
 TT_EXPORT int close(int fd)

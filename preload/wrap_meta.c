@@ -252,7 +252,7 @@ static void record_opendir(struct tt_thread *t, uint64_t t0, uint64_t t1, DIR *r
 
 TT_EXPORT DIR *opendir(const char *path)
 {
-	TT_BODY(opendir, NULL, DIR *, real_opendir(path), record_opendir(t, t0, t1, ret, e, path))
+	TT_BODY(opendir, NULL, DIR *, TT_FD_CALLP(real_opendir(path)), record_opendir(t, t0, t1, ret, e, path))
 }
 
 /* The descriptor is read before the call: closedir frees the DIR. */

@@ -234,7 +234,7 @@ static const char *addr_out_text(char *buf, const struct sockaddr *sa, socklen_t
 
 TT_EXPORT int socket(int domain, int type, int protocol)
 {
-	TT_BODY(socket, int, real_socket(domain, type, protocol),
+	TT_BODY(socket, int, TT_FD_CALL(real_socket(domain, type, protocol)),
 		tt_record(t, TT_EV_SOCKET, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(domain),
 			  TT_S(type), TT_S(protocol), 1))
 }
@@ -251,7 +251,7 @@ static void record_socketpair(struct tt_thread *t, uint64_t t0, uint64_t t1, int
 
 TT_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
-	TT_BODY(socketpair, int, real_socketpair(domain, type, protocol, sv),
+	TT_BODY(socketpair, int, TT_FD_CALL(real_socketpair(domain, type, protocol, sv)),
 		record_socketpair(t, t0, t1, ret, e, domain, type, sv))
 }
 
@@ -316,12 +316,12 @@ static void record_accept(struct tt_thread *t, uint64_t t0, uint64_t t1, int ret
 
 TT_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len)
 {
-	TT_ACCEPT_BODY(accept, real_accept(fd, addr, len), 0)
+	TT_ACCEPT_BODY(accept, TT_FD_CALL(real_accept(fd, addr, len)), 0)
 }
 
 TT_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *restrict len, int flags)
 {
-	TT_ACCEPT_BODY(accept4, real_accept4(fd, addr, len, flags), flags)
+	TT_ACCEPT_BODY(accept4, TT_FD_CALL(real_accept4(fd, addr, len, flags)), flags)
 }
 
 TT_EXPORT int listen(int fd, int backlog)

@@ -77,9 +77,9 @@ TT_EXPORT FILE *popen(const char *command, const char *type)
 	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
 
 	if (!t)
-		return real_popen(command, type);
+		return TT_FD_CALLP(real_popen(command, type));
 	uint64_t t0 = tt_now();
-	FILE *ret = real_popen(command, type);
+	FILE *ret = TT_FD_CALLP(real_popen(command, type));
 	uint64_t t1 = tt_now();
 	int e = errno;
 	uint64_t args[TT_MAX_ARGS] = { 0, 0, ret ? TT_S(fileno(ret)) : TT_S(-1) };

@@ -128,13 +128,13 @@ static void record_fopen(struct tt_thread *t, unsigned type, uint64_t t0, uint64
 
 TT_EXPORT FILE *fopen(const char *path, const char *mode)
 {
-	TT_BODY(fopen, NULL, FILE *, real_fopen(path, mode),
+	TT_BODY(fopen, NULL, FILE *, TT_FD_CALLP(real_fopen(path, mode)),
 		record_fopen(t, TT_EV_FOPEN, t0, t1, ret, e, path, mode))
 }
 
 TT_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
-	TT_BODY(fopen64, NULL, FILE *, real_fopen64(path, mode),
+	TT_BODY(fopen64, NULL, FILE *, TT_FD_CALLP(real_fopen64(path, mode)),
 		record_fopen(t, TT_EV_FOPEN, t0, t1, ret, e, path, mode))
 }
 

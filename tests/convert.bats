@@ -20,16 +20,18 @@ GOLDEN="$DATA/golden"
 @test "golden: JSON of a checked-in set of streams" {
 	"$CONVERT" -f json -o "$JSON" "$GOLDEN"
 	diff -u "$DATA/golden.json" "$JSON"
-	# one Perfetto process per traced process, every thread named, only known phases
+	# one Perfetto process per traced process, every thread named, only known phases:
+	# counters, flow arrows (fork -> child, pthread_create -> thread start), slices, instants
 	expect_eq processes 5 "$(jqj '[.traceEvents[] | select(.name == "process_name")] | length')"
-	expect_eq phases "M,X,i" "$(jqj '[.traceEvents[].ph] | unique | join(",")')"
+	expect_eq phases "C,M,X,f,i,s" "$(jqj '[.traceEvents[].ph] | unique | join(",")')"
 }
 
 @test "CSV loads as a table: header, one row per event, quoting" {
 	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$GOLDEN"
 	head -1 "$BATS_TEST_TMPDIR/t.csv" | grep -qx 'pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details'
 	"$CONVERT" -f json -o "$JSON" "$GOLDEN"
-	events=$(jqj '[.traceEvents[] | select(.ph != "M")] | length')
+	# the calls and moments: slices and instants (not counters, arrows or names)
+	events=$(jqj '[.traceEvents[] | select(.ph == "X" or .ph == "i")] | length')
 	rows=$(/usr/bin/python3 -c 'import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1], newline=""))))' "$BATS_TEST_TMPDIR/t.csv")
 	expect_eq rows "$events" "$rows"
 }

@@ -207,3 +207,14 @@ load helpers
 	[ "$status" -eq 7 ]
 	[[ "$output" == *"suid is setuid or setgid: the dynamic loader will not preload libtraceit.so into it, so it runs untraced"* ]]
 }
+
+@test "the descriptor limit: the program gets as many descriptors as untraced; one line says why" {
+	native=$(bash -c "ulimit -n 64; '$T/t_fdlimit'")
+	run bash -c "ulimit -n 64; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/t_fdlimit' 2>'$BATS_TEST_TMPDIR/err'"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$native" ]
+	expect_eq message "traceit: the program reached its descriptor limit; tracing stopped to give it the trace's descriptor, the trace so far stays readable" "$(cat "$BATS_TEST_TMPDIR/err")"
+	# the trace up to that point is complete and readable
+	to_json
+	[ "$(count '.name == "open" and .args.path == "/dev/null"')" -gt 40 ]
+}

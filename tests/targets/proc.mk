@@ -22,3 +22,5 @@ tests_targets_libttearly_so_SOURCES = tests/targets/t_early_lib.c
 tests_targets_libttearly_so_CFLAGS = $(TT_TARGET_CFLAGS) -fPIC
 tests_targets_libttearly_so_LDFLAGS = -Xcompiler -shared -Wl,-soname,libttearly.so
 tests_targets_libttearly_so_LDADD = $(DL_LIBS) -lpthread
+PROC_TARGETS += tests/targets/t_fdlimit
+tests_targets_t_fdlimit_CFLAGS = $(TT_TARGET_CFLAGS)

@@ -1,0 +1,292 @@
+/*
+ * flows.c - pairing causes and effects (see flows.h).  Three small open-addressing maps
+ * whose entries start with their key; entries are never removed, only emptied.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "flows.h"
+#include "util.h"
+
+#define TT_FLOW_PENDING 8 /* ends kept waiting per key (or per condition variable) */
+
+struct tt_fkey {
+	uint64_t a, b;
+	uint32_t c;
+	uint32_t used;
+};
+
+struct tt_flow_item {
+	struct tt_flow_end e;
+	bool source;
+};
+
+struct tt_flow_pend {
+	struct tt_fkey key;
+	struct tt_flow_item items[TT_FLOW_PENDING]; /* in arrival order */
+	unsigned n;
+};
+
+struct tt_flow_lock {
+	struct tt_fkey key;
+	struct tt_flow_end rel;	 /* the last release, while no acquisition consumed it */
+	struct tt_flow_end acq;	 /* a contended acquisition that may yet find a later release */
+	struct tt_flow_end cand; /* the best release found for acq so far */
+	bool rel_valid, acq_pending, cand_valid;
+};
+
+struct tt_flow_cond {
+	struct tt_fkey key;
+	struct tt_flow_end wake; /* the last signal or broadcast not used up */
+	struct tt_flow_end waits[TT_FLOW_PENDING];
+	unsigned nwaits;
+	bool wake_valid, wake_all;
+};
+
+static inline size_t tt_fhash(const struct tt_fkey *k)
+{
+	uint64_t x = k->a * 0x9e3779b97f4a7c15ull ^ k->b ^ ((uint64_t)k->c << 56);
+
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return (size_t)(x ^ (x >> 31));
+}
+
+static inline bool tt_fkey_eq(const struct tt_fkey *x, const struct tt_fkey *y)
+{
+	return x->a == y->a && x->b == y->b && x->c == y->c;
+}
+
+/* The entry of key in a map of entries of esize bytes that start with their key; created. */
+static void *tt_fmap_get(void **v, size_t *cap, size_t *n, size_t esize, struct tt_fkey key)
+{
+	char *base;
+	size_t j;
+
+	if ((*n + 1) * 2 > *cap) {
+		char *old = *v;
+		size_t oldcap = *cap;
+
+		*cap = oldcap ? oldcap * 2 : 64;
+		*v = tt_xcalloc(*cap, esize);
+		for (size_t i = 0; i < oldcap; i++) {
+			const struct tt_fkey *k = (const void *)(old + i * esize);
+
+			if (!k->used)
+				continue;
+			for (j = tt_fhash(k) & (*cap - 1);
+			     ((struct tt_fkey *)((char *)*v + j * esize))->used;
+			     j = (j + 1) & (*cap - 1))
+				;
+			memcpy((char *)*v + j * esize, k, esize);
+		}
+		free(old);
+	}
+	base = *v;
+	key.used = 1;
+	for (j = tt_fhash(&key) & (*cap - 1);; j = (j + 1) & (*cap - 1)) {
+		struct tt_fkey *k = (void *)(base + j * esize);
+
+		if (!k->used) {
+			*k = key;
+			(*n)++;
+			return k;
+		}
+		if (tt_fkey_eq(k, &key))
+			return k;
+	}
+}
+
+void tt_flows_init(struct tt_flows *fl, tt_flow_fn *draw, void *ctx)
+{
+	*fl = (struct tt_flows){.draw = draw, .ctx = ctx};
+}
+
+static struct tt_flow_pend *tt_pend(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1,
+				    uint64_t k2)
+{
+	return tt_fmap_get((void **)&fl->pend, &fl->pend_cap, &fl->pend_n, sizeof(*fl->pend),
+			   (struct tt_fkey){k1, k2, kind, 0});
+}
+
+static void tt_pend_remove(struct tt_flow_pend *p, unsigned i)
+{
+	memmove(&p->items[i], &p->items[i + 1], (p->n - i - 1) * sizeof(p->items[0]));
+	p->n--;
+}
+
+static void tt_pend_add(struct tt_flow_pend *p, const struct tt_flow_end *e, bool source)
+{
+	if (p->n == TT_FLOW_PENDING)
+		tt_pend_remove(p, 0); /* the oldest: its other end was lost or filtered out */
+	p->items[p->n].e = *e;
+	p->items[p->n].source = source;
+	p->n++;
+}
+
+void tt_flows_source(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1, uint64_t k2,
+		     const struct tt_flow_end *e)
+{
+	struct tt_flow_pend *p = tt_pend(fl, kind, k1, k2);
+	unsigned best = p->n;
+
+	for (unsigned i = 0; i < p->n; i++)
+		if (!p->items[i].source && p->items[i].e.start >= e->start &&
+		    (best == p->n || p->items[i].e.start < p->items[best].e.start))
+			best = i;
+	if (best == p->n) {
+		tt_pend_add(p, e, true);
+		return;
+	}
+	fl->draw(fl->ctx, kind, e, &p->items[best].e);
+	tt_pend_remove(p, best);
+}
+
+void tt_flows_target(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1, uint64_t k2,
+		     const struct tt_flow_end *e)
+{
+	struct tt_flow_pend *p = tt_pend(fl, kind, k1, k2);
+	unsigned best = p->n;
+
+	for (unsigned i = 0; i < p->n; i++)
+		if (p->items[i].source && p->items[i].e.start <= e->start &&
+		    (best == p->n || p->items[i].e.start >= p->items[best].e.start))
+			best = i;
+	if (best == p->n) {
+		tt_pend_add(p, e, false);
+		return;
+	}
+	fl->draw(fl->ctx, kind, &p->items[best].e, e);
+	tt_pend_remove(p, best);
+}
+
+static struct tt_flow_lock *tt_lock(struct tt_flows *fl, uint32_t file, uint64_t lock)
+{
+	return tt_fmap_get((void **)&fl->locks, &fl->locks_cap, &fl->locks_n, sizeof(*fl->locks),
+			   (struct tt_fkey){lock, file, 0, 0});
+}
+
+/* Draws the arrow of the pending acquisition, if it found a release. */
+static void tt_lock_settle(struct tt_flows *fl, struct tt_flow_lock *l)
+{
+	if (l->acq_pending && l->cand_valid)
+		fl->draw(fl->ctx, TT_FLOW_LOCK, &l->cand, &l->acq);
+	l->acq_pending = l->cand_valid = false;
+}
+
+/* Whether release r can be what acquisition a waited for. */
+static bool tt_lock_fits(const struct tt_flow_end *r, const struct tt_flow_end *a)
+{
+	return r->tid != a->tid && r->start < a->end && r->end > a->start;
+}
+
+void tt_flows_release(struct tt_flows *fl, uint32_t file, uint64_t lock,
+		      const struct tt_flow_end *e)
+{
+	struct tt_flow_lock *l = tt_lock(fl, file, lock);
+
+	/*
+	 * A release that ends after a waiter returned: it woke that waiter if it started
+	 * later than the candidate found so far (the lock changes hands one release at a time).
+	 * The waiter's own release, which often ends first, says nothing about that.
+	 */
+	if (l->acq_pending && e->tid != l->acq.tid) {
+		if (tt_lock_fits(e, &l->acq) && (!l->cand_valid || e->start > l->cand.start)) {
+			l->cand = *e;
+			l->cand_valid = true;
+		}
+		tt_lock_settle(fl, l);
+	}
+	/* The last release is the one that started last, not the one that ended last. */
+	if (!l->rel_valid || e->start >= l->rel.start) {
+		l->rel = *e;
+		l->rel_valid = true;
+	}
+}
+
+void tt_flows_acquire(struct tt_flows *fl, uint32_t file, uint64_t lock, bool contended,
+		      const struct tt_flow_end *e)
+{
+	struct tt_flow_lock *l = tt_lock(fl, file, lock);
+
+	tt_lock_settle(fl, l);
+	if (contended) {
+		l->acq = *e;
+		l->acq_pending = true;
+		if (l->rel_valid && tt_lock_fits(&l->rel, e)) {
+			l->cand = l->rel;
+			l->cand_valid = true;
+		}
+	}
+	/* Whoever acquires next, this release has been used. */
+	l->rel_valid = false;
+}
+
+static struct tt_flow_cond *tt_cond(struct tt_flows *fl, uint32_t file, uint64_t cond)
+{
+	return tt_fmap_get((void **)&fl->conds, &fl->conds_cap, &fl->conds_n, sizeof(*fl->conds),
+			   (struct tt_fkey){cond, file, 1, 0});
+}
+
+/* Whether wake w can have woken wait x: x was waiting when w started, and returned after. */
+static bool tt_cond_fits(const struct tt_flow_end *w, const struct tt_flow_end *x)
+{
+	return w->tid != x->tid && x->start <= w->start && w->start < x->end;
+}
+
+void tt_flows_wake(struct tt_flows *fl, uint32_t file, uint64_t cond, bool all,
+		   const struct tt_flow_end *e)
+{
+	struct tt_flow_cond *c = tt_cond(fl, file, cond);
+	bool used = false;
+	unsigned k = 0;
+
+	/* Waits that returned before this wake ended: those it woke, in the order they returned. */
+	for (unsigned i = 0; i < c->nwaits; i++) {
+		if (!used && tt_cond_fits(e, &c->waits[i])) {
+			fl->draw(fl->ctx, TT_FLOW_COND, e, &c->waits[i]);
+			used = !all;
+			continue;
+		}
+		/* Kept for a later wake only if it was still waiting when this one started. */
+		if (c->waits[i].end > e->start)
+			c->waits[k++] = c->waits[i];
+	}
+	c->nwaits = k;
+	c->wake_valid = !used;
+	c->wake = *e;
+	c->wake_all = all;
+}
+
+void tt_flows_wait(struct tt_flows *fl, uint32_t file, uint64_t cond, const struct tt_flow_end *e)
+{
+	struct tt_flow_cond *c = tt_cond(fl, file, cond);
+
+	if (c->wake_valid && tt_cond_fits(&c->wake, e)) {
+		fl->draw(fl->ctx, TT_FLOW_COND, &c->wake, e);
+		c->wake_valid = c->wake_all;
+		return;
+	}
+	if (c->nwaits == TT_FLOW_PENDING) {
+		memmove(&c->waits[0], &c->waits[1], (TT_FLOW_PENDING - 1) * sizeof(c->waits[0]));
+		c->nwaits--;
+	}
+	c->waits[c->nwaits++] = *e;
+}
+
+void tt_flows_finish(struct tt_flows *fl)
+{
+	for (size_t i = 0; i < fl->locks_cap; i++)
+		if (fl->locks[i].key.used)
+			tt_lock_settle(fl, &fl->locks[i]);
+}
+
+void tt_flows_free(struct tt_flows *fl)
+{
+	free(fl->pend);
+	free(fl->locks);
+	free(fl->conds);
+	*fl = (struct tt_flows){0};
+}
