@@ -68,6 +68,24 @@
 		r_;                                                                                \
 	})
 
+/*
+ * The common shape of a wrapper whose real function comes from TT_REAL: pass through when not
+ * recording, else time the call, keep its errno, record with rec (which sees t, t0, t1, ret
+ * and e), give errno back.  Each family file binds it to its category as TT_BODY.
+ */
+#define TT_WRAP_BODY(cat, fn, fail, rtype, call, rec)                                              \
+	TT_NEED_REAL(fn, fail);                                                                    \
+	struct tt_thread *t = tt_enter(cat);                                                       \
+	if (!t)                                                                                    \
+		return call;                                                                       \
+	uint64_t t0 = tt_now();                                                                    \
+	rtype ret = call;                                                                          \
+	uint64_t t1 = tt_now();                                                                    \
+	int e = errno;                                                                             \
+	rec;                                                                                       \
+	errno = e;                                                                                 \
+	return ret;
+
 #define TT_U(x) ((uint64_t)(uintptr_t)(x))
 #define TT_S(x) ((uint64_t)(int64_t)(x))
 

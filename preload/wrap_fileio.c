@@ -63,18 +63,7 @@ TT_REAL(pipe2, NULL);
  * when not recording, time the call, save errno, record (rec may use t, t0, t1, ret, e),
  * restore errno.  fail is what the call returns when the real function does not exist.
  */
-#define TT_BODY(fn, fail, rtype, call, rec)                                                        \
-	TT_NEED_REAL(fn, fail);                                                                    \
-	struct tt_thread *t = tt_enter(TT_CAT_IO);                                                 \
-	if (!t)                                                                                    \
-		return call;                                                                       \
-	uint64_t t0 = tt_now();                                                                    \
-	rtype ret = call;                                                                          \
-	uint64_t t1 = tt_now();                                                                    \
-	int e = errno;                                                                             \
-	rec;                                                                                       \
-	errno = e;                                                                                 \
-	return ret;
+#define TT_BODY(fn, fail, rtype, call, rec) TT_WRAP_BODY(TT_CAT_IO, fn, fail, rtype, call, rec)
 
 /* Calls that return an int, -1 on failure, and take one descriptor: fsync, fdatasync, dup */
 #define TT_FD_BODY(fn, EV)                                                                         \

@@ -55,18 +55,7 @@ TT_REAL(opendir, NULL);
 TT_REAL(closedir, NULL);
 
 /* The shape of every wrapper here (see wrap_fileio.c): rec may use t, t0, t1, ret, e. */
-#define TT_BODY(fn, fail, rtype, call, rec)                                                        \
-	TT_NEED_REAL(fn, fail);                                                                    \
-	struct tt_thread *t = tt_enter(TT_CAT_IO);                                                 \
-	if (!t)                                                                                    \
-		return call;                                                                       \
-	uint64_t t0 = tt_now();                                                                    \
-	rtype ret = call;                                                                          \
-	uint64_t t1 = tt_now();                                                                    \
-	int e = errno;                                                                             \
-	rec;                                                                                       \
-	errno = e;                                                                                 \
-	return ret;
+#define TT_BODY(fn, fail, rtype, call, rec) TT_WRAP_BODY(TT_CAT_IO, fn, fail, rtype, call, rec)
 
 /*
  * An int-returning call with arguments a0..a3 of which s0/s1 (slot numbers, -1 none) are

@@ -219,18 +219,7 @@ static const char *addr_out_text(char *buf, const struct sockaddr *sa, socklen_t
  * when not recording, time the call, save errno, record (rec may use t, t0, t1, ret, e),
  * restore errno.
  */
-#define TT_BODY(fn, rtype, call, rec)                                                              \
-	TT_NEED_REAL(fn, -1);                                                                      \
-	struct tt_thread *t = tt_enter(TT_CAT_NET);                                                \
-	if (!t)                                                                                    \
-		return call;                                                                       \
-	uint64_t t0 = tt_now();                                                                    \
-	rtype ret = call;                                                                          \
-	uint64_t t1 = tt_now();                                                                    \
-	int e = errno;                                                                             \
-	rec;                                                                                       \
-	errno = e;                                                                                 \
-	return ret;
+#define TT_BODY(fn, rtype, call, rec) TT_WRAP_BODY(TT_CAT_NET, fn, -1, rtype, call, rec)
 
 TT_EXPORT int socket(int domain, int type, int protocol)
 {

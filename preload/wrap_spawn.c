@@ -110,40 +110,20 @@ TT_EXPORT int pclose(FILE *stream)
 }
 
 /* The wait family: the pid reaped, and its status as the program sees it. */
+#define TT_STATUS(ret, status) (((ret) > 0 && (status)) ? TT_S(*(status)) : 0)
+
 TT_EXPORT pid_t wait(int *status)
 {
-	TT_NEED_REAL(wait, -1);
-	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
-
-	if (!t)
-		return real_wait(status);
-	uint64_t t0 = tt_now();
-	pid_t ret = real_wait(status);
-	uint64_t t1 = tt_now();
-	int e = errno;
-
-	tt_record(t, TT_EV_WAIT, t0, t1, ret < 0, e, 2, TT_S(ret),
-		  (ret > 0 && status) ? TT_S(*status) : 0, 0, 0, 1);
-	errno = e;
-	return ret;
+	TT_WRAP_BODY(TT_CAT_PROCESS, wait, -1, pid_t, real_wait(status),
+		     tt_record(t, TT_EV_WAIT, t0, t1, ret < 0, e, 2, TT_S(ret), TT_STATUS(ret, status),
+			       0, 0, 1))
 }
 
 TT_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 {
-	TT_NEED_REAL(waitpid, -1);
-	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
-
-	if (!t)
-		return real_waitpid(pid, status, options);
-	uint64_t t0 = tt_now();
-	pid_t ret = real_waitpid(pid, status, options);
-	uint64_t t1 = tt_now();
-	int e = errno;
-
-	tt_record(t, TT_EV_WAITPID, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(pid),
-		  (ret > 0 && status) ? TT_S(*status) : 0, TT_S(options), 1);
-	errno = e;
-	return ret;
+	TT_WRAP_BODY(TT_CAT_PROCESS, waitpid, -1, pid_t, real_waitpid(pid, status, options),
+		     tt_record(t, TT_EV_WAITPID, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(pid),
+			       TT_STATUS(ret, status), TT_S(options), 1))
 }
 
 TT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
@@ -168,36 +148,14 @@ TT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 
 TT_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
 {
-	TT_NEED_REAL(wait3, -1);
-	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
-
-	if (!t)
-		return real_wait3(status, options, usage);
-	uint64_t t0 = tt_now();
-	pid_t ret = real_wait3(status, options, usage);
-	uint64_t t1 = tt_now();
-	int e = errno;
-
-	tt_record(t, TT_EV_WAIT3, t0, t1, ret < 0, e, 3, TT_S(ret),
-		  (ret > 0 && status) ? TT_S(*status) : 0, TT_S(options), 0, 1);
-	errno = e;
-	return ret;
+	TT_WRAP_BODY(TT_CAT_PROCESS, wait3, -1, pid_t, real_wait3(status, options, usage),
+		     tt_record(t, TT_EV_WAIT3, t0, t1, ret < 0, e, 3, TT_S(ret), TT_STATUS(ret, status),
+			       TT_S(options), 0, 1))
 }
 
 TT_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)
 {
-	TT_NEED_REAL(wait4, -1);
-	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
-
-	if (!t)
-		return real_wait4(pid, status, options, usage);
-	uint64_t t0 = tt_now();
-	pid_t ret = real_wait4(pid, status, options, usage);
-	uint64_t t1 = tt_now();
-	int e = errno;
-
-	tt_record(t, TT_EV_WAIT4, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(pid),
-		  (ret > 0 && status) ? TT_S(*status) : 0, TT_S(options), 1);
-	errno = e;
-	return ret;
+	TT_WRAP_BODY(TT_CAT_PROCESS, wait4, -1, pid_t, real_wait4(pid, status, options, usage),
+		     tt_record(t, TT_EV_WAIT4, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(pid),
+			       TT_STATUS(ret, status), TT_S(options), 1))
 }

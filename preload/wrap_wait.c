@@ -52,18 +52,7 @@ static int64_t tv_ns(const struct timeval *tv)
  * The shape every wrapper here shares (as in the other families): rec may use t, t0, t1, ret
  * and e.
  */
-#define TT_BODY(fn, fail, rtype, call, rec)                                                        \
-	TT_NEED_REAL(fn, fail);                                                                    \
-	struct tt_thread *t = tt_enter(TT_CAT_WAIT);                                               \
-	if (!t)                                                                                    \
-		return call;                                                                       \
-	uint64_t t0 = tt_now();                                                                    \
-	rtype ret = call;                                                                          \
-	uint64_t t1 = tt_now();                                                                    \
-	int e = errno;                                                                             \
-	rec;                                                                                       \
-	errno = e;                                                                                 \
-	return ret;
+#define TT_BODY(fn, fail, rtype, call, rec) TT_WRAP_BODY(TT_CAT_WAIT, fn, fail, rtype, call, rec)
 
 /*
  * nanosleep and clock_nanosleep hand their request to the kernel unread, so it is read after
