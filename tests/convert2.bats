@@ -228,41 +228,41 @@ print(max(w.values()), len(heap) <= (max(heap) - min(heap)) / 10 + 1, len(heap) 
 		expect_eq "$* (json)" "$want" "$(count '.ph == "X" or .ph == "i"')"
 		expect_eq "$* (csv)" "$want" "$("$CONVERT" -f csv "$@" "$GOLDEN" | tail -n +2 | wc -l)"
 	}
-	check 35 '.pid == 11452' --pid=11452
-	check 39 '.pid == 11452 or .pid == 11449' --pid=11449,11452
-	check 19 '.tid == 11454 or .tid == 11455' --tid=11454,11455
-	check 19 '.cat == "io"' --category=io
-	check 44 '.cat == "io" or .cat == "memory"' --category=io,memory
-	check 22 '.ts + (.dur // 0) >= 2000 and .ts <= 3000' --from=2ms --to=3ms
-	check 22 '.ts + (.dur // 0) >= 2000 and .ts <= 3000' --from=2000000ns --to=0.003s
-	check 7 '(.dur // 0) >= 10' --min-duration=10us
-	check 8 '.pid == 11452 and .cat == "thread" and (.dur // 0) >= 0.5' --pid=11452 --category=thread --min-duration=500ns
+	check 35 '.pid == 27431' --pid=27431
+	check 41 '.pid == 27431 or .pid == 27425' --pid=27425,27431
+	check 10 '.tid == 27434 or .tid == 27435' --tid=27434,27435
+	check 20 '.cat == "io"' --category=io
+	check 45 '.cat == "io" or .cat == "memory"' --category=io,memory
+	check 17 '.ts + (.dur // 0) >= 5000 and .ts <= 6000' --from=5ms --to=6ms
+	check 17 '.ts + (.dur // 0) >= 5000 and .ts <= 6000' --from=5000000ns --to=0.006s
+	check 10 '(.dur // 0) >= 10' --min-duration=10us
+	check 6 '.pid == 27431 and .cat == "thread" and (.dur // 0) >= 0.5' --pid=27431 --category=thread --min-duration=500ns
 	# only the selected process is named; counters follow the categories kept
-	"$CONVERT" --pid=11457 --category=io -o "$JSON" "$GOLDEN"
-	expect_eq "processes named" 11457 "$(jqj '[.traceEvents[] | select(.name == "process_name") | .pid] | join(",")')"
+	"$CONVERT" --pid=27422 --category=io -o "$JSON" "$GOLDEN"
+	expect_eq "processes named" 27422 "$(jqj '[.traceEvents[] | select(.name == "process_name") | .pid] | join(",")')"
 	expect_eq "counters" fds "$(jqj '[.traceEvents[] | select(.ph == "C") | .name] | unique | join(",")')"
 	# times do not move: time 0 stays the start of the earliest process
-	expect_eq "same ts" "$("$JQ" -c '[.traceEvents[] | select(.pid == 11457 and .cat == "io" and .ph == "X") | .ts]' "$full")" \
+	expect_eq "same ts" "$("$JQ" -c '[.traceEvents[] | select(.pid == 27422 and .cat == "io" and .ph == "X") | .ts]' "$full")" \
 		"$(jqj -c '[.traceEvents[] | select(.ph == "X") | .ts]')"
 }
 
 @test "filters: the window keeps counters inside it, starting from the value at its start" {
 	to_json "$GOLDEN"
-	# windows of 10 us end at 3 ms: the last sample before it is the value at 3 ms
-	before=$(jqj '[.traceEvents[] | select(.ph == "C" and .pid == 11452 and .name == "heap" and .ts < 3000)] | sort_by(.ts) | last.args.bytes')
-	"$CONVERT" --from=3ms --to=4ms -o "$JSON" "$GOLDEN"
-	expect_eq "outside the window" 0 "$(count '.ph == "C" and (.ts < 3000 or .ts > 4000)')"
-	expect_eq "t_threads heap at 3 ms" "3000 $before" "$(jqj '[.traceEvents[] | select(.ph == "C" and .pid == 11452 and .name == "heap")] | sort_by(.ts) | first | "\(.ts) \(.args.bytes)"')"
+	# windows of 10 us end at 5 ms: the last sample before it is the value at 5 ms
+	before=$(jqj '[.traceEvents[] | select(.ph == "C" and .pid == 27431 and .name == "heap" and .ts < 5000)] | sort_by(.ts) | last.args.bytes')
+	"$CONVERT" --from=5ms --to=6ms -o "$JSON" "$GOLDEN"
+	expect_eq "outside the window" 0 "$(count '.ph == "C" and (.ts < 5000 or .ts > 6000)')"
+	expect_eq "t_threads heap at 5 ms" "5000 $before" "$(jqj '[.traceEvents[] | select(.ph == "C" and .pid == 27431 and .name == "heap")] | sort_by(.ts) | first | "\(.ts) \(.args.bytes)"')"
 }
 
 @test "filters: the summary counts only what the filters keep" {
-	run "$CONVERT" -f summary --pid=11452 "$GOLDEN"
+	run "$CONVERT" -f summary --pid=27431 "$GOLDEN"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "traceit summary: 1 process, 35 events in "* ]]
-	[[ "$output" != *11449* ]]
+	[[ "$output" != *27425* ]]
 	run "$CONVERT" -f summary --category=io "$GOLDEN"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"counted in the tables (the filters kept them): 19"* ]]
+	[[ "$output" == *"counted in the tables (the filters kept them): 20"* ]]
 	[[ "$output" != *" malloc"$'\n'* ]]
 }
 
