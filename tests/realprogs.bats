@@ -92,6 +92,7 @@ print(n)'
 
 @test "sqlite3: same results; pread, pwrite, fsync, fdatasync, fcntl counted as strace" {
 	have_strace
+	command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 	sql="create table t(a integer primary key, b text);
 	$(for i in $(seq 1 100); do echo "insert into t(b) values('row $i');"; done)
 	select count(*), sum(a) from t;"
