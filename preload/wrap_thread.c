@@ -197,75 +197,32 @@ TT_REAL(pthread_timedjoin_np, NULL);
 TT_REAL(pthread_detach, NULL);
 TT_REAL(pthread_cancel, NULL);
 
-static void record_thread_call(struct tt_thread *t, unsigned type, uint64_t t0, int ret,
-			       pthread_t thread, void **retval, unsigned n)
-{
-	uint64_t t1 = tt_now();
+/* pthread calls return their error number and leave errno alone */
+#define TT_THREAD_CALL(fn, EV, call, n, value)                                                     \
+	TT_WRAP_BODY(TT_CAT_THREAD, fn, ENOSYS, int, call,                                         \
+		     tt_record(t, TT_EV_##EV, t0, t1, ret != 0, ret, n, TT_S(ret), TT_U(thread),      \
+			       value, 0, 1))
 
-	tt_record(t, type, t0, t1, ret != 0, ret, n, TT_S(ret), TT_U(thread),
-		  (!ret && retval) ? TT_U(*retval) : 0, 0, 1);
-}
+#define TT_RETVAL(ret, retval) (((ret) == 0 && (retval)) ? TT_U(*(retval)) : 0)
 
 TT_EXPORT int pthread_tryjoin_np(pthread_t thread, void **retval)
 {
-	TT_NEED_REAL(pthread_tryjoin_np, ENOSYS);
-	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
-
-	if (!t)
-		return real_pthread_tryjoin_np(thread, retval);
-	int e = errno;
-	uint64_t t0 = tt_now();
-	int ret = real_pthread_tryjoin_np(thread, retval);
-
-	record_thread_call(t, TT_EV_PTHREAD_TRYJOIN, t0, ret, thread, retval, 3);
-	errno = e;
-	return ret;
+	TT_THREAD_CALL(pthread_tryjoin_np, PTHREAD_TRYJOIN, real_pthread_tryjoin_np(thread, retval),
+		       3, TT_RETVAL(ret, retval))
 }
 
 TT_EXPORT int pthread_timedjoin_np(pthread_t thread, void **retval, const struct timespec *abstime)
 {
-	TT_NEED_REAL(pthread_timedjoin_np, ENOSYS);
-	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
-
-	if (!t)
-		return real_pthread_timedjoin_np(thread, retval, abstime);
-	int e = errno;
-	uint64_t t0 = tt_now();
-	int ret = real_pthread_timedjoin_np(thread, retval, abstime);
-
-	record_thread_call(t, TT_EV_PTHREAD_TIMEDJOIN, t0, ret, thread, retval, 3);
-	errno = e;
-	return ret;
+	TT_THREAD_CALL(pthread_timedjoin_np, PTHREAD_TIMEDJOIN,
+		       real_pthread_timedjoin_np(thread, retval, abstime), 3, TT_RETVAL(ret, retval))
 }
 
 TT_EXPORT int pthread_detach(pthread_t thread)
 {
-	TT_NEED_REAL(pthread_detach, ENOSYS);
-	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
-
-	if (!t)
-		return real_pthread_detach(thread);
-	int e = errno;
-	uint64_t t0 = tt_now();
-	int ret = real_pthread_detach(thread);
-
-	record_thread_call(t, TT_EV_PTHREAD_DETACH, t0, ret, thread, NULL, 2);
-	errno = e;
-	return ret;
+	TT_THREAD_CALL(pthread_detach, PTHREAD_DETACH, real_pthread_detach(thread), 2, 0)
 }
 
 TT_EXPORT int pthread_cancel(pthread_t thread)
 {
-	TT_NEED_REAL(pthread_cancel, ENOSYS);
-	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
-
-	if (!t)
-		return real_pthread_cancel(thread);
-	int e = errno;
-	uint64_t t0 = tt_now();
-	int ret = real_pthread_cancel(thread);
-
-	record_thread_call(t, TT_EV_PTHREAD_CANCEL, t0, ret, thread, NULL, 2);
-	errno = e;
-	return ret;
+	TT_THREAD_CALL(pthread_cancel, PTHREAD_CANCEL, real_pthread_cancel(thread), 2, 0)
 }
