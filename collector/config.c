@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static uint32_t parse_categories(const char *s)
+static uint32_t parse_categories(const char *var, const char *s, uint32_t fallback)
 {
 	uint32_t mask = 0;
 	const char *p = s;
@@ -31,18 +31,16 @@ static uint32_t parse_categories(const char *s)
 			}
 		}
 		if (!found && len) {
-			tt_log("TRACEIT_EVENTS: unknown category in '%s' (known: memory, thread, lock, "
-			       "process, io, net, wait, all); recording all",
-			       s);
-			return (1u << TT_CAT_COUNT) - 1;
+			tt_log("%s: unknown category in '%s' (known: memory, thread, lock, process, "
+			       "io, net, wait, all); using %s",
+			       var, s, fallback ? "all" : "none");
+			return fallback;
 		}
 		p += len + (e != NULL);
 	}
-	if (!mask) {
-		tt_log("TRACEIT_EVENTS is empty; recording all");
-		return (1u << TT_CAT_COUNT) - 1;
-	}
-	return mask;
+	if (!mask && fallback)
+		tt_log("%s is empty; using all", var);
+	return mask ? mask : fallback;
 }
 
 static uint32_t parse_number(const char *name, uint32_t def, uint32_t min, uint32_t max)
@@ -68,7 +66,16 @@ void tt_config_read(struct tt_config *cfg)
 	cfg->categories = (1u << TT_CAT_COUNT) - 1;
 	s = secure_getenv("TRACEIT_EVENTS");
 	if (s)
-		cfg->categories = parse_categories(s);
+		cfg->categories = parse_categories("TRACEIT_EVENTS", s, (1u << TT_CAT_COUNT) - 1);
+
+	/* Stacks: off unless asked; "1"/"yes" mean every recorded category. */
+	cfg->stacks = 0;
+	s = secure_getenv("TRACEIT_STACKS");
+	if (s && (!strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on")))
+		cfg->stacks = cfg->categories;
+	else if (s && *s && strcmp(s, "0") && strcmp(s, "no") && strcmp(s, "off"))
+		cfg->stacks = parse_categories("TRACEIT_STACKS", s, 0) & cfg->categories;
+	cfg->stack_depth = parse_number("TRACEIT_STACK_DEPTH", 32, 1, 256);
 	cfg->flush_ms = parse_number("TRACEIT_FLUSH_MS", 1000, 1, 3600000);
 	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 256, 16, 1048576);
 

@@ -28,6 +28,19 @@
  *	       deflated; see "Events" below.
  *    END      the last chunk, written by the final drain: fields TT_E_* (counters).  A file
  *	       without END was cut short (killed process, or still being written).
+ *    STACKS   (version 2) call stacks, payload deflated: a list of (varint id, varint tick
+ *	       first seen, varint frame count, frames innermost first, each a zigzag varint of
+ *	       its difference to the previous frame, the first to 0).  Frames are return
+ *	       addresses (the innermost too: it is the return address into the program from the
+ *	       traced call).  Ids start at 1 and are unique within the file; an event may refer
+ *	       to a stack written in any chunk, before or after it, so a reader loads all stacks
+ *	       before it decodes events.
+ *    MODULES  (version 2) the loaded modules, payload deflated: snapshots of the whole list,
+ *	       each varint tick, varint count, then per module varint load bias, varint lo,
+ *	       varint hi (address range of its PT_LOAD segments), varint path length + path
+ *	       bytes, varint build-id length + build-id bytes.  A snapshot holds from its tick
+ *	       until the next one: a stack is symbolised with the list in force when it was
+ *	       first seen.
  *
  *    Every chunk header carries a clock sync point (sync_tick, sync_ns): a tick value and the
  *    CLOCK_MONOTONIC time in nanoseconds read at the same moment.  With TT_CLOCK_MONOTONIC
@@ -53,6 +66,9 @@
  *	varint	errno		present only when failed
  *	result			if the event's result role is not NONE, encoded by its kind
  *	a0 .. a3		each argument whose role is not NONE, encoded by its kind
+ *	stack			only in chunks flagged TT_CHUNK_STACK_IDS: varint 0 for no
+ *				stack, else 1 + zigzag(stack id - the previous stack id in this
+ *				chunk, which starts at 0)
  *    Kinds:
  *	TT_KIND_U	varint
  *	TT_KIND_S	zigzag varint
@@ -76,8 +92,8 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
-#define TT_FORMAT_VERSION 1
-#define TT_FORMAT_MIN_READER 1
+#define TT_FORMAT_VERSION 2
+#define TT_FORMAT_MIN_READER 2
 
 #define TT_PREAMBLE_LEN 16
 
@@ -91,10 +107,13 @@ enum tt_chunk_kind {
 	TT_CHUNK_STRINGS = 2,
 	TT_CHUNK_EVENTS = 3,
 	TT_CHUNK_END = 4,
+	TT_CHUNK_STACKS = 5,  /* since version 2 */
+	TT_CHUNK_MODULES = 6, /* since version 2 */
 };
 
 /* Flags in tt_chunk_header.flags */
-#define TT_CHUNK_DEFLATED 0x1 /* payload is raw deflate (zlib windowBits -15) */
+#define TT_CHUNK_DEFLATED 0x1  /* payload is raw deflate (zlib windowBits -15) */
+#define TT_CHUNK_STACK_IDS 0x2 /* EVENTS: every record ends with a stack reference */
 
 struct tt_chunk_header {
 	uint32_t magic;	      /* TT_CHUNK_MAGIC */
@@ -132,6 +151,8 @@ enum tt_process_field {
 	TT_P_FORKED = 7,	/* number: 1 if this stream was started in a fork child */
 	TT_P_FLUSH_MS = 8,	/* number */
 	TT_P_BUFFER_KB = 9,	/* number */
+	TT_P_STACKS = 10,	/* number: categories asked to carry stacks (TRACEIT_STACKS) */
+	TT_P_STACK_DEPTH = 11,	/* number: frames kept at most */
 	TT_P_EXE = 32,		/* string: /proc/self/exe */
 	TT_P_ARGV = 33,		/* string: arguments, each followed by a NUL */
 	TT_P_HOSTNAME = 34,	/* string */
@@ -149,6 +170,7 @@ enum tt_end_field {
 	TT_E_THREADS = 5,    /* number: threads that recorded events */
 	TT_E_EXIT_KIND = 6,  /* number: enum tt_exit_kind */
 	TT_E_EXIT_STATUS = 7, /* number: status passed to exit/_exit when known */
+	TT_E_STACK_MASK = 8,  /* number: categories recorded with stacks (version 2) */
 };
 
 enum tt_exit_kind {

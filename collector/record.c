@@ -27,6 +27,11 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 	}
 
 	t->busy = 1;
+	uint32_t sid = 0;
+
+	if (tt_unlikely(tt_stack_mask & (1u << ev->category)))
+		sid = tt_stack_capture(t, t1);
+	nw += sid != 0;
 	uint64_t *r = tt_reserve(t, nw);
 
 	if (r) {
@@ -53,6 +58,10 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 			r[w++] = lens[i] + 1;
 			memcpy(s, strs[i], lens[i]);
 			s += (lens[i] + 7) & ~(size_t)7;
+		}
+		if (sid) {
+			r[0] |= TT_W0_HAS_STACK;
+			r[nw - 1] = sid;
 		}
 		tt_commit(t, nw, t1, 1);
 	}

@@ -25,6 +25,51 @@ int tt_stream_fd(void)
 	return out_fd;
 }
 
+/*
+ * Descriptors libunwind keeps for itself (its memory-validation pipe), moved high like the
+ * trace's own and hidden from the program the same way.  libunwind remembers the numbers, so
+ * unlike the trace they cannot be moved again: if the program dup2s onto one, stacks stop.
+ */
+static int private_fd[2] = { -1, -1 };
+
+void tt_private_fd_add(int fd)
+{
+	for (int i = 0; i < 2; i++)
+		if (private_fd[i] < 0) {
+			private_fd[i] = fd;
+			return;
+		}
+}
+
+int tt_private_fd_is(int fd)
+{
+	return fd >= 0 && (fd == private_fd[0] || fd == private_fd[1]);
+}
+
+int tt_fd_is_ours(int fd)
+{
+	return fd >= 0 && (fd == out_fd || fd == private_fd[0] || fd == private_fd[1]);
+}
+
+/* The descriptors above in increasing order, for splitting close ranges; returns how many. */
+int tt_fds_ours(int fds[3])
+{
+	int all[3] = { out_fd, private_fd[0], private_fd[1] }, n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		if (all[i] < 0)
+			continue;
+		int j = n++;
+
+		while (j > 0 && fds[j - 1] > all[i]) {
+			fds[j] = fds[j - 1];
+			j--;
+		}
+		fds[j] = all[i];
+	}
+	return n;
+}
+
 /* In a fork child or after an error: drop the fd without writing to it again. */
 void tt_stream_forget(void)
 {
@@ -165,6 +210,8 @@ static int write_all(const void *a, size_t alen, const void *b, size_t blen)
  */
 void tt_stream_relocate(int fd)
 {
+	if (tt_private_fd_is(fd))
+		tt_stacks_disable("the program reused a descriptor of libunwind's");
 	if (fd < 0 || fd != out_fd)
 		return;
 	tt_writer_lock();
@@ -335,6 +382,10 @@ int tt_stream_open(int forked)
 	p = put_num(p, TT_P_FORKED, (uint64_t)forked);
 	p = put_num(p, TT_P_FLUSH_MS, tt_cfg.flush_ms);
 	p = put_num(p, TT_P_BUFFER_KB, tt_cfg.buffer_kb);
+	if (tt_cfg.stacks) {
+		p = put_num(p, TT_P_STACKS, tt_cfg.stacks);
+		p = put_num(p, TT_P_STACK_DEPTH, tt_cfg.stack_depth);
+	}
 	p = put_bytes(p, end, TT_P_EXE, exe, strlen(exe));
 	n = read_file("/proc/self/cmdline", buf, sizeof(buf));
 	if (n > 0)
@@ -353,8 +404,11 @@ int tt_stream_open(int forked)
 	memcpy(pre, TT_MAGIC, TT_MAGIC_LEN);
 	pre[8] = TT_FORMAT_VERSION & 0xff;
 	pre[9] = TT_FORMAT_VERSION >> 8;
-	pre[10] = TT_FORMAT_MIN_READER & 0xff;
-	pre[11] = TT_FORMAT_MIN_READER >> 8;
+	/* a stream without stacks is laid out as version 1 was: old readers can have it */
+	unsigned min_reader = tt_cfg.stacks ? TT_FORMAT_MIN_READER : 1;
+
+	pre[10] = min_reader & 0xff;
+	pre[11] = min_reader >> 8;
 
 	struct tt_chunk_header h = {
 		.kind = TT_CHUNK_PROCESS,
@@ -388,6 +442,8 @@ void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lo
 	p = put_num(p, TT_E_THREADS, threads);
 	p = put_num(p, TT_E_EXIT_KIND, (uint64_t)exit_kind);
 	p = put_num(p, TT_E_EXIT_STATUS, (uint64_t)(uint32_t)status);
+	if (tt_cfg.stacks)
+		p = put_num(p, TT_E_STACK_MASK, tt_stack_mask);
 
 	struct tt_chunk_header h = {
 		.kind = TT_CHUNK_END,

@@ -18,6 +18,7 @@
 
 #include "format.h"
 #include "clock.h"
+#include "stacks.h"
 
 #define TT_HIDDEN __attribute__((visibility("hidden")))
 #define TT_EXPORT __attribute__((visibility("default")))
@@ -47,12 +48,13 @@ enum tt_thread_state {
  *	w2	end tick
  *	then the result word if the event has a result role, then one word per argument role,
  *	then for each STR argument its bytes, padded to 8 (the argument word holds len + 1, or
- *	0 for a NULL string).
+ *	0 for a NULL string); then, if w0 has TT_W0_HAS_STACK, the stack id.
  * A record of type TT_EV_INVALID is padding up to the end of the ring.
  */
 #define TT_W0(type, nwords, failed, err)                                                           \
 	((uint64_t)(type) | ((uint64_t)(nwords) << 16) | ((uint64_t)!!(failed) << 32) |           \
 	 ((uint64_t)(uint32_t)(err) << 40))
+#define TT_W0_HAS_STACK (1ull << 33) /* the record's last word is a stack id */
 #define TT_W0_TYPE(w) ((unsigned)((w)&0xffff))
 #define TT_W0_WORDS(w) ((unsigned)(((w) >> 16) & 0xffff))
 #define TT_W0_FAILED(w) ((unsigned)(((w) >> 32) & 1))
@@ -70,7 +72,7 @@ struct tt_thread {
 	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
 	uint32_t tid;
 	uint32_t dtor_rounds;
-	uint32_t pad0;
+	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
 	uint64_t lost;	  /* events this thread could not record, all told */
 	uint64_t dropped; /* dropped since the last LOST record (drop mode) */
 	uint64_t drop_first, drop_last;
@@ -101,6 +103,8 @@ struct tt_config {
 	uint32_t buffer_kb;
 	int clock;	     /* -1 auto, 0 monotonic, 1 tsc */
 	int drop;	     /* TRACEIT_MODE=drop: never wait for the writer */
+	uint32_t stacks;     /* categories recorded with a call stack */
+	uint32_t stack_depth;
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -155,6 +159,8 @@ int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload);
 void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost,
 			 uint64_t chunks, uint64_t threads);
 int tt_stream_fd(void);
+int tt_fd_is_ours(int fd);
+int tt_fds_ours(int fds[3]);
 void tt_stream_relocate(int fd);
 int tt_stream_yield_fd(void);
 void tt_stream_forget(void);
@@ -209,11 +215,16 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 			     int failed, int err, unsigned n, uint64_t w3, uint64_t w4, uint64_t w5,
 			     uint64_t w6, int may_spawn)
 {
+	uint32_t sid = 0;
+
 	t->busy = 1;
-	uint64_t *r = tt_reserve(t, 3 + n);
+	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
+		sid = tt_stack_capture(t, t1);
+	unsigned nw = 3 + n + (sid != 0);
+	uint64_t *r = tt_reserve(t, nw);
 
 	if (tt_likely(r != NULL)) {
-		r[0] = TT_W0(type, 3 + n, failed, err);
+		r[0] = TT_W0(type, nw, failed, err);
 		r[1] = t0;
 		r[2] = t1;
 		if (n > 0)
@@ -224,7 +235,11 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 			r[5] = w5;
 		if (n > 3)
 			r[6] = w6;
-		tt_commit(t, 3 + n, t1, may_spawn);
+		if (tt_unlikely(sid)) {
+			r[0] |= TT_W0_HAS_STACK;
+			r[3 + n] = sid;
+		}
+		tt_commit(t, nw, t1, may_spawn);
 	}
 	t->busy = 0;
 }

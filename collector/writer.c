@@ -136,7 +136,7 @@ static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_
 	zs.avail_out = (uInt)obuf_cap;
 	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
 		return -12;
-	h->flags = TT_CHUNK_DEFLATED;
+	h->flags |= TT_CHUNK_DEFLATED;
 	h->raw_len = (uint32_t)len;
 	h->payload_len = (uint32_t)(obuf_cap - zs.avail_out);
 	h->sync_tick = sync_tick;
@@ -161,6 +161,7 @@ struct chunk {
 	uint8_t *p;
 	uint32_t n;
 	uint64_t first, prev_end, prev_addr;
+	uint32_t prev_stack;
 };
 
 static int flush_chunk(struct chunk *c)
@@ -177,6 +178,7 @@ static int flush_chunk(struct chunk *c)
 			.nevents = c->n,
 			.first_tick = c->first,
 			.last_tick = c->prev_end,
+			.flags = tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0,
 		};
 
 		err = write_compressed(&h, ebuf, (size_t)(c->p - ebuf));
@@ -191,6 +193,7 @@ static int flush_chunk(struct chunk *c)
 	c->p = ebuf;
 	c->n = 0;
 	c->prev_addr = 0;
+	c->prev_stack = 0;
 	return err;
 }
 
@@ -275,15 +278,26 @@ static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
 		p = tt_put_varint(p, (uint64_t)TT_W0_ERRNO(r[0]));
 
 	unsigned nargs = (unsigned)strlen((const char *)kinds);
+	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0;
 
-	if (3 + nargs > nw)
+	if (3 + nargs + has_stack > nw)
 		return -1;
 	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
 
 	for (unsigned i = 0; i < nargs; i++)
 		p = put_arg(c, p, kinds[i], r[3 + i], &str);
-	if (str > (const uint8_t *)(r + nw))
+	if (str > (const uint8_t *)(r + nw - has_stack))
 		return -1;
+	if (tt_cfg.stacks) {
+		uint32_t sid = has_stack ? (uint32_t)r[nw - 1] : 0;
+
+		if (sid) {
+			p = tt_put_varint(p, 1 + tt_zigzag((int64_t)sid - (int64_t)c->prev_stack));
+			c->prev_stack = sid;
+		} else {
+			*p++ = 0;
+		}
+	}
 	c->p = p;
 	c->prev_end = end;
 	c->n++;
@@ -352,6 +366,20 @@ static void flush_dropped(struct tt_thread *t)
 		flush_chunk(&c);
 }
 
+/* STACKS and MODULES chunks (stacks.c, modules.c): whole payloads, deflated here. */
+static int put_side_chunk(unsigned kind, const uint8_t *raw, size_t len)
+{
+	struct tt_chunk_header h = { .kind = (uint16_t)kind };
+
+	if (len > RAW_CAP + RAW_SLACK)
+		return 0; /* cannot happen with the callers' chunk sizes; never overrun obuf */
+	int err = write_compressed(&h, raw, len);
+
+	if (err)
+		tt_fail("cannot write the trace file", err);
+	return err;
+}
+
 void tt_drain_all(void)
 {
 	if (buffers_ready() < 0 && atomic_load(&tt_state) != TT_DEAD)
@@ -370,6 +398,11 @@ void tt_drain_all(void)
 			t->lost = 0;
 			atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
 		}
+	}
+	/* after the rings: every stack their events name was complete before the event was */
+	if (tt_cfg.stacks && zs_ready && atomic_load(&tt_state) != TT_DEAD) {
+		if (!tt_modules_flush(put_side_chunk))
+			tt_stacks_flush(put_side_chunk);
 	}
 }
 

@@ -58,6 +58,8 @@ static void fork_child(void)
 	tt_writer_reinit();
 	tt_thread_after_fork_child(tt_self);
 	tt_owner_pid = tt_getpid();
+	tt_stacks_after_fork_child();
+	tt_modules_after_fork_child();
 	tt_stream_forget();
 	if (tt_stream_open(1) < 0) {
 		atomic_store(&tt_mask, 0);
@@ -94,6 +96,9 @@ __attribute__((constructor(101))) static void tt_init(void)
 	tt_clock_init(tt_cfg.clock);
 	tt_thread_init_key();
 	tt_owner_pid = tt_getpid();
+	/* before the stream: whether stacks work decides the stream's layout */
+	if (tt_cfg.stacks && tt_stacks_init(tt_cfg.stacks, tt_cfg.stack_depth) < 0)
+		tt_cfg.stacks = 0;
 	if (tt_stream_open(0) < 0) {
 		atomic_store(&tt_state, TT_DEAD);
 		return;
@@ -102,6 +107,7 @@ __attribute__((constructor(101))) static void tt_init(void)
 	atexit(at_exit);
 	tt_crash_install(sigaction_real());
 	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+	tt_modules_snapshot(tt_now());
 	atomic_store(&tt_state, TT_ACTIVE);
 	atomic_store(&tt_mask, tt_cfg.categories);
 }

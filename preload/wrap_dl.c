@@ -219,6 +219,21 @@ static void *open_as(const void *ret_addr, const char *file, int mode)
 	return real_dlopen(file, mode);
 }
 
+/* The module list for symbolising stacks (modules.c); errno is the program's. */
+static void modules_changed(void)
+{
+	int e = errno;
+
+	tt_modules_snapshot(tt_now());
+	errno = e;
+}
+
+/* libunwind, loaded for the recorder itself: no RUNPATH of the program's applies. */
+void *tt_dlopen_real(const char *file, int mode)
+{
+	return real_dlopen ? real_dlopen(file, mode) : NULL;
+}
+
 TT_EXPORT void *dlopen(const char *file, int mode)
 {
 	const void *ret_addr = __builtin_extract_return_addr(__builtin_return_address(0));
@@ -226,12 +241,20 @@ TT_EXPORT void *dlopen(const char *file, int mode)
 	TT_NEED_REAL(dlopen, NULL);
 	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
 
-	if (!t)
-		return open_as(ret_addr, file, mode);
+	if (!t) {
+		void *h = open_as(ret_addr, file, mode);
+
+		if (tt_stack_mask)
+			modules_changed();
+		return h;
+	}
 	uint64_t t0 = tt_now();
 	void *h = open_as(ret_addr, file, mode);
 	uint64_t t1 = tt_now();
 	int e = errno;
+
+	if (tt_stack_mask)
+		modules_changed();
 	uint64_t args[TT_MAX_ARGS] = { 0, (unsigned)mode, 0, 0, 0 };
 	const char *strs[TT_MAX_ARGS] = { file, NULL, NULL, NULL, NULL };
 
@@ -245,12 +268,20 @@ TT_EXPORT int dlclose(void *handle)
 	TT_NEED_REAL(dlclose, -1);
 	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
 
-	if (!t)
-		return real_dlclose(handle);
+	if (!t) {
+		int ret = real_dlclose(handle);
+
+		if (tt_stack_mask)
+			modules_changed();
+		return ret;
+	}
 	uint64_t t0 = tt_now();
 	int ret = real_dlclose(handle);
 	uint64_t t1 = tt_now();
 	int e = errno;
+
+	if (tt_stack_mask)
+		modules_changed();
 
 	tt_record(t, TT_EV_DLCLOSE, t0, t1, ret != 0, 0, 2, TT_S(ret), TT_U(handle), 0, 0, 1);
 	errno = e;

@@ -19,7 +19,7 @@ extern void closefrom(int lowfd);
 TT_REAL(close_range, NULL);
 TT_REAL(closefrom, NULL);
 
-#define TT_CLOSE_RANGE_CLOEXEC 4 /* only sets close-on-exec: ours has it already */
+#define TT_CLOSE_RANGE_CLOEXEC 4
 
 static int range_call(unsigned int first, unsigned int last, int flags)
 {
@@ -34,20 +34,28 @@ static int range_call(unsigned int first, unsigned int last, int flags)
 	return 0;
 }
 
+/* The range without the recorder's descriptors, which the program never opened. */
 static int split_close_range(unsigned int first, unsigned int last, int flags)
 {
-	int fd = tt_stream_fd();
+	int ours[3], n = tt_fds_ours(ours), r = 0;
+	unsigned int from = first;
 
-	if (fd < 0 || (unsigned int)fd < first || (unsigned int)fd > last ||
-	    (flags & TT_CLOSE_RANGE_CLOEXEC))
+	if (flags & TT_CLOSE_RANGE_CLOEXEC) /* only sets close-on-exec: ours have it already */
 		return range_call(first, last, flags);
-	int r1 = 0, r2 = 0;
+	for (int i = 0; i < n && from <= last; i++) {
+		unsigned int fd = (unsigned int)ours[i];
 
-	if ((unsigned int)fd > first)
-		r1 = range_call(first, (unsigned int)fd - 1, flags);
-	if ((unsigned int)fd < last)
-		r2 = range_call((unsigned int)fd + 1, last, flags);
-	return r1 ? r1 : r2;
+		if (fd < from || fd > last)
+			continue;
+		if (fd > from && !r)
+			r = range_call(from, fd - 1, flags);
+		from = fd + 1;
+		if (fd == UINT_MAX)
+			return r;
+	}
+	if (from <= last && from >= first && !r)
+		r = range_call(from, last, flags);
+	return r;
 }
 
 TT_EXPORT int close_range(unsigned int first, unsigned int last, int flags)
@@ -73,7 +81,7 @@ TT_EXPORT void closefrom(int lowfd)
 	if (tt_sys2(SYS_getrlimit, RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
 		max = (long)rl.rlim_cur;
 	for (long fd = lowfd; fd < max; fd++)
-		if (fd != tt_stream_fd())
+		if (!tt_fd_is_ours((int)fd))
 			tt_close((int)fd);
 	errno = e;
 }

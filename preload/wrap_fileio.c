@@ -14,6 +14,7 @@
  * never writes into the program's file.
  */
 #include "wrap.h"
+#include "sys.h"
 
 #include <stdarg.h>
 #include <sys/sendfile.h>
@@ -318,8 +319,27 @@ TT_EXPORT int pipe(int fds[2])
 			  TT_S(ret < 0 ? -1 : fds[0]), TT_S(ret < 0 ? -1 : fds[1]), 0, 1))
 }
 
+/* libunwind's validation pipe, opened from tt_stacks_init: out of the program's way. */
+static int private_pipe(int fds[2], int flags)
+{
+	int ret = real_pipe2(fds, flags);
+
+	for (int i = 0; ret == 0 && i < 2; i++) {
+		long nfd = tt_sys3(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, 600);
+
+		if (nfd >= 0) {
+			tt_close(fds[i]);
+			fds[i] = (int)nfd;
+		}
+		tt_private_fd_add(fds[i]);
+	}
+	return ret;
+}
+
 TT_EXPORT int pipe2(int fds[2], int flags)
 {
+	if (tt_unlikely(tt_stack_fd_pending) && real_pipe2)
+		return private_pipe(fds, flags);
 	TT_BODY(pipe2, -1, int, TT_FD_CALL(real_pipe2(fds, flags)),
 		tt_record(t, TT_EV_PIPE2, t0, t1, ret < 0, e, 4, TT_S(ret),
 			  TT_S(ret < 0 ? -1 : fds[0]), TT_S(ret < 0 ? -1 : fds[1]), TT_S(flags),

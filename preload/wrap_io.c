@@ -125,7 +125,7 @@ TT_EXPORT int close(int fd)
 	uint64_t t0 = t ? tt_now() : 0;
 	int ret, e;
 
-	if (tt_unlikely(fd >= 0 && fd == tt_stream_fd())) {
+	if (tt_unlikely(tt_fd_is_ours(fd))) {
 		/* The trace file is ours: to the program it is a descriptor it never opened. */
 		ret = -1;
 		e = EBADF;

@@ -43,10 +43,18 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 	errno = e;
 	if (!h.fn)
 		return;
+	/* calls the handler makes are recorded, but never unwound: the thread may have been
+	 * stopped anywhere, libunwind's caches included */
+	struct tt_thread *self = tt_self;
+
+	if (self)
+		self->in_signal++;
 	if (h.siginfo)
 		((void (*)(int, siginfo_t *, void *))h.fn)(sig, info, uc);
 	else
 		((void (*)(int))h.fn)(sig);
+	if (self)
+		self->in_signal--;
 }
 
 static int is_trampoline(const struct sigaction *sa)
