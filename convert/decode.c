@@ -95,6 +95,8 @@ static int tt_load(struct tt_tstream *s)
 	tt_decode_bytes += TT_CHUNK_HEADER_LEN + c->payload_len;
 	s->prev_end = c->first_tick;
 	s->prev_addr = 0;
+	s->prev_stack = 0;
+	s->stack_ids = (c->flags & TT_CHUNK_STACK_IDS) != 0;
 	if (!(c->flags & TT_CHUNK_DEFLATED)) {
 		s->p = payload;
 		s->end = payload + c->payload_len;
@@ -217,6 +219,17 @@ static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *ke
 		ev->args[i].u = 0;
 		if (kinds[1 + i] && tt_field(s, &p, kinds[1 + i], &ev->args[i]))
 			goto short_record;
+	}
+	ev->stack = 0;
+	if (s->stack_ids) {
+		uint64_t v;
+
+		if (tt_varint(&p, s->end, &v))
+			goto short_record;
+		if (v) {
+			s->prev_stack += (uint32_t)tt_unzigzag(v - 1);
+			ev->stack = s->prev_stack;
+		}
 	}
 	end_tick = s->prev_end + delta;
 	s->prev_end = end_tick;

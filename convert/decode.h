@@ -36,6 +36,8 @@ struct tt_tstream {
 	uint32_t hint; /* timemap segment */
 	uint64_t prev_end;
 	uint64_t prev_addr;
+	uint32_t prev_stack;
+	bool stack_ids; /* the chunk's records end with a stack reference */
 	uint64_t base_ns;
 	struct tt_event look; /* record read after a pending exec */
 	uint64_t look_key;

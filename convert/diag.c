@@ -68,6 +68,7 @@ static const char *const tt_more[TT_PB_COUNT] = {
 	[TT_PB_BAD_EVENTS] = "bad event chunks",
 	[TT_PB_UNKNOWN_STRING] = "references to unknown strings",
 	[TT_PB_CLOCK] = "times",
+	[TT_PB_BAD_STACKS] = "stack problems",
 };
 
 /*

@@ -26,6 +26,7 @@ enum tt_problem_kind {
 	TT_PB_BAD_EVENTS,     /* an EVENTS chunk that does not inflate or decode */
 	TT_PB_UNKNOWN_STRING, /* an event refers to a string id never defined */
 	TT_PB_CLOCK,	      /* too few clock sync points: timestamps are estimates */
+	TT_PB_BAD_STACKS,     /* a STACKS or MODULES chunk that does not parse, or a bad stack id */
 	TT_PB_COUNT
 };
 

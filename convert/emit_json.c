@@ -121,6 +121,7 @@ static void tt_json_init_tables(struct tt_json *j)
 	tt_json_make_key(&j->path_key, "path");
 	tt_json_make_key(&j->errno_key, "errno");
 	tt_json_make_key(&j->held_key, "held_ns");
+	tt_json_make_key(&j->stack_key, "stack");
 }
 
 struct tt_pidkey {
@@ -271,6 +272,11 @@ static uint64_t tt_json_event_size(const struct tt_event *ev)
 			n += 32 + 6 * strlen(ev->args[i].str);
 	if (ev->fd_path)
 		n += 32 + 6 * strlen(ev->fd_path);
+	if (ev->stack) {
+		const struct tt_cstack *cs = tt_callstack_get(ev->file, ev->stack);
+
+		n += cs ? cs->json_len + 16 : 0;
+	}
 	return n;
 }
 
@@ -696,6 +702,15 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 	if (ev->held_ns >= 0) {
 		p = tt_key(p, &first, &j->held_key);
 		p = tt_fmt_i64(p, ev->held_ns);
+	}
+	/* innermost frame first: what Perfetto lists first when the slice is selected */
+	const struct tt_cstack *cs = ev->stack ? tt_callstack_get(ev->file, ev->stack) : NULL;
+
+	if (cs) {
+		p = tt_key(p, &first, &j->stack_key);
+		tt_out_commit(o, p);
+		tt_out_write(o, cs->json, cs->json_len);
+		p = tt_out_reserve(o, 16);
 	}
 	p = TT_LIT(p, "}}");
 	tt_out_commit(o, p);

@@ -71,6 +71,7 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 	case TT_P_CLOCK:
 	case TT_P_CATEGORIES:
 	case TT_P_FORKED:
+	case TT_P_STACKS:
 		bad = tt_field_num(v, len, &n);
 		break;
 	default:
@@ -102,6 +103,9 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 		break;
 	case TT_P_FORKED:
 		f->forked = n != 0;
+		break;
+	case TT_P_STACKS:
+		f->stack_categories = n;
 		break;
 	case TT_P_EXE:
 		f->exe = tt_field_str(f, v, len);

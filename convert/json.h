@@ -77,6 +77,7 @@ struct tt_json {
 	struct tt_json_key path_key;
 	struct tt_json_key errno_key;
 	struct tt_json_key held_key;
+	struct tt_json_key stack_key;
 	uint8_t rel[TT_EV_COUNT]; /* enum tt_jrel (emit_json.c) */
 	bool ctr_on[TT_NCTR];	  /* the filter keeps its category */
 	struct tt_flows flows;

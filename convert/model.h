@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "format.h"
+#include "callstack.h"
 #include "diag.h"
 #include "stringtab.h"
 #include "timemap.h"
@@ -129,6 +130,8 @@ struct tt_file {
 	size_t nchunks;
 	struct tt_stringtab strings;
 	struct tt_timemap time;
+	struct tt_stacktab stacks;
+	uint64_t stack_categories; /* TT_P_STACKS: categories recorded with stacks */
 	struct tt_thread *threads; /* sorted by tid */
 	size_t nthreads;
 
@@ -163,6 +166,7 @@ struct tt_event {
 	const char *fd_path; /* file of the fd argument (or of open's result) when known */
 	int64_t held_ns;     /* RELEASE with lock tracking on: time the lock was held, or -1 */
 	int32_t err;	     /* errno, when failed */
+	uint32_t stack;	     /* call stack id in the file (tt_callstack_get), 0 = none */
 	uint16_t type;	     /* enum tt_event_type, always valid */
 	bool failed;
 };

@@ -170,20 +170,27 @@ static void tt_chunk(struct tt_scan_state *st, const struct tt_chunk_header *h, 
 		tt_add_events(st, h, at);
 		return;
 	}
-	if (h->kind != TT_CHUNK_PROCESS && h->kind != TT_CHUNK_STRINGS && h->kind != TT_CHUNK_END)
+	if (h->kind != TT_CHUNK_PROCESS && h->kind != TT_CHUNK_STRINGS && h->kind != TT_CHUNK_END &&
+	    h->kind != TT_CHUNK_STACKS && h->kind != TT_CHUNK_MODULES)
 		return; /* a newer recorder's chunk kind: skip it */
 	if (h->kind == TT_CHUNK_PROCESS && f->has_process)
 		return;
 	raw = tt_payload(st, h, f->data + at + TT_CHUNK_HEADER_LEN, &len, &why);
 	if (!raw) {
-		enum tt_problem_kind k =
-			h->kind == TT_CHUNK_STRINGS ? TT_PB_BAD_STRINGS : TT_PB_BAD_FIELDS;
+		enum tt_problem_kind k = h->kind == TT_CHUNK_STRINGS ? TT_PB_BAD_STRINGS
+					 : h->kind == TT_CHUNK_STACKS || h->kind == TT_CHUNK_MODULES
+						 ? TT_PB_BAD_STACKS
+						 : TT_PB_BAD_FIELDS;
 
 		tt_problem(&f->problems, k, "cannot inflate chunk at offset %zu (%s)", at, why);
 		return;
 	}
 	if (h->kind == TT_CHUNK_STRINGS) {
 		tt_load_strings(st, raw, len, at);
+	} else if (h->kind == TT_CHUNK_STACKS) {
+		tt_callstack_load_stacks(f, raw, len, at);
+	} else if (h->kind == TT_CHUNK_MODULES) {
+		tt_callstack_load_modules(f, raw, len, at);
 	} else if (h->kind == TT_CHUNK_PROCESS) {
 		f->has_process = true;
 		if (tt_parse_process(f, raw, len))
@@ -435,6 +442,7 @@ void tt_file_release(struct tt_file *f)
 	free(f->fds.path);
 	tt_strtab_free(&f->strings);
 	tt_timemap_free(&f->time);
+	tt_callstack_free(&f->stacks);
 	tt_arena_free(&f->arena);
 	tt_problems_free(&f->problems);
 	f->chunks = NULL;

@@ -1,0 +1,1142 @@
+/*
+ * symbolize.c - code addresses to functions and source lines through elfutils (libdwfl, libdw).
+ *
+ * Each distinct file (path, build id) gets its own Dwfl, with the file reported at bias 0, so
+ * that module addresses are the file's own virtual addresses: every process that mapped the
+ * file shares one opened copy and one address cache whatever its load bias, and files that were
+ * mapped at the same address at different times (dlclose then dlopen, other processes) never
+ * overlap inside one Dwfl, which libdwfl would refuse.
+ *
+ * libdw finds the CU of an address quickly (aranges), but not the function in it:
+ * dwarf_getscopes() walks the CU's DIE tree for every address, and dwfl_module_addrinfo()
+ * scans the whole symbol table for every address.  With 100k distinct addresses both would
+ * dominate a conversion, so each CU gets a sorted table of its functions' address ranges on
+ * first use, and each file a sorted table of its code symbols.  Per address only the DIEs of
+ * the one function are walked, to find the inlined calls.
+ *
+ * Strings are copied out of libdw (interned) so that results outlive a file closed to stay
+ * within the descriptor limit, and so that each demangling happens once per name.
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "symbolize.h"
+
+/* From libstdc++ (the converter links it); C has no header for it. */
+char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
+
+/*
+ * Inlining deeper than this is cut in the middle: the function, its outer inlined frames and
+ * the innermost one are kept, so the innermost line still belongs to the innermost name.
+ */
+#define TT_SYM_MAX_DEPTH 64
+/* Namespaces and classes nest; bounded so that corrupt DWARF cannot exhaust the stack. */
+#define TT_SYM_MAX_NEST 32
+#define TT_SYM_BLOCK (64 * 1024)
+
+static const struct tt_sym_frame tt_sym_unknown = {NULL, NULL, 0, 0};
+static const char tt_sym_deleted[] = " (deleted)";
+
+/* Open addressing with linear probing; val 0 marks an empty slot. */
+struct tt_sym_slot {
+	uint64_t hash;
+	uintptr_t val;
+};
+
+struct tt_sym_tab {
+	struct tt_sym_slot *v;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+struct tt_sym_block {
+	struct tt_sym_block *next;
+	size_t used;
+	size_t cap;
+	char data[];
+};
+
+/* An interned string, with its demangled form computed on first need. */
+struct tt_sym_str {
+	const char *dem; /* NULL until asked; str itself when not a mangled name */
+	char str[];
+};
+
+/* One address range of a function (DW_TAG_subprogram) of a CU. */
+struct tt_sym_fn {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+};
+
+struct tt_sym_cu {
+	const void *key; /* the CU DIE's data address: unique while the file is open */
+	struct tt_sym_fn *v; /* sorted by lo */
+	size_t n;
+};
+
+/* A code symbol; hi == lo for a sizeless one (an assembly label). */
+struct tt_sym_sym {
+	uint64_t lo, hi;
+	uint64_t reach; /* highest hi of this and all earlier entries: bounds the backward search */
+	const char *name;
+};
+
+/* Cached result of one file address; f NULL marks an empty slot. */
+struct tt_sym_ent {
+	uint64_t addr;
+	const struct tt_sym_frame *f;
+	unsigned n;
+};
+
+enum tt_sym_state { TT_SYM_NEW, TT_SYM_OPEN, TT_SYM_CLOSED, TT_SYM_BAD };
+
+struct tt_sym_file {
+	const char *path;     /* as the process saw it */
+	const char *build_id; /* hex, "" when unknown */
+	uint64_t hash;
+	enum tt_sym_state state;
+	const char *error; /* why it is TT_SYM_BAD */
+	uint64_t last_use;
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	struct tt_sym_tab cus; /* CU DIE data address -> struct tt_sym_cu *, while open */
+	struct tt_sym_sym *syms;
+	size_t nsyms;
+	bool syms_read;
+	struct tt_sym_ent *cache;
+	size_t ncache, cache_cap;
+};
+
+struct tt_sym_module {
+	struct tt_sym_file *file;
+	uint64_t bias;
+};
+
+struct tt_symbolizer {
+	Dwfl_Callbacks cb;
+	char *debuginfo_path; /* cb points at this pointer; NULL = elfutils' default */
+	struct tt_sym_block *blocks;
+	struct tt_sym_tab strs;
+	struct tt_sym_tab filetab; /* (path, build id) -> struct tt_sym_file * */
+	struct tt_sym_tab modtab;  /* (file, bias) -> module index + 1 */
+	struct tt_sym_file **files;
+	size_t nfiles, files_cap;
+	struct tt_sym_module *mods;
+	size_t nmods, mods_cap;
+	unsigned nopen, max_open;
+	uint64_t clock; /* for least recently used */
+};
+
+static uint64_t tt_sym_mix(uint64_t x)
+{
+	/* splitmix64 finaliser: code addresses differ mostly in their middle bits. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+static uint64_t tt_sym_strhash(uint64_t h, const char *s)
+{
+	/* FNV-1a */
+	h ^= 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Makes room for one more entry.  False on out of memory (the table is unchanged). */
+static bool tt_sym_tab_reserve(struct tt_sym_tab *t)
+{
+	struct tt_sym_slot *v;
+	size_t cap, i, j;
+
+	if ((t->n + 1) * 2 <= t->cap)
+		return true;
+	cap = t->cap ? t->cap * 2 : 64;
+	v = calloc(cap, sizeof(*v));
+	if (!v)
+		return false;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->v[i].val)
+			continue;
+		for (j = t->v[i].hash & (cap - 1); v[j].val; j = (j + 1) & (cap - 1))
+			;
+		v[j] = t->v[i];
+	}
+	free(t->v);
+	t->v = v;
+	t->cap = cap;
+	return true;
+}
+
+/*
+ * The slot holding a value for which eq() holds, else the empty slot where it belongs (only
+ * after tt_sym_tab_reserve()), else NULL.
+ */
+static struct tt_sym_slot *tt_sym_tab_find(const struct tt_sym_tab *t, uint64_t hash,
+					   bool (*eq)(uintptr_t val, const void *key),
+					   const void *key)
+{
+	size_t mask = t->cap - 1, i;
+
+	if (!t->cap)
+		return NULL;
+	for (i = hash & mask; t->v[i].val; i = (i + 1) & mask)
+		if (t->v[i].hash == hash && eq(t->v[i].val, key))
+			return &t->v[i];
+	return t->n < t->cap ? &t->v[i] : NULL;
+}
+
+static void tt_sym_tab_put(struct tt_sym_tab *t, struct tt_sym_slot *slot, uint64_t hash,
+			   uintptr_t val)
+{
+	slot->hash = hash;
+	slot->val = val;
+	t->n++;
+}
+
+static void *tt_sym_alloc(struct tt_symbolizer *s, size_t n, size_t align)
+{
+	struct tt_sym_block *b = s->blocks;
+	uintptr_t p;
+	size_t cap;
+
+	if (b) {
+		p = ((uintptr_t)b->data + b->used + align - 1) & ~(uintptr_t)(align - 1);
+		if (p + n <= (uintptr_t)b->data + b->cap) {
+			b->used = p + n - (uintptr_t)b->data;
+			return (void *)p;
+		}
+	}
+	if (n > SIZE_MAX / 2)
+		return NULL;
+	/* A big request gets a block of its own: the current one keeps its free space. */
+	cap = n > TT_SYM_BLOCK / 4 ? n + align : TT_SYM_BLOCK;
+	b = malloc(sizeof(*b) + cap);
+	if (!b)
+		return NULL;
+	b->cap = cap;
+	if (s->blocks && n > TT_SYM_BLOCK / 4) {
+		b->next = s->blocks->next;
+		s->blocks->next = b;
+	} else {
+		b->next = s->blocks;
+		s->blocks = b;
+	}
+	p = ((uintptr_t)b->data + align - 1) & ~(uintptr_t)(align - 1);
+	b->used = p + n - (uintptr_t)b->data;
+	return (void *)p;
+}
+
+static char *tt_sym_strdup(struct tt_symbolizer *s, const char *str)
+{
+	size_t n = strlen(str) + 1;
+	char *p = tt_sym_alloc(s, n, 1);
+
+	if (p)
+		memcpy(p, str, n);
+	return p;
+}
+
+static bool tt_sym_str_eq(uintptr_t val, const void *key)
+{
+	return !strcmp(((const struct tt_sym_str *)val)->str, key);
+}
+
+/* NULL on out of memory. */
+static struct tt_sym_str *tt_sym_intern(struct tt_symbolizer *s, const char *str)
+{
+	uint64_t h = tt_sym_strhash(0, str);
+	struct tt_sym_slot *slot;
+	struct tt_sym_str *e;
+	size_t n;
+
+	slot = tt_sym_tab_find(&s->strs, h, tt_sym_str_eq, str);
+	if (slot && slot->val)
+		return (struct tt_sym_str *)slot->val;
+	if (!tt_sym_tab_reserve(&s->strs))
+		return NULL;
+	n = strlen(str) + 1;
+	e = tt_sym_alloc(s, sizeof(*e) + n, _Alignof(struct tt_sym_str));
+	if (!e)
+		return NULL;
+	e->dem = NULL;
+	memcpy(e->str, str, n);
+	slot = tt_sym_tab_find(&s->strs, h, tt_sym_str_eq, str);
+	tt_sym_tab_put(&s->strs, slot, h, (uintptr_t)e);
+	return e;
+}
+
+static const char *tt_sym_intern_str(struct tt_symbolizer *s, const char *str)
+{
+	struct tt_sym_str *e = str ? tt_sym_intern(s, str) : NULL;
+
+	return e ? e->str : NULL;
+}
+
+/* The demangled form of a symbol name, or the name itself when it is not mangled C++. */
+static const char *tt_sym_demangle(struct tt_symbolizer *s, const char *name)
+{
+	struct tt_sym_str *e = tt_sym_intern(s, name);
+	char *d;
+	int status;
+
+	if (!e)
+		return NULL;
+	if (e->dem)
+		return e->dem;
+	e->dem = e->str;
+	/* Only "_Z" names: __cxa_demangle() would also "demangle" plain C names like "f" or "i". */
+	if (name[0] == '_' && name[1] == 'Z') {
+		d = __cxa_demangle(name, NULL, NULL, &status);
+		if (d && !status) {
+			const char *c = tt_sym_strdup(s, d);
+
+			if (c)
+				e->dem = c;
+		}
+		free(d);
+	}
+	return e->dem;
+}
+
+/* ---- files: opening, checking, closing ---- */
+
+static void tt_sym_close(struct tt_symbolizer *s, struct tt_sym_file *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->cus.cap; i++) {
+		struct tt_sym_cu *cu = (struct tt_sym_cu *)f->cus.v[i].val;
+
+		if (cu) {
+			free(cu->v);
+			free(cu);
+		}
+	}
+	free(f->cus.v);
+	f->cus = (struct tt_sym_tab){0};
+	free(f->syms);
+	f->syms = NULL;
+	f->nsyms = 0;
+	f->syms_read = false;
+	if (f->dwfl)
+		dwfl_end(f->dwfl);
+	f->dwfl = NULL;
+	f->mod = NULL;
+	if (f->state == TT_SYM_OPEN) {
+		f->state = TT_SYM_CLOSED;
+		s->nopen--;
+	}
+}
+
+static void tt_sym_evict(struct tt_symbolizer *s)
+{
+	struct tt_sym_file *lru = NULL;
+	size_t i;
+
+	for (i = 0; i < s->nfiles; i++) {
+		struct tt_sym_file *f = s->files[i];
+
+		if (f->state == TT_SYM_OPEN && (!lru || f->last_use < lru->last_use))
+			lru = f;
+	}
+	if (lru)
+		tt_sym_close(s, lru);
+}
+
+static void tt_sym_bad(struct tt_symbolizer *s, struct tt_sym_file *f, const char *why)
+{
+	/* Messages of strerror() and libdwfl are reused buffers: keep a copy. */
+	f->error = tt_sym_intern_str(s, why);
+	if (!f->error)
+		f->error = "out of memory";
+	tt_sym_close(s, f);
+	f->state = TT_SYM_BAD;
+}
+
+static bool tt_sym_build_id_matches(Dwfl_Module *mod, const char *want)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr), i;
+
+	if (n <= 0 || strlen(want) != 2 * (size_t)n)
+		return false;
+	for (i = 0; i < n; i++) {
+		if ((want[2 * i] | 0x20) != hex[bits[i] >> 4] ||
+		    (want[2 * i + 1] | 0x20) != hex[bits[i] & 15])
+			return false;
+	}
+	return true;
+}
+
+/* Opens f if it is not open, closing another if too many are.  False if f is unusable. */
+static bool tt_sym_open(struct tt_symbolizer *s, struct tt_sym_file *f)
+{
+	const char *path = f->path, *name;
+	char *stripped = NULL;
+	size_t len = strlen(path), dl = sizeof(tt_sym_deleted) - 1;
+	struct stat st;
+	GElf_Ehdr eh;
+	GElf_Addr ebias;
+	Elf *elf;
+	int fd;
+
+	f->last_use = ++s->clock;
+	if (f->state == TT_SYM_OPEN)
+		return true;
+	if (f->state == TT_SYM_BAD)
+		return false;
+	if (!*path) {
+		tt_sym_bad(s, f, "no file name");
+		return false;
+	}
+	if (path[0] == '[') {
+		tt_sym_bad(s, f, "not a file"); /* [vdso], [heap]: as /proc/pid/maps names them */
+		return false;
+	}
+	/*
+	 * /proc/self/exe of a program replaced while it ran.  The file now at the path is the one
+	 * that ran only if its build id says so.
+	 */
+	if (len > dl && !strcmp(path + len - dl, tt_sym_deleted)) {
+		if (!*f->build_id) {
+			tt_sym_bad(s, f, "deleted while running, and no build id to check its successor");
+			return false;
+		}
+		stripped = strndup(path, len - dl);
+		if (!stripped) {
+			tt_sym_bad(s, f, "out of memory");
+			return false;
+		}
+		path = stripped;
+	}
+	if (s->nopen >= s->max_open)
+		tt_sym_evict(s);
+
+	/* O_NONBLOCK: a FIFO at the path must not hang the converter. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		tt_sym_bad(s, f, fd < 0 ? strerror(errno) : "not a regular file");
+		goto fail;
+	}
+	f->dwfl = dwfl_begin(&s->cb);
+	if (!f->dwfl) {
+		tt_sym_bad(s, f, dwfl_errmsg(-1));
+		goto fail;
+	}
+	dwfl_report_begin(f->dwfl);
+	/*
+	 * Bias 0 (base 0 plus p_vaddr): module addresses are the file's virtual addresses, which
+	 * is also what they are for ET_EXEC, whose base libdwfl ignores.
+	 */
+	name = strrchr(path, '/');
+	f->mod = dwfl_report_elf(f->dwfl, name ? name + 1 : path, path, fd, 0, true);
+	if (!f->mod) {
+		tt_sym_bad(s, f, dwfl_errmsg(-1));
+		goto fail;
+	}
+	fd = -1; /* the Dwfl owns it now */
+	dwfl_report_end(f->dwfl, NULL, NULL);
+	/* ET_REL would need section layout, ET_CORE is no code: neither is ever mapped as code. */
+	elf = dwfl_module_getelf(f->mod, &ebias);
+	if (!elf || !gelf_getehdr(elf, &eh) || (eh.e_type != ET_DYN && eh.e_type != ET_EXEC)) {
+		tt_sym_bad(s, f, "not an executable or shared library");
+		goto fail;
+	}
+	if (*f->build_id && !tt_sym_build_id_matches(f->mod, f->build_id)) {
+		tt_sym_bad(s, f, "build id differs: the file changed since the run");
+		goto fail;
+	}
+	free(stripped);
+	f->state = TT_SYM_OPEN;
+	s->nopen++;
+	return true;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(stripped);
+	return false;
+}
+
+/* ---- functions of a CU, from its DIEs ---- */
+
+static bool tt_sym_fn_add(struct tt_sym_cu *cu, size_t *cap, Dwarf_Die *die)
+{
+	Dwarf_Addr base, lo, hi;
+	ptrdiff_t off = 0;
+
+	while ((off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
+		if (hi <= lo)
+			continue;
+		if (cu->n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 64;
+			struct tt_sym_fn *v = realloc(cu->v, ncap * sizeof(*v));
+
+			if (!v)
+				return false;
+			cu->v = v;
+			*cap = ncap;
+		}
+		cu->v[cu->n++] = (struct tt_sym_fn){.lo = lo, .hi = hi, .die = *die};
+	}
+	return true;
+}
+
+/*
+ * Functions with code are children of the CU, or of namespaces and classes in C++.  Nested
+ * functions (GNU C) are children of functions and are not collected: they fall back to the
+ * symbol table.
+ */
+static bool tt_sym_fn_collect(struct tt_sym_cu *cu, size_t *cap, Dwarf_Die *parent, int nest)
+{
+	Dwarf_Die d;
+
+	if (dwarf_child(parent, &d) != 0)
+		return true;
+	do {
+		switch (dwarf_tag(&d)) {
+		case DW_TAG_subprogram:
+			if (!tt_sym_fn_add(cu, cap, &d))
+				return false;
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+		case DW_TAG_module:
+			if (nest < TT_SYM_MAX_NEST && !tt_sym_fn_collect(cu, cap, &d, nest + 1))
+				return false;
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&d, &d) == 0);
+	return true;
+}
+
+static int tt_sym_fn_cmp(const void *a, const void *b)
+{
+	const struct tt_sym_fn *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static bool tt_sym_cu_eq(uintptr_t val, const void *key)
+{
+	return ((const struct tt_sym_cu *)val)->key == key;
+}
+
+static const struct tt_sym_cu *tt_sym_cu_get(struct tt_sym_file *f, Dwarf_Die *cudie)
+{
+	uint64_t h = tt_sym_mix((uintptr_t)cudie->addr);
+	struct tt_sym_slot *slot = tt_sym_tab_find(&f->cus, h, tt_sym_cu_eq, cudie->addr);
+	struct tt_sym_cu *cu;
+	size_t cap = 0;
+
+	if (slot && slot->val)
+		return (struct tt_sym_cu *)slot->val;
+	if (!tt_sym_tab_reserve(&f->cus))
+		return NULL;
+	cu = calloc(1, sizeof(*cu));
+	if (!cu)
+		return NULL;
+	cu->key = cudie->addr;
+	if (!tt_sym_fn_collect(cu, &cap, cudie, 0)) {
+		free(cu->v);
+		free(cu);
+		return NULL;
+	}
+	if (cu->n)
+		qsort(cu->v, cu->n, sizeof(*cu->v), tt_sym_fn_cmp);
+	slot = tt_sym_tab_find(&f->cus, h, tt_sym_cu_eq, cudie->addr);
+	tt_sym_tab_put(&f->cus, slot, h, (uintptr_t)cu);
+	return cu;
+}
+
+static const struct tt_sym_fn *tt_sym_fn_find(const struct tt_sym_cu *cu, Dwarf_Addr pc)
+{
+	size_t lo = 0, hi = cu->n, k;
+
+	/* The last range starting at or below pc. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cu->v[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Ranges of distinct functions do not overlap; a few steps back cover sloppy DWARF. */
+	for (k = lo; k > 0 && lo - k < 4; k--)
+		if (pc < cu->v[k - 1].hi)
+			return &cu->v[k - 1];
+	return NULL;
+}
+
+static bool tt_sym_is_block(int tag)
+{
+	switch (tag) {
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_lexical_block:
+	case DW_TAG_try_block:
+	case DW_TAG_catch_block:
+	case DW_TAG_with_stmt:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Fills chain with the function containing pc (chain[0]) and the inlined subroutines down to
+ * the innermost one.  Returns their number, 0 when the CU has no function there.
+ */
+static int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc,
+			 Dwarf_Die *chain)
+{
+	const struct tt_sym_cu *cu = tt_sym_cu_get(f, cudie);
+	const struct tt_sym_fn *fn;
+	Dwarf_Die cur, d;
+	int depth = 1;
+
+	if (!cu || !(fn = tt_sym_fn_find(cu, pc)))
+		return 0;
+	chain[0] = cur = fn->die;
+	for (;;) {
+		bool found = false;
+		int tag = 0;
+
+		if (dwarf_child(&cur, &d) != 0)
+			break;
+		do {
+			tag = dwarf_tag(&d);
+			if (tt_sym_is_block(tag) && dwarf_haspc(&d, pc) > 0) {
+				found = true;
+				break;
+			}
+		} while (dwarf_siblingof(&d, &d) == 0);
+		if (!found)
+			break;
+		if (tag == DW_TAG_inlined_subroutine) {
+			if (depth == TT_SYM_MAX_DEPTH)
+				depth--;
+			chain[depth++] = d;
+		}
+		cur = d;
+	}
+	return depth;
+}
+
+/* The name of a subprogram or inlined subroutine (through its abstract origin). */
+static const char *tt_sym_die_name(struct tt_symbolizer *s, Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	const char *link, *name, *d = NULL;
+
+	link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
+	if (!link)
+		link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a));
+	if (link && link[0] == '_' && link[1] == 'Z') {
+		/* The linkage name qualifies the function (namespace, class, template arguments). */
+		d = tt_sym_demangle(s, link);
+		if (d && strcmp(d, link))
+			return d;
+	}
+	name = dwarf_diename(die);
+	if (name)
+		return tt_sym_intern_str(s, name);
+	return link ? tt_sym_intern_str(s, link) : NULL;
+}
+
+/* Where the inlined subroutine inl was called: a line of the frame it was inlined into. */
+static void tt_sym_call_site(struct tt_symbolizer *s, Dwarf_Die *inl, struct tt_sym_frame *out)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word idx, line;
+	Dwarf_Files *files;
+	size_t nfiles;
+	Dwarf_Die cu;
+	const char *name;
+
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &a), &line) == 0 && line <= UINT_MAX)
+		out->line = (unsigned)line;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &a), &idx) != 0)
+		return;
+	if (!dwarf_diecu(inl, &cu, NULL, NULL) || dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 ||
+	    idx >= nfiles)
+		return;
+	name = dwarf_filesrc(files, idx, NULL, NULL);
+	/* libdw's stand-in for file 0 before DWARF 5, which names no file. */
+	if (name && strcmp(name, "???"))
+		out->file = tt_sym_intern_str(s, name);
+}
+
+/* ---- the symbol table ---- */
+
+static int tt_sym_bind_rank(const GElf_Sym *sym)
+{
+	switch (GELF_ST_BIND(sym->st_info)) {
+	case STB_GLOBAL:
+		return 3;
+	case STB_WEAK:
+		return 2;
+	case STB_LOCAL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+struct tt_sym_raw {
+	struct tt_sym_sym sym;
+	int rank;
+};
+
+static int tt_sym_raw_cmp(const void *a, const void *b)
+{
+	const struct tt_sym_raw *x = a, *y = b;
+	bool xs = x->sym.hi > x->sym.lo, ys = y->sym.hi > y->sym.lo;
+
+	/* Of aliases, the first is kept: sized over labels, global over local, then smallest. */
+	if (x->sym.lo != y->sym.lo)
+		return x->sym.lo < y->sym.lo ? -1 : 1;
+	if (xs != ys)
+		return xs ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank > y->rank ? -1 : 1;
+	if (x->sym.hi != y->sym.hi)
+		return x->sym.hi < y->sym.hi ? -1 : 1;
+	return strcmp(x->sym.name, y->sym.name);
+}
+
+/* Whether a symbol without size may stand for the code after it (as libdwfl decides). */
+static bool tt_sym_in_code(Elf *elf, GElf_Word shndx)
+{
+	Elf_Scn *scn = elf ? elf_getscn(elf, shndx) : NULL;
+	GElf_Shdr sh;
+
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
+static void tt_sym_syms_read(struct tt_sym_file *f)
+{
+	struct tt_sym_raw *raw;
+	int n = dwfl_module_getsymtab(f->mod), i;
+	size_t nraw = 0, out = 0, k;
+	uint64_t reach = 0;
+
+	f->syms_read = true;
+	if (n <= 1)
+		return;
+	raw = malloc((size_t)n * sizeof(*raw));
+	if (!raw)
+		return;
+	for (i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr value;
+		GElf_Word shndx;
+		Elf *elf = NULL;
+		Dwarf_Addr bias;
+		const char *name;
+		int type;
+
+		name = dwfl_module_getsym_info(f->mod, i, &sym, &value, &shndx, &elf, &bias);
+		if (!name || !*name || sym.st_shndx == SHN_UNDEF)
+			continue;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE)
+			continue;
+		if ((type == STT_NOTYPE || !sym.st_size) && !tt_sym_in_code(elf, shndx))
+			continue;
+		raw[nraw].sym = (struct tt_sym_sym){.lo = value, .hi = value + sym.st_size, .name = name};
+		if (raw[nraw].sym.hi < value)
+			raw[nraw].sym.hi = UINT64_MAX;
+		raw[nraw].rank = tt_sym_bind_rank(&sym);
+		nraw++;
+	}
+	if (nraw)
+		qsort(raw, nraw, sizeof(*raw), tt_sym_raw_cmp);
+	/* Compacted in place: struct tt_sym_sym is the first member of struct tt_sym_raw. */
+	f->syms = (struct tt_sym_sym *)raw;
+	for (k = 0; k < nraw; k++) {
+		if (out && f->syms[out - 1].lo == raw[k].sym.lo)
+			continue;
+		f->syms[out] = raw[k].sym;
+		if (f->syms[out].hi > reach)
+			reach = f->syms[out].hi;
+		f->syms[out].reach = reach;
+		out++;
+	}
+	f->nsyms = out;
+	if (!out) {
+		free(f->syms);
+		f->syms = NULL;
+	}
+}
+
+/* The symbol containing addr, as dwfl_module_addrinfo() would choose it, or NULL. */
+static const char *tt_sym_symtab_name(struct tt_sym_file *f, uint64_t addr)
+{
+	const struct tt_sym_sym *v;
+	size_t lo = 0, hi, j, k;
+
+	if (!f->syms_read)
+		tt_sym_syms_read(f);
+	v = f->syms;
+	hi = f->nsyms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	j = lo - 1;
+	/* The closest sized symbol containing addr; reach says when none further back can. */
+	for (k = j;; k--) {
+		if (v[k].hi > addr)
+			return v[k].name;
+		if (!k || v[k - 1].reach <= addr)
+			break;
+	}
+	/* A label counts only if no sized symbol before it extends past it. */
+	if (v[j].hi == v[j].lo && (!j || v[j - 1].reach <= v[j].lo))
+		return v[j].name;
+	return NULL;
+}
+
+/* ---- resolving ---- */
+
+/* Resolves file address rel of the open file f.  *out is tt_sym_unknown when nothing is known. */
+static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, uint64_t rel,
+			      const struct tt_sym_frame **out)
+{
+	struct tt_sym_frame fr[TT_SYM_MAX_DEPTH], *res;
+	Dwarf_Die chain[TT_SYM_MAX_DEPTH], *cudie;
+	Dwarf_Addr dwbias;
+	Dwfl_Line *line;
+	int depth = 0, i, n;
+
+	*out = &tt_sym_unknown;
+	cudie = dwfl_module_addrdie(f->mod, rel, &dwbias);
+	if (cudie)
+		depth = tt_sym_scopes(f, cudie, rel - dwbias, chain);
+	n = depth ? depth : 1;
+	memset(fr, 0, sizeof(fr[0]) * n);
+	/* chain[0] is the outermost frame, fr[0] the innermost. */
+	for (i = 0; i < depth; i++) {
+		struct tt_sym_frame *x = &fr[depth - 1 - i];
+
+		x->function = tt_sym_die_name(s, &chain[i]);
+		x->inlined = i > 0;
+		if (i + 1 < depth)
+			tt_sym_call_site(s, &chain[i + 1], x);
+	}
+	line = dwfl_module_getsrc(f->mod, rel);
+	if (line) {
+		int ln = 0;
+		const char *src = dwfl_lineinfo(line, NULL, &ln, NULL, NULL, NULL);
+
+		fr[0].file = tt_sym_intern_str(s, src);
+		fr[0].line = ln > 0 ? (unsigned)ln : 0;
+	}
+	if (!fr[n - 1].function) {
+		const char *name = tt_sym_symtab_name(f, rel);
+
+		if (name)
+			fr[n - 1].function = tt_sym_demangle(s, name);
+	}
+	if (n == 1 && !fr[0].function && !fr[0].file)
+		return 1;
+	res = tt_sym_alloc(s, sizeof(*res) * n, _Alignof(struct tt_sym_frame));
+	if (!res)
+		return 1;
+	memcpy(res, fr, sizeof(*res) * n);
+	*out = res;
+	return n;
+}
+
+static struct tt_sym_ent *tt_sym_cache_slot(struct tt_sym_ent *v, size_t cap, uint64_t addr)
+{
+	size_t mask = cap - 1, i;
+
+	for (i = tt_sym_mix(addr) & mask; v[i].f && v[i].addr != addr; i = (i + 1) & mask)
+		;
+	return &v[i];
+}
+
+static void tt_sym_cache_put(struct tt_sym_file *f, uint64_t addr, const struct tt_sym_frame *fr,
+			     unsigned n)
+{
+	struct tt_sym_ent *e;
+
+	if ((f->ncache + 1) * 4 > f->cache_cap * 3) {
+		size_t cap = f->cache_cap ? f->cache_cap * 2 : 256, i;
+		struct tt_sym_ent *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return; /* uncached: resolved again next time */
+		for (i = 0; i < f->cache_cap; i++)
+			if (f->cache[i].f)
+				*tt_sym_cache_slot(v, cap, f->cache[i].addr) = f->cache[i];
+		free(f->cache);
+		f->cache = v;
+		f->cache_cap = cap;
+	}
+	e = tt_sym_cache_slot(f->cache, f->cache_cap, addr);
+	*e = (struct tt_sym_ent){.addr = addr, .f = fr, .n = n};
+	f->ncache++;
+}
+
+unsigned tt_sym_resolve(struct tt_symbolizer *s, int m, uint64_t addr,
+			const struct tt_sym_frame **frames)
+{
+	struct tt_sym_file *f;
+	struct tt_sym_ent *e;
+	uint64_t rel;
+	unsigned n;
+
+	*frames = &tt_sym_unknown;
+	if (!s || m < 0 || (size_t)m >= s->nmods)
+		return 1;
+	f = s->mods[m].file;
+	rel = addr - s->mods[m].bias;
+	if (f->cache_cap) {
+		e = tt_sym_cache_slot(f->cache, f->cache_cap, rel);
+		if (e->f) {
+			*frames = e->f;
+			return e->n;
+		}
+	}
+	if (!tt_sym_open(s, f))
+		return 1;
+	n = tt_sym_lookup(s, f, rel, frames);
+	tt_sym_cache_put(f, rel, *frames, n);
+	return n;
+}
+
+/* ---- modules ---- */
+
+struct tt_sym_filekey {
+	const char *path, *build_id;
+};
+
+static bool tt_sym_file_eq(uintptr_t val, const void *key)
+{
+	const struct tt_sym_file *f = (const struct tt_sym_file *)val;
+	const struct tt_sym_filekey *k = key;
+
+	return !strcmp(f->path, k->path) && !strcmp(f->build_id, k->build_id);
+}
+
+struct tt_sym_modkey {
+	const struct tt_symbolizer *s;
+	const struct tt_sym_file *file;
+	uint64_t bias;
+};
+
+static bool tt_sym_mod_eq(uintptr_t val, const void *key)
+{
+	const struct tt_sym_modkey *k = key;
+	const struct tt_sym_module *m = &k->s->mods[val - 1];
+
+	return m->file == k->file && m->bias == k->bias;
+}
+
+static bool tt_sym_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *v;
+
+	if (need <= *cap)
+		return true;
+	v = realloc(*p, ncap * size);
+	if (!v)
+		return false;
+	*p = v;
+	*cap = ncap;
+	return true;
+}
+
+static struct tt_sym_file *tt_sym_file_get(struct tt_symbolizer *s, const char *path,
+					   const char *build_id)
+{
+	struct tt_sym_filekey key = {path, build_id};
+	uint64_t h = tt_sym_strhash(tt_sym_strhash(0, path), build_id);
+	struct tt_sym_slot *slot = tt_sym_tab_find(&s->filetab, h, tt_sym_file_eq, &key);
+	struct tt_sym_file *f;
+
+	if (slot && slot->val)
+		return (struct tt_sym_file *)slot->val;
+	if (!tt_sym_tab_reserve(&s->filetab) ||
+	    !tt_sym_grow((void **)&s->files, &s->files_cap, s->nfiles + 1, sizeof(*s->files)))
+		return NULL;
+	f = tt_sym_alloc(s, sizeof(*f), _Alignof(struct tt_sym_file));
+	if (!f)
+		return NULL;
+	*f = (struct tt_sym_file){.hash = h, .state = TT_SYM_NEW};
+	f->path = tt_sym_strdup(s, path);
+	f->build_id = tt_sym_strdup(s, build_id);
+	if (!f->path || !f->build_id)
+		return NULL;
+	s->files[s->nfiles++] = f;
+	slot = tt_sym_tab_find(&s->filetab, h, tt_sym_file_eq, &key);
+	tt_sym_tab_put(&s->filetab, slot, h, (uintptr_t)f);
+	return f;
+}
+
+int tt_sym_add_module(struct tt_symbolizer *s, const char *path, uint64_t bias,
+		      const char *build_id)
+{
+	struct tt_sym_file *f;
+	struct tt_sym_modkey key;
+	struct tt_sym_slot *slot;
+	uint64_t h;
+
+	if (!s)
+		return -1;
+	f = tt_sym_file_get(s, path ? path : "", build_id ? build_id : "");
+	if (!f)
+		return -1;
+	key = (struct tt_sym_modkey){.s = s, .file = f, .bias = bias};
+	h = tt_sym_mix(f->hash ^ tt_sym_mix(bias));
+	slot = tt_sym_tab_find(&s->modtab, h, tt_sym_mod_eq, &key);
+	if (slot && slot->val)
+		return (int)(slot->val - 1);
+	if (s->nmods >= INT_MAX || !tt_sym_tab_reserve(&s->modtab) ||
+	    !tt_sym_grow((void **)&s->mods, &s->mods_cap, s->nmods + 1, sizeof(*s->mods)))
+		return -1;
+	s->mods[s->nmods] = (struct tt_sym_module){.file = f, .bias = bias};
+	slot = tt_sym_tab_find(&s->modtab, h, tt_sym_mod_eq, &key);
+	tt_sym_tab_put(&s->modtab, slot, h, s->nmods + 1);
+	return (int)s->nmods++;
+}
+
+const char *tt_sym_fallback(struct tt_symbolizer *s, int m, uint64_t addr, char *buf, size_t len)
+{
+	const char *path, *base;
+	size_t n, dl = sizeof(tt_sym_deleted) - 1;
+
+	if (!len)
+		return buf;
+	if (!s || m < 0 || (size_t)m >= s->nmods) {
+		snprintf(buf, len, "0x%" PRIx64, addr);
+		return buf;
+	}
+	path = s->mods[m].file->path;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > dl && !strcmp(base + n - dl, tt_sym_deleted))
+		n -= dl;
+	if (!n) {
+		base = "?";
+		n = 1;
+	}
+	snprintf(buf, len, "%.*s+0x%" PRIx64, (int)(n > INT_MAX ? INT_MAX : n), base,
+		 addr - s->mods[m].bias);
+	return buf;
+}
+
+int tt_sym_module_ok(struct tt_symbolizer *s, int m)
+{
+	if (!s || m < 0 || (size_t)m >= s->nmods)
+		return 0;
+	return s->mods[m].file->state != TT_SYM_BAD;
+}
+
+const char *tt_sym_module_error(struct tt_symbolizer *s, int m)
+{
+	if (!s || m < 0 || (size_t)m >= s->nmods)
+		return "no such module";
+	return s->mods[m].file->state == TT_SYM_BAD ? s->mods[m].file->error : NULL;
+}
+
+/* ---- the symbolizer ---- */
+
+struct tt_symbolizer *tt_sym_new(void)
+{
+	struct tt_symbolizer *s = calloc(1, sizeof(*s));
+	struct rlimit rl;
+
+	if (!s)
+		return NULL;
+	s->cb.find_elf = dwfl_build_id_find_elf;
+	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
+	s->cb.section_address = dwfl_offline_section_address;
+	s->cb.debuginfo_path = &s->debuginfo_path;
+	/* A file holds its own descriptor, its debug file's and maybe a dwz file's. */
+	s->max_open = 256;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		s->max_open = rl.rlim_cur > 96 ? (unsigned)((rl.rlim_cur - 64) / 4) : 8;
+	if (s->max_open > 512)
+		s->max_open = 512; /* parsed DWARF is memory too */
+	return s;
+}
+
+int tt_sym_set_debuginfo_path(struct tt_symbolizer *s, const char *path)
+{
+	char *p = NULL;
+
+	if (path && !(p = strdup(path)))
+		return -1;
+	free(s->debuginfo_path);
+	s->debuginfo_path = p;
+	return 0;
+}
+
+void tt_sym_set_max_open(struct tt_symbolizer *s, unsigned n)
+{
+	s->max_open = n ? n : 1;
+	while (s->nopen > s->max_open)
+		tt_sym_evict(s);
+}
+
+void tt_sym_free(struct tt_symbolizer *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nfiles; i++) {
+		tt_sym_close(s, s->files[i]);
+		free(s->files[i]->cache);
+	}
+	while (s->blocks) {
+		struct tt_sym_block *b = s->blocks;
+
+		s->blocks = b->next;
+		free(b);
+	}
+	free(s->strs.v);
+	free(s->filetab.v);
+	free(s->modtab.v);
+	free(s->files);
+	free(s->mods);
+	free(s->debuginfo_path);
+	free(s);
+}
