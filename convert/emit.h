@@ -18,6 +18,15 @@ struct tt_options {
 	uint64_t split_bytes;	/* JSON: parts of at most this many bytes; 0 = one file */
 	const char *split_base; /* JSON parts are <split_base>.<n>.json */
 	bool progress;		/* a progress bar on stderr */
+	unsigned weight;	/* folded: enum tt_weight */
+};
+
+/* What the folded output weighs each stack by (--weight). */
+enum tt_weight {
+	TT_WEIGHT_CALLS = 0,
+	TT_WEIGHT_BYTES,
+	TT_WEIGHT_TIME,
+	TT_WEIGHT_LEAKED,
 };
 
 struct tt_run {
@@ -49,6 +58,7 @@ struct tt_sink {
 extern const struct tt_sink tt_sink_json;
 extern const struct tt_sink tt_sink_csv;
 extern const struct tt_sink tt_sink_summary;
+extern const struct tt_sink tt_sink_folded;
 
 /* Relative time of an absolute CLOCK_MONOTONIC ns, clamped at 0. */
 static inline uint64_t tt_run_rel(const struct tt_run *run, uint64_t ns)

@@ -39,9 +39,10 @@ static void tt_heap_grow(struct tt_heapmap *m)
 	free(old);
 }
 
-bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t at,
-		 uint64_t *old)
+bool tt_heap_put(struct tt_heapmap *m, const struct tt_heapent *e, struct tt_heapent *old)
 {
+	uint32_t file = e->file;
+	uint64_t addr = e->addr;
 	size_t j;
 
 	if (!addr)
@@ -50,18 +51,17 @@ bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t si
 		tt_heap_grow(m);
 	for (j = tt_slot(m, file, addr); m->v[j].addr; j = (j + 1) & (m->cap - 1)) {
 		if (m->v[j].addr == addr && m->v[j].file == file) {
-			*old = m->v[j].size;
-			m->v[j].size = size;
-			m->v[j].at = at;
+			*old = m->v[j];
+			m->v[j] = *e;
 			return true;
 		}
 	}
-	m->v[j] = (struct tt_heapent){.addr = addr, .size = size, .at = at, .file = file};
+	m->v[j] = *e;
 	m->n++;
 	return false;
 }
 
-bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size, uint64_t *at)
+bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, struct tt_heapent *out)
 {
 	size_t mask = m->cap - 1, i, j;
 
@@ -72,8 +72,7 @@ bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *
 			break;
 	if (!m->v[i].addr)
 		return false;
-	*size = m->v[i].size;
-	*at = m->v[i].at;
+	*out = m->v[i];
 	m->n--;
 	/* Backward-shift deletion: pull later entries of the probe run into the hole. */
 	for (j = (i + 1) & mask; m->v[j].addr; j = (j + 1) & mask) {

@@ -15,6 +15,7 @@ struct tt_heapent {
 	uint64_t size;
 	uint64_t at; /* when it was allocated (relative ns) */
 	uint32_t file;
+	uint32_t stack; /* where it was allocated (call stack id in file), 0 = unknown */
 };
 
 struct tt_heapmap {
@@ -23,11 +24,10 @@ struct tt_heapmap {
 	size_t n;
 };
 
-/* Records a live block; an existing entry for the same key is replaced (*old gets its size). */
-bool tt_heap_put(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t size, uint64_t at,
-		 uint64_t *old);
-/* Removes a block.  Returns true, its size and allocation time if it was live. */
-bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, uint64_t *size, uint64_t *at);
+/* Records a live block; an existing entry for the same key is replaced (returns true, *old). */
+bool tt_heap_put(struct tt_heapmap *m, const struct tt_heapent *e, struct tt_heapent *old);
+/* Removes a block.  Returns true and its entry if it was live. */
+bool tt_heap_take(struct tt_heapmap *m, uint32_t file, uint64_t addr, struct tt_heapent *out);
 void tt_heap_free(struct tt_heapmap *m);
 
 #endif /* TT_HEAPMAP_H */

@@ -2,7 +2,7 @@
  * main.c - traceit-convert: turns traceit stream files into a Chrome trace (JSON), a CSV
  * table or a text summary.
  *
- *	traceit-convert [-f json|csv|summary] [-o OUTPUT] [-q] [FILTER...] [--split-mb=N]
+ *	traceit-convert [-f json|csv|summary|folded] [--weight=W] [-o OUTPUT] [-q] [FILTER...] [--split-mb=N]
  *			[--help] [--version] INPUT...
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
@@ -58,7 +58,11 @@ static const char tt_usage[] =
 	"                         ui.perfetto.dev, chrome://tracing, speedscope\n"
 	"                       csv: one row per call\n"
 	"                       summary: process tree, time per function, I/O per\n"
-	"                         file, memory, threads, locks, signals, as text\n"
+	"                         file, memory, threads, locks, signals, and the top\n"
+	"                         call sites when stacks were recorded, as text\n"
+	"                       folded: call stacks for flamegraph.pl and speedscope,\n"
+	"                         one line per stack with its weight (needs a trace\n"
+	"                         recorded with TRACEIT_STACKS)\n"
 	"  -o, --output=FILE    write to FILE instead of standard output ('-')\n"
 	"  -q, --quiet          do not warn about damaged or incomplete inputs, and\n"
 	"                         show no progress bar\n"
@@ -73,6 +77,10 @@ static const char tt_usage[] =
 	"      --category=CAT[,CAT...]  only these categories: memory, thread, lock,\n"
 	"                         process, io, net, wait\n"
 	"      --min-duration=TIME  only events that lasted at least TIME\n"
+	"      --weight=W       folded: weigh each stack by calls (default), bytes\n"
+	"                         (allocated, or read and written), time (ns spent\n"
+	"                         in the calls) or leaked (bytes still allocated at\n"
+	"                         the end)\n"
 	"      --split-mb=N     json: write OUTPUT as parts OUTPUT.0.json, OUTPUT.1.json...\n"
 	"                         of at most N MB (10^6 bytes) each, every part a\n"
 	"                         complete trace (needs -o)\n"
@@ -111,6 +119,7 @@ enum {
 	TT_OPT_CATEGORY,
 	TT_OPT_MIN_DURATION,
 	TT_OPT_SPLIT_MB,
+	TT_OPT_WEIGHT,
 };
 
 /* Applies one filter or split option to o. */
@@ -182,7 +191,9 @@ static const struct tt_sink *tt_parse_format(const char *s)
 		return &tt_sink_csv;
 	if (!strcmp(s, "summary"))
 		return &tt_sink_summary;
-	tt_usage_error("unknown format '%s' (use json, csv or summary)", s);
+	if (!strcmp(s, "folded"))
+		return &tt_sink_folded;
+	tt_usage_error("unknown format '%s' (use json, csv, summary or folded)", s);
 	return NULL;
 }
 
@@ -231,6 +242,7 @@ int main(int argc, char **argv)
 		{ "category", required_argument, NULL, TT_OPT_CATEGORY },
 		{ "min-duration", required_argument, NULL, TT_OPT_MIN_DURATION },
 		{ "split-mb", required_argument, NULL, TT_OPT_SPLIT_MB },
+		{ "weight", required_argument, NULL, TT_OPT_WEIGHT },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -239,7 +251,7 @@ int main(int argc, char **argv)
 	struct tt_options opt;
 	struct tt_file **files;
 	struct tt_out out;
-	bool have_category = false;
+	bool have_category = false, have_weight = false;
 	uint64_t total = 0;
 	char **names;
 	size_t n;
@@ -249,8 +261,21 @@ int main(int argc, char **argv)
 	opt.split_bytes = 0;
 	opt.split_base = NULL;
 	opt.progress = false;
+	opt.weight = TT_WEIGHT_CALLS;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
+		if (c == TT_OPT_WEIGHT) {
+			static const char *const weights[] = { "calls", "bytes", "time", "leaked" };
+			unsigned w;
+
+			for (w = 0; w < 4 && strcmp(optarg, weights[w]); w++)
+				;
+			if (w == 4)
+				tt_bad_value("weight", optarg, "is not calls, bytes, time or leaked");
+			opt.weight = w;
+			have_weight = true;
+			continue;
+		}
 		if (c >= TT_OPT_FROM) {
 			tt_parse_filter(&opt, c, longopts[li].name, optarg, &have_category);
 			continue;
@@ -290,6 +315,8 @@ int main(int argc, char **argv)
 		tt_usage_error("%s", "no input given");
 	if (opt.filter.from_ns > opt.filter.to_ns)
 		tt_usage_error("%s", "--from is after --to");
+	if (have_weight && sink != &tt_sink_folded)
+		tt_usage_error("%s", "--weight applies to the folded format only");
 	if (opt.split_bytes) {
 		if (sink != &tt_sink_json)
 			tt_usage_error("%s", "--split-mb applies to the json format only");

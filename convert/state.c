@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "heapmap.h"
+#include "sites.h"
 #include "locks.h"
 
 /* RLIMIT_NOFILE cannot be raised above fs.nr_open, 2^20 by default: larger fds are garbage. */
@@ -262,7 +263,9 @@ static void tt_track_fds(struct tt_event *ev)
 static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	uint64_t old;
+	struct tt_heapent e = { .addr = addr, .size = size, .at = ev->end_ns,
+				.file = ev->file->index, .stack = ev->stack },
+			  old;
 
 	if (!addr)
 		return;
@@ -270,10 +273,14 @@ static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 	m->bytes += size;
 	if (size > m->largest)
 		m->largest = size;
-	if (tt_heap_put(&tt_heap, ev->file->index, addr, size, ev->end_ns, &old)) {
+	if (tt_tracking & TT_TRACK_SITES)
+		tt_sites_live(ev->file, ev->stack, (int64_t)size);
+	if (tt_heap_put(&tt_heap, &e, &old)) {
 		/* Handed out twice without a free we saw: the old block is gone. */
-		m->live_bytes -= old;
+		m->live_bytes -= old.size;
 		m->live_blocks--;
+		if (tt_tracking & TT_TRACK_SITES)
+			tt_sites_live(ev->file, old.stack, -(int64_t)old.size);
 	}
 	m->live_blocks++;
 	m->live_bytes += size;
@@ -287,23 +294,25 @@ static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	uint64_t size, at;
+	struct tt_heapent e;
 
 	if (!addr)
 		return;
 	m->frees += freed;
-	if (tt_heap_take(&tt_heap, ev->file->index, addr, &size, &at)) {
-		m->live_bytes -= size;
+	if (tt_heap_take(&tt_heap, ev->file->index, addr, &e)) {
+		m->live_bytes -= e.size;
 		m->live_blocks--;
-		if (freed && ev->start_ns - at < TT_SHORT_LIVED_NS)
+		if (freed && ev->start_ns - e.at < TT_SHORT_LIVED_NS)
 			m->short_lived++;
+		if (tt_tracking & TT_TRACK_SITES)
+			tt_sites_live(ev->file, e.stack, -(int64_t)e.size);
 	} else {
 		m->unknown_frees++;
 	}
 }
 
 /* Bytes requested by an allocation: SIZE, times NMEMB when there is one (saturating) */
-static uint64_t tt_alloc_size(const struct tt_event *ev)
+uint64_t tt_alloc_size(const struct tt_event *ev)
 {
 	const union tt_value *size = tt_arg(ev, TT_ROLE_SIZE), *nmemb = tt_arg(ev, TT_ROLE_NMEMB);
 	uint64_t bytes = size ? size->u : 0;

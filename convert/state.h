@@ -16,6 +16,7 @@
 enum tt_track {
 	TT_TRACK_HEAP = 1,  /* tt_file.mem: live blocks, peak, short-lived allocations */
 	TT_TRACK_LOCKS = 2, /* tt_event.held_ns on releases */
+	TT_TRACK_SITES = 4, /* sites.c: bytes still live per allocation stack */
 };
 
 /* Starts tracking for a run (a set of tt_track flags); tt_state_end frees it. */
@@ -48,5 +49,8 @@ static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
 /* fd is open on path (NULL: a file of unknown name) */
 void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path);
 void tt_fdtab_close(struct tt_fdtab *t, int64_t fd);
+
+/* Bytes requested by an allocation event: SIZE, times NMEMB when there is one. */
+uint64_t tt_alloc_size(const struct tt_event *ev);
 
 #endif /* TT_STATE_H */
