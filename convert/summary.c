@@ -10,6 +10,7 @@
 
 #include "summary.h"
 #include "state.h"
+#include "sites.h"
 
 static void *tt_summary_begin(struct tt_run *run)
 {
@@ -234,6 +235,8 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 	s->total_ns += dur;
 	ev->thread->events++;
 	ev->thread->busy_ns += dur;
+	if (ev->stack)
+		tt_sites_event(ev);
 	switch (tt_events[ev->type].category) {
 	case TT_CAT_IO:
 	case TT_CAT_NET:
@@ -269,6 +272,7 @@ static void tt_summary_end(void *self, struct tt_run *run)
 	struct tt_summary *s = self;
 
 	tt_summary_print(s, run);
+	tt_sites_free();
 	tt_arena_free(&s->arena);
 	free(s->io);
 	free(s->locks);
@@ -280,5 +284,5 @@ const struct tt_sink tt_sink_summary = {
 	.begin = tt_summary_begin,
 	.event = tt_summary_event,
 	.end = tt_summary_end,
-	.track = TT_TRACK_HEAP | TT_TRACK_LOCKS,
+	.track = TT_TRACK_HEAP | TT_TRACK_LOCKS | TT_TRACK_SITES,
 };

@@ -11,6 +11,7 @@
 #include "errnames.h"
 #include "meta.h"
 #include "summary.h"
+#include "sites.h"
 
 #define TT_TOP 40 /* rows shown per long table; the rest are counted */
 
@@ -51,6 +52,7 @@ static const char *const tt_byte_units[] = {"B", "KiB", "MiB", "GiB", "TiB", NUL
 #define TT_NS(v) tt_hum((char[32]){0}, 32, (v), tt_time_units, 1000, 10)
 #define TT_NS0(v) tt_hum((char[32]){0}, 32, (v), tt_time_units, 1000, 0)
 #define TT_BYTES(v) tt_hum((char[32]){0}, 32, (v), tt_byte_units, 1024, 10)
+#define TT_BYTES0(v) tt_hum((char[32]){0}, 32, (v), tt_byte_units, 1024, 0)
 
 static void tt_more(struct tt_out *o, size_t total, const char *what)
 {
@@ -510,6 +512,113 @@ static void tt_print_events(struct tt_out *o, struct tt_run *run)
 		tt_out_printf(o, "  inputs with problems: none\n");
 }
 
+/*
+ * Call sites, when stacks were recorded: the top stacks for each cost, each printed with its
+ * innermost frames (where the call was made) first.
+ */
+#define TT_SITES_TOP 10
+#define TT_SITE_FRAMES 8
+
+static unsigned tt_site_key; /* what tt_site_cmp ranks by */
+
+static uint64_t tt_site_cost(const struct tt_site *s, unsigned key)
+{
+	switch (key) {
+	case 0:
+		return s->alloc_bytes;
+	case 1:
+		return s->allocs;
+	case 2:
+		return s->live_bytes > 0 ? (uint64_t)s->live_bytes : 0;
+	case 3:
+		return s->wait_ns;
+	case 4:
+		return s->io_bytes;
+	default:
+		return s->io_ns;
+	}
+}
+
+static int tt_site_cmp(const void *a, const void *b)
+{
+	const struct tt_site *x = a, *y = b;
+	uint64_t cx = tt_site_cost(x, tt_site_key), cy = tt_site_cost(y, tt_site_key);
+
+	if (cx != cy)
+		return cx > cy ? -1 : 1;
+	if (x->file->index != y->file->index)
+		return x->file->index < y->file->index ? -1 : 1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+static void tt_print_sites(struct tt_out *o)
+{
+	static const char *const titles[] = {
+		"Allocation sites (by bytes allocated)",
+		"Allocation sites (by allocations)",
+		"Leak sites (bytes still allocated at the end)",
+		"Lock-wait sites (by time waiting to acquire)",
+		"I/O sites (by bytes read and written)",
+		"I/O sites (by time in reads and writes)",
+	};
+	size_t n;
+	struct tt_site *v = tt_sites_all(&n);
+
+	if (!n)
+		return;
+	for (unsigned key = 0; key < TT_ARRAY_SIZE(titles); key++) {
+		size_t shown = 0, with = 0;
+
+		tt_site_key = key;
+		tt_sort(v, n, sizeof(*v), tt_site_cmp);
+		for (size_t i = 0; i < n; i++)
+			with += tt_site_cost(&v[i], key) != 0;
+		if (!with)
+			continue;
+		tt_out_printf(o, "\n%s\n", titles[key]);
+		for (size_t i = 0; i < n && shown < TT_SITES_TOP; i++) {
+			const struct tt_site *s = &v[i];
+			const struct tt_cstack *cs = tt_callstack_get(s->file, s->stack);
+
+			if (!tt_site_cost(s, key) || !cs)
+				continue;
+			shown++;
+			switch (key) {
+			case 0:
+			case 1:
+				tt_out_printf(o, "  %s in %llu allocations", TT_BYTES0(s->alloc_bytes),
+					      (unsigned long long)s->allocs);
+				break;
+			case 2:
+				tt_out_printf(o, "  %s in %lld blocks", TT_BYTES0((uint64_t)s->live_bytes),
+					      (long long)s->live_blocks);
+				break;
+			case 3:
+				tt_out_printf(o, "  %s waiting in %llu acquisitions", TT_NS0(s->wait_ns),
+					      (unsigned long long)s->waits);
+				break;
+			default:
+				tt_out_printf(o, "  %s, %s in %llu calls", TT_BYTES0(s->io_bytes),
+					      TT_NS0(s->io_ns), (unsigned long long)s->ios);
+				break;
+			}
+			tt_out_printf(o, "  (pid %u ", s->file->pid);
+			tt_out_text(o, s->file->program);
+			tt_out_puts(o, ")\n");
+			for (uint32_t k = 0; k < cs->nframe && k < TT_SITE_FRAMES; k++) {
+				tt_out_puts(o, "      ");
+				tt_out_text(o, cs->frame[k]);
+				tt_out_puts(o, "\n");
+			}
+			if (cs->nframe > TT_SITE_FRAMES)
+				tt_out_printf(o, "      ... %u more frames\n",
+					      cs->nframe - TT_SITE_FRAMES);
+		}
+		if (with > shown)
+			tt_out_printf(o, "  ... and %zu more sites\n", with - shown);
+	}
+}
+
 void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 {
 	struct tt_out *o = s->out;
@@ -531,5 +640,6 @@ void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 	tt_print_threads(o, run);
 	tt_print_locks(o, s, run);
 	tt_print_signals(o, s);
+	tt_print_sites(o);
 	tt_print_events(o, run);
 }
