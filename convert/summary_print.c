@@ -551,6 +551,50 @@ static int tt_site_cmp(const void *a, const void *b)
 	return x->stack < y->stack ? -1 : x->stack > y->stack;
 }
 
+static int tt_site_text_cmp(const void *a, const void *b)
+{
+	const struct tt_site *x = a, *y = b;
+	const struct tt_cstack *cx = tt_callstack_get(x->file, x->stack);
+	const struct tt_cstack *cy = tt_callstack_get(y->file, y->stack);
+
+	if (x->file->index != y->file->index)
+		return x->file->index < y->file->index ? -1 : 1;
+	if (!cx || !cy)
+		return !cx - !cy;
+	return strcmp(cx->json, cy->json);
+}
+
+/*
+ * Stacks whose frames read the same are one site to a reader (an unrolled loop makes one
+ * line call from several addresses): merged, per process image.
+ */
+static size_t tt_merge_sites(struct tt_site *v, size_t n)
+{
+	size_t k = 0;
+
+	tt_sort(v, n, sizeof(*v), tt_site_text_cmp);
+	for (size_t i = 0; i < n; i++) {
+		if (k && !tt_site_text_cmp(&v[k - 1], &v[i])) {
+			struct tt_site *d = &v[k - 1];
+
+			d->calls += v[i].calls;
+			d->time_ns += v[i].time_ns;
+			d->allocs += v[i].allocs;
+			d->alloc_bytes += v[i].alloc_bytes;
+			d->live_bytes += v[i].live_bytes;
+			d->live_blocks += v[i].live_blocks;
+			d->waits += v[i].waits;
+			d->wait_ns += v[i].wait_ns;
+			d->ios += v[i].ios;
+			d->io_bytes += v[i].io_bytes;
+			d->io_ns += v[i].io_ns;
+			continue;
+		}
+		v[k++] = v[i];
+	}
+	return k;
+}
+
 static void tt_print_sites(struct tt_out *o)
 {
 	static const char *const titles[] = {
@@ -566,6 +610,7 @@ static void tt_print_sites(struct tt_out *o)
 
 	if (!n)
 		return;
+	n = tt_merge_sites(v, n);
 	for (unsigned key = 0; key < TT_ARRAY_SIZE(titles); key++) {
 		size_t shown = 0, with = 0;
 

@@ -87,6 +87,12 @@ struct tt_sym_cu {
 	size_t n;
 };
 
+/* The name made up for a C++ function without a linkage name, by its declaration DIE. */
+struct tt_sym_qual {
+	const void *key; /* the DIE's data address: unique while the file is open */
+	const char *name;
+};
+
 /* A code symbol; hi == lo for a sizeless one (an assembly label). */
 struct tt_sym_sym {
 	uint64_t lo, hi;
@@ -112,7 +118,8 @@ struct tt_sym_file {
 	uint64_t last_use;
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	struct tt_sym_tab cus; /* CU DIE data address -> struct tt_sym_cu *, while open */
+	struct tt_sym_tab cus;	 /* CU DIE data address -> struct tt_sym_cu *, while open */
+	struct tt_sym_tab quals; /* -> struct tt_sym_qual *, while open */
 	struct tt_sym_sym *syms;
 	size_t nsyms;
 	bool syms_read;
@@ -332,6 +339,10 @@ static void tt_sym_close(struct tt_symbolizer *s, struct tt_sym_file *f)
 	}
 	free(f->cus.v);
 	f->cus = (struct tt_sym_tab){0};
+	for (i = 0; i < f->quals.cap; i++)
+		free((void *)f->quals.v[i].val);
+	free(f->quals.v);
+	f->quals = (struct tt_sym_tab){0};
 	free(f->syms);
 	f->syms = NULL;
 	f->nsyms = 0;
@@ -542,15 +553,16 @@ static int tt_sym_fn_cmp(const void *a, const void *b)
 	return x->hi < y->hi ? -1 : x->hi > y->hi;
 }
 
-static bool tt_sym_cu_eq(uintptr_t val, const void *key)
+/* For tables of structs whose first member is a const void *key. */
+static bool tt_sym_key_eq(uintptr_t val, const void *key)
 {
-	return ((const struct tt_sym_cu *)val)->key == key;
+	return *(const void *const *)val == key;
 }
 
 static const struct tt_sym_cu *tt_sym_cu_get(struct tt_sym_file *f, Dwarf_Die *cudie)
 {
 	uint64_t h = tt_sym_mix((uintptr_t)cudie->addr);
-	struct tt_sym_slot *slot = tt_sym_tab_find(&f->cus, h, tt_sym_cu_eq, cudie->addr);
+	struct tt_sym_slot *slot = tt_sym_tab_find(&f->cus, h, tt_sym_key_eq, cudie->addr);
 	struct tt_sym_cu *cu;
 	size_t cap = 0;
 
@@ -569,7 +581,7 @@ static const struct tt_sym_cu *tt_sym_cu_get(struct tt_sym_file *f, Dwarf_Die *c
 	}
 	if (cu->n)
 		qsort(cu->v, cu->n, sizeof(*cu->v), tt_sym_fn_cmp);
-	slot = tt_sym_tab_find(&f->cus, h, tt_sym_cu_eq, cudie->addr);
+	slot = tt_sym_tab_find(&f->cus, h, tt_sym_key_eq, cudie->addr);
 	tt_sym_tab_put(&f->cus, slot, h, (uintptr_t)cu);
 	return cu;
 }
@@ -648,25 +660,144 @@ static int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc,
 	return depth;
 }
 
-/* The name of a subprogram or inlined subroutine (through its abstract origin). */
-static const char *tt_sym_die_name(struct tt_symbolizer *s, Dwarf_Die *die)
+static bool tt_sym_is_cxx(Dwarf_Die *die)
+{
+	Dwarf_Die cu;
+
+	if (!dwarf_diecu(die, &cu, NULL, NULL))
+		return false;
+	switch (dwarf_srclang(&cu)) {
+	case DW_LANG_C_plus_plus:
+	case DW_LANG_C_plus_plus_03:
+	case DW_LANG_C_plus_plus_11:
+	case DW_LANG_C_plus_plus_14:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Appends to buf (at *pos) "scope::" for each namespace, class or function enclosing the DIE at
+ * offset target below parent.  DIEs are laid out in preorder, so only the sibling whose span
+ * holds target is entered: far fewer DIEs read than dwarf_getscopes_die(), which visits all
+ * the DIEs before target.
+ */
+static bool tt_sym_scope_path(Dwarf_Die *parent, Dwarf_Off target, char *buf, size_t len,
+			      size_t *pos, int nest)
+{
+	Dwarf_Die d, next;
+	const char *name;
+	int r;
+
+	if (nest > TT_SYM_MAX_NEST || dwarf_child(parent, &d) != 0)
+		return false;
+	for (;;) {
+		if (dwarf_dieoffset(&d) == target)
+			return true;
+		if (dwarf_dieoffset(&d) > target)
+			return false;
+		r = dwarf_siblingof(&d, &next);
+		if (r < 0)
+			return false;
+		if (r > 0 || dwarf_dieoffset(&next) > target)
+			break;
+		d = next;
+	}
+	switch (dwarf_tag(&d)) {
+	case DW_TAG_namespace:
+		name = dwarf_diename(&d) ?: "(anonymous namespace)";
+		break;
+	case DW_TAG_class_type:
+	case DW_TAG_structure_type:
+	case DW_TAG_union_type:
+		name = dwarf_diename(&d) ?: "{unnamed type}";
+		break;
+	case DW_TAG_subprogram:
+		name = dwarf_diename(&d);
+		break;
+	default:
+		name = NULL;
+		break;
+	}
+	if (name && *pos < len)
+		*pos += (size_t)snprintf(buf + *pos, len - *pos, "%s::", name);
+	return tt_sym_scope_path(&d, target, buf, len, pos, nest + 1);
+}
+
+/*
+ * GCC gives no linkage name to C++ functions with internal linkage, members of classes in
+ * anonymous namespaces among them; their DW_AT_name is unqualified ("op").  The enclosing
+ * namespaces and classes are those of the declaration, which DW_AT_specification (after
+ * DW_AT_abstract_origin, for inlined and out-of-line instances) leads to.
+ */
+static const char *tt_sym_qualified(struct tt_symbolizer *s, struct tt_sym_file *f,
+				    Dwarf_Die *die, const char *name)
+{
+	struct tt_sym_slot *slot;
+	struct tt_sym_qual *q;
+	Dwarf_Attribute a;
+	Dwarf_Die decl = *die, next, cu;
+	char buf[1024];
+	size_t pos = 0;
+	uint64_t h;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		if (!dwarf_formref_die(dwarf_attr(&decl, DW_AT_abstract_origin, &a), &next) &&
+		    !dwarf_formref_die(dwarf_attr(&decl, DW_AT_specification, &a), &next))
+			break;
+		decl = next;
+	}
+	h = tt_sym_mix((uintptr_t)decl.addr);
+	slot = tt_sym_tab_find(&f->quals, h, tt_sym_key_eq, decl.addr);
+	if (slot && slot->val)
+		return ((struct tt_sym_qual *)slot->val)->name;
+	if (!dwarf_diecu(&decl, &cu, NULL, NULL) ||
+	    !tt_sym_scope_path(&cu, dwarf_dieoffset(&decl), buf, sizeof(buf), &pos, 0))
+		pos = 0;
+	if (pos < sizeof(buf))
+		snprintf(buf + pos, sizeof(buf) - pos, "%s", name);
+	if (!tt_sym_tab_reserve(&f->quals) || !(q = malloc(sizeof(*q))))
+		return NULL;
+	q->key = decl.addr;
+	q->name = tt_sym_intern_str(s, buf);
+	if (!q->name) {
+		free(q);
+		return NULL;
+	}
+	slot = tt_sym_tab_find(&f->quals, h, tt_sym_key_eq, decl.addr);
+	tt_sym_tab_put(&f->quals, slot, h, (uintptr_t)q);
+	return q->name;
+}
+
+/*
+ * The name of a subprogram or inlined subroutine (through its abstract origin).  *mangled
+ * tells whether it came from a linkage name, which qualifies it fully.
+ */
+static const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f,
+				   Dwarf_Die *die, bool *mangled)
 {
 	Dwarf_Attribute a;
-	const char *link, *name, *d = NULL;
+	const char *link, *name, *d, *q;
 
+	*mangled = false;
 	link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &a));
 	if (!link)
 		link = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &a));
 	if (link && link[0] == '_' && link[1] == 'Z') {
-		/* The linkage name qualifies the function (namespace, class, template arguments). */
 		d = tt_sym_demangle(s, link);
-		if (d && strcmp(d, link))
+		if (d && strcmp(d, link)) {
+			*mangled = true;
 			return d;
+		}
 	}
 	name = dwarf_diename(die);
-	if (name)
-		return tt_sym_intern_str(s, name);
-	return link ? tt_sym_intern_str(s, link) : NULL;
+	if (!name)
+		return link ? tt_sym_intern_str(s, link) : NULL;
+	if (!link && tt_sym_is_cxx(die) && (q = tt_sym_qualified(s, f, die, name)))
+		return q;
+	return tt_sym_intern_str(s, name);
 }
 
 /* Where the inlined subroutine inl was called: a line of the frame it was inlined into. */
@@ -711,6 +842,7 @@ static int tt_sym_bind_rank(const GElf_Sym *sym)
 struct tt_sym_raw {
 	struct tt_sym_sym sym;
 	int rank;
+	size_t under; /* leading underscores */
 };
 
 static int tt_sym_raw_cmp(const void *a, const void *b)
@@ -727,6 +859,9 @@ static int tt_sym_raw_cmp(const void *a, const void *b)
 		return x->rank > y->rank ? -1 : 1;
 	if (x->sym.hi != y->sym.hi)
 		return x->sym.hi < y->sym.hi ? -1 : 1;
+	/* "malloc" rather than its alias "__libc_malloc": the name the source calls it by. */
+	if (x->under != y->under)
+		return x->under < y->under ? -1 : 1;
 	return strcmp(x->sym.name, y->sym.name);
 }
 
@@ -773,6 +908,7 @@ static void tt_sym_syms_read(struct tt_sym_file *f)
 		if (raw[nraw].sym.hi < value)
 			raw[nraw].sym.hi = UINT64_MAX;
 		raw[nraw].rank = tt_sym_bind_rank(&sym);
+		raw[nraw].under = strspn(name, "_");
 		nraw++;
 	}
 	if (nraw)
@@ -840,6 +976,7 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 	Dwarf_Addr dwbias;
 	Dwfl_Line *line;
 	int depth = 0, i, n;
+	bool mangled, outer_mangled = false;
 
 	*out = &tt_sym_unknown;
 	cudie = dwfl_module_addrdie(f->mod, rel, &dwbias);
@@ -851,10 +988,20 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 	for (i = 0; i < depth; i++) {
 		struct tt_sym_frame *x = &fr[depth - 1 - i];
 
-		x->function = tt_sym_die_name(s, &chain[i]);
+		x->function = tt_sym_die_name(s, f, &chain[i], i ? &mangled : &outer_mangled);
 		x->inlined = i > 0;
 		if (i + 1 < depth)
 			tt_sym_call_site(s, &chain[i + 1], x);
+	}
+	/*
+	 * An outermost C++ function without linkage name: its symbol, when mangled, also has
+	 * the parameter types that all the other C++ names show.
+	 */
+	if (depth && !outer_mangled && tt_sym_is_cxx(&chain[0])) {
+		const char *name = tt_sym_symtab_name(f, rel);
+
+		if (name && name[0] == '_' && name[1] == 'Z' && (name = tt_sym_demangle(s, name)))
+			fr[n - 1].function = name;
 	}
 	line = dwfl_module_getsrc(f->mod, rel);
 	if (line) {

@@ -27,7 +27,7 @@ static const char *prog_name = "traceit";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: traceit [-o DIR] [-e CATEGORIES] [-q] [--] PROGRAM [ARGS...]\n"
+		"Usage: traceit [-o DIR] [-e CATEGORIES] [-s] [-q] [--] PROGRAM [ARGS...]\n"
 		"Run PROGRAM and record its thread, lock, memory and I/O calls, one trace file per\n"
 		"process, into DIR.\n"
 		"\n"
@@ -35,6 +35,10 @@ static void usage(FILE *f)
 		"                          default: a new folder traceit-PROGRAM[.N] here)\n"
 		"  -e, --events LIST       categories to record, comma separated: memory, thread,\n"
 		"                          lock, process, io, net, wait, or all (default: all)\n"
+		"  -s, --stacks[=LIST]     record the call stack of each event (of the categories\n"
+		"                          in LIST, default: all recorded ones); costs about\n"
+		"                          0.2-1 us per event\n"
+		"      --stack-depth=N     frames kept per stack (default 32, at most 256)\n"
 		"  -q, --quiet             do not print where the trace went\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -216,19 +220,26 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "events", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },	    { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	    { NULL, 0, NULL, 0 },
+		{ "version", no_argument, NULL, 'V' },	    { "stacks", optional_argument, NULL, 's' },
+		{ "stack-depth", required_argument, NULL, 'D' }, { NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *events = NULL;
+	const char *out = NULL, *events = NULL, *stacks = NULL, *depth = NULL;
 	char dir[PATH_MAX], absdir[PATH_MAX], lib[PATH_MAX], bindir[PATH_MAX];
 	int quiet = 0, c, in_tree;
 
-	while ((c = getopt_long(argc, argv, "+o:e:qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:e:sqhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out = optarg;
 			break;
 		case 'e':
 			events = optarg;
+			break;
+		case 's':
+			stacks = optarg ? optarg : "1";
+			break;
+		case 'D':
+			depth = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -248,6 +259,15 @@ int main(int argc, char **argv)
 		die_usage("no program to run", NULL);
 	if (events && !check_categories(events))
 		exit(125);
+	if (stacks && strcmp(stacks, "1") && !check_categories(stacks))
+		exit(125);
+	if (depth) {
+		char *end;
+		unsigned long d = strtoul(depth, &end, 10);
+
+		if (*end || !*depth || *depth == '-' || d < 1 || d > 256)
+			die_usage("--stack-depth is not a number from 1 to 256", depth);
+	}
 
 	char exe[PATH_MAX];
 	struct stat st;
@@ -304,6 +324,10 @@ int main(int argc, char **argv)
 	setenv("TRACEIT_OUTPUT", absdir, 1);
 	if (events)
 		setenv("TRACEIT_EVENTS", events, 1);
+	if (stacks)
+		setenv("TRACEIT_STACKS", stacks, 1);
+	if (depth)
+		setenv("TRACEIT_STACK_DEPTH", depth, 1);
 
 	pid_t pid = fork();
 
