@@ -9,6 +9,8 @@ load helpers
 	corpus="$BATS_TEST_TMPDIR/corpus"
 	mkdir -p "$corpus"
 	cp "$DATA"/golden/*.trc "$DATA"/contend/*.trc "$corpus"/
+	# a stream with STACKS and MODULES chunks, recorded here (it names this build's paths)
+	TRACEIT_STACKS=all TRACEIT_OUTPUT="$corpus" LD_PRELOAD="$LIB" "$T/t_stacks" >/dev/null
 	run "$TT_BUILDDIR/tests/fuzz_convert" -max_total_time=20 -timeout=10 -rss_limit_mb=1536 \
 		-close_fd_mask=3 -artifact_prefix="$BATS_TEST_TMPDIR/" "$corpus"
 	if [ "$status" -ne 0 ]; then
