@@ -6,6 +6,7 @@
 #include "tt.h"
 #include "sys.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,6 +42,34 @@ static uint32_t parse_categories(const char *var, const char *s, uint32_t fallba
 	if (!mask && fallback)
 		tt_log("%s is empty; using all", var);
 	return mask ? mask : fallback;
+}
+
+/* "USR2", "SIGUSR2" or a number; 0 if it is none we can catch */
+static int parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = { { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP },
+		      { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
+		      { "WINCH", SIGWINCH }, { "PWR", SIGPWR },   { "URG", SIGURG } };
+	char *end;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	if (!strncmp(s, "RTMIN+", 6)) {
+		long n = strtol(s + 6, &end, 10);
+
+		return *end || n < 0 || SIGRTMIN + n > SIGRTMAX ? 0 : (int)(SIGRTMIN + n);
+	}
+	long n = strtol(s, &end, 10);
+
+	if (*end || n < 1 || n > 64 || n == SIGKILL || n == SIGSTOP)
+		return 0;
+	return (int)n;
 }
 
 static uint32_t parse_number(const char *name, uint32_t def, uint32_t min, uint32_t max)
@@ -89,11 +118,26 @@ void tt_config_read(struct tt_config *cfg)
 		tt_log("TRACEIT_CLOCK='%s' is not tsc or monotonic; choosing automatically", s);
 
 	cfg->drop = 0;
+	cfg->ring = 0;
 	s = secure_getenv("TRACEIT_MODE");
 	if (s && !strcmp(s, "drop"))
 		cfg->drop = 1;
+	else if (s && !strcmp(s, "ring"))
+		cfg->ring = 1;
 	else if (s && *s && strcmp(s, "block"))
-		tt_log("TRACEIT_MODE='%s' is not block or drop; using block", s);
+		tt_log("TRACEIT_MODE='%s' is not block, drop or ring; using block", s);
+	cfg->buffer_total_mb = parse_number("TRACEIT_BUFFER_TOTAL_MB", 512, 1, 1048576);
+	cfg->ring_signal = 0;
+	s = secure_getenv("TRACEIT_RING_SIGNAL");
+	if (s && *s) {
+		cfg->ring_signal = parse_signal(s);
+		if (!cfg->ring_signal)
+			tt_log("TRACEIT_RING_SIGNAL='%s' is not a signal (USR1, USR2, or a number "
+			       "from 1 to 64 other than KILL and STOP); no dump on a signal",
+			       s);
+		else if (!cfg->ring)
+			tt_log("TRACEIT_RING_SIGNAL is for TRACEIT_MODE=ring; ignored");
+	}
 
 	/* The output directory, made absolute now: the program may chdir later. */
 	s = secure_getenv("TRACEIT_OUTPUT");

@@ -258,7 +258,7 @@ uint32_t tt_stack_capture(struct tt_thread *t, uint64_t tick)
 	unsigned k = 0;
 
 	/* a handler may have interrupted anything, libunwind's own caches included */
-	if (t->in_signal || !unw_bt || !tt_stack_mask)
+	if (t->in_signal || t->nobuf || !unw_bt || !tt_stack_mask)
 		return 0;
 	int n = unw_bt(buf, (int)(stack_depth + TT_STACK_SKIP));
 

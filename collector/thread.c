@@ -61,7 +61,8 @@ static void reset_ring(struct tt_thread *t)
 	uint64_t pos = atomic_load(&t->tail);
 
 	atomic_store(&t->head, pos);
-	t->tail_cache = pos;
+	/* a token ring looks full to the fast path: every event goes to tt_reserve_slow */
+	t->tail_cache = t->nobuf ? pos - t->mask - 1 : pos;
 	t->lost = 0;
 	t->dropped = 0;
 	t->dtor_rounds = 0;
@@ -81,6 +82,16 @@ static struct tt_thread *take_free_state(size_t words)
 	return NULL;
 }
 
+/*
+ * Buffer memory in all: each full ring counts once it is mapped (states are reused after
+ * their thread ends, never unmapped).  Past TRACEIT_BUFFER_TOTAL_MB a new thread gets a token
+ * ring that takes no event: what it would have recorded is counted as lost, so a program
+ * with thousands of live threads cannot make the tracer use unbounded memory.
+ */
+#define TT_TOKEN_WORDS 16
+static size_t ring_bytes;
+static int cap_reported;
+
 static struct tt_thread *new_state(size_t words)
 {
 	size_t len = sizeof(struct tt_thread) + 64 + words * 8;
@@ -92,7 +103,11 @@ static struct tt_thread *new_state(size_t words)
 
 	t->ring = (uint64_t *)(mem + ((sizeof(*t) + 63) & ~(size_t)63));
 	t->mask = words - 1;
-	t->half = words / 2;
+	/* ring mode never asks the writer for a pass: a full ring drops its oldest events */
+	t->half = tt_cfg.ring ? words : words / 2;
+	t->nobuf = words == TT_TOKEN_WORDS;
+	if (!t->nobuf)
+		ring_bytes += words * 8;
 	t->map_len = len;
 	atomic_store(&t->state, TT_T_LIVE);
 	t->next = atomic_load(&registry);
@@ -115,8 +130,19 @@ struct tt_thread *tt_thread_attach(void)
 	tt_registry_lock();
 	struct tt_thread *t = take_free_state(words);
 
-	if (!t)
+	if (!t && ring_bytes + words * 8 > (size_t)tt_cfg.buffer_total_mb << 20) {
+		t = take_free_state(TT_TOKEN_WORDS);
+		if (!t)
+			t = new_state(TT_TOKEN_WORDS);
+		if (!cap_reported) {
+			cap_reported = 1;
+			tt_log("the threads' buffers reached TRACEIT_BUFFER_TOTAL_MB (%u MB); events "
+			       "of threads started from now on while it lasts are counted as lost",
+			       tt_cfg.buffer_total_mb);
+		}
+	} else if (!t) {
 		t = new_state(words);
+	}
 	tt_registry_unlock();
 	if (!t) {
 		/* No memory for a buffer: this thread runs untraced rather than failing. */

@@ -73,6 +73,8 @@ struct tt_thread {
 	uint32_t tid;
 	uint32_t dtor_rounds;
 	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
+	uint32_t nobuf;	    /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
+	uint32_t pad1;
 	uint64_t lost;	  /* events this thread could not record, all told */
 	uint64_t dropped; /* dropped since the last LOST record (drop mode) */
 	uint64_t drop_first, drop_last;
@@ -105,6 +107,9 @@ struct tt_config {
 	int drop;	     /* TRACEIT_MODE=drop: never wait for the writer */
 	uint32_t stacks;     /* categories recorded with a call stack */
 	uint32_t stack_depth;
+	uint32_t buffer_total_mb; /* all threads' buffers together */
+	int ring;		  /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
+	int ring_signal;	  /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -145,6 +150,7 @@ void tt_final_drain(int exit_kind, int status);
 void tt_exec_drain(void);
 void tt_drain_locked_final(void);
 void tt_fail(const char *what, long err);
+void tt_ring_dump(void); /* ring mode: write out what the buffers hold (signal-safe) */
 
 /* crash.c: draining on fatal signals */
 #include <signal.h>

@@ -312,6 +312,96 @@ static void release(struct tt_thread *t, uint64_t pos)
 		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
 }
 
+/*
+ * Ring mode: the thread itself moves the tail when it overwrites its oldest records, so a
+ * record is copied first and taken only if the tail did not move meanwhile (the thread
+ * claims space with the same compare-and-swap before it writes there).
+ */
+static void flush_dropped(struct tt_thread *t);
+
+#define TT_RECORD_MAX 4096 /* words: longer than any record (5 strings of TT_STR_MAX) */
+static uint64_t ring_copy[TT_RECORD_MAX];
+
+static void drain_thread_ring(struct tt_thread *t)
+{
+	struct chunk c = { .t = t, .p = ebuf };
+	int dead = atomic_load(&tt_state) == TT_DEAD || !zs_ready;
+
+	flush_dropped(t); /* the events overwritten before the window come first */
+	for (;;) {
+		uint64_t pos = atomic_load_explicit(&t->tail, memory_order_acquire);
+		uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+
+		if (pos >= head)
+			break;
+		const uint64_t *r = &t->ring[pos & t->mask];
+		unsigned nw = TT_W0_WORDS(__atomic_load_n(&r[0], __ATOMIC_RELAXED));
+
+		if (nw == 0 || nw > TT_RECORD_MAX || pos + nw > head ||
+		    (pos & t->mask) + nw > t->mask + 1) {
+			if (atomic_load(&t->tail) != pos)
+				continue; /* overwritten while we looked */
+			events_lost++; /* cannot happen unless memory was trampled: stop here */
+			atomic_compare_exchange_strong(&t->tail, &pos, head);
+			break;
+		}
+		memcpy(ring_copy, r, nw * 8);
+		if (!atomic_compare_exchange_strong(&t->tail, &pos, pos + nw))
+			continue;
+		if (TT_W0_TYPE(ring_copy[0]) != TT_EV_INVALID) {
+			if (dead || encode(&c, ring_copy, nw) < 0)
+				events_lost++;
+		}
+		if ((size_t)(c.p - ebuf) >= RAW_CAP)
+			flush_chunk(&c);
+	}
+	if (!dead)
+		flush_chunk(&c);
+}
+
+/*
+ * Ring mode, the ring is full: overwrite the oldest records (counted, and told by a LOST
+ * record at the next dump) rather than wait for a writer that only runs on demand.
+ */
+static uint64_t *ring_reserve(struct tt_thread *t, unsigned nwords)
+{
+	uint64_t size = t->mask + 1;
+
+	for (;;) {
+		uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
+		uint64_t idx = h & t->mask;
+		uint64_t need = nwords + (idx + nwords > size ? size - idx : 0);
+		uint64_t tail = atomic_load_explicit(&t->tail, memory_order_acquire);
+
+		if (h + need - tail <= size) {
+			t->tail_cache = tail;
+			if (idx + nwords <= size)
+				return &t->ring[idx];
+			t->ring[idx] = TT_W0(TT_EV_INVALID, size - idx, 0, 0);
+			atomic_store_explicit(&t->head, h + size - idx, memory_order_release);
+			continue;
+		}
+		if (atomic_load(&tt_state) != TT_ACTIVE || nwords > size / 4) {
+			t->lost++;
+			return NULL;
+		}
+		uint64_t w0 = t->ring[tail & t->mask], end = t->ring[(tail + 2) & t->mask];
+		unsigned nw = TT_W0_WORDS(w0);
+
+		if (nw == 0 || tail + nw > h) {
+			t->lost++;
+			return NULL;
+		}
+		if (atomic_compare_exchange_strong(&t->tail, &tail, tail + nw) &&
+		    TT_W0_TYPE(w0) != TT_EV_INVALID) {
+			if (!__atomic_fetch_add(&t->dropped, 1, __ATOMIC_RELAXED))
+				t->drop_first = end;
+			t->drop_last = end;
+			t->lost++;
+		}
+	}
+}
+
 /* Drains one thread's ring: encodes what is there, or discards it when tracing is dead. */
 static void drain_thread(struct tt_thread *t)
 {
@@ -356,12 +446,14 @@ static void drain_thread(struct tt_thread *t)
  */
 static void flush_dropped(struct tt_thread *t)
 {
-	if (!t->dropped || atomic_load(&tt_state) == TT_DEAD || !zs_ready)
+	if (!__atomic_load_n(&t->dropped, __ATOMIC_RELAXED) || atomic_load(&tt_state) == TT_DEAD ||
+	    !zs_ready)
 		return;
-	uint64_t r[4] = { TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, t->dropped };
+	/* ring mode: the thread may be discarding more right now; exchange, not read and zero */
+	uint64_t n = __atomic_exchange_n(&t->dropped, 0, __ATOMIC_RELAXED);
+	uint64_t r[4] = { TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n };
 	struct chunk c = { .t = t, .p = ebuf };
 
-	t->dropped = 0;
 	if (encode(&c, r, 4) == 0)
 		flush_chunk(&c);
 }
@@ -390,6 +482,15 @@ void tt_drain_all(void)
 
 		if (st == TT_T_FREE)
 			continue;
+		if (tt_cfg.ring) {
+			drain_thread_ring(t);
+			if (st == TT_T_ORPHANED) {
+				events_lost += t->lost;
+				t->lost = 0;
+				atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
+			}
+			continue;
+		}
 		drain_thread(t);
 		if (st == TT_T_ORPHANED || atomic_load(&tt_state) == TT_SHUTDOWN)
 			flush_dropped(t);
@@ -451,6 +552,8 @@ static void *writer_main(void *arg)
 
 void tt_writer_start(void)
 {
+	if (tt_cfg.ring)
+		return; /* nothing is written until a dump: no thread to wake */
 	int expect = 0;
 
 	if (!atomic_compare_exchange_strong(&writer_state, &expect, 1))
@@ -467,7 +570,18 @@ void tt_writer_start(void)
 	pthread_attr_init(&attr);
 	/* joinable: unshare(CLONE_NEWUSER) needs it gone for good (tt_writer_stop) */
 	pthread_attr_setstacksize(&attr, 256 << 10);
-	if (tt_real.pthread_create(&th, &attr, writer_main, NULL) == 0) {
+
+	/* the allocations glibc makes for our thread (stack, TLS) are not the program's */
+	struct tt_thread *self = tt_self;
+	uint32_t busy = self ? self->busy : 0;
+
+	if (self && self != &tt_thread_dead)
+		self->busy = 1;
+	int ok = tt_real.pthread_create(&th, &attr, writer_main, NULL) == 0;
+
+	if (self && self != &tt_thread_dead)
+		self->busy = busy;
+	if (ok) {
 		writer_thread = th;
 	} else {
 		/* No thread: drains keep happening synchronously in the program's threads. */
@@ -502,8 +616,35 @@ void tt_writer_stop(void)
 	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 }
 
+static _Atomic int ring_dump_pending;
+
+/*
+ * Ring mode: write out what the buffers hold, now (TRACEIT_RING_SIGNAL's handler; at exit and
+ * on a crash the final drains do it).  Async-signal-safe: if the interrupted thread holds the
+ * writer lock, the dump is left to the next event that any thread records.
+ */
+void tt_ring_dump(void)
+{
+	if (atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid)
+		return;
+	if (!tt_writer_trylock()) {
+		atomic_store(&ring_dump_pending, 1);
+		tt_deadline = 0;
+		return;
+	}
+	atomic_store(&ring_dump_pending, 0);
+	sync_drain(0, 0, 0);
+	tt_writer_unlock();
+}
+
 void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
 {
+	if (tt_cfg.ring) {
+		tt_deadline = UINT64_MAX;
+		if (atomic_load(&ring_dump_pending))
+			tt_ring_dump();
+		return;
+	}
 	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
 	if (now > tt_deadline) {
 		if (may_spawn) {
@@ -558,6 +699,13 @@ static uint64_t *drop_event(struct tt_thread *t)
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 {
 	uint64_t size = t->mask + 1;
+
+	if (tt_unlikely(t->nobuf)) {
+		t->lost++;
+		return NULL;
+	}
+	if (tt_cfg.ring)
+		return ring_reserve(t, nwords);
 
 	if (t->dropped) {
 		/* the LOST record goes first, if both fit; else keep dropping */
@@ -685,5 +833,5 @@ void tt_writer_reinit(void)
 	atomic_store(&tt_threads_attached, 1);
 	sbuf_len = 0;
 	tt_strtab_reset();
-	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 }

@@ -82,9 +82,15 @@ struct tt_sym_fn {
 };
 
 struct tt_sym_cu {
-	const void *key; /* the CU DIE's data address: unique while the file is open */
+	const void *key;     /* the CU DIE's data address: unique while the file is open */
 	struct tt_sym_fn *v; /* sorted by lo */
 	size_t n;
+};
+
+/* The address range of a CU, for files whose CUs libdwfl cannot find (see tt_sym_cu_find). */
+struct tt_sym_curange {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die cu;
 };
 
 /* The name made up for a C++ function without a linkage name, by its declaration DIE. */
@@ -118,8 +124,12 @@ struct tt_sym_file {
 	uint64_t last_use;
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	struct tt_sym_tab cus;	 /* CU DIE data address -> struct tt_sym_cu *, while open */
-	struct tt_sym_tab quals; /* -> struct tt_sym_qual *, while open */
+	struct tt_sym_tab cus;	     /* CU DIE data address -> struct tt_sym_cu *, while open */
+	struct tt_sym_tab quals;     /* -> struct tt_sym_qual *, while open */
+	struct tt_sym_curange *curs; /* sorted by lo */
+	size_t ncurs;
+	Dwarf_Addr curs_bias;
+	bool curs_read;
 	struct tt_sym_sym *syms;
 	size_t nsyms;
 	bool syms_read;
@@ -347,6 +357,10 @@ static void tt_sym_close(struct tt_symbolizer *s, struct tt_sym_file *f)
 	f->syms = NULL;
 	f->nsyms = 0;
 	f->syms_read = false;
+	free(f->curs);
+	f->curs = NULL;
+	f->ncurs = 0;
+	f->curs_read = false;
 	if (f->dwfl)
 		dwfl_end(f->dwfl);
 	f->dwfl = NULL;
@@ -430,7 +444,8 @@ static bool tt_sym_open(struct tt_symbolizer *s, struct tt_sym_file *f)
 	 */
 	if (len > dl && !strcmp(path + len - dl, tt_sym_deleted)) {
 		if (!*f->build_id) {
-			tt_sym_bad(s, f, "deleted while running, and no build id to check its successor");
+			tt_sym_bad(s, f,
+				   "deleted while running, and no build id to check its successor");
 			return false;
 		}
 		stripped = strndup(path, len - dl);
@@ -444,7 +459,9 @@ static bool tt_sym_open(struct tt_symbolizer *s, struct tt_sym_file *f)
 		tt_sym_evict(s);
 
 	/* O_NONBLOCK: a FIFO at the path must not hang the converter. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	while ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 &&
+	       (errno == EMFILE || errno == ENFILE) && s->nopen)
+		tt_sym_evict(s); /* the caller's descriptors count too: make room, not a bad file */
 	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
 		tt_sym_bad(s, f, fd < 0 ? strerror(errno) : "not a regular file");
 		goto fail;
@@ -486,6 +503,84 @@ fail:
 		close(fd);
 	free(stripped);
 	return false;
+}
+
+/* ---- the CU of an address ---- */
+
+static int tt_sym_curange_cmp(const void *a, const void *b)
+{
+	const struct tt_sym_curange *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static void tt_sym_curs_read(struct tt_sym_file *f)
+{
+	Dwarf_Die *cu = NULL;
+	Dwarf_Addr bias, base, lo, hi;
+	size_t cap = 0;
+
+	f->curs_read = true;
+	while ((cu = dwfl_module_nextcu(f->mod, cu, &bias))) {
+		ptrdiff_t off = 0;
+
+		f->curs_bias = bias;
+		while ((off = dwarf_ranges(cu, off, &base, &lo, &hi)) > 0) {
+			if (hi <= lo)
+				continue;
+			if (f->ncurs == cap) {
+				size_t ncap = cap ? cap * 2 : 64;
+				struct tt_sym_curange *v = realloc(f->curs, ncap * sizeof(*v));
+
+				if (!v)
+					goto done;
+				f->curs = v;
+				cap = ncap;
+			}
+			f->curs[f->ncurs++] =
+				(struct tt_sym_curange){.lo = lo, .hi = hi, .cu = *cu};
+		}
+	}
+done:
+	if (f->ncurs)
+		qsort(f->curs, f->ncurs, sizeof(*f->curs), tt_sym_curange_cmp);
+}
+
+/*
+ * The CU containing file address rel, and the bias of DWARF addresses.  libdwfl finds it from
+ * .debug_aranges only (elfutils 0.188 and 0.189 at least, sourceware bug 22288), which clang
+ * does not emit by default, and which then covers only the objects built by GCC; so failing
+ * that, the CUs' own ranges are searched, read once.
+ */
+static Dwarf_Die *tt_sym_cu_find(struct tt_sym_file *f, uint64_t rel, Dwarf_Addr *dwbias)
+{
+	Dwarf_Die *cudie = dwfl_module_addrdie(f->mod, rel, dwbias);
+	size_t lo = 0, hi, k;
+	Dwarf_Addr pc;
+
+	if (cudie)
+		return cudie;
+	if (!f->curs_read)
+		tt_sym_curs_read(f);
+	pc = rel - f->curs_bias;
+	hi = f->ncurs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (f->curs[mid].lo <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (k = lo; k > 0 && lo - k < 4; k--) {
+		if (pc < f->curs[k - 1].hi) {
+			*dwbias = f->curs_bias;
+			return &f->curs[k - 1].cu;
+		}
+	}
+	return NULL;
 }
 
 /* ---- functions of a CU, from its DIEs ---- */
@@ -624,8 +719,7 @@ static bool tt_sym_is_block(int tag)
  * Fills chain with the function containing pc (chain[0]) and the inlined subroutines down to
  * the innermost one.  Returns their number, 0 when the CU has no function there.
  */
-static int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc,
-			 Dwarf_Die *chain)
+static int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain)
 {
 	const struct tt_sym_cu *cu = tt_sym_cu_get(f, cudie);
 	const struct tt_sym_fn *fn;
@@ -731,8 +825,8 @@ static bool tt_sym_scope_path(Dwarf_Die *parent, Dwarf_Off target, char *buf, si
  * namespaces and classes are those of the declaration, which DW_AT_specification (after
  * DW_AT_abstract_origin, for inlined and out-of-line instances) leads to.
  */
-static const char *tt_sym_qualified(struct tt_symbolizer *s, struct tt_sym_file *f,
-				    Dwarf_Die *die, const char *name)
+static const char *tt_sym_qualified(struct tt_symbolizer *s, struct tt_sym_file *f, Dwarf_Die *die,
+				    const char *name)
 {
 	struct tt_sym_slot *slot;
 	struct tt_sym_qual *q;
@@ -775,8 +869,8 @@ static const char *tt_sym_qualified(struct tt_symbolizer *s, struct tt_sym_file 
  * The name of a subprogram or inlined subroutine (through its abstract origin).  *mangled
  * tells whether it came from a linkage name, which qualifies it fully.
  */
-static const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f,
-				   Dwarf_Die *die, bool *mangled)
+static const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f, Dwarf_Die *die,
+				   bool *mangled)
 {
 	Dwarf_Attribute a;
 	const char *link, *name, *d, *q;
@@ -904,7 +998,8 @@ static void tt_sym_syms_read(struct tt_sym_file *f)
 			continue;
 		if ((type == STT_NOTYPE || !sym.st_size) && !tt_sym_in_code(elf, shndx))
 			continue;
-		raw[nraw].sym = (struct tt_sym_sym){.lo = value, .hi = value + sym.st_size, .name = name};
+		raw[nraw].sym =
+			(struct tt_sym_sym){.lo = value, .hi = value + sym.st_size, .name = name};
 		if (raw[nraw].sym.hi < value)
 			raw[nraw].sym.hi = UINT64_MAX;
 		raw[nraw].rank = tt_sym_bind_rank(&sym);
@@ -973,13 +1068,13 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 {
 	struct tt_sym_frame fr[TT_SYM_MAX_DEPTH], *res;
 	Dwarf_Die chain[TT_SYM_MAX_DEPTH], *cudie;
-	Dwarf_Addr dwbias;
-	Dwfl_Line *line;
+	Dwarf_Addr dwbias = 0;
+	Dwarf_Line *line;
 	int depth = 0, i, n;
 	bool mangled, outer_mangled = false;
 
 	*out = &tt_sym_unknown;
-	cudie = dwfl_module_addrdie(f->mod, rel, &dwbias);
+	cudie = tt_sym_cu_find(f, rel, &dwbias);
 	if (cudie)
 		depth = tt_sym_scopes(f, cudie, rel - dwbias, chain);
 	n = depth ? depth : 1;
@@ -1003,13 +1098,14 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 		if (name && name[0] == '_' && name[1] == 'Z' && (name = tt_sym_demangle(s, name)))
 			fr[n - 1].function = name;
 	}
-	line = dwfl_module_getsrc(f->mod, rel);
+	/* Not dwfl_module_getsrc(): it finds the CU as dwfl_module_addrdie() does. */
+	line = cudie ? dwarf_getsrc_die(cudie, rel - dwbias) : NULL;
 	if (line) {
 		int ln = 0;
-		const char *src = dwfl_lineinfo(line, NULL, &ln, NULL, NULL, NULL);
 
-		fr[0].file = tt_sym_intern_str(s, src);
-		fr[0].line = ln > 0 ? (unsigned)ln : 0;
+		fr[0].file = tt_sym_intern_str(s, dwarf_linesrc(line, NULL, NULL));
+		if (!dwarf_lineno(line, &ln) && ln > 0)
+			fr[0].line = (unsigned)ln;
 	}
 	if (!fr[n - 1].function) {
 		const char *name = tt_sym_symtab_name(f, rel);

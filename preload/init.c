@@ -11,6 +11,7 @@
 #include "real.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 
@@ -78,6 +79,16 @@ static int (*sigaction_real(void))(int, const struct sigaction *, struct sigacti
 	return fn;
 }
 
+/* TRACEIT_RING_SIGNAL: the flight recorder's contents to the file, on the user's request */
+static void ring_signal(int sig)
+{
+	int e = errno;
+
+	(void)sig;
+	tt_ring_dump();
+	errno = e;
+}
+
 __attribute__((constructor(101))) static void tt_init(void)
 {
 	int expect = TT_UNINIT;
@@ -106,7 +117,13 @@ __attribute__((constructor(101))) static void tt_init(void)
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	atexit(at_exit);
 	tt_crash_install(sigaction_real());
-	tt_deadline = tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
+	if (tt_cfg.ring && tt_cfg.ring_signal) {
+		struct sigaction sa = { .sa_handler = ring_signal, .sa_flags = SA_RESTART };
+
+		sigfillset(&sa.sa_mask);
+		sigaction_real()(tt_cfg.ring_signal, &sa, NULL);
+	}
 	tt_modules_snapshot(tt_now());
 	atomic_store(&tt_state, TT_ACTIVE);
 	atomic_store(&tt_mask, tt_cfg.categories);

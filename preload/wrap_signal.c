@@ -41,6 +41,9 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 			  0);
 	}
 	errno = e;
+	/* the program took over the dump signal: dump anyway, then run its handler */
+	if (tt_cfg.ring && sig == tt_cfg.ring_signal)
+		tt_ring_dump();
 	if (!h.fn)
 		return;
 	/* calls the handler makes are recorded, but never unwound: the thread may have been

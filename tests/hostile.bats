@@ -49,10 +49,63 @@ load helpers
 	expect_eq "END counter" "$lost" "$(jqj '.metadata["events-lost"]')"
 }
 
+@test "TRACEIT_MODE=ring: the latest events of each thread are kept, the older ones accounted" {
+	run traced "$T/t_churn" 300000 2
+	to_json
+	total=$(jqj '[.traceEvents[] | select(.ph == "X" or .ph == "i")] | length')
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	TRACEIT_MODE=ring TRACEIT_BUFFER_KB=16 run traced "$T/t_churn" 300000 2
+	expect_eq status 0 "$status"
+	expect_eq stderr "" "$output"
+	to_json
+	kept=$(jqj '[.traceEvents[] | select((.ph == "X" or .ph == "i") and .name != "events_lost" and .name != "events lost")] | length')
+	lost=$(jqj '[.traceEvents[] | select(.name == "events_lost") | .args.lost] | add // 0')
+	# 16 KiB per thread: a few hundred events each, not 1.2 million
+	[ "$kept" -lt 10000 ]
+	expect_eq "kept + lost" "$total" "$((kept + lost))"
+	expect_eq "END counter" "$lost" "$(jqj '.metadata["events-lost"]')"
+	# the window is the end of the run: each churning thread's last call and its end are there
+	expect_eq "thread ends" 2 "$(count '.name == "thread_end"')"
+}
+
+@test "TRACEIT_MODE=ring: written on the user's signal, and on a crash" {
+	TRACEIT_MODE=ring TRACEIT_RING_SIGNAL=USR2 run traced "$T/t_churn" 100000 2 usr2
+	expect_eq "killed" 137 "$status"
+	run "$CONVERT" -f json -o "$JSON" "$OUT"
+	# no END (SIGKILL), but what the signal wrote is whole
+	expect_eq "convert status" 1 "$status"
+	[[ "$output" == *"no end record"* ]] || [[ "$output" == *"incomplete"* ]]
+	expect_eq "thread ends" 2 "$(count '.name == "thread_end"')"
+	[ "$(count '.name == "events_lost"')" -ge 1 ]
+	# raise is recorded when it returns: after the dump its handler made
+	expect_eq "after the dump" 0 "$(count '.name == "malloc" and .args.size == 7777')"
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	TRACEIT_MODE=ring run traced "$T/t_churn" 100000 2 abort
+	expect_eq "aborted" 134 "$status"
+	to_json
+	expect_eq "the last allocation" 1 "$(count '.name == "malloc" and .args.size == 7777')"
+}
+
+@test "buffer memory is bounded in total (TRACEIT_BUFFER_TOTAL_MB): further threads are counted as lost" {
+	run traced "$T/t_churn" 1000 8
+	to_json
+	total=$(jqj '[.traceEvents[] | select(.ph == "X" or .ph == "i")] | length')
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	TRACEIT_BUFFER_TOTAL_MB=1 TRACEIT_BUFFER_KB=256 run traced "$T/t_churn" 1000 8
+	expect_eq status 0 "$status"
+	expect_eq message "traceit: the threads' buffers reached TRACEIT_BUFFER_TOTAL_MB (1 MB); events of threads started from now on while it lasts are counted as lost" "$output"
+	to_json
+	lost=$(jqj '.metadata["events-lost"]')
+	# main + 3 threads fit in 1 MB; each of the others made 2000 calls plus its start and end
+	[ "$lost" -ge 2000 ]
+	kept=$(jqj '[.traceEvents[] | select((.ph == "X" or .ph == "i") and .name != "events lost")] | length')
+	expect_eq "kept + lost" "$total" "$(( kept + lost ))"
+}
+
 @test "TRACEIT_MODE: a bad value gets one line and the default (block, lossless)" {
 	TRACEIT_MODE=sometimes run traced "$T/t_churn" 1000 2
 	[ "$status" -eq 0 ]
-	[ "$output" = "traceit: TRACEIT_MODE='sometimes' is not block or drop; using block" ]
+	[ "$output" = "traceit: TRACEIT_MODE='sometimes' is not block, drop or ring; using block" ]
 	to_json
 	expect_eq "no loss" 0 "$(jqj '.metadata["events-lost"]')"
 }

@@ -1,6 +1,13 @@
-/* t_churn: T threads each doing N malloc/free pairs, as fast as they can. */
+/*
+ * t_churn: T threads each doing N malloc/free pairs, as fast as they can.  A third argument
+ * ends the program rudely after a marker allocation (7777 bytes): "usr2" raises SIGUSR2
+ * first, then dies of SIGKILL (no exit path runs); "abort" calls abort().
+ */
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static long n;
 
@@ -23,5 +30,14 @@ int main(int argc, char **argv)
 		pthread_create(&t[i], NULL, churn, NULL);
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
+	if (argc > 3 && !strcmp(argv[3], "usr2")) {
+		raise(SIGUSR2);
+		free(malloc(7777));
+		kill(getpid(), SIGKILL);
+	}
+	if (argc > 3 && !strcmp(argv[3], "abort")) {
+		free(malloc(7777));
+		abort();
+	}
 	return 0;
 }
