@@ -18,6 +18,33 @@
 
 static struct tt_symbolizer *tt_sym;
 static bool tt_sym_failed;
+static bool *tt_warned; /* by symbolizer handle: said once that its file is unusable */
+static size_t tt_warned_cap;
+
+/* One line per module whose file could not be used (gone, replaced since the run). */
+static void tt_module_check(const struct tt_module *m)
+{
+	const char *why, *base = strrchr(m->path, '/');
+
+	if (!tt_sym || m->handle < 0 || tt_sym_module_ok(tt_sym, m->handle))
+		return;
+	if ((size_t)m->handle >= tt_warned_cap) {
+		size_t old = tt_warned_cap;
+
+		tt_grow((void **)&tt_warned, &tt_warned_cap, (size_t)m->handle + 1,
+			sizeof(*tt_warned));
+		memset(tt_warned + old, 0, tt_warned_cap - old);
+	}
+	if (tt_warned[m->handle])
+		return;
+	tt_warned[m->handle] = true;
+	/* the vDSO has no file: its rare frames stay module+offset without a word */
+	if (!*m->path || strstr(base ? base + 1 : m->path, "vdso"))
+		return;
+	why = tt_sym_module_error(tt_sym, m->handle);
+	tt_warn("%s: cannot read its symbols (%s); its frames are shown as module+offset",
+		m->path, why ? why : "unknown error");
+}
 
 static void tt_bad(struct tt_file *f, size_t at, const char *what)
 {
@@ -244,6 +271,7 @@ static void tt_resolve(struct tt_file *f, struct tt_cstack *s)
 			m->handle = tt_sym ? tt_sym_add_module(tt_sym, m->path, m->bias, m->build_id)
 					   : -1;
 		nf = tt_sym ? tt_sym_resolve(tt_sym, m->handle, addr, &fr) : 0;
+		tt_module_check(m);
 		if (!nf || !fr[0].function) {
 			if (tt_sym)
 				tt_sym_fallback(tt_sym, m->handle, addr, text, sizeof(text));
@@ -314,4 +342,7 @@ void tt_callstack_cleanup(void)
 	if (tt_sym)
 		tt_sym_free(tt_sym);
 	tt_sym = NULL;
+	free(tt_warned);
+	tt_warned = NULL;
+	tt_warned_cap = 0;
 }

@@ -141,3 +141,16 @@ folded() {
 	expect_eq status 0 "$status"
 	to_json
 }
+
+@test "a library replaced since the run: one warning, its frames as module+offset, the rest resolved" {
+	cp "$T/libttstk.so" "$BATS_TEST_TMPDIR/libttstk.so"
+	TRACEIT_STACKS=memory traced "$T/t_stacks" "$BATS_TEST_TMPDIR/libttstk.so" >/dev/null
+	# a different file under the same name: its build id no longer matches the recorded one
+	cp "$T/t_stacks" "$BATS_TEST_TMPDIR/libttstk.so"
+	run "$CONVERT" -f folded --weight=bytes "$OUT"
+	expect_eq status 0 "$status"
+	[[ "$output" == *"libttstk.so: cannot read its symbols (build id differs"* ]]
+	echo "$output" | grep -E ";libttstk\.so\+0x[0-9a-f]+;libttstk\.so\+0x[0-9a-f]+ 555$"
+	echo "$output" | grep -F "level3_alloc (t_stacks.c:$(line MARK_ALLOC t_stacks.c)) 3885"
+	expect_eq "warnings" 1 "$(echo "$output" | grep -c 'cannot read its symbols')"
+}
