@@ -8,6 +8,7 @@
  * see tt_record).  The lock guards the zlib stream, the scratch buffers, the string table and
  * the file.
  */
+#include "config.h"
 #include "tt.h"
 #include "sys.h"
 #include "codec.h"
@@ -18,6 +19,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
 
 #define RAW_CAP (256u << 10) /* raw bytes per EVENTS chunk */
 #define RAW_SLACK (16u << 10) /* room for one more record past RAW_CAP */
@@ -127,8 +131,51 @@ void tt_fail(const char *what, long err)
 	       (int)-err);
 }
 
+#ifdef HAVE_ISAL
+/*
+ * igzip level 1, stateless (one call per chunk, all memory ours): raw deflate like zlib's,
+ * about five times faster than zlib's level 1 on trace data and a little smaller.  Returns
+ * the compressed length, or 0 if it does not fit (then zlib has a go).
+ */
+static uint8_t *isal_buf;
+
+static size_t isal_compress(const uint8_t *raw, size_t len)
+{
+	struct isal_zstream s;
+
+	if (!isal_buf && !(isal_buf = tt_mmap(ISAL_DEF_LVL1_DEFAULT)))
+		return 0;
+	isal_deflate_stateless_init(&s);
+	s.level = 1;
+	s.level_buf = isal_buf;
+	s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	s.next_in = (uint8_t *)raw;
+	s.avail_in = (uint32_t)len;
+	s.next_out = obuf;
+	s.avail_out = (uint32_t)obuf_cap;
+	s.end_of_stream = 1;
+	s.flush = NO_FLUSH;
+	s.gzip_flag = IGZIP_DEFLATE;
+	if (isal_deflate_stateless(&s) != COMP_OK)
+		return 0;
+	return s.total_out;
+}
+#endif
+
 static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len)
 {
+#ifdef HAVE_ISAL
+	size_t n = isal_compress(raw, len);
+
+	if (n) {
+		h->flags |= TT_CHUNK_DEFLATED;
+		h->raw_len = (uint32_t)len;
+		h->payload_len = (uint32_t)n;
+		h->sync_tick = sync_tick;
+		h->sync_ns = sync_ns;
+		return tt_stream_write_chunk(h, obuf);
+	}
+#endif
 	deflateReset(&zs);
 	zs.next_in = (Bytef *)raw;
 	zs.avail_in = (uInt)len;
@@ -238,6 +285,7 @@ static inline uint8_t *put_arg(struct chunk *c, uint8_t *p, unsigned kind, uint6
  * the role table.
  */
 static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 2];
+static uint8_t payload_nkinds[TT_EV_COUNT];
 
 static void build_payload_kinds(void)
 {
@@ -251,6 +299,7 @@ static void build_payload_kinds(void)
 			if (ev->args[i] != TT_ROLE_NONE)
 				payload_kinds[t][n++] = tt_roles[ev->args[i]].kind;
 		payload_kinds[t][n] = 0;
+		payload_nkinds[t] = (uint8_t)n;
 	}
 }
 
@@ -277,7 +326,7 @@ static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
 	if (failed)
 		p = tt_put_varint(p, (uint64_t)TT_W0_ERRNO(r[0]));
 
-	unsigned nargs = (unsigned)strlen((const char *)kinds);
+	unsigned nargs = payload_nkinds[type];
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0;
 
 	if (3 + nargs + has_stack > nw)

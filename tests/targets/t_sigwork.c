@@ -1,7 +1,9 @@
 /*
  * t_sigwork: a timer signal every 50 us whose handler allocates and writes, while the main
- * thread is inside traced calls (malloc, free, read, write) most of the time.  Checks its
- * own results: the tracer must neither crash, deadlock nor corrupt anything.
+ * thread is inside traced calls (read, write) most of the time.  Checks its own results: the
+ * tracer must neither crash, deadlock nor corrupt anything.  The main thread's own malloc
+ * and free run with the signal blocked: a handler that allocates while its thread is inside
+ * malloc corrupts glibc's heap with or without a tracer (1 run in 8 did, untraced).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -38,13 +40,21 @@ int main(int argc, char **argv)
 	devnull = open("/dev/null", O_WRONLY);
 	signal(SIGALRM, on_alarm);
 	setitimer(ITIMER_REAL, &it, NULL);
+	sigset_t alrm;
+
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
 	for (long i = 0; i < n; i++) {
+		sigprocmask(SIG_BLOCK, &alrm, NULL);
 		char *p = malloc(64 + (size_t)(i & 255));
 
+		sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 		if (!p || read(zero, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
 		    write(devnull, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
 			return 1;
+		sigprocmask(SIG_BLOCK, &alrm, NULL);
 		free(p);
+		sigprocmask(SIG_UNBLOCK, &alrm, NULL);
 	}
 	it.it_value.tv_usec = it.it_interval.tv_usec = 0;
 	setitimer(ITIMER_REAL, &it, NULL);
