@@ -261,6 +261,24 @@ load helpers
 	[[ "$output" == *"suid is setuid or setgid: the dynamic loader will not preload libtraceit.so into it, so it runs untraced"* ]]
 }
 
+@test "a secure-execution program that gets the library anyway (setuid, in a system directory): untraced, one notice" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to install a setuid library for the test"
+	# ld.so preloads into a setuid program only a setuid library from a system directory,
+	# named without a slash: the one way the library's own check is reached
+	libdir=$(dirname "$(ldd "$T/t_exit" | awk '/libc\.so/ {print $3}')")
+	name="libtraceit-sectest-$$.so"
+	cp "$LIB" "$libdir/$name" 2>/dev/null && chmod 4755 "$libdir/$name" ||
+		skip "cannot install a library in $libdir"
+	cp "$T/t_exit" "$BATS_TEST_TMPDIR/suid"
+	chown nobody "$BATS_TEST_TMPDIR/suid"
+	chmod u+s "$BATS_TEST_TMPDIR/suid"
+	run env LD_PRELOAD="$name" TRACEIT_OUTPUT="$OUT" "$BATS_TEST_TMPDIR/suid" exit
+	rm -f "$libdir/$name"
+	expect_eq status 7 "$status"
+	expect_eq notice "traceit: secure-execution (setuid or file capabilities) program: tracing disabled" "$output"
+	expect_eq "trace files" 0 "$(ls "$OUT" | wc -l)"
+}
+
 @test "the descriptor limit: the program gets as many descriptors as untraced; one line says why" {
 	native=$(bash -c "ulimit -n 64; '$T/t_fdlimit'")
 	run bash -c "ulimit -n 64; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/t_fdlimit' 2>'$BATS_TEST_TMPDIR/err'"
