@@ -8,15 +8,11 @@
 
 static inline size_t tt_slot(const struct tt_heapmap *m, uint32_t file, uint64_t addr)
 {
-	/* splitmix64 finaliser: heap addresses share their low and high bits. */
-	uint64_t x = addr ^ ((uint64_t)file << 47);
+	/* Fibonacci hashing on the address without its alignment bits: the product's high bits
+	 * spread neighbouring blocks, and one multiply is all (this runs twice per heap event) */
+	uint64_t x = ((addr >> 4) ^ ((uint64_t)file << 44)) * 0x9e3779b97f4a7c15ull;
 
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return (size_t)x & (m->cap - 1);
+	return (size_t)(x >> (64 - __builtin_ctzll(m->cap)));
 }
 
 static void tt_heap_grow(struct tt_heapmap *m)
@@ -47,7 +43,8 @@ bool tt_heap_put(struct tt_heapmap *m, const struct tt_heapent *e, struct tt_hea
 
 	if (!addr)
 		return false;
-	if ((m->n + 1) * 4 > m->cap * 3)
+	/* at most half full: linear probing stays short, and so do deletions' shifts */
+	if ((m->n + 1) * 2 > m->cap)
 		tt_heap_grow(m);
 	for (j = tt_slot(m, file, addr); m->v[j].addr; j = (j + 1) & (m->cap - 1)) {
 		if (m->v[j].addr == addr && m->v[j].file == file) {
