@@ -53,6 +53,13 @@
  * call is made again, so that the program gets as many descriptors as it would untraced.
  * TT_FD_CALL for calls returning -1 on failure, TT_FD_CALLP for those returning NULL.
  */
+/*
+ * The recorder's own descriptors (the trace, libunwind's pipe) do not exist for the program:
+ * calls that probe a descriptor get EBADF for them, as close does, so that a program listing
+ * its open descriptors (fstat over a range, as Python's subprocess tests do) sees only its own.
+ */
+#define TT_NOT_OURS(fd, call) (tt_unlikely(tt_fd_is_ours(fd)) ? (errno = EBADF, -1) : (call))
+
 #define TT_FD_CALL(call)                                                                           \
 	({                                                                                         \
 		__typeof__(call) r_ = (call);                                                      \

@@ -68,7 +68,7 @@ TT_REAL(pipe2, NULL);
 
 /* Calls that return an int, -1 on failure, and take one descriptor: fsync, fdatasync, dup */
 #define TT_FD_BODY(fn, EV)                                                                         \
-	TT_BODY(fn, -1, int, real_##fn(fd),                                                        \
+	TT_BODY(fn, -1, int, TT_NOT_OURS(fd, real_##fn(fd)),                                       \
 		tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 2, TT_S(ret), TT_S(fd), 0, 0, 1))
 
 static void record_creat(struct tt_thread *t, uint64_t t0, uint64_t t1, int ret, int e,
@@ -297,7 +297,7 @@ TT_EXPORT int dup3(int fd, int newfd, int flags)
 	va_start(ap, cmd);                                                                         \
 	arg = va_arg(ap, long);                                                                    \
 	va_end(ap);                                                                                \
-	TT_BODY(fn, -1, int, real_##fn(fd, cmd, arg),                                              \
+	TT_BODY(fn, -1, int, TT_NOT_OURS(fd, real_##fn(fd, cmd, arg)),                             \
 		tt_record(t, TT_EV_FCNTL, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(fd), TT_S(cmd),   \
 			  TT_S(arg), 1))
 

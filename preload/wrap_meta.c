@@ -128,22 +128,22 @@ TT_EXPORT int __lxstat64(int ver, const char *path, struct stat64 *buf)
 
 TT_EXPORT int fstat(int fd, struct stat *buf)
 {
-	TT_FSTAT_BODY(fstat, real_fstat(fd, buf))
+	TT_FSTAT_BODY(fstat, TT_NOT_OURS(fd, real_fstat(fd, buf)))
 }
 
 TT_EXPORT int fstat64(int fd, struct stat64 *buf)
 {
-	TT_FSTAT_BODY(fstat64, real_fstat64(fd, buf))
+	TT_FSTAT_BODY(fstat64, TT_NOT_OURS(fd, real_fstat64(fd, buf)))
 }
 
 TT_EXPORT int __fxstat(int ver, int fd, struct stat *buf)
 {
-	TT_FSTAT_BODY(__fxstat, real___fxstat(ver, fd, buf))
+	TT_FSTAT_BODY(__fxstat, TT_NOT_OURS(fd, real___fxstat(ver, fd, buf)))
 }
 
 TT_EXPORT int __fxstat64(int ver, int fd, struct stat64 *buf)
 {
-	TT_FSTAT_BODY(__fxstat64, real___fxstat64(ver, fd, buf))
+	TT_FSTAT_BODY(__fxstat64, TT_NOT_OURS(fd, real___fxstat64(ver, fd, buf)))
 }
 
 /* fstatat and statx: (dirfd, path, flags) */

@@ -65,3 +65,22 @@ print(sum(len(open("'"$BATS_TEST_TMPDIR"'/p%d" % i).read()) for i in range(4)))'
 	same sh -c "make -s -C '$BATS_TEST_TMPDIR/proj' && rm -f '$BATS_TEST_TMPDIR/proj/a.out'"
 	to_json
 }
+
+@test "a program that lists its descriptors (fstat and fcntl over a range) sees only its own" {
+	prog='import os, fcntl
+seen = []
+for fd in range(0, 1024):
+    try:
+        os.fstat(fd)
+        fcntl.fcntl(fd, fcntl.F_GETFD)
+        seen.append(fd)
+    except OSError:
+        pass
+print(seen)'
+	plain=$(python3 -c "$prog")
+	run env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" python3 -c "$prog"
+	expect_eq "plain" "$plain" "$output"
+	# with stacks, libunwind's pipe is hidden the same way
+	run env TRACEIT_STACKS=all TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" python3 -c "$prog"
+	expect_eq "with stacks" "$plain" "$output"
+}
