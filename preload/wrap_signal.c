@@ -10,6 +10,7 @@
  * untraced.
  */
 #include "wrap.h"
+#include "sys.h"
 
 #include <signal.h>
 #include <string.h>
@@ -83,11 +84,22 @@ static void unwrap(int sig, const struct handler *prev, struct sigaction *old)
 	}
 }
 
+/*
+ * A vfork child shares the parent's memory: the handler table must not change under the
+ * parent's feet.  Python's subprocess resets every handled signal to SIG_DFL in its vfork
+ * child before exec; through the table, that emptied the parent's handlers and its signals
+ * were then swallowed by the trampoline.  In such a child, calls go straight through.
+ */
+static int in_vfork_child(void)
+{
+	return tt_getpid() != tt_owner_pid;
+}
+
 TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	TT_NEED_REAL(sigaction, -1);
 	if (sig <= 0 || sig >= TT_NSIG || sig == SIGKILL || sig == SIGSTOP || !act ||
-	    atomic_load(&tt_state) != TT_ACTIVE) {
+	    atomic_load(&tt_state) != TT_ACTIVE || in_vfork_child()) {
 		struct handler prev = sig > 0 && sig < TT_NSIG ? handlers[sig] : (struct handler){ 0 };
 		int ret = real_sigaction(sig, act, old);
 

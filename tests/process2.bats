@@ -79,3 +79,11 @@ load helpers
 	to_json
 	expect_eq "after unshare" 1 "$(count '.name == "malloc" and .args.size == 6001')"
 }
+
+@test "a vfork child that resets the parent's signal handlers does not take them from the parent" {
+	run "$T/t_vforksig"
+	expect_eq "untraced" "1" "$output"
+	run traced "$T/t_vforksig"
+	expect_eq status 0 "$status"
+	expect_eq "handler ran" "1" "$output"
+}

@@ -24,3 +24,5 @@ tests_targets_libttearly_so_LDFLAGS = -Xcompiler -shared -Wl,-soname,libttearly.
 tests_targets_libttearly_so_LDADD = $(DL_LIBS) -lpthread
 PROC_TARGETS += tests/targets/t_fdlimit
 tests_targets_t_fdlimit_CFLAGS = $(TT_TARGET_CFLAGS)
+PROC_TARGETS += tests/targets/t_vforksig
+tests_targets_t_vforksig_CFLAGS = $(TT_TARGET_CFLAGS)
