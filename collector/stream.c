@@ -210,6 +210,11 @@ static int write_all(const void *a, size_t alen, const void *b, size_t blen)
  */
 void tt_stream_relocate(int fd)
 {
+	if (!tt_fd_is_ours(fd))
+		return;
+	/* a vfork child has its own descriptor table but our memory: leave out_fd alone */
+	if (tt_getpid() != tt_owner_pid)
+		return;
 	if (tt_private_fd_is(fd))
 		tt_stacks_disable("the program reused a descriptor of libunwind's");
 	if (fd < 0 || fd != out_fd)
