@@ -151,6 +151,8 @@ void tt_exec_drain(void);
 void tt_drain_locked_final(void);
 void tt_fail(const char *what, long err);
 void tt_ring_dump(void); /* ring mode: write out what the buffers hold (signal-safe) */
+extern _Atomic int tt_main_exited; /* the main thread called pthread_exit */
+void tt_main_thread_exits(void);
 
 /* crash.c: draining on fatal signals */
 #include <signal.h>

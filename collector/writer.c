@@ -15,7 +15,9 @@
 #include "strtab.h"
 #include "real.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <zlib.h>
@@ -582,14 +584,71 @@ static void sync_drain(int exit_kind, int status, int end)
 	tt_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 }
 
+_Atomic int tt_main_exited;
+
+/* Field n (from 3, the state) of a /proc stat file, as text; NULL if it cannot be read. */
+static const char *stat_field(const char *path, int n, char *buf, size_t len)
+{
+	int fd = tt_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	long got = fd >= 0 ? tt_read(fd, buf, len - 1) : -1;
+
+	if (fd >= 0)
+		tt_close(fd);
+	if (got <= 0)
+		return NULL;
+	buf[got] = 0;
+	char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
+
+	for (int field = 2; p && field < n; field++)
+		p = strchr(p + 1, ' ');
+	return p ? p + 1 : NULL;
+}
+
+/*
+ * Only this thread is left: the main thread has ended (a zombie, still counted in
+ * num_threads as long as the process lives) and no other thread runs.
+ */
+static int only_writer_left(void)
+{
+	char path[64], buf[1024];
+	const char *f;
+	int pid = tt_getpid();
+
+	memcpy(path, "/proc/self/task/", 16);
+	char *p = path + 16, digits[16];
+	int nd = 0;
+
+	do
+		digits[nd++] = (char)('0' + pid % 10);
+	while ((pid /= 10) && nd < 15);
+	while (nd)
+		*p++ = digits[--nd];
+	memcpy(p, "/stat", 6);
+	f = stat_field(path, 3, buf, sizeof(buf));
+	if (!f || (*f != 'Z' && *f != 'X'))
+		return 0;
+	f = stat_field("/proc/self/stat", 20, buf, sizeof(buf));
+	return f && strtol(f, NULL, 10) == 2;
+}
+
 static void *writer_main(void *arg)
 {
 	struct timespec ts = { tt_cfg.flush_ms / 1000, (long)(tt_cfg.flush_ms % 1000) * 1000000 };
+	static const struct timespec soon = { 0, 10000000 };
 
 	tt_self = &tt_thread_dead;
 	tt_sys2(SYS_prctl, PR_SET_NAME, "traceit-writer");
 	while (atomic_load(&tt_state) == TT_ACTIVE && !atomic_load(&writer_stop)) {
-		tt_futex_wait((volatile uint32_t *)&writer_wake, 0, &ts);
+		/*
+		 * The main thread left with pthread_exit: when the program's last thread is gone,
+		 * glibc would call exit(0), but this thread keeps the count above zero.  Do it for
+		 * the program, or the process would never end (and, all signals blocked here,
+		 * could not even be terminated).
+		 */
+		if (atomic_load(&tt_main_exited) && only_writer_left())
+			exit(0);
+		tt_futex_wait((volatile uint32_t *)&writer_wake, 0,
+			      atomic_load(&tt_main_exited) ? &soon : &ts);
 		atomic_store(&writer_wake, 0);
 		tt_writer_lock();
 		if (atomic_load(&tt_state) == TT_ACTIVE)
@@ -645,6 +704,13 @@ static void wake_writer(void)
 {
 	if (!atomic_exchange(&writer_wake, 1))
 		tt_futex_wake((volatile uint32_t *)&writer_wake, 1);
+}
+
+void tt_main_thread_exits(void)
+{
+	atomic_store(&tt_main_exited, 1);
+	if (tt_writer_running())
+		wake_writer(); /* from now on it looks every 10 ms for the end of the process */
 }
 
 /*

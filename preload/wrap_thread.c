@@ -126,6 +126,9 @@ TT_EXPORT void pthread_exit(void *retval)
 
 		tt_record(t, TT_EV_PTHREAD_EXIT, now, now, 0, 0, 1, TT_U(retval), 0, 0, 0, 1);
 	}
+	/* the writer thread must then end the process when the last program thread is gone */
+	if (tt_gettid() == tt_getpid())
+		tt_main_thread_exits();
 	tt_real.pthread_exit(retval);
 	__builtin_unreachable();
 }

@@ -30,3 +30,13 @@ load helpers
 		| [.traceEvents[] | select(.ph != "M") | .tid | select(. as $t | $n | index($t) | not)] | length')
 	expect_eq "threads without a name" 0 "$unnamed"
 }
+
+@test "main ends with pthread_exit, another thread later: the process ends as untraced (status 0), the trace is complete" {
+	run timeout -s KILL 20 "$T/t_exit" pthread_exit
+	expect_eq "untraced status" 0 "$status"
+	run timeout -s KILL 20 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_exit" pthread_exit
+	# the writer thread must not keep the process alive once the program's threads are gone
+	expect_eq status 0 "$status"
+	to_json
+	expect_eq "the last thread's block" 1 "$(count '.name == "malloc" and .args.size == 3002')"
+}

@@ -1,4 +1,8 @@
-/* t_exit: allocate a marker block, then leave by the path named in argv[1] with status 7. */
+/*
+ * t_exit: allocate a marker block, then leave by the path named in argv[1] with status 7;
+ * "pthread_exit": the main thread ends with pthread_exit while a thread it started lives on
+ * a little and returns, so that the process ends (status 0) when that thread does.
+ */
 #include <pthread.h>
 #include <stdint.h>
 #include <signal.h>
@@ -32,6 +36,13 @@ static void *thread_exit(void *arg)
 	return NULL;
 }
 
+static void *outlive_main(void *arg)
+{
+	usleep(50000);
+	free(malloc(3002));
+	return arg;
+}
+
 int main(int argc, char **argv)
 {
 	how = argc > 1 ? argv[1] : "return";
@@ -41,6 +52,12 @@ int main(int argc, char **argv)
 
 		pthread_create(&t, NULL, thread_exit, NULL);
 		pthread_join(t, NULL);
+	}
+	if (!strcmp(how, "pthread_exit")) {
+		pthread_t t;
+
+		pthread_create(&t, NULL, outlive_main, NULL);
+		pthread_exit(NULL);
 	}
 	leave();
 	return 7;
