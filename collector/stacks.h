@@ -41,5 +41,6 @@ void tt_modules_after_fork_child(void);
 /* libunwind's private pipe (see stream.c, which keeps it away from the program). */
 void tt_private_fd_add(int fd);
 int tt_private_fd_is(int fd);
+void tt_private_fd_remove(int fd);
 
 #endif /* TT_STACKS_H */

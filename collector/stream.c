@@ -8,6 +8,7 @@
 #include "codec.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -30,33 +31,63 @@ int tt_stream_fd(void)
  * trace's own and hidden from the program the same way.  libunwind remembers the numbers, so
  * unlike the trace they cannot be moved again: if the program dup2s onto one, stacks stop.
  */
-static int private_fd[2] = { -1, -1 };
+/* up to two pipes: libunwind's local and generic unwinders each open one */
+#define TT_PRIVATE_FDS (TT_OUR_FDS - 1)
+static int private_fd[TT_PRIVATE_FDS] = { -1, -1, -1, -1 };
+
+/* The lowest of our descriptors (INT_MAX: none): one compare keeps the read and write
+ * wrappers' check off the program's own descriptors. */
+int tt_fd_min = INT_MAX;
+
+static void refresh_fd_min(void)
+{
+	int m = out_fd >= 0 ? out_fd : INT_MAX;
+
+	for (int i = 0; i < TT_PRIVATE_FDS; i++)
+		if (private_fd[i] >= 0 && private_fd[i] < m)
+			m = private_fd[i];
+	tt_fd_min = m;
+}
 
 void tt_private_fd_add(int fd)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < TT_PRIVATE_FDS; i++)
 		if (private_fd[i] < 0) {
 			private_fd[i] = fd;
+			refresh_fd_min();
 			return;
 		}
 }
 
+/* libunwind closed one of them (it reopens its pipe when it finds it broken) */
+void tt_private_fd_remove(int fd)
+{
+	for (int i = 0; i < TT_PRIVATE_FDS; i++)
+		if (private_fd[i] == fd)
+			private_fd[i] = -1;
+	refresh_fd_min();
+}
+
 int tt_private_fd_is(int fd)
 {
-	return fd >= 0 && (fd == private_fd[0] || fd == private_fd[1]);
+	for (int i = 0; fd >= 0 && i < TT_PRIVATE_FDS; i++)
+		if (fd == private_fd[i])
+			return 1;
+	return 0;
 }
 
 int tt_fd_is_ours(int fd)
 {
-	return fd >= 0 && (fd == out_fd || fd == private_fd[0] || fd == private_fd[1]);
+	return fd >= 0 && (fd == out_fd || tt_private_fd_is(fd));
 }
 
 /* The descriptors above in increasing order, for splitting close ranges; returns how many. */
-int tt_fds_ours(int fds[3])
+int tt_fds_ours(int fds[TT_OUR_FDS])
 {
-	int all[3] = { out_fd, private_fd[0], private_fd[1] }, n = 0;
+	int all[TT_OUR_FDS] = { out_fd }, n = 0;
 
-	for (int i = 0; i < 3; i++) {
+	memcpy(all + 1, private_fd, sizeof(private_fd));
+	for (int i = 0; i < TT_OUR_FDS; i++) {
 		if (all[i] < 0)
 			continue;
 		int j = n++;
@@ -76,6 +107,7 @@ void tt_stream_forget(void)
 	if (out_fd >= 0)
 		tt_close(out_fd);
 	out_fd = -1;
+	refresh_fd_min();
 }
 
 static uint8_t *put_num(uint8_t *p, unsigned key, uint64_t v)
@@ -231,12 +263,14 @@ void tt_stream_relocate(int fd)
 			nfd = tt_sys3(SYS_fcntl, out_fd, F_DUPFD_CLOEXEC, 3);
 		if (nfd >= 0) {
 			out_fd = (int)nfd;
+			refresh_fd_min();
 		} else {
 			/* every descriptor is taken: write out what we have, then give ours up
 			 * rather than write into the program's file */
 			atomic_store(&tt_mask, 0);
 			tt_drain_locked_final();
 			out_fd = -1;
+			refresh_fd_min();
 			atomic_store(&tt_state, TT_DEAD);
 			tt_log("the program reused the trace's descriptor and none is free to move "
 			       "it to; tracing stopped, the trace so far stays readable");
@@ -263,6 +297,7 @@ int tt_stream_yield_fd(void)
 	tt_drain_locked_final();
 	tt_close(out_fd);
 	out_fd = -1;
+	refresh_fd_min();
 	atomic_store(&tt_state, TT_DEAD);
 	tt_writer_unlock();
 	tt_log("the program reached its descriptor limit; tracing stopped to give it the trace's "
@@ -375,6 +410,7 @@ int tt_stream_open(int forked)
 	if (fd < 0)
 		return fd;
 	out_fd = move_high(fd);
+	refresh_fd_min();
 
 	tt_clock_sync(&sync_tick, &sync_ns);
 	clock_gettime(CLOCK_REALTIME, &rt);

@@ -168,7 +168,9 @@ void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lo
 			 uint64_t chunks, uint64_t threads);
 int tt_stream_fd(void);
 int tt_fd_is_ours(int fd);
-int tt_fds_ours(int fds[3]);
+extern int tt_fd_min; /* lowest of them, INT_MAX if none */
+#define TT_OUR_FDS 5 /* the trace and libunwind's two pipes */
+int tt_fds_ours(int fds[TT_OUR_FDS]);
 void tt_stream_relocate(int fd);
 int tt_stream_yield_fd(void);
 void tt_stream_forget(void);

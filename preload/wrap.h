@@ -58,7 +58,16 @@
  * calls that probe a descriptor get EBADF for them, as close does, so that a program listing
  * its open descriptors (fstat over a range, as Python's subprocess tests do) sees only its own.
  */
-#define TT_NOT_OURS(fd, call) (tt_unlikely(tt_fd_is_ours(fd)) ? (errno = EBADF, -1) : (call))
+#define TT_NOT_OURS(fd, call)                                                                      \
+	(tt_unlikely((fd) >= tt_fd_min) && tt_fd_hidden(fd) ? (errno = EBADF, -1) : (call))
+
+/* libunwind, running for the tracer (busy), does use its own pipe */
+static inline int tt_fd_hidden(int fd)
+{
+	struct tt_thread *self = tt_self;
+
+	return tt_fd_is_ours(fd) && !(self && self->busy);
+}
 
 #define TT_FD_CALL(call)                                                                           \
 	({                                                                                         \

@@ -37,7 +37,7 @@ static int range_call(unsigned int first, unsigned int last, int flags)
 /* The range without the recorder's descriptors, which the program never opened. */
 static int split_close_range(unsigned int first, unsigned int last, int flags)
 {
-	int ours[3], n = tt_fds_ours(ours), r = 0;
+	int ours[TT_OUR_FDS], n = tt_fds_ours(ours), r = 0;
 	unsigned int from = first;
 
 	if (flags & TT_CLOSE_RANGE_CLOEXEC) /* only sets close-on-exec: ours have it already */

@@ -95,7 +95,7 @@ TT_EXPORT int creat64(const char *path, mode_t mode)
 
 /* pread, pwrite and their aliases: result, fd, count, offset in four inline words */
 #define TT_PRW_BODY(fn, EV, call)                                                                  \
-	TT_BODY(fn, -1, ssize_t, call,                                                             \
+	TT_BODY(fn, -1, ssize_t, TT_NOT_OURS(fd, call),                                            \
 		tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(fd), count,        \
 			  TT_S(off), 1))
 
@@ -132,7 +132,7 @@ TT_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t off)
 
 /* readv, writev: result, fd, iovcnt */
 #define TT_RWV_BODY(fn, EV)                                                                        \
-	TT_BODY(fn, -1, ssize_t, real_##fn(fd, iov, iovcnt),                                       \
+	TT_BODY(fn, -1, ssize_t, TT_NOT_OURS(fd, real_##fn(fd, iov, iovcnt)),                      \
 		tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(fd),               \
 			  TT_S(iovcnt), 0, 1))
 
@@ -156,7 +156,7 @@ static void record_prwv(struct tt_thread *t, unsigned type, uint64_t t0, uint64_
 }
 
 #define TT_PRWV_BODY(fn, EV, flags, call)                                                          \
-	TT_BODY(fn, -1, ssize_t, call,                                                             \
+	TT_BODY(fn, -1, ssize_t, TT_NOT_OURS(fd, call),                                            \
 		record_prwv(t, TT_EV_##EV, t0, t1, ret, e, fd, iovcnt, off, flags))
 
 TT_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
@@ -200,7 +200,7 @@ TT_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt, off64
 }
 
 #define TT_LSEEK_BODY(fn)                                                                          \
-	TT_BODY(fn, -1, off64_t, real_##fn(fd, off, whence),                                       \
+	TT_BODY(fn, -1, off64_t, TT_NOT_OURS(fd, real_##fn(fd, off, whence)),                      \
 		tt_record(t, TT_EV_LSEEK, t0, t1, ret < 0, e, 4, TT_S(ret), TT_S(fd), TT_S(off),   \
 			  TT_S(whence), 1))
 
@@ -225,7 +225,7 @@ TT_EXPORT int fdatasync(int fd)
 }
 
 #define TT_FTRUNCATE_BODY(fn)                                                                      \
-	TT_BODY(fn, -1, int, real_##fn(fd, len),                                                   \
+	TT_BODY(fn, -1, int, TT_NOT_OURS(fd, real_##fn(fd, len)),                                  \
 		tt_record(t, TT_EV_FTRUNCATE, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(fd),          \
 			  TT_S(len), 0, 1))
 

@@ -125,11 +125,13 @@ TT_EXPORT int close(int fd)
 	uint64_t t0 = t ? tt_now() : 0;
 	int ret, e;
 
-	if (tt_unlikely(tt_fd_is_ours(fd))) {
+	if (tt_unlikely(fd >= tt_fd_min) && tt_fd_hidden(fd)) {
 		/* The trace file is ours: to the program it is a descriptor it never opened. */
 		ret = -1;
 		e = EBADF;
 	} else {
+		if (tt_unlikely(fd >= tt_fd_min) && tt_private_fd_is(fd))
+			tt_private_fd_remove(fd); /* libunwind replacing its pipe */
 		ret = tt_real.close(fd);
 		e = errno;
 	}
@@ -145,9 +147,9 @@ TT_EXPORT int close(int fd)
 	TT_NEED_OR(fn, -1);                                                                        \
 	struct tt_thread *t = tt_enter(TT_CAT_IO);                                                 \
 	if (!t)                                                                                    \
-		return call;                                                                       \
+		return TT_NOT_OURS(fd, call);                                                      \
 	uint64_t t0 = tt_now();                                                                    \
-	ssize_t ret = call;                                                                        \
+	ssize_t ret = TT_NOT_OURS(fd, call);                                                       \
 	uint64_t t1 = tt_now();                                                                    \
 	int e = errno;                                                                             \
 	tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 3, (uint64_t)(int64_t)ret,                    \

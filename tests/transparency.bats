@@ -84,3 +84,21 @@ print(seen)'
 	run env TRACEIT_STACKS=all TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" python3 -c "$prog"
 	expect_eq "with stacks" "$plain" "$output"
 }
+
+@test "writing, reading and seeking the recorder's descriptor numbers fails as on closed ones; the trace stays intact" {
+	# numbers from 500: the test harness's own descriptors are low and must not get junk
+	prog='import os
+ok = []
+for fd in range(500, 1024):
+    for op in (lambda: os.write(fd, b"junk"), lambda: os.read(fd, 1), lambda: os.lseek(fd, 0, 0)):
+        try:
+            op()
+            ok.append(fd)
+        except OSError:
+            pass
+print(sorted(set(ok)))'
+	plain=$(python3 -c "$prog")
+	run env TRACEIT_STACKS=all TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" python3 -c "$prog"
+	expect_eq "descriptors that answered" "$plain" "$output"
+	to_json
+}
