@@ -175,6 +175,10 @@ void tt_thread_dtor(void *arg)
 	}
 	tt_self = &tt_thread_dead;
 	atomic_store_explicit(&t->state, TT_T_ORPHANED, memory_order_release);
+	/* the leader ending before the others (pthread_exit in main, or in a fork child the
+	 * thread that forked returning): the writer must end the process after the last one */
+	if (t->tid == (uint32_t)tt_getpid())
+		tt_main_thread_exits();
 }
 
 void tt_thread_init_key(void)

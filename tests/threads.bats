@@ -40,3 +40,11 @@ load helpers
 	to_json
 	expect_eq "the last thread's block" 1 "$(count '.name == "malloc" and .args.size == 3002')"
 }
+
+@test "a fork child whose leader (the thread that forked) returns before its other thread: it ends as untraced" {
+	run timeout -s KILL 20 env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_forkleader"
+	expect_eq status 0 "$status"
+	expect_eq output "child status 0" "$output"
+	to_json
+	expect_eq "the child's last thread's block" 1 "$(count '.name == "malloc" and .args.size == 3003')"
+}

@@ -26,3 +26,6 @@ PROC_TARGETS += tests/targets/t_fdlimit
 tests_targets_t_fdlimit_CFLAGS = $(TT_TARGET_CFLAGS)
 PROC_TARGETS += tests/targets/t_vforksig
 tests_targets_t_vforksig_CFLAGS = $(TT_TARGET_CFLAGS)
+PROC_TARGETS += tests/targets/t_forkleader
+tests_targets_t_forkleader_CFLAGS = $(TT_TARGET_CFLAGS)
+tests_targets_t_forkleader_LDADD = -lpthread
