@@ -33,7 +33,7 @@ int tt_stream_fd(void)
  */
 /* up to two pipes: libunwind's local and generic unwinders each open one */
 #define TT_PRIVATE_FDS (TT_OUR_FDS - 1)
-static int private_fd[TT_PRIVATE_FDS] = { -1, -1, -1, -1 };
+static int private_fd[TT_PRIVATE_FDS] = { [0 ... TT_PRIVATE_FDS - 1] = -1 };
 
 /* The lowest of our descriptors (INT_MAX: none): one compare keeps the read and write
  * wrappers' check off the program's own descriptors. */

@@ -169,7 +169,7 @@ void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lo
 int tt_stream_fd(void);
 int tt_fd_is_ours(int fd);
 extern int tt_fd_min; /* lowest of them, INT_MAX if none */
-#define TT_OUR_FDS 5 /* the trace and libunwind's two pipes */
+#define TT_OUR_FDS 9 /* the trace and libunwind's pipes (two, room for four) */
 int tt_fds_ours(int fds[TT_OUR_FDS]);
 void tt_stream_relocate(int fd);
 int tt_stream_yield_fd(void);

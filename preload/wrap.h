@@ -61,12 +61,12 @@
 #define TT_NOT_OURS(fd, call)                                                                      \
 	(tt_unlikely((fd) >= tt_fd_min) && tt_fd_hidden(fd) ? (errno = EBADF, -1) : (call))
 
-/* libunwind, running for the tracer (busy), does use its own pipe */
+/* libunwind, running for the tracer (busy, or while it loads), does use its own pipe */
 static inline int tt_fd_hidden(int fd)
 {
 	struct tt_thread *self = tt_self;
 
-	return tt_fd_is_ours(fd) && !(self && self->busy);
+	return tt_fd_is_ours(fd) && !(self && self->busy) && !tt_stack_fd_pending;
 }
 
 #define TT_FD_CALL(call)                                                                           \
