@@ -49,7 +49,10 @@ load helpers
 	expect_eq timedjoin 1 "$(count '.name == "pthread_timedjoin_np" and .args.result == 0')"
 	expect_eq detach 1 "$(count '.name == "pthread_detach" and .args.result == 0')"
 	expect_eq cancel 1 "$(count '.name == "pthread_cancel" and .args.result == 0')"
-	expect_eq "cancelled thread ended" 3 "$(count '.name == "thread_end"')"
+	# the joined threads (the cancelled one among them) have ended before their join returned;
+	# the detached one may still be finishing when main exits, untraced as well
+	ends=$(count '.name == "thread_end"')
+	[ "$ends" -ge 2 ] && [ "$ends" -le 3 ]
 }
 
 @test "fexecve and execveat: recorded before the exec, the new image traced" {
