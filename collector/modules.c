@@ -128,20 +128,27 @@ static int count_changes(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
-void tt_modules_snapshot(uint64_t tick)
+/* Returns 0 if this thread holds the lock already (a signal handler calling dlopen while
+ * it takes a snapshot): the caller skips its work rather than deadlock. */
+static int mod_lock_take(void)
 {
 	int me = tt_gettid(), expect = 0;
-	unsigned long long c[2] = { 0, 0 };
 
-	if (!tt_stack_mask || mod_full)
-		return;
-	/* a handler calling dlopen while this thread takes a snapshot: skip, not deadlock */
 	while (!atomic_compare_exchange_weak(&mod_lock, &expect, me)) {
 		if (expect == me)
-			return;
+			return 0;
 		expect = 0;
 		tt_syscall6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
 	}
+	return 1;
+}
+
+void tt_modules_snapshot(uint64_t tick)
+{
+	unsigned long long c[2] = { 0, 0 };
+
+	if (!tt_stack_mask || mod_full || !mod_lock_take())
+		return;
 	if (!modlog) {
 		long p = tt_syscall6(SYS_mmap, 0, TT_MODLOG_MAX, PROT_READ | PROT_WRITE,
 				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -201,17 +208,10 @@ static size_t snapshot_len(const uint8_t *p, const uint8_t *end)
 
 int tt_modules_flush(int (*write)(unsigned kind, const uint8_t *raw, size_t len))
 {
-	int me = tt_gettid(), expect = 0;
 	size_t used;
 
-	if (!modlog)
+	if (!modlog || !mod_lock_take())
 		return 0;
-	while (!atomic_compare_exchange_weak(&mod_lock, &expect, me)) {
-		if (expect == me)
-			return 0;
-		expect = 0;
-		tt_syscall6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
-	}
 	used = mod_used;
 	atomic_store(&mod_lock, 0);
 	if (used == mod_written)

@@ -180,6 +180,14 @@ static inline uint64_t hash_frames(const uint64_t *ip, unsigned n)
 	return h | 1; /* never 0: 0 is an empty slot */
 }
 
+/* Words of the arena handed out so far (a reservation past its end was refused). */
+static uint64_t arena_end(void)
+{
+	uint64_t end = atomic_load(&arena_used);
+
+	return end * 8 > TT_STACK_ARENA ? TT_STACK_ARENA / 8 : end;
+}
+
 static inline struct tt_stack_entry *entry_at(uint64_t pos)
 {
 	return (struct tt_stack_entry *)(arena + pos);
@@ -282,10 +290,8 @@ int tt_stacks_flush(int (*write)(unsigned kind, const uint8_t *raw, size_t len))
 	if (!sbuf && !(sbuf = tt_mmap(TT_STACK_CHUNK + 16 * (TT_STACK_DEPTH_MAX + 4))))
 		return -12;
 	uint8_t *p = sbuf;
-	uint64_t end = atomic_load(&arena_used);
+	uint64_t end = arena_end();
 
-	if (end * 8 > TT_STACK_ARENA)
-		end = TT_STACK_ARENA / 8;
 	while (walk_pos < end) {
 		struct tt_stack_entry *e = entry_at(walk_pos);
 		uint32_t st = atomic_load_explicit(&e->state, memory_order_acquire);
@@ -319,12 +325,10 @@ int tt_stacks_flush(int (*write)(unsigned kind, const uint8_t *raw, size_t len))
 
 void tt_stacks_after_fork_child(void)
 {
-	uint64_t end = atomic_load(&arena_used);
-
 	if (!arena)
 		return;
-	if (end * 8 > TT_STACK_ARENA)
-		end = TT_STACK_ARENA / 8;
+	uint64_t end = arena_end();
+
 	for (uint64_t pos = 0; pos < end;) {
 		struct tt_stack_entry *e = entry_at(pos);
 

@@ -164,19 +164,14 @@ static size_t isal_compress(const uint8_t *raw, size_t len)
 }
 #endif
 
-static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len)
+/* Deflates raw into obuf: igzip if it can, else zlib.  Returns the length, 0 on failure. */
+static size_t compress_chunk(const uint8_t *raw, size_t len)
 {
 #ifdef HAVE_ISAL
 	size_t n = isal_compress(raw, len);
 
-	if (n) {
-		h->flags |= TT_CHUNK_DEFLATED;
-		h->raw_len = (uint32_t)len;
-		h->payload_len = (uint32_t)n;
-		h->sync_tick = sync_tick;
-		h->sync_ns = sync_ns;
-		return tt_stream_write_chunk(h, obuf);
-	}
+	if (n)
+		return n;
 #endif
 	deflateReset(&zs);
 	zs.next_in = (Bytef *)raw;
@@ -184,10 +179,19 @@ static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_
 	zs.next_out = obuf;
 	zs.avail_out = (uInt)obuf_cap;
 	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	return obuf_cap - zs.avail_out;
+}
+
+static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len)
+{
+	size_t n = compress_chunk(raw, len);
+
+	if (!n)
 		return -12;
 	h->flags |= TT_CHUNK_DEFLATED;
 	h->raw_len = (uint32_t)len;
-	h->payload_len = (uint32_t)(obuf_cap - zs.avail_out);
+	h->payload_len = (uint32_t)n;
 	h->sync_tick = sync_tick;
 	h->sync_ns = sync_ns;
 	return tt_stream_write_chunk(h, obuf);
@@ -533,17 +537,11 @@ void tt_drain_all(void)
 
 		if (st == TT_T_FREE)
 			continue;
-		if (tt_cfg.ring) {
-			drain_thread_ring(t);
-			if (st == TT_T_ORPHANED) {
-				events_lost += t->lost;
-				t->lost = 0;
-				atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
-			}
-			continue;
-		}
-		drain_thread(t);
-		if (st == TT_T_ORPHANED || atomic_load(&tt_state) == TT_SHUTDOWN)
+		if (tt_cfg.ring)
+			drain_thread_ring(t); /* writes its LOST record itself, first */
+		else
+			drain_thread(t);
+		if (!tt_cfg.ring && (st == TT_T_ORPHANED || atomic_load(&tt_state) == TT_SHUTDOWN))
 			flush_dropped(t);
 		if (st == TT_T_ORPHANED) {
 			events_lost += t->lost;
@@ -586,49 +584,29 @@ static void sync_drain(int exit_kind, int status, int end)
 
 _Atomic int tt_main_exited;
 
-/* Field n (from 3, the state) of a /proc stat file, as text; NULL if it cannot be read. */
-static const char *stat_field(const char *path, int n, char *buf, size_t len)
+/*
+ * Only this thread is left: /proc/self/stat shows the leader thread's state (Z once it has
+ * ended; it stays counted in num_threads, field 20, as long as the process lives) and the
+ * threads alive: the leader and this one.
+ */
+static int only_writer_left(void)
 {
-	int fd = tt_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-	long got = fd >= 0 ? tt_read(fd, buf, len - 1) : -1;
+	char buf[1024];
+	int fd = tt_openat(AT_FDCWD, "/proc/self/stat", O_RDONLY | O_CLOEXEC, 0);
+	long got = fd >= 0 ? tt_read(fd, buf, sizeof(buf) - 1) : -1;
 
 	if (fd >= 0)
 		tt_close(fd);
 	if (got <= 0)
-		return NULL;
+		return 0;
 	buf[got] = 0;
 	char *p = strrchr(buf, ')'); /* the name may hold spaces and parentheses */
 
-	for (int field = 2; p && field < n; field++)
-		p = strchr(p + 1, ' ');
-	return p ? p + 1 : NULL;
-}
-
-/*
- * Only this thread is left: the main thread has ended (a zombie, still counted in
- * num_threads as long as the process lives) and no other thread runs.
- */
-static int only_writer_left(void)
-{
-	char path[64], buf[1024];
-	const char *f;
-	int pid = tt_getpid();
-
-	memcpy(path, "/proc/self/task/", 16);
-	char *p = path + 16, digits[16];
-	int nd = 0;
-
-	do
-		digits[nd++] = (char)('0' + pid % 10);
-	while ((pid /= 10) && nd < 15);
-	while (nd)
-		*p++ = digits[--nd];
-	memcpy(p, "/stat", 6);
-	f = stat_field(path, 3, buf, sizeof(buf));
-	if (!f || (*f != 'Z' && *f != 'X'))
+	if (!p || (p[2] != 'Z' && p[2] != 'X'))
 		return 0;
-	f = stat_field("/proc/self/stat", 20, buf, sizeof(buf));
-	return f && strtol(f, NULL, 10) == 2;
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p && strtol(p + 1, NULL, 10) == 2;
 }
 
 static void *writer_main(void *arg)
