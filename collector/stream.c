@@ -445,11 +445,8 @@ int tt_stream_open(int forked)
 	memcpy(pre, TT_MAGIC, TT_MAGIC_LEN);
 	pre[8] = TT_FORMAT_VERSION & 0xff;
 	pre[9] = TT_FORMAT_VERSION >> 8;
-	/* a stream without stacks is laid out as version 1 was: old readers can have it */
-	unsigned min_reader = tt_cfg.stacks ? TT_FORMAT_MIN_READER : 1;
-
-	pre[10] = min_reader & 0xff;
-	pre[11] = min_reader >> 8;
+	pre[10] = TT_FORMAT_MIN_READER & 0xff; /* EVENTS chunks in columns */
+	pre[11] = TT_FORMAT_MIN_READER >> 8;
 
 	struct tt_chunk_header h = {
 		.kind = TT_CHUNK_PROCESS,

@@ -13,6 +13,7 @@
 #include "sys.h"
 #include "codec.h"
 #include "strtab.h"
+#include "encode.h"
 #include "real.h"
 
 #include <fcntl.h>
@@ -25,10 +26,9 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
-#define RAW_CAP (256u << 10) /* raw bytes per EVENTS chunk */
-#define RAW_SLACK (16u << 10) /* room for one more record past RAW_CAP */
-
-static void build_payload_kinds(void);
+#define RAW_CAP TT_ENC_CAP /* raw bytes per chunk */
+#define RAW_SLACK TT_ENC_SLACK /* room for one more record past RAW_CAP */
+#define EBUF_CAP (RAW_CAP + RAW_SLACK + TT_ENC_DIR_MAX)
 
 struct tt_config tt_cfg;
 _Atomic int tt_state;
@@ -105,14 +105,13 @@ static int buffers_ready(void)
 {
 	if (zs_ready)
 		return 0;
-	build_payload_kinds();
-	obuf_cap = RAW_CAP + RAW_SLACK + (RAW_CAP >> 4) + 1024;
-	ebuf = tt_mmap(RAW_CAP + RAW_SLACK);
+	obuf_cap = EBUF_CAP + (EBUF_CAP >> 4) + 1024;
+	ebuf = tt_mmap(EBUF_CAP);
 	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
 	obuf = tt_mmap(obuf_cap);
 	zs.zalloc = z_alloc;
 	zs.zfree = z_free;
-	if (!ebuf || !sbuf || !obuf ||
+	if (!ebuf || !sbuf || !obuf || tt_enc_setup() ||
 	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	zs_ready = 1;
@@ -208,16 +207,7 @@ static int flush_strings(void)
 	return err;
 }
 
-/* The chunk being built for one thread */
-struct chunk {
-	struct tt_thread *t;
-	uint8_t *p;
-	uint32_t n;
-	uint64_t first, prev_end, prev_addr;
-	uint32_t prev_stack;
-};
-
-static int flush_chunk(struct chunk *c)
+static int flush_chunk(struct tt_enc *c)
 {
 	int err;
 
@@ -231,10 +221,10 @@ static int flush_chunk(struct chunk *c)
 			.nevents = c->n,
 			.first_tick = c->first,
 			.last_tick = c->prev_end,
-			.flags = tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0,
+			.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),
 		};
 
-		err = write_compressed(&h, ebuf, (size_t)(c->p - ebuf));
+		err = write_compressed(&h, ebuf, tt_enc_finish(c, ebuf));
 	}
 	if (err) {
 		events_lost += c->n;
@@ -243,120 +233,25 @@ static int flush_chunk(struct chunk *c)
 		events_written += c->n;
 		chunks_written++;
 	}
-	c->p = ebuf;
-	c->n = 0;
-	c->prev_addr = 0;
-	c->prev_stack = 0;
+	tt_enc_begin(c, c->t);
 	return err;
 }
 
-static inline uint8_t *put_arg(struct chunk *c, uint8_t *p, unsigned kind, uint64_t v,
-			const uint8_t **str)
+uint32_t tt_writer_string(const char *str, size_t len)
 {
-	switch (kind) {
-	case TT_KIND_U:
-		return tt_put_varint(p, v);
-	case TT_KIND_S:
-		return tt_put_varint(p, tt_zigzag((int64_t)v));
-	case TT_KIND_ADDR:
-		p = tt_put_varint(p, tt_zigzag((int64_t)(v - c->prev_addr)));
-		c->prev_addr = v;
-		return p;
-	case TT_KIND_STR: {
-		if (!v)
-			return tt_put_varint(p, 0);
-		size_t len = (size_t)v - 1;
-		int is_new;
-		uint32_t id = tt_strtab_intern((const char *)*str, len, &is_new);
+	int is_new;
+	uint32_t id = tt_strtab_intern(str, len, &is_new);
 
-		if (is_new) {
-			if (sbuf_len + len + 2 * TT_VARINT_MAX > RAW_CAP + RAW_SLACK)
-				flush_strings();
-			uint8_t *s = tt_put_varint(sbuf + sbuf_len, id);
+	if (is_new) {
+		if (sbuf_len + len + 2 * TT_VARINT_MAX > RAW_CAP + RAW_SLACK)
+			flush_strings();
+		uint8_t *s = tt_put_varint(sbuf + sbuf_len, id);
 
-			s = tt_put_varint(s, len);
-			memcpy(s, *str, len);
-			sbuf_len = (size_t)(s + len - sbuf);
-		}
-		*str += (len + 7) & ~(size_t)7;
-		return tt_put_varint(p, id);
+		s = tt_put_varint(s, len);
+		memcpy(s, str, len);
+		sbuf_len = (size_t)(s + len - sbuf);
 	}
-	}
-	return p;
-}
-
-/*
- * Per event type, the kinds of its payload words in order (result first), 0-terminated:
- * built once so that encoding a record is one pass over a short array, not a walk over
- * the role table.
- */
-static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 2];
-static uint8_t payload_nkinds[TT_EV_COUNT];
-
-static void build_payload_kinds(void)
-{
-	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
-		const struct tt_event_info *ev = &tt_events[t];
-		unsigned n = 0;
-
-		if (ev->result != TT_ROLE_NONE)
-			payload_kinds[t][n++] = tt_roles[ev->result].kind;
-		for (int i = 0; i < TT_MAX_ARGS; i++)
-			if (ev->args[i] != TT_ROLE_NONE)
-				payload_kinds[t][n++] = tt_roles[ev->args[i]].kind;
-		payload_kinds[t][n] = 0;
-		payload_nkinds[t] = (uint8_t)n;
-	}
-}
-
-/* Encodes one ring record (r, nw words) into the chunk; returns -1 if it is malformed. */
-static int encode(struct chunk *c, const uint64_t *r, unsigned nw)
-{
-	unsigned type = TT_W0_TYPE(r[0]);
-
-	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < 3)
-		return -1;
-	const uint8_t *kinds = payload_kinds[type];
-	unsigned failed = TT_W0_FAILED(r[0]);
-	uint64_t start = r[1], end = r[2];
-
-	if (!c->n)
-		c->first = c->prev_end = end;
-	if (end < c->prev_end)
-		end = c->prev_end; /* a CPU migration can step the TSC back a little */
-	uint8_t *p = c->p;
-
-	p = tt_put_varint(p, (uint64_t)type << 1 | failed);
-	p = tt_put_varint(p, end - c->prev_end);
-	p = tt_put_varint(p, start < end ? end - start : 0);
-	if (failed)
-		p = tt_put_varint(p, (uint64_t)TT_W0_ERRNO(r[0]));
-
-	unsigned nargs = payload_nkinds[type];
-	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0;
-
-	if (3 + nargs + has_stack > nw)
-		return -1;
-	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
-
-	for (unsigned i = 0; i < nargs; i++)
-		p = put_arg(c, p, kinds[i], r[3 + i], &str);
-	if (str > (const uint8_t *)(r + nw - has_stack))
-		return -1;
-	if (tt_cfg.stacks) {
-		uint32_t sid = has_stack ? (uint32_t)r[nw - 1] : 0;
-
-		if (sid) {
-			p = tt_put_varint(p, 1 + tt_zigzag((int64_t)sid - (int64_t)c->prev_stack));
-			c->prev_stack = sid;
-		} else {
-			*p++ = 0;
-		}
-	}
-	c->p = p;
-	c->prev_end = end;
-	c->n++;
-	return 0;
+	return id;
 }
 
 static void release(struct tt_thread *t, uint64_t pos)
@@ -379,10 +274,11 @@ static uint64_t ring_copy[TT_RECORD_MAX];
 
 static void drain_thread_ring(struct tt_thread *t)
 {
-	struct chunk c = { .t = t, .p = ebuf };
+	struct tt_enc c;
 	int dead = atomic_load(&tt_state) == TT_DEAD || !zs_ready;
 
 	flush_dropped(t); /* the events overwritten before the window come first */
+	tt_enc_begin(&c, t);
 	for (;;) {
 		uint64_t pos = atomic_load_explicit(&t->tail, memory_order_acquire);
 		uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
@@ -404,10 +300,10 @@ static void drain_thread_ring(struct tt_thread *t)
 		if (!atomic_compare_exchange_strong(&t->tail, &pos, pos + nw))
 			continue;
 		if (TT_W0_TYPE(ring_copy[0]) != TT_EV_INVALID) {
-			if (dead || encode(&c, ring_copy, nw) < 0)
+			if (dead || tt_enc_record(&c, ring_copy, nw) < 0)
 				events_lost++;
 		}
-		if ((size_t)(c.p - ebuf) >= RAW_CAP)
+		if (tt_enc_size(&c) >= RAW_CAP)
 			flush_chunk(&c);
 	}
 	if (!dead)
@@ -462,11 +358,12 @@ static void drain_thread(struct tt_thread *t)
 {
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
 	uint64_t pos = atomic_load_explicit(&t->tail, memory_order_relaxed);
-	struct chunk c = { .t = t, .p = ebuf };
+	struct tt_enc c;
 	int dead = atomic_load(&tt_state) == TT_DEAD || !zs_ready;
 
 	if (pos == head)
 		return;
+	tt_enc_begin(&c, t);
 	while (pos < head) {
 		const uint64_t *r = &t->ring[pos & t->mask];
 		unsigned nw = TT_W0_WORDS(r[0]);
@@ -479,11 +376,11 @@ static void drain_thread(struct tt_thread *t)
 		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID) {
 			if (dead)
 				events_lost++;
-			else if (encode(&c, r, nw) < 0)
+			else if (tt_enc_record(&c, r, nw) < 0)
 				events_lost++;
 		}
 		pos += nw;
-		if ((size_t)(c.p - ebuf) >= RAW_CAP) {
+		if (tt_enc_size(&c) >= RAW_CAP) {
 			flush_chunk(&c);
 			release(t, pos);
 			dead = atomic_load(&tt_state) == TT_DEAD;
@@ -507,9 +404,10 @@ static void flush_dropped(struct tt_thread *t)
 	/* ring mode: the thread may be discarding more right now; exchange, not read and zero */
 	uint64_t n = __atomic_exchange_n(&t->dropped, 0, __ATOMIC_RELAXED);
 	uint64_t r[4] = { TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n };
-	struct chunk c = { .t = t, .p = ebuf };
+	struct tt_enc c;
 
-	if (encode(&c, r, 4) == 0)
+	tt_enc_begin(&c, t);
+	if (tt_enc_record(&c, r, 4) == 0)
 		flush_chunk(&c);
 }
 

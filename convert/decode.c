@@ -83,6 +83,40 @@ static void tt_bad_chunk(struct tt_tstream *s, const char *why)
 		   (unsigned long long)(s->cur->offset - TT_CHUNK_HEADER_LEN), why);
 }
 
+/*
+ * Column layout: the directory of column lengths, then the columns.  The address history
+ * holds at most one value per byte of the ADDR column.
+ */
+static int tt_split_columns(struct tt_tstream *s)
+{
+	const uint8_t *p = s->cp[0], *end = s->cend[0];
+	uint64_t len[TT_NCOLS];
+
+	for (int i = 0; i < TT_NCOLS - 1; i++) {
+		if (tt_get_varint(&p, end, &len[i]) || len[i] > (uint64_t)(end - p)) {
+			tt_bad_chunk(s, "bad column directory");
+			return -1;
+		}
+	}
+	for (int i = 0; i < TT_NCOLS; i++) {
+		s->cp[i] = p;
+		p = i < TT_NCOLS - 1 ? p + len[i] : end;
+		if (p > end) {
+			tt_bad_chunk(s, "bad column directory");
+			return -1;
+		}
+		s->cend[i] = p;
+	}
+	size_t naddr = (size_t)(s->cend[TT_COL_ADDR] - s->cp[TT_COL_ADDR]);
+
+	if (naddr > s->hist_cap) {
+		free(s->hist);
+		s->hist_cap = (uint32_t)naddr;
+		s->hist = tt_xmalloc(naddr * sizeof(*s->hist));
+	}
+	return 0;
+}
+
 /* Makes *next the current chunk.  Returns 0, or -1 if it must be skipped. */
 static int tt_load(struct tt_tstream *s)
 {
@@ -97,24 +131,26 @@ static int tt_load(struct tt_tstream *s)
 	s->prev_addr = 0;
 	s->prev_stack = 0;
 	s->stack_ids = (c->flags & TT_CHUNK_STACK_IDS) != 0;
+	s->columns = (c->flags & TT_CHUNK_COLUMNS) != 0;
+	s->nhist = 0;
 	if (!(c->flags & TT_CHUNK_DEFLATED)) {
-		s->p = payload;
-		s->end = payload + c->payload_len;
-		return 0;
+		s->cp[0] = payload;
+		s->cend[0] = payload + c->payload_len;
+	} else {
+		if (c->raw_len > (uint64_t)c->payload_len * TT_MAX_RATIO + 64) {
+			tt_bad_chunk(s, "impossible inflated size");
+			return -1;
+		}
+		tt_take_buf(s, c->raw_len);
+		why = tt_inflate(payload, c->payload_len, s->buf, c->raw_len);
+		if (why) {
+			tt_bad_chunk(s, why);
+			return -1;
+		}
+		s->cp[0] = s->buf;
+		s->cend[0] = s->buf + c->raw_len;
 	}
-	if (c->raw_len > (uint64_t)c->payload_len * TT_MAX_RATIO + 64) {
-		tt_bad_chunk(s, "impossible inflated size");
-		return -1;
-	}
-	tt_take_buf(s, c->raw_len);
-	why = tt_inflate(payload, c->payload_len, s->buf, c->raw_len);
-	if (why) {
-		tt_bad_chunk(s, why);
-		return -1;
-	}
-	s->p = s->buf;
-	s->end = s->buf + c->raw_len;
-	return 0;
+	return s->columns ? tt_split_columns(s) : 0;
 }
 
 static void tt_unload(struct tt_tstream *s)
@@ -142,13 +178,38 @@ static inline int tt_varint(const uint8_t **pp, const uint8_t *end, uint64_t *ou
 	return tt_get_varint(pp, end, out);
 }
 
+/* Column layout: an ADDR field, a reference into the address history or a difference. */
+static inline int tt_addr_field(struct tt_tstream *s, const uint8_t **pp, const uint8_t *end,
+				uint64_t raw, union tt_value *v)
+{
+	uint64_t a;
+
+	if (raw & 1) {
+		a = s->prev_addr + (uint64_t)tt_unzigzag(raw >> 1);
+	} else if (raw) {
+		if (raw >> 1 > s->nhist)
+			return -1;
+		a = s->hist[s->nhist - (raw >> 1)];
+	} else {
+		if (tt_get_varint(pp, end, &raw))
+			return -1;
+		a = s->prev_addr + (uint64_t)tt_unzigzag(raw);
+	}
+	if (s->nhist >= s->hist_cap)
+		return -1; /* more values than the column has bytes: cannot be */
+	s->hist[s->nhist++] = a;
+	s->prev_addr = a;
+	v->u = a;
+	return 0;
+}
+
 /* Decodes one field of the given kind into *v.  Returns 0, or -1 on a bad varint. */
-static inline int tt_field(struct tt_tstream *s, const uint8_t **pp, unsigned kind,
-			   union tt_value *v)
+static inline int tt_field(struct tt_tstream *s, const uint8_t **pp, const uint8_t *end,
+			   unsigned kind, union tt_value *v, const bool columns)
 {
 	uint64_t raw;
 
-	if (tt_varint(pp, s->end, &raw))
+	if (tt_varint(pp, end, &raw))
 		return -1;
 	switch (kind) {
 	case TT_KIND_U:
@@ -158,6 +219,8 @@ static inline int tt_field(struct tt_tstream *s, const uint8_t **pp, unsigned ki
 		v->s = tt_unzigzag(raw);
 		break;
 	case TT_KIND_ADDR:
+		if (columns)
+			return tt_addr_field(s, pp, end, raw, v);
 		/* Wrapping arithmetic: garbage gives garbage addresses, never UB. */
 		s->prev_addr += (uint64_t)tt_unzigzag(raw);
 		v->u = s->prev_addr;
@@ -182,19 +245,23 @@ static inline int tt_field(struct tt_tstream *s, const uint8_t **pp, unsigned ki
 }
 
 /*
- * Decodes the record at s->p into *ev and its absolute end ns into *key.  Returns 0, or -1
- * with the chunk reported as corrupt.
+ * Decodes the next record into *ev and its absolute end ns into *key.  Returns 0, or -1
+ * with the chunk reported as corrupt.  Instantiated once per layout (columns is a constant):
+ * in the interleaved layout every field comes from column 0.
  */
-static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *key)
+#define TT_C(k) (columns ? (k) : 0)
+static inline __attribute__((always_inline)) int tt_decode_layout(struct tt_tstream *s,
+								  struct tt_event *ev,
+								  uint64_t *key, const bool columns)
 {
-	const uint8_t *p = s->p;
 	uint64_t hdr, delta, dur, err, end_tick;
 	const uint8_t *kinds;
 	unsigned type;
 	char why[64];
 
-	if (tt_varint(&p, s->end, &hdr) || tt_varint(&p, s->end, &delta) ||
-	    tt_varint(&p, s->end, &dur))
+	if (tt_varint(&s->cp[TT_C(TT_COL_HDR)], s->cend[TT_C(TT_COL_HDR)], &hdr) ||
+	    tt_varint(&s->cp[TT_C(TT_COL_DELTA)], s->cend[TT_C(TT_COL_DELTA)], &delta) ||
+	    tt_varint(&s->cp[TT_C(TT_COL_DUR)], s->cend[TT_C(TT_COL_DUR)], &dur))
 		goto short_record;
 	if (hdr >> 1 == 0 || hdr >> 1 >= TT_EV_COUNT) {
 		snprintf(why, sizeof(why), "unknown event type %llu",
@@ -207,24 +274,24 @@ static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *ke
 	ev->failed = hdr & 1;
 	ev->err = 0;
 	if (ev->failed) {
-		if (tt_varint(&p, s->end, &err))
+		if (tt_varint(&s->cp[TT_C(TT_COL_VAL)], s->cend[TT_C(TT_COL_VAL)], &err))
 			goto short_record;
 		ev->err = err > INT32_MAX ? INT32_MAX : (int32_t)err;
 	}
 	kinds = tt_kinds[type];
-	ev->result.u = 0;
-	if (kinds[0] && tt_field(s, &p, kinds[0], &ev->result))
-		goto short_record;
-	for (int i = 0; i < TT_MAX_ARGS; i++) {
-		ev->args[i].u = 0;
-		if (kinds[1 + i] && tt_field(s, &p, kinds[1 + i], &ev->args[i]))
+	for (int i = 0; i <= TT_MAX_ARGS; i++) {
+		union tt_value *v = i ? &ev->args[i - 1] : &ev->result;
+		unsigned col = kinds[i] == TT_KIND_ADDR ? TT_C(TT_COL_ADDR) : TT_C(TT_COL_VAL);
+
+		v->u = 0;
+		if (kinds[i] && tt_field(s, &s->cp[col], s->cend[col], kinds[i], v, columns))
 			goto short_record;
 	}
 	ev->stack = 0;
 	if (s->stack_ids) {
 		uint64_t v;
 
-		if (tt_varint(&p, s->end, &v))
+		if (tt_varint(&s->cp[TT_C(TT_COL_STACK)], s->cend[TT_C(TT_COL_STACK)], &v))
 			goto short_record;
 		if (v) {
 			s->prev_stack += (uint32_t)tt_unzigzag(v - 1);
@@ -240,12 +307,18 @@ static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *ke
 		!dur ? ev->end_ns
 		     : tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint), s->base_ns);
 	ev->fd_path = NULL;
-	s->p = p;
 	return 0;
 
 short_record:
-	tt_bad_chunk(s, "record cut short or bad varint");
+	tt_bad_chunk(s, "record cut short, bad varint or bad address reference");
 	return -1;
+}
+#undef TT_C
+
+static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *key)
+{
+	return s->columns ? tt_decode_layout(s, ev, key, true)
+			  : tt_decode_layout(s, ev, key, false);
 }
 
 /*
@@ -334,5 +407,8 @@ void tt_tstream_advance(struct tt_tstream *s)
 void tt_tstream_release(struct tt_tstream *s)
 {
 	tt_unload(s);
+	free(s->hist);
+	s->hist = NULL;
+	s->hist_cap = 0;
 	s->state = TT_TS_DONE;
 }

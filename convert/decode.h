@@ -30,8 +30,12 @@ struct tt_tstream {
 	const struct tt_chunk_ref *cur;	 /* chunk being decoded, NULL if none */
 	uint8_t *buf;			 /* inflated payload of cur, from the pool */
 	size_t buf_cap;
-	const uint8_t *p;
-	const uint8_t *end;
+	/* read position and end of each column; the interleaved layout uses column 0 only */
+	const uint8_t *cp[TT_NCOLS];
+	const uint8_t *cend[TT_NCOLS];
+	bool columns;	/* the chunk is in the column layout */
+	uint64_t *hist; /* column layout: the chunk's ADDR values so far */
+	uint32_t nhist, hist_cap;
 	uint32_t left; /* records left in cur */
 	uint32_t hint; /* timemap segment */
 	uint64_t prev_end;

@@ -33,6 +33,17 @@ load helpers
 	expect_eq frees 225 "$frees"
 }
 
+@test "addresses far apart survive the stream's address coding" {
+	run traced "$T/t_memory" 3
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq "munmap at the top of the range" 1 "$(count '.name == "munmap" and .args.addr == "0x7ffffffffffff000" and .args.errno == "EINVAL"')"
+	expect_eq "munmap at the very top" 1 "$(count '.name == "munmap" and .args.addr == "0xfffffffffffff000"')"
+	# the block allocated after them is the one freed
+	expect_eq "malloc then free of the same block" 1 "$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size == 2010)][0] as $m
+		| [.traceEvents[] | select(.name == "free" and .ts >= $m.ts and .args.addr == $m.args.result)] | length')"
+}
+
 @test "a failed allocation carries ENOMEM" {
 	run traced "$T/t_memory" 1
 	[ "$status" -eq 0 ]

@@ -2,6 +2,7 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int main(int argc, char **argv)
 {
@@ -34,6 +35,10 @@ int main(int argc, char **argv)
 		free(h);
 		free(NULL); /* not recorded */
 	}
+	/* addresses as far from the heap and each other as can be (both calls fail, EINVAL) */
+	munmap((void *)0x7ffffffffffff000ull, 4096);
+	munmap((void *)0xfffffffffffff000ull, 4096);
+	free(malloc(2010));
 	/* one failure: ENOMEM */
 	void *big = malloc((size_t)1 << 62);
 

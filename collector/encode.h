@@ -1,0 +1,47 @@
+/*
+ * encode.h - ring records into the payload of an EVENTS chunk (format.h, section 4: the
+ * column layout).  One encoder at a time: whoever holds the writer lock.
+ */
+#ifndef TT_ENCODE_H
+#define TT_ENCODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "format.h"
+
+struct tt_thread;
+
+/* The chunk being built, for one thread. */
+struct tt_enc {
+	struct tt_thread *t;
+	uint8_t *col[TT_NCOLS]; /* write position in each column */
+	uint32_t n;		/* records so far */
+	uint32_t naddr;		/* ADDR values so far: the position in the address history */
+	uint64_t first, prev_end, prev_addr;
+	uint32_t prev_stack;
+	uint32_t gen; /* tells this chunk's history entries from older chunks' */
+};
+
+/* Maps the column buffers and the history table.  Returns 0, or -1 (out of memory). */
+int tt_enc_setup(void);
+/* Starts an empty chunk for thread t. */
+void tt_enc_begin(struct tt_enc *c, struct tt_thread *t);
+/* Appends one ring record (r, nw words).  Returns 0, or -1 if the record is malformed. */
+int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw);
+/* Raw bytes the chunk holds so far: the caller flushes past TT_ENC_CAP. */
+size_t tt_enc_size(const struct tt_enc *c);
+/* Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length. */
+size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out);
+
+#define TT_ENC_CAP (256u << 10)	 /* raw bytes per EVENTS chunk */
+#define TT_ENC_SLACK (16u << 10) /* room for one more record past TT_ENC_CAP */
+#define TT_ENC_DIR_MAX (TT_NCOLS * 10)
+
+/*
+ * A string argument to intern: returns its id, after writing it to the strings buffer if it
+ * is new.  Provided by the writer, which owns the STRINGS chunks.
+ */
+uint32_t tt_writer_string(const char *s, size_t len);
+
+#endif /* TT_ENCODE_H */
