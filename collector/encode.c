@@ -33,6 +33,11 @@ struct hist_slot {
 static struct hist_slot *hist;
 static uint32_t hist_gen;
 
+static inline struct hist_slot *hist_slot(uint64_t addr)
+{
+	return &hist[(addr * 0x9e3779b97f4a7c15ull) >> (64 - HIST_BITS)];
+}
+
 /* Per event type, the kinds of its payload words in order (result first). */
 static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 1];
 static uint8_t payload_nkinds[TT_EV_COUNT];
@@ -61,8 +66,10 @@ int tt_enc_setup(void)
 void tt_enc_begin(struct tt_enc *c, struct tt_thread *t)
 {
 	*c = (struct tt_enc){.t = t};
-	for (int i = 0; i < TT_NCOLS; i++)
+	for (int i = 0; i < TT_NCOLS; i++) {
 		c->col[i] = col_buf[i];
+		c->base_sum += (uintptr_t)col_buf[i];
+	}
 	if (++hist_gen == 0) {
 		/* generations wrapped: old entries could pass for this chunk's */
 		memset(hist, 0, sizeof(*hist) << HIST_BITS);
@@ -93,7 +100,7 @@ static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 
 static inline void put_addr(struct tt_enc *c, uint64_t v)
 {
-	struct hist_slot *s = &hist[(v * 0x9e3779b97f4a7c15ull) >> (64 - HIST_BITS)];
+	struct hist_slot *s = hist_slot(v);
 	uint8_t *p = c->col[TT_COL_ADDR];
 
 	if (s->addr == v && s->gen == c->gen) {
@@ -190,13 +197,15 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 	return 0;
 }
 
-size_t tt_enc_size(const struct tt_enc *c)
+void tt_enc_prefetch(const uint64_t *r, unsigned nw)
 {
-	size_t n = 0;
+	unsigned type = TT_W0_TYPE(r[0]);
 
-	for (int i = 0; i < TT_NCOLS; i++)
-		n += (size_t)(c->col[i] - col_buf[i]);
-	return n;
+	if (type >= TT_EV_COUNT)
+		return;
+	for (unsigned i = 0; i < payload_nkinds[type] && 3 + i < nw; i++)
+		if (payload_kinds[type][i] == TT_KIND_ADDR)
+			__builtin_prefetch(hist_slot(r[3 + i]));
 }
 
 size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out)

@@ -20,7 +20,8 @@ struct tt_enc {
 	uint32_t naddr;		/* ADDR values so far: the position in the address history */
 	uint64_t first, prev_end, prev_addr;
 	uint32_t prev_stack;
-	uint32_t gen; /* tells this chunk's history entries from older chunks' */
+	uint32_t gen;	    /* tells this chunk's history entries from older chunks' */
+	uintptr_t base_sum; /* the columns' start addresses added up: for tt_enc_size */
 };
 
 /* Maps the column buffers and the history table.  Returns 0, or -1 (out of memory). */
@@ -30,7 +31,19 @@ void tt_enc_begin(struct tt_enc *c, struct tt_thread *t);
 /* Appends one ring record (r, nw words).  Returns 0, or -1 if the record is malformed. */
 int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw);
 /* Raw bytes the chunk holds so far: the caller flushes past TT_ENC_CAP. */
-size_t tt_enc_size(const struct tt_enc *c);
+static inline size_t tt_enc_size(const struct tt_enc *c)
+{
+	uintptr_t n = 0;
+
+	for (int i = 0; i < TT_NCOLS; i++)
+		n += (uintptr_t)c->col[i];
+	return n - c->base_sum;
+}
+/*
+ * Starts loading what encoding record r will look up (the address history is too large for
+ * the cache, and its slots are random): called a few records ahead of tt_enc_record.
+ */
+void tt_enc_prefetch(const uint64_t *r, unsigned nw);
 /* Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length. */
 size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out);
 

@@ -353,6 +353,22 @@ static uint64_t *ring_reserve(struct tt_thread *t, unsigned nwords)
 	}
 }
 
+/* Asks for the history slots of the record at pos; returns the position of the next one. */
+#define PREFETCH_RECORDS 4
+static inline uint64_t prefetch_record(struct tt_thread *t, uint64_t pos, uint64_t head)
+{
+	if (pos >= head)
+		return pos;
+	const uint64_t *r = &t->ring[pos & t->mask];
+	unsigned nw = TT_W0_WORDS(r[0]);
+
+	if (!nw || pos + nw > head)
+		return head;
+	tt_enc_prefetch(r, nw);
+	__builtin_prefetch(&t->ring[(pos + 64) & t->mask]);
+	return pos + nw;
+}
+
 /* Drains one thread's ring: encodes what is there, or discards it when tracing is dead. */
 static void drain_thread(struct tt_thread *t)
 {
@@ -364,9 +380,15 @@ static void drain_thread(struct tt_thread *t)
 	if (pos == head)
 		return;
 	tt_enc_begin(&c, t);
+	uint64_t ahead = pos; /* the record prefetched last */
+
+	for (int i = 0; i < PREFETCH_RECORDS; i++)
+		ahead = prefetch_record(t, ahead, head);
 	while (pos < head) {
 		const uint64_t *r = &t->ring[pos & t->mask];
 		unsigned nw = TT_W0_WORDS(r[0]);
+
+		ahead = prefetch_record(t, ahead, head);
 
 		if (nw == 0 || pos + nw > head) {
 			events_lost++; /* cannot happen unless memory was trampled: stop here */
