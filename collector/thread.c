@@ -89,6 +89,8 @@ static struct tt_thread *take_free_state(size_t words)
  * with thousands of live threads cannot make the tracer use unbounded memory.
  */
 #define TT_TOKEN_WORDS 16
+#define TT_ORPHANS_WAKE 16 /* ended threads whose buffers wait for a drain */
+_Atomic uint32_t tt_orphans;
 static size_t ring_bytes;
 static int cap_reported;
 
@@ -175,6 +177,13 @@ void tt_thread_dtor(void *arg)
 	}
 	tt_self = &tt_thread_dead;
 	atomic_store_explicit(&t->state, TT_T_ORPHANED, memory_order_release);
+	/*
+	 * Only a drain makes an ended thread's buffer free for a new thread: a program that
+	 * starts and ends threads quickly would otherwise map a new buffer for each of them
+	 * until the next timed pass, and could reach TRACEIT_BUFFER_TOTAL_MB.
+	 */
+	if (atomic_fetch_add(&tt_orphans, 1) + 1 >= TT_ORPHANS_WAKE)
+		tt_writer_kick();
 	/* the leader ending before the others (pthread_exit in main, or in a fork child the
 	 * thread that forked returning): the writer must end the process after the last one */
 	if (t->tid == (uint32_t)tt_getpid())
@@ -207,6 +216,7 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 		if (t != keep)
 			atomic_store(&t->state, TT_T_FREE);
 	}
+	atomic_store(&tt_orphans, 0);
 	if (keep && keep != &tt_thread_dead) {
 		keep->tid = (uint32_t)tt_gettid();
 		keep->self = (uint64_t)pthread_self();

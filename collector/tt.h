@@ -134,11 +134,13 @@ void tt_registry_unlock(void);
 void tt_registry_reinit(void);
 extern struct tt_thread tt_thread_dead;
 extern _Atomic uint64_t tt_threads_attached;
+extern _Atomic uint32_t tt_orphans; /* ended threads not drained yet */
 
 /* writer.c */
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords);
 void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn);
 void tt_writer_start(void);
+void tt_writer_kick(void); /* asks a running writer for a pass now */
 void tt_writer_stop(void);
 void tt_writer_lock(void);
 int tt_writer_trylock(void);

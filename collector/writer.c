@@ -467,6 +467,7 @@ void tt_drain_all(void)
 			events_lost += t->lost;
 			t->lost = 0;
 			atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
+			atomic_fetch_sub(&tt_orphans, 1);
 		}
 	}
 	/* after the rings: every stack their events name was complete before the event was */
@@ -602,6 +603,12 @@ static void wake_writer(void)
 {
 	if (!atomic_exchange(&writer_wake, 1))
 		tt_futex_wake((volatile uint32_t *)&writer_wake, 1);
+}
+
+void tt_writer_kick(void)
+{
+	if (tt_writer_running())
+		wake_writer();
 }
 
 void tt_main_thread_exits(void)
