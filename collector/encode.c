@@ -41,6 +41,7 @@ static inline struct hist_slot *hist_slot(uint64_t addr)
 /* Per event type, the kinds of its payload words in order (result first). */
 static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 1];
 static uint8_t payload_nkinds[TT_EV_COUNT];
+static uint8_t first_addr_word[TT_EV_COUNT]; /* ring word of the first ADDR field, or 0 */
 
 int tt_enc_setup(void)
 {
@@ -54,6 +55,9 @@ int tt_enc_setup(void)
 			if (ev->args[i] != TT_ROLE_NONE)
 				payload_kinds[t][n++] = tt_roles[ev->args[i]].kind;
 		payload_nkinds[t] = (uint8_t)n;
+		for (unsigned i = 0; i < n && !first_addr_word[t]; i++)
+			if (payload_kinds[t][i] == TT_KIND_ADDR)
+				first_addr_word[t] = (uint8_t)(3 + i);
 	}
 	for (int i = 0; i < TT_NCOLS; i++)
 		if (!col_buf[i] && !(col_buf[i] = tt_mmap(TT_ENC_CAP + TT_ENC_SLACK)))
@@ -79,22 +83,32 @@ void tt_enc_begin(struct tt_enc *c, struct tt_thread *t)
 }
 
 /*
- * LEB128 without a branch per byte: the lengths of addresses, sizes and tick deltas vary
- * from one value to the next, and the byte loop's mispredictions were a third of the
- * encoder's time.  Stores 8 bytes (the columns have slack), advances by the varint's length.
+ * LEB128 without a branch per byte for values under 2^28 (tick deltas, durations, sizes,
+ * address distances): their lengths vary from one value to the next, and the byte loop's
+ * mispredictions were a third of the encoder's time.  Stores 4 bytes (the columns have
+ * slack) and advances by the varint's length.
  */
+static const uint8_t varint_len[64] = {
+#define L(clz) (uint8_t)((64 - (clz) + 6) / 7)
+	L(0),  L(1),  L(2),  L(3),  L(4),  L(5),  L(6),	 L(7),	L(8),  L(9),  L(10), L(11), L(12),
+	L(13), L(14), L(15), L(16), L(17), L(18), L(19), L(20), L(21), L(22), L(23), L(24), L(25),
+	L(26), L(27), L(28), L(29), L(30), L(31), L(32), L(33), L(34), L(35), L(36), L(37), L(38),
+	L(39), L(40), L(41), L(42), L(43), L(44), L(45), L(46), L(47), L(48), L(49), L(50), L(51),
+	L(52), L(53), L(54), L(55), L(56), L(57), L(58), L(59), L(60), L(61), L(62), L(63),
+#undef L
+};
+static const uint32_t varint_cont[5] = {0, 0, 0x80, 0x8080, 0x808080};
+
 static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
-	if (tt_unlikely(v >> 56))
+	if (tt_unlikely(v >> 28))
 		return tt_put_varint(p, v);
-	uint64_t x = (v & 0x7full) | (v & 0x3f80ull) << 1 | (v & 0x1fc000ull) << 2 |
-		     (v & 0xfe00000ull) << 3 | (v & 0x7f0000000ull) << 4 |
-		     (v & 0x3f800000000ull) << 5 | (v & 0x1fc0000000000ull) << 6 |
-		     (v & 0xfe000000000000ull) << 7;
-	unsigned n = (unsigned)(63 - __builtin_clzll(v | 1)) / 7 + 1;
+	uint32_t x = (uint32_t)((v & 0x7f) | (v & 0x3f80) << 1 | (v & 0x1fc000) << 2 |
+				(v & 0xfe00000) << 3);
+	unsigned n = varint_len[__builtin_clzll(v | 1)];
 
-	x |= 0x8080808080808080ull & ((1ull << (8 * (n - 1))) - 1);
-	memcpy(p, &x, 8);
+	x |= varint_cont[n];
+	memcpy(p, &x, 4);
 	return p + n;
 }
 
@@ -200,12 +214,10 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 void tt_enc_prefetch(const uint64_t *r, unsigned nw)
 {
 	unsigned type = TT_W0_TYPE(r[0]);
+	unsigned w = type < TT_EV_COUNT ? first_addr_word[type] : 0;
 
-	if (type >= TT_EV_COUNT)
-		return;
-	for (unsigned i = 0; i < payload_nkinds[type] && 3 + i < nw; i++)
-		if (payload_kinds[type][i] == TT_KIND_ADDR)
-			__builtin_prefetch(hist_slot(r[3 + i]));
+	if (w && w < nw)
+		__builtin_prefetch(hist_slot(r[w]));
 }
 
 size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out)

@@ -12,6 +12,10 @@
 
 struct tt_thread;
 
+#define TT_ENC_CAP (256u << 10)	 /* raw bytes per EVENTS chunk */
+#define TT_ENC_SLACK (16u << 10) /* room past TT_ENC_CAP: see tt_enc_full */
+#define TT_ENC_DIR_MAX (TT_NCOLS * 10)
+
 /* The chunk being built, for one thread. */
 struct tt_enc {
 	struct tt_thread *t;
@@ -40,16 +44,20 @@ static inline size_t tt_enc_size(const struct tt_enc *c)
 	return n - c->base_sum;
 }
 /*
+ * Whether the chunk should be flushed now.  Looks every 32 records: 32 records of at most
+ * ~200 bytes each fit in TT_ENC_SLACK.
+ */
+static inline int tt_enc_full(const struct tt_enc *c)
+{
+	return !(c->n & 31) && tt_enc_size(c) >= TT_ENC_CAP;
+}
+/*
  * Starts loading what encoding record r will look up (the address history is too large for
  * the cache, and its slots are random): called a few records ahead of tt_enc_record.
  */
 void tt_enc_prefetch(const uint64_t *r, unsigned nw);
 /* Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length. */
 size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out);
-
-#define TT_ENC_CAP (256u << 10)	 /* raw bytes per EVENTS chunk */
-#define TT_ENC_SLACK (16u << 10) /* room for one more record past TT_ENC_CAP */
-#define TT_ENC_DIR_MAX (TT_NCOLS * 10)
 
 /*
  * A string argument to intern: returns its id, after writing it to the strings buffer if it

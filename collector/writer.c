@@ -263,6 +263,20 @@ static void release(struct tt_thread *t, uint64_t pos)
 }
 
 /*
+ * Room given back in the middle of a drain: a thread waiting for room is woken only once
+ * half its ring is free.  Woken for every bit of room, it would preempt the writer again
+ * and again to fill it, and the two would take turns on one CPU.  The drain's last
+ * release wakes it in any case.
+ */
+static void release_partial(struct tt_thread *t, uint64_t pos)
+{
+	atomic_store_explicit(&t->tail, pos, memory_order_release);
+	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
+	if (atomic_load(&t->waiting) && atomic_load(&t->head) - pos <= t->half)
+		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
+}
+
+/*
  * Ring mode: the thread itself moves the tail when it overwrites its oldest records, so a
  * record is copied first and taken only if the tail did not move meanwhile (the thread
  * claims space with the same compare-and-swap before it writes there).
@@ -303,7 +317,7 @@ static void drain_thread_ring(struct tt_thread *t)
 			if (dead || tt_enc_record(&c, ring_copy, nw) < 0)
 				events_lost++;
 		}
-		if (tt_enc_size(&c) >= RAW_CAP)
+		if (tt_enc_full(&c))
 			flush_chunk(&c);
 	}
 	if (!dead)
@@ -355,6 +369,7 @@ static uint64_t *ring_reserve(struct tt_thread *t, unsigned nwords)
 
 /* Asks for the history slots of the record at pos; returns the position of the next one. */
 #define PREFETCH_RECORDS 4
+#define RELEASE_RECORDS 1024
 static inline uint64_t prefetch_record(struct tt_thread *t, uint64_t pos, uint64_t head)
 {
 	if (pos >= head)
@@ -381,6 +396,7 @@ static void drain_thread(struct tt_thread *t)
 		return;
 	tt_enc_begin(&c, t);
 	uint64_t ahead = pos; /* the record prefetched last */
+	unsigned encoded = 0;
 
 	for (int i = 0; i < PREFETCH_RECORDS; i++)
 		ahead = prefetch_record(t, ahead, head);
@@ -402,15 +418,23 @@ static void drain_thread(struct tt_thread *t)
 				events_lost++;
 		}
 		pos += nw;
-		if (tt_enc_size(&c) >= RAW_CAP) {
+		/*
+		 * Encoded records are out of the ring: give their room back now, not after the
+		 * chunk is compressed and written, so that a thread waiting for room (the writer
+		 * is the bottleneck when threads make events faster than it compresses them)
+		 * goes on while the writer works, instead of the two taking turns.
+		 */
+		if (++encoded % RELEASE_RECORDS == 0)
+			release_partial(t, pos);
+		if (tt_enc_full(&c)) {
+			release_partial(t, pos);
 			flush_chunk(&c);
-			release(t, pos);
 			dead = atomic_load(&tt_state) == TT_DEAD;
 		}
 	}
+	release(t, pos);
 	if (!dead)
 		flush_chunk(&c);
-	release(t, pos);
 	t->wake_sent = 0;
 }
 
