@@ -28,6 +28,7 @@ static size_t tt_npool, tt_pool_cap;
 
 /* Kinds of result and arguments per event type: one table lookup per field. */
 static uint8_t tt_kinds[TT_EV_COUNT][1 + TT_MAX_ARGS];
+static uint8_t tt_nkinds[TT_EV_COUNT]; /* fields up to the last one present */
 static int tt_kinds_ready;
 
 static void tt_init_kinds(void)
@@ -36,6 +37,9 @@ static void tt_init_kinds(void)
 		tt_kinds[t][0] = tt_roles[tt_events[t].result].kind;
 		for (int i = 0; i < TT_MAX_ARGS; i++)
 			tt_kinds[t][1 + i] = tt_roles[tt_events[t].args[i]].kind;
+		for (int i = 0; i <= TT_MAX_ARGS; i++)
+			if (tt_kinds[t][i])
+				tt_nkinds[t] = (uint8_t)(i + 1);
 	}
 	tt_kinds_ready = 1;
 }
@@ -165,7 +169,7 @@ static inline uint64_t tt_rel(uint64_t ns, uint64_t base)
 	return ns > base ? ns - base : 0;
 }
 
-/* Most fields fit in one byte: that case inline, the general one in codec.h. */
+/* Most fields fit in one or two bytes: those cases inline, the general one in codec.h. */
 static inline int tt_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
@@ -173,6 +177,11 @@ static inline int tt_varint(const uint8_t **pp, const uint8_t *end, uint64_t *ou
 	if (p < end && *p < 0x80) {
 		*out = *p;
 		*pp = p + 1;
+		return 0;
+	}
+	if (end - p >= 2 && p[1] < 0x80) { /* tick deltas, sizes, address distances */
+		*out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
+		*pp = p + 2;
 		return 0;
 	}
 	return tt_get_varint(pp, end, out);
@@ -204,8 +213,9 @@ static inline int tt_addr_field(struct tt_tstream *s, const uint8_t **pp, const 
 }
 
 /* Decodes one field of the given kind into *v.  Returns 0, or -1 on a bad varint. */
-static inline int tt_field(struct tt_tstream *s, const uint8_t **pp, const uint8_t *end,
-			   unsigned kind, union tt_value *v, const bool columns)
+static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, const uint8_t **pp,
+							  const uint8_t *end, unsigned kind,
+							  union tt_value *v, const bool columns)
 {
 	uint64_t raw;
 
@@ -279,11 +289,13 @@ static inline __attribute__((always_inline)) int tt_decode_layout(struct tt_tstr
 		ev->err = err > INT32_MAX ? INT32_MAX : (int32_t)err;
 	}
 	kinds = tt_kinds[type];
-	for (int i = 0; i <= TT_MAX_ARGS; i++) {
+	ev->result.u = 0;
+	for (int i = 0; i < TT_MAX_ARGS; i++)
+		ev->args[i].u = 0;
+	for (unsigned i = 0, n = tt_nkinds[type]; i < n; i++) {
 		union tt_value *v = i ? &ev->args[i - 1] : &ev->result;
 		unsigned col = kinds[i] == TT_KIND_ADDR ? TT_C(TT_COL_ADDR) : TT_C(TT_COL_VAL);
 
-		v->u = 0;
 		if (kinds[i] && tt_field(s, &s->cp[col], s->cend[col], kinds[i], v, columns))
 			goto short_record;
 	}
