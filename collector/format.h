@@ -42,6 +42,19 @@
  *	       until the next one: a stack is symbolised with the list in force when it was
  *	       first seen.
  *
+ *    EVENTS_MULTI (version 3) events of several threads, payload deflated: a list of parts,
+ *	       each zigzag varint (its tid - the previous part's tid, the first part's minus 0),
+ *	       varint nevents, zigzag varint (its first tick - the previous part's first tick,
+ *	       the first part's minus the header's first_tick), varint (its last tick - its
+ *	       first tick), varint flags
+ *	       (TT_CHUNK_COLUMNS, TT_CHUNK_STACK_IDS), varint len, then len bytes laid out as the
+ *	       payload of an EVENTS chunk of that thread with those flags.  A part is that
+ *	       thread's next events, in file order with its EVENTS chunks.  The header's tid is
+ *	       0, nevents the total, first_tick the first part's first tick, last_tick the
+ *	       latest of the parts'.  The recorder puts there the threads that had little to write in a pass
+ *	       (short-lived threads, mostly idle ones), which would otherwise each cost a chunk
+ *	       header for a few events.
+ *
  *    Every chunk header carries a clock sync point (sync_tick, sync_ns): a tick value and the
  *    CLOCK_MONOTONIC time in nanoseconds read at the same moment.  With TT_CLOCK_MONOTONIC
  *    ticks already are CLOCK_MONOTONIC nanoseconds.  With TT_CLOCK_TSC ticks are the CPU's
@@ -129,6 +142,7 @@ enum tt_chunk_kind {
 	TT_CHUNK_END = 4,
 	TT_CHUNK_STACKS = 5,  /* since version 2 */
 	TT_CHUNK_MODULES = 6, /* since version 2 */
+	TT_CHUNK_EVENTS_MULTI = 7, /* since version 3 */
 };
 
 /* Flags in tt_chunk_header.flags */

@@ -46,6 +46,12 @@ static pthread_t writer_thread;
 static z_stream zs;
 static int zs_ready;
 static uint8_t *ebuf, *sbuf, *obuf; /* events, strings, compressed output */
+static uint8_t *mbuf;		    /* EVENTS_MULTI parts staged in this pass (stage_chunk) */
+static size_t mbuf_len;
+static uint32_t mbuf_events;
+static uint64_t mbuf_base, mbuf_last; /* first tick of the first part, latest last tick */
+static uint64_t mbuf_prev_first;       /* parts' tids and first ticks are differences */
+static uint32_t mbuf_prev_tid;
 static size_t sbuf_len, obuf_cap;
 static uint64_t events_written, events_lost, chunks_written;
 static uint64_t sync_tick, sync_ns;
@@ -107,11 +113,12 @@ static int buffers_ready(void)
 		return 0;
 	obuf_cap = EBUF_CAP + (EBUF_CAP >> 4) + 1024;
 	ebuf = tt_mmap(EBUF_CAP);
+	mbuf = tt_mmap(EBUF_CAP);
 	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
 	obuf = tt_mmap(obuf_cap);
 	zs.zalloc = z_alloc;
 	zs.zfree = z_free;
-	if (!ebuf || !sbuf || !obuf || tt_enc_setup() ||
+	if (!ebuf || !mbuf || !sbuf || !obuf || tt_enc_setup() ||
 	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	zs_ready = 1;
@@ -235,6 +242,70 @@ static int flush_chunk(struct tt_enc *c)
 	}
 	tt_enc_begin(c, c->t);
 	return err;
+}
+
+/*
+ * Threads with little to write in a pass (short-lived threads, mostly idle ones) share one
+ * chunk, written at the end of the pass: alone, each would cost a 64-byte chunk header for a
+ * few events, most of a thread-churning program's trace (format.h, EVENTS_MULTI).
+ */
+#define SMALL_CHUNK 4096
+
+static int flush_multi(void)
+{
+	int err;
+
+	if (!mbuf_events)
+		return 0;
+	err = flush_strings();
+	if (!err) {
+		struct tt_chunk_header h = {
+			.kind = TT_CHUNK_EVENTS_MULTI,
+			.nevents = mbuf_events,
+			.first_tick = mbuf_base,
+			.last_tick = mbuf_last,
+		};
+
+		err = write_compressed(&h, mbuf, mbuf_len);
+	}
+	if (err) {
+		events_lost += mbuf_events;
+		tt_fail("cannot write the trace file", err);
+	} else {
+		events_written += mbuf_events;
+		chunks_written++;
+	}
+	mbuf_len = 0;
+	mbuf_events = 0;
+	return err;
+}
+
+static void stage_chunk(struct tt_enc *c)
+{
+	size_t len = tt_enc_finish(c, ebuf);
+
+	if (mbuf_len + len + 6 * TT_VARINT_MAX > RAW_CAP)
+		flush_multi();
+	if (!mbuf_events) {
+		mbuf_base = mbuf_prev_first = c->first;
+		mbuf_prev_tid = 0;
+	}
+	uint8_t *p = mbuf + mbuf_len;
+
+	p = tt_put_varint(p, tt_zigzag((int64_t)c->t->tid - (int64_t)mbuf_prev_tid));
+	p = tt_put_varint(p, c->n);
+	p = tt_put_varint(p, tt_zigzag((int64_t)(c->first - mbuf_prev_first)));
+	mbuf_prev_tid = c->t->tid;
+	mbuf_prev_first = c->first;
+	p = tt_put_varint(p, c->prev_end - c->first);
+	p = tt_put_varint(p, TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0));
+	p = tt_put_varint(p, len);
+	memcpy(p, ebuf, len);
+	mbuf_len = (size_t)(p + len - mbuf);
+	if (!mbuf_events || c->prev_end > mbuf_last)
+		mbuf_last = c->prev_end;
+	mbuf_events += c->n;
+	tt_enc_begin(c, c->t);
 }
 
 uint32_t tt_writer_string(const char *str, size_t len)
@@ -433,7 +504,10 @@ static void drain_thread(struct tt_thread *t)
 		}
 	}
 	release(t, pos);
-	if (!dead)
+	/* a drop mode LOST record may follow (flush_dropped): it must not overtake the events */
+	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < SMALL_CHUNK)
+		stage_chunk(&c);
+	else if (!dead)
 		flush_chunk(&c);
 	t->wake_sent = 0;
 }
@@ -494,6 +568,7 @@ void tt_drain_all(void)
 			atomic_fetch_sub(&tt_orphans, 1);
 		}
 	}
+	flush_multi();
 	/* after the rings: every stack their events name was complete before the event was */
 	if (tt_cfg.stacks && zs_ready && atomic_load(&tt_state) != TT_DEAD) {
 		if (!tt_modules_flush(put_side_chunk))
@@ -876,6 +951,8 @@ void tt_writer_reinit(void)
 	events_written = events_lost = chunks_written = 0;
 	atomic_store(&tt_threads_attached, 1);
 	sbuf_len = 0;
+	mbuf_len = 0;
+	mbuf_events = 0;
 	tt_strtab_reset();
 	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 }

@@ -125,7 +125,7 @@ static int tt_split_columns(struct tt_tstream *s)
 static int tt_load(struct tt_tstream *s)
 {
 	const struct tt_chunk_ref *c = s->next++;
-	const uint8_t *payload = s->file->data + c->offset;
+	const uint8_t *payload = c->mem ? c->mem : s->file->data + c->offset;
 	const char *why;
 
 	s->cur = c;

@@ -32,6 +32,7 @@ struct tt_chunk_ref {
 	uint32_t nevents;
 	uint32_t seq; /* position among the file's EVENTS chunks: keeps a thread's order */
 	uint16_t flags;
+	const uint8_t *mem; /* a part of an EVENTS_MULTI chunk: its payload, inflated, else NULL */
 };
 
 /* An fd open when the stream started (TT_P_FD). */

@@ -157,6 +157,63 @@ static void tt_add_events(struct tt_scan_state *st, const struct tt_chunk_header
 	c->nevents = h->nevents;
 	c->seq = st->seq++;
 	c->flags = h->flags;
+	c->mem = NULL;
+}
+
+/*
+ * EVENTS_MULTI: each part becomes a chunk of its thread, its payload kept in the file's
+ * arena.  A part that does not parse ends the chunk (the parts before it are kept).
+ */
+static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header *h, size_t at)
+{
+	struct tt_file *f = st->f;
+	const char *why = NULL;
+	size_t len;
+	const uint8_t *p = tt_payload(st, h, f->data + at + TT_CHUNK_HEADER_LEN, &len, &why);
+	const uint8_t *end = p + len;
+
+	if (!p) {
+		tt_problem(&f->problems, TT_PB_BAD_EVENTS,
+			   "cannot inflate chunk at offset %zu (%s)", at, why);
+		return;
+	}
+	uint64_t prev_tid = 0, prev_first = h->first_tick;
+
+	while (p < end) {
+		uint64_t tid, n, first, last, flags, plen;
+		struct tt_chunk_ref *c;
+
+		if (tt_get_varint(&p, end, &tid) || tt_get_varint(&p, end, &n) ||
+		    tt_get_varint(&p, end, &first) || tt_get_varint(&p, end, &last) ||
+		    tt_get_varint(&p, end, &flags) || tt_get_varint(&p, end, &plen) ||
+		    plen > (uint64_t)(end - p) || n > UINT32_MAX ||
+		    (tid = prev_tid + (uint64_t)tt_unzigzag(tid)) > UINT32_MAX) {
+			tt_problem(
+				&f->problems, TT_PB_BAD_EVENTS,
+				"corrupt part in multi-thread events chunk at offset %zu; dropped "
+				"the rest of that chunk",
+				at);
+			return;
+		}
+		tt_grow((void **)&f->chunks, &st->chunk_cap, f->nchunks + 1, sizeof(*f->chunks));
+		c = &f->chunks[f->nchunks++];
+		first = prev_first + (uint64_t)tt_unzigzag(first);
+		prev_tid = tid;
+		prev_first = first;
+		*c = (struct tt_chunk_ref){
+			.offset = at + TT_CHUNK_HEADER_LEN,
+			.first_tick = first,
+			.last_tick = first + last,
+			.payload_len = (uint32_t)plen,
+			.raw_len = (uint32_t)plen,
+			.tid = (uint32_t)tid,
+			.nevents = (uint32_t)n,
+			.seq = st->seq++,
+			.flags = (uint16_t)(flags & ~(uint64_t)TT_CHUNK_DEFLATED),
+			.mem = (const uint8_t *)tt_arena_strndup(&f->arena, p, plen),
+		};
+		p += plen;
+	}
 }
 
 static void tt_chunk(struct tt_scan_state *st, const struct tt_chunk_header *h, size_t at)
@@ -168,6 +225,10 @@ static void tt_chunk(struct tt_scan_state *st, const struct tt_chunk_header *h, 
 
 	if (h->kind == TT_CHUNK_EVENTS) {
 		tt_add_events(st, h, at);
+		return;
+	}
+	if (h->kind == TT_CHUNK_EVENTS_MULTI) {
+		tt_add_multi(st, h, at);
 		return;
 	}
 	if (h->kind != TT_CHUNK_PROCESS && h->kind != TT_CHUNK_STRINGS && h->kind != TT_CHUNK_END &&

@@ -19,6 +19,37 @@ load helpers
 	expect_eq "worker threads allocating" 6 "$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size == 4001) | .tid] | unique | length')"
 }
 
+@test "short threads share chunks: every event kept, in order, at a few bytes per event" {
+	run traced "$T/t_threads" 60
+	[ "$status" -eq 0 ]
+	to_json
+	expect_eq thread_start 60 "$(count '.name == "thread_start"')"
+	expect_eq thread_end 60 "$(count '.name == "thread_end"')"
+	expect_eq "worker threads allocating" 60 "$(jqj '[.traceEvents[] | select(.name == "malloc" and .args.size == 4001) | .tid] | unique | length')"
+	# on each worker: start, then its block allocated and freed, then end
+	expect_eq "workers in order" 60 "$(jqj '[.traceEvents[] | select(.ph != "M" and (.name == "thread_start" or .name == "thread_end" or (.name == "malloc" and .args.size == 4001)))]
+		| group_by(.tid) | map(select(length == 3 and .[0].name == "thread_start" and .[1].name == "malloc" and .[2].name == "thread_end")) | length')"
+	# the workers' few events each went into a shared chunk (EVENTS_MULTI), not a chunk
+	# header of 64 bytes per thread
+	read -r multi events bytes < <(python3 - "$OUT"/*.trc <<-'EOF'
+		import struct, sys
+		d = open(sys.argv[1], "rb").read()
+		off, multi, events, size = 16, 0, 0, 0
+		while off + 64 <= len(d):
+		    _, kind, _, plen, _, _, nev = struct.unpack_from("<IHHIIII", d, off)
+		    multi += kind == 7
+		    if kind in (3, 7):
+		        events += nev
+		        size += 64 + plen
+		    off += 64 + plen
+		print(multi, events, size)
+	EOF
+	)
+	[ "$multi" -ge 1 ]
+	echo "$events events in $bytes bytes of event chunks" >&2
+	[ "$((bytes / events))" -lt 10 ] # 17 with a chunk per thread
+}
+
 @test "every thread is named: pthread_setname_np and prctl(PR_SET_NAME)" {
 	run traced "$T/t_threads" 6
 	[ "$status" -eq 0 ]
