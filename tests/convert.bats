@@ -26,6 +26,21 @@ GOLDEN="$DATA/golden"
 	expect_eq phases "C,M,X,f,i,s" "$(jqj '[.traceEvents[].ph] | unique | join(",")')"
 }
 
+@test "golden: format 3 streams (columns, address history, threads sharing a chunk)" {
+	G3="$DATA/golden3"
+	run "$CONVERT" -f summary "$G3"
+	[ "$status" -eq 0 ]
+	diff -u "$DATA/golden3.summary" <(printf '%s\n' "$output")
+	run "$CONVERT" -f csv -o - "$G3"
+	[ "$status" -eq 0 ]
+	diff -u "$DATA/golden3.csv" <(printf '%s\n' "$output")
+	"$CONVERT" -f json -o "$JSON" "$G3"
+	diff -u "$DATA/golden3.json" "$JSON"
+	# every free names a block seen allocated (through the address history): none unknown
+	expect_eq "unknown frees" "0 0" "$(awk '/^Memory per process/ {m = 1; next} m && $1 ~ /^[0-9]+$/ {printf "%s%s", s, $4; s = " "} /^  \(unknown/ {m = 0}' "$DATA/golden3.summary")"
+	expect_eq "worker threads" 6 "$(jqj '[.traceEvents[] | select(.name == "thread_start") | .tid] | unique | length')"
+}
+
 @test "CSV loads as a table: header, one row per event, quoting" {
 	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$GOLDEN"
 	head -1 "$BATS_TEST_TMPDIR/t.csv" | grep -qx 'pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details'
