@@ -106,7 +106,7 @@ void tt_config_read(struct tt_config *cfg)
 		cfg->stacks = parse_categories("TRACEIT_STACKS", s, 0) & cfg->categories;
 	cfg->stack_depth = parse_number("TRACEIT_STACK_DEPTH", 32, 1, 256);
 	cfg->flush_ms = parse_number("TRACEIT_FLUSH_MS", 1000, 1, 3600000);
-	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 512, 16, 1048576);
+	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 1024, 16, 1048576);
 
 	cfg->clock = -1;
 	s = secure_getenv("TRACEIT_CLOCK");
@@ -126,7 +126,7 @@ void tt_config_read(struct tt_config *cfg)
 		cfg->ring = 1;
 	else if (s && *s && strcmp(s, "block"))
 		tt_log("TRACEIT_MODE='%s' is not block, drop or ring; using block", s);
-	cfg->buffer_total_mb = parse_number("TRACEIT_BUFFER_TOTAL_MB", 1024, 1, 1048576);
+	cfg->buffer_total_mb = parse_number("TRACEIT_BUFFER_TOTAL_MB", 2048, 1, 1048576);
 	cfg->ring_signal = 0;
 	s = secure_getenv("TRACEIT_RING_SIGNAL");
 	if (s && *s) {

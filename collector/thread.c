@@ -89,7 +89,7 @@ static struct tt_thread *take_free_state(size_t words)
  * with thousands of live threads cannot make the tracer use unbounded memory.
  */
 #define TT_TOKEN_WORDS 16
-#define TT_ORPHANS_WAKE 64 /* ended threads whose buffers wait for a drain */
+#define TT_ORPHANS_WAKE 128 /* ended threads whose buffers wait for a drain */
 _Atomic uint32_t tt_orphans;
 static size_t ring_bytes;
 static int cap_reported;
