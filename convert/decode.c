@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "codec.h"
 #include "decode.h"
@@ -22,6 +23,14 @@ struct tt_pool_buf {
 };
 
 uint64_t tt_decode_bytes;
+
+/* The EVENTS_MULTI chunk inflated last (tt_multi_payload) */
+static struct {
+	const struct tt_file *file;
+	uint64_t offset;
+	uint8_t *buf;
+	size_t cap, len;
+} tt_multi;
 
 static struct tt_pool_buf *tt_pool;
 static size_t tt_npool, tt_pool_cap;
@@ -72,6 +81,10 @@ static void tt_give_buf(struct tt_tstream *s)
 
 void tt_decode_cleanup(void)
 {
+	free(tt_multi.buf);
+	tt_multi.buf = NULL;
+	tt_multi.cap = 0;
+	tt_multi.file = NULL;
 	while (tt_npool)
 		free(tt_pool[--tt_npool].p);
 	free(tt_pool);
@@ -121,12 +134,43 @@ static int tt_split_columns(struct tt_tstream *s)
 	return 0;
 }
 
+/*
+ * The inflated payload of the EVENTS_MULTI chunk a part lies in.  The last one is kept: the
+ * parts of a chunk are decoded at about the same time (their threads ran then), so it is
+ * mostly inflated once (tt_multi).  NULL with *why on failure.
+ */
+static const uint8_t *tt_multi_payload(const struct tt_tstream *s, const struct tt_chunk_ref *c,
+				       const char **why)
+{
+	const uint8_t *payload = s->file->data + c->offset;
+
+	if (tt_multi.file == s->file && tt_multi.offset == c->offset && tt_multi.buf)
+		return tt_multi.buf;
+	tt_multi.file = NULL;
+	if (!(c->flags & TT_CHUNK_DEFLATED)) {
+		tt_multi.len = c->payload_len;
+		return payload;
+	}
+	if (c->raw_len > (uint64_t)c->payload_len * TT_MAX_RATIO + 64) {
+		*why = "impossible inflated size";
+		return NULL;
+	}
+	tt_grow((void **)&tt_multi.buf, &tt_multi.cap, (size_t)c->raw_len + 1, 1);
+	*why = tt_inflate(payload, c->payload_len, tt_multi.buf, c->raw_len);
+	if (*why)
+		return NULL;
+	tt_multi.file = s->file;
+	tt_multi.offset = c->offset;
+	tt_multi.len = c->raw_len;
+	return tt_multi.buf;
+}
+
 /* Makes *next the current chunk.  Returns 0, or -1 if it must be skipped. */
 static int tt_load(struct tt_tstream *s)
 {
 	const struct tt_chunk_ref *c = s->next++;
-	const uint8_t *payload = c->mem ? c->mem : s->file->data + c->offset;
-	const char *why;
+	const uint8_t *payload = s->file->data + c->offset;
+	const char *why = NULL;
 
 	s->cur = c;
 	s->left = c->nevents;
@@ -137,7 +181,23 @@ static int tt_load(struct tt_tstream *s)
 	s->stack_ids = (c->flags & TT_CHUNK_STACK_IDS) != 0;
 	s->columns = (c->flags & TT_CHUNK_COLUMNS) != 0;
 	s->nhist = 0;
-	if (!(c->flags & TT_CHUNK_DEFLATED)) {
+	if (c->flags & TT_REF_PART) {
+		const uint8_t *raw = tt_multi_payload(s, c, &why);
+
+		if (!raw) {
+			tt_bad_chunk(s, why);
+			return -1;
+		}
+		if ((uint64_t)c->part_off + c->part_len > tt_multi.len) {
+			tt_bad_chunk(s, "part past the end of its chunk");
+			return -1;
+		}
+		/* a copy: the kept chunk may be replaced while this part is decoded */
+		tt_take_buf(s, c->part_len);
+		memcpy(s->buf, raw + c->part_off, c->part_len);
+		s->cp[0] = s->buf;
+		s->cend[0] = s->buf + c->part_len;
+	} else if (!(c->flags & TT_CHUNK_DEFLATED)) {
 		s->cp[0] = payload;
 		s->cend[0] = payload + c->payload_len;
 	} else {

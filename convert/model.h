@@ -32,8 +32,15 @@ struct tt_chunk_ref {
 	uint32_t nevents;
 	uint32_t seq; /* position among the file's EVENTS chunks: keeps a thread's order */
 	uint16_t flags;
-	const uint8_t *mem; /* a part of an EVENTS_MULTI chunk: its payload, inflated, else NULL */
+	/*
+	 * A part of an EVENTS_MULTI chunk (flags has TT_REF_PART): offset, payload_len and
+	 * raw_len describe that chunk, the part is [part_off, part_off + part_len) of its
+	 * inflated payload.  Inflated when decoded, like any chunk: memory stays bounded.
+	 */
+	uint32_t part_off, part_len;
 };
+
+#define TT_REF_PART 0x8000 /* in tt_chunk_ref.flags: the converter's own, never in a file */
 
 /* An fd open when the stream started (TT_P_FD). */
 struct tt_fd_seed {

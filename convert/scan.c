@@ -156,13 +156,14 @@ static void tt_add_events(struct tt_scan_state *st, const struct tt_chunk_header
 	c->tid = h->tid;
 	c->nevents = h->nevents;
 	c->seq = st->seq++;
-	c->flags = h->flags;
-	c->mem = NULL;
+	c->flags = h->flags & ~TT_REF_PART;
+	c->part_off = c->part_len = 0;
 }
 
 /*
- * EVENTS_MULTI: each part becomes a chunk of its thread, its payload kept in the file's
- * arena.  A part that does not parse ends the chunk (the parts before it are kept).
+ * EVENTS_MULTI: each part becomes a chunk of its thread, which the decoder takes out of the
+ * inflated chunk when it gets there.  A part that does not parse ends the chunk (the parts
+ * before it are kept).
  */
 static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header *h, size_t at)
 {
@@ -170,7 +171,7 @@ static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header 
 	const char *why = NULL;
 	size_t len;
 	const uint8_t *p = tt_payload(st, h, f->data + at + TT_CHUNK_HEADER_LEN, &len, &why);
-	const uint8_t *end = p + len;
+	const uint8_t *start = p, *end = p + len;
 
 	if (!p) {
 		tt_problem(&f->problems, TT_PB_BAD_EVENTS,
@@ -204,13 +205,15 @@ static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header 
 			.offset = at + TT_CHUNK_HEADER_LEN,
 			.first_tick = first,
 			.last_tick = first + last,
-			.payload_len = (uint32_t)plen,
-			.raw_len = (uint32_t)plen,
+			.payload_len = h->payload_len,
+			.raw_len = h->raw_len,
 			.tid = (uint32_t)tid,
 			.nevents = (uint32_t)n,
 			.seq = st->seq++,
-			.flags = (uint16_t)(flags & ~(uint64_t)TT_CHUNK_DEFLATED),
-			.mem = (const uint8_t *)tt_arena_strndup(&f->arena, p, plen),
+			.flags = (uint16_t)((flags & (TT_CHUNK_COLUMNS | TT_CHUNK_STACK_IDS)) |
+					    (h->flags & TT_CHUNK_DEFLATED) | TT_REF_PART),
+			.part_off = (uint32_t)(p - start),
+			.part_len = (uint32_t)plen,
 		};
 		p += plen;
 	}
