@@ -405,13 +405,11 @@ int tt_stream_open(int forked)
 	long n;
 
 	read_link("/proc/self/exe", exe, sizeof(exe));
-	int fd = create_file(exe, pid);
-
-	if (fd < 0)
-		return fd;
-	out_fd = move_high(fd);
-	refresh_fd_min();
-
+	/*
+	 * Everything the process record says is gathered before the file exists, so that the
+	 * file is created and written in a few system calls: a process killed at its start
+	 * (test suites do that) leaves a stream with its process record, rarely an empty file.
+	 */
 	tt_clock_sync(&sync_tick, &sync_ns);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	p = put_num(p, TT_P_PID, (uint64_t)pid);
@@ -455,6 +453,13 @@ int tt_stream_open(int forked)
 		.sync_tick = sync_tick,
 		.sync_ns = sync_ns,
 	};
+	int fd = create_file(exe, pid);
+
+	if (fd < 0)
+		return fd;
+	out_fd = move_high(fd);
+	refresh_fd_min();
+
 	int err = write_all(pre, sizeof(pre), NULL, 0);
 
 	if (!err)
