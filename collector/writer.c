@@ -149,7 +149,12 @@ static uint8_t *isal_buf;
 
 static size_t isal_compress(const uint8_t *raw, size_t len)
 {
-	struct isal_zstream s;
+	/*
+	 * Not on the stack: it is 80 KB, and a drain may run in a program's signal handler on
+	 * a small alternate stack (CPython installs its handlers with SA_ONSTACK and its
+	 * faulthandler sets up such a stack).  One compression at a time: the writer lock.
+	 */
+	static struct isal_zstream s;
 
 	if (!isal_buf && !(isal_buf = tt_mmap(ISAL_DEF_LVL1_DEFAULT)))
 		return 0;
@@ -765,6 +770,15 @@ void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
 		return;
 	}
 	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
+	if (tt_unlikely(t->in_signal)) {
+		/* a signal handler: a running writer may be woken, nothing more (tt_reserve_slow) */
+		if (atomic_load(&t->head) - t->tail_cache > t->half && tt_writer_running() &&
+		    !t->wake_sent) {
+			t->wake_sent = 1;
+			wake_writer();
+		}
+		return;
+	}
 	if (now > tt_deadline) {
 		if (may_spawn) {
 			tt_writer_start();
@@ -880,6 +894,14 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 			if (atomic_load(&t->tail) == t->tail_cache)
 				tt_futex_wait((volatile uint32_t *)&t->tail_seq, seq, &ts);
 			atomic_store(&t->waiting, 0);
+		} else if (t->in_signal) {
+			/*
+			 * A signal handler, no writer thread: draining here could overflow a small
+			 * alternate stack, and starting the writer is no async-signal-safe thing to
+			 * do.  The event is counted as lost.
+			 */
+			t->lost++;
+			return NULL;
 		} else {
 			tt_writer_lock();
 			sync_drain(0, 0, 0);

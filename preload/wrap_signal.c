@@ -32,6 +32,17 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 {
 	struct handler h = handlers[sig > 0 && sig < TT_NSIG ? sig : 0];
 	int e = errno;
+	/*
+	 * From here on the thread is in a signal handler (in_signal): the calls the handler
+	 * makes are recorded, but never unwound (the thread may have been stopped anywhere,
+	 * libunwind's caches included), and no event drains the buffers or starts the writer
+	 * thread (the handler may run on a small alternate stack, and may have interrupted
+	 * malloc).
+	 */
+	struct tt_thread *self = tt_self;
+
+	if (self)
+		self->in_signal++;
 	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
 
 	/* busy threads (interrupted inside the tracer) pass: tt_enter returned NULL */
@@ -45,14 +56,11 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 	/* the program took over the dump signal: dump anyway, then run its handler */
 	if (tt_cfg.ring && sig == tt_cfg.ring_signal)
 		tt_ring_dump();
-	if (!h.fn)
+	if (!h.fn) {
+		if (self)
+			self->in_signal--;
 		return;
-	/* calls the handler makes are recorded, but never unwound: the thread may have been
-	 * stopped anywhere, libunwind's caches included */
-	struct tt_thread *self = tt_self;
-
-	if (self)
-		self->in_signal++;
+	}
 	if (h.siginfo)
 		((void (*)(int, siginfo_t *, void *))h.fn)(sig, info, uc);
 	else

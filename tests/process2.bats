@@ -90,3 +90,16 @@ load helpers
 	expect_eq status 0 "$status"
 	expect_eq "handler ran" "1" "$output"
 }
+
+@test "a signal handler on a small alternate stack (SA_ONSTACK, as CPython's) makes traced calls: no overflow, the call recorded" {
+	run "$T/t_altstack"
+	expect_eq "untraced" "ok" "$output"
+	# a 1 ms flush interval: the first flush is due when the signal comes, in the handler
+	TRACEIT_FLUSH_MS=1 run traced "$T/t_altstack"
+	expect_eq status 0 "$status"
+	expect_eq output "ok" "$output"
+	to_json
+	expect_eq "the handler's malloc" 1 "$(count '.name == "malloc" and .args.size == 7001')"
+	expect_eq "the handler's write" 1 "$(count '.name == "write" and .args.count == 1')"
+	expect_eq "the delivery" 1 "$(count '.name == "signal_delivered" and .args.signal == 14')"
+}

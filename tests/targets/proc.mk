@@ -29,3 +29,5 @@ tests_targets_t_vforksig_CFLAGS = $(TT_TARGET_CFLAGS)
 PROC_TARGETS += tests/targets/t_forkleader
 tests_targets_t_forkleader_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_forkleader_LDADD = -lpthread
+PROC_TARGETS += tests/targets/t_altstack
+tests_targets_t_altstack_CFLAGS = $(TT_TARGET_CFLAGS)
