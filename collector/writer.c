@@ -5,8 +5,8 @@
  * Whoever holds the writer lock may drain: usually the writer thread, but also an
  * application thread when none runs yet (short programs never start one), at exit, before an
  * exec, and when a memory wrapper finds its ring full (memory wrappers never start threads,
- * see tt_record).  The lock guards the zlib stream, the scratch buffers, the string table and
- * the file.
+ * see tt_record).  The lock also guards what chunks.c holds (the compressor, its buffers,
+ * the string table) and the file.
  */
 #include "config.h"
 #include "tt.h"
@@ -14,6 +14,7 @@
 #include "codec.h"
 #include "strtab.h"
 #include "encode.h"
+#include "chunks.h"
 #include "real.h"
 
 #include <fcntl.h>
@@ -21,14 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <zlib.h>
-#ifdef HAVE_ISAL
-#include <isa-l/igzip_lib.h>
-#endif
 
 #define RAW_CAP TT_ENC_CAP /* raw bytes per chunk */
-#define RAW_SLACK TT_ENC_SLACK /* room for one more record past RAW_CAP */
-#define EBUF_CAP (RAW_CAP + RAW_SLACK + TT_ENC_DIR_MAX)
 
 struct tt_config tt_cfg;
 _Atomic int tt_state;
@@ -43,19 +38,6 @@ static _Atomic int writer_stop;	 /* asks the writer thread to return (unshare) *
 static pthread_t writer_thread;
 
 /* Everything below is guarded by the writer lock. */
-static z_stream zs;
-static int zs_ready;
-static uint8_t *ebuf, *sbuf, *obuf; /* events, strings, compressed output */
-static uint8_t *mbuf;		    /* EVENTS_MULTI parts staged in this pass (stage_chunk) */
-static size_t mbuf_len;
-static uint32_t mbuf_events;
-static uint64_t mbuf_base, mbuf_last; /* first tick of the first part, latest last tick */
-static uint64_t mbuf_prev_first;       /* parts' tids and first ticks are differences */
-static uint32_t mbuf_prev_tid;
-static size_t sbuf_len, obuf_cap;
-static uint64_t events_written, events_lost, chunks_written;
-static uint64_t sync_tick, sync_ns;
-
 void tt_writer_lock(void)
 {
 	uint32_t c = 0;
@@ -88,43 +70,6 @@ int tt_writer_running(void)
 	return atomic_load_explicit(&writer_state, memory_order_relaxed);
 }
 
-/* zlib allocates once, at deflateInit: give it mmap'd memory, never the traced heap. */
-static void *z_alloc(void *opaque, unsigned items, unsigned size)
-{
-	size_t len = (size_t)items * size + 16;
-	uint64_t *p = tt_mmap(len);
-
-	if (!p)
-		return NULL;
-	p[0] = len;
-	return p + 2;
-}
-
-static void z_free(void *opaque, void *ptr)
-{
-	uint64_t *p = (uint64_t *)ptr - 2;
-
-	tt_munmap(p, p[0]);
-}
-
-static int buffers_ready(void)
-{
-	if (zs_ready)
-		return 0;
-	obuf_cap = EBUF_CAP + (EBUF_CAP >> 4) + 1024;
-	ebuf = tt_mmap(EBUF_CAP);
-	mbuf = tt_mmap(EBUF_CAP);
-	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
-	obuf = tt_mmap(obuf_cap);
-	zs.zalloc = z_alloc;
-	zs.zfree = z_free;
-	if (!ebuf || !mbuf || !sbuf || !obuf || tt_enc_setup() ||
-	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	zs_ready = 1;
-	return 0;
-}
-
 /* Stops tracing after an output error: one line, then everything passes through. */
 void tt_fail(const char *what, long err)
 {
@@ -137,197 +82,6 @@ void tt_fail(const char *what, long err)
 
 	tt_log("%s (%s, error %d); tracing stopped, the trace so far stays readable", what, why,
 	       (int)-err);
-}
-
-#ifdef HAVE_ISAL
-/*
- * igzip level 1, stateless (one call per chunk, all memory ours): raw deflate like zlib's,
- * about five times faster than zlib's level 1 on trace data and a little smaller.  Returns
- * the compressed length, or 0 if it does not fit (then zlib has a go).
- */
-static uint8_t *isal_buf;
-
-static size_t isal_compress(const uint8_t *raw, size_t len)
-{
-	/*
-	 * Not on the stack: it is 80 KB, and a drain may run in a program's signal handler on
-	 * a small alternate stack (CPython installs its handlers with SA_ONSTACK and its
-	 * faulthandler sets up such a stack).  One compression at a time: the writer lock.
-	 */
-	static struct isal_zstream s;
-
-	if (!isal_buf && !(isal_buf = tt_mmap(ISAL_DEF_LVL1_DEFAULT)))
-		return 0;
-	isal_deflate_stateless_init(&s);
-	s.level = 1;
-	s.level_buf = isal_buf;
-	s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-	s.next_in = (uint8_t *)raw;
-	s.avail_in = (uint32_t)len;
-	s.next_out = obuf;
-	s.avail_out = (uint32_t)obuf_cap;
-	s.end_of_stream = 1;
-	s.flush = NO_FLUSH;
-	s.gzip_flag = IGZIP_DEFLATE;
-	if (isal_deflate_stateless(&s) != COMP_OK)
-		return 0;
-	return s.total_out;
-}
-#endif
-
-/* Deflates raw into obuf: igzip if it can, else zlib.  Returns the length, 0 on failure. */
-static size_t compress_chunk(const uint8_t *raw, size_t len)
-{
-#ifdef HAVE_ISAL
-	size_t n = isal_compress(raw, len);
-
-	if (n)
-		return n;
-#endif
-	deflateReset(&zs);
-	zs.next_in = (Bytef *)raw;
-	zs.avail_in = (uInt)len;
-	zs.next_out = obuf;
-	zs.avail_out = (uInt)obuf_cap;
-	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
-		return 0;
-	return obuf_cap - zs.avail_out;
-}
-
-static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len)
-{
-	size_t n = compress_chunk(raw, len);
-
-	if (!n)
-		return -12;
-	h->flags |= TT_CHUNK_DEFLATED;
-	h->raw_len = (uint32_t)len;
-	h->payload_len = (uint32_t)n;
-	h->sync_tick = sync_tick;
-	h->sync_ns = sync_ns;
-	return tt_stream_write_chunk(h, obuf);
-}
-
-static int flush_strings(void)
-{
-	if (!sbuf_len)
-		return 0;
-	struct tt_chunk_header h = { .kind = TT_CHUNK_STRINGS };
-	int err = write_compressed(&h, sbuf, sbuf_len);
-
-	sbuf_len = 0;
-	return err;
-}
-
-static int flush_chunk(struct tt_enc *c)
-{
-	int err;
-
-	if (!c->n)
-		return 0;
-	err = flush_strings();
-	if (!err) {
-		struct tt_chunk_header h = {
-			.kind = TT_CHUNK_EVENTS,
-			.tid = c->t->tid,
-			.nevents = c->n,
-			.first_tick = c->first,
-			.last_tick = c->prev_end,
-			.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),
-		};
-
-		err = write_compressed(&h, ebuf, tt_enc_finish(c, ebuf));
-	}
-	if (err) {
-		events_lost += c->n;
-		tt_fail("cannot write the trace file", err);
-	} else {
-		events_written += c->n;
-		chunks_written++;
-	}
-	tt_enc_begin(c, c->t);
-	return err;
-}
-
-/*
- * Threads with little to write in a pass (short-lived threads, mostly idle ones) share one
- * chunk, written at the end of the pass: alone, each would cost a 64-byte chunk header for a
- * few events, most of a thread-churning program's trace (format.h, EVENTS_MULTI).
- */
-#define SMALL_CHUNK 4096
-
-static int flush_multi(void)
-{
-	int err;
-
-	if (!mbuf_events)
-		return 0;
-	err = flush_strings();
-	if (!err) {
-		struct tt_chunk_header h = {
-			.kind = TT_CHUNK_EVENTS_MULTI,
-			.nevents = mbuf_events,
-			.first_tick = mbuf_base,
-			.last_tick = mbuf_last,
-		};
-
-		err = write_compressed(&h, mbuf, mbuf_len);
-	}
-	if (err) {
-		events_lost += mbuf_events;
-		tt_fail("cannot write the trace file", err);
-	} else {
-		events_written += mbuf_events;
-		chunks_written++;
-	}
-	mbuf_len = 0;
-	mbuf_events = 0;
-	return err;
-}
-
-static void stage_chunk(struct tt_enc *c)
-{
-	size_t len = tt_enc_finish(c, ebuf);
-
-	if (mbuf_len + len + 6 * TT_VARINT_MAX > RAW_CAP)
-		flush_multi();
-	if (!mbuf_events) {
-		mbuf_base = mbuf_prev_first = c->first;
-		mbuf_prev_tid = 0;
-	}
-	uint8_t *p = mbuf + mbuf_len;
-
-	p = tt_put_varint(p, tt_zigzag((int64_t)c->t->tid - (int64_t)mbuf_prev_tid));
-	p = tt_put_varint(p, c->n);
-	p = tt_put_varint(p, tt_zigzag((int64_t)(c->first - mbuf_prev_first)));
-	mbuf_prev_tid = c->t->tid;
-	mbuf_prev_first = c->first;
-	p = tt_put_varint(p, c->prev_end - c->first);
-	p = tt_put_varint(p, TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0));
-	p = tt_put_varint(p, len);
-	memcpy(p, ebuf, len);
-	mbuf_len = (size_t)(p + len - mbuf);
-	if (!mbuf_events || c->prev_end > mbuf_last)
-		mbuf_last = c->prev_end;
-	mbuf_events += c->n;
-	tt_enc_begin(c, c->t);
-}
-
-uint32_t tt_writer_string(const char *str, size_t len)
-{
-	int is_new;
-	uint32_t id = tt_strtab_intern(str, len, &is_new);
-
-	if (is_new) {
-		if (sbuf_len + len + 2 * TT_VARINT_MAX > RAW_CAP + RAW_SLACK)
-			flush_strings();
-		uint8_t *s = tt_put_varint(sbuf + sbuf_len, id);
-
-		s = tt_put_varint(s, len);
-		memcpy(s, str, len);
-		sbuf_len = (size_t)(s + len - sbuf);
-	}
-	return id;
 }
 
 static void release(struct tt_thread *t, uint64_t pos)
@@ -365,7 +119,7 @@ static uint64_t ring_copy[TT_RECORD_MAX];
 static void drain_thread_ring(struct tt_thread *t)
 {
 	struct tt_enc c;
-	int dead = atomic_load(&tt_state) == TT_DEAD || !zs_ready;
+	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
 
 	flush_dropped(t); /* the events overwritten before the window come first */
 	tt_enc_begin(&c, t);
@@ -382,7 +136,7 @@ static void drain_thread_ring(struct tt_thread *t)
 		    (pos & t->mask) + nw > t->mask + 1) {
 			if (atomic_load(&t->tail) != pos)
 				continue; /* overwritten while we looked */
-			events_lost++; /* cannot happen unless memory was trampled: stop here */
+			tt_events_lost++; /* cannot happen unless memory was trampled: stop here */
 			atomic_compare_exchange_strong(&t->tail, &pos, head);
 			break;
 		}
@@ -391,13 +145,13 @@ static void drain_thread_ring(struct tt_thread *t)
 			continue;
 		if (TT_W0_TYPE(ring_copy[0]) != TT_EV_INVALID) {
 			if (dead || tt_enc_record(&c, ring_copy, nw) < 0)
-				events_lost++;
+				tt_events_lost++;
 		}
 		if (tt_enc_full(&c))
-			flush_chunk(&c);
+			tt_chunk_events(&c);
 	}
 	if (!dead)
-		flush_chunk(&c);
+		tt_chunk_events(&c);
 }
 
 /*
@@ -466,7 +220,7 @@ static void drain_thread(struct tt_thread *t)
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
 	uint64_t pos = atomic_load_explicit(&t->tail, memory_order_relaxed);
 	struct tt_enc c;
-	int dead = atomic_load(&tt_state) == TT_DEAD || !zs_ready;
+	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
 
 	if (pos == head)
 		return;
@@ -483,15 +237,15 @@ static void drain_thread(struct tt_thread *t)
 		ahead = prefetch_record(t, ahead, head);
 
 		if (nw == 0 || pos + nw > head) {
-			events_lost++; /* cannot happen unless memory was trampled: stop here */
+			tt_events_lost++; /* cannot happen unless memory was trampled: stop here */
 			pos = head;
 			break;
 		}
 		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID) {
 			if (dead)
-				events_lost++;
+				tt_events_lost++;
 			else if (tt_enc_record(&c, r, nw) < 0)
-				events_lost++;
+				tt_events_lost++;
 		}
 		pos += nw;
 		/*
@@ -504,16 +258,16 @@ static void drain_thread(struct tt_thread *t)
 			release_partial(t, pos);
 		if (tt_enc_full(&c)) {
 			release_partial(t, pos);
-			flush_chunk(&c);
+			tt_chunk_events(&c);
 			dead = atomic_load(&tt_state) == TT_DEAD;
 		}
 	}
 	release(t, pos);
 	/* a drop mode LOST record may follow (flush_dropped): it must not overtake the events */
-	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < SMALL_CHUNK)
-		stage_chunk(&c);
+	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < TT_SMALL_CHUNK)
+		tt_chunk_stage(&c);
 	else if (!dead)
-		flush_chunk(&c);
+		tt_chunk_events(&c);
 	t->wake_sent = 0;
 }
 
@@ -524,7 +278,7 @@ static void drain_thread(struct tt_thread *t)
 static void flush_dropped(struct tt_thread *t)
 {
 	if (!__atomic_load_n(&t->dropped, __ATOMIC_RELAXED) || atomic_load(&tt_state) == TT_DEAD ||
-	    !zs_ready)
+	    !tt_chunks_ok)
 		return;
 	/* ring mode: the thread may be discarding more right now; exchange, not read and zero */
 	uint64_t n = __atomic_exchange_n(&t->dropped, 0, __ATOMIC_RELAXED);
@@ -533,28 +287,14 @@ static void flush_dropped(struct tt_thread *t)
 
 	tt_enc_begin(&c, t);
 	if (tt_enc_record(&c, r, 4) == 0)
-		flush_chunk(&c);
-}
-
-/* STACKS and MODULES chunks (stacks.c, modules.c): whole payloads, deflated here. */
-static int put_side_chunk(unsigned kind, const uint8_t *raw, size_t len)
-{
-	struct tt_chunk_header h = { .kind = (uint16_t)kind };
-
-	if (len > RAW_CAP + RAW_SLACK)
-		return 0; /* cannot happen with the callers' chunk sizes; never overrun obuf */
-	int err = write_compressed(&h, raw, len);
-
-	if (err)
-		tt_fail("cannot write the trace file", err);
-	return err;
+		tt_chunk_events(&c);
 }
 
 void tt_drain_all(void)
 {
-	if (buffers_ready() < 0 && atomic_load(&tt_state) != TT_DEAD)
+	if (tt_chunks_setup() < 0 && atomic_load(&tt_state) != TT_DEAD)
 		tt_fail("cannot set up compression", -12);
-	tt_clock_sync(&sync_tick, &sync_ns);
+	tt_clock_sync(&tt_sync_tick, &tt_sync_ns);
 	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
 		uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
 
@@ -567,17 +307,17 @@ void tt_drain_all(void)
 		if (!tt_cfg.ring && (st == TT_T_ORPHANED || atomic_load(&tt_state) == TT_SHUTDOWN))
 			flush_dropped(t);
 		if (st == TT_T_ORPHANED) {
-			events_lost += t->lost;
+			tt_events_lost += t->lost;
 			t->lost = 0;
 			atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
 			atomic_fetch_sub(&tt_orphans, 1);
 		}
 	}
-	flush_multi();
+	tt_chunk_multi();
 	/* after the rings: every stack their events name was complete before the event was */
-	if (tt_cfg.stacks && zs_ready && atomic_load(&tt_state) != TT_DEAD) {
-		if (!tt_modules_flush(put_side_chunk))
-			tt_stacks_flush(put_side_chunk);
+	if (tt_cfg.stacks && tt_chunks_ok && atomic_load(&tt_state) != TT_DEAD) {
+		if (!tt_modules_flush(tt_chunk_side))
+			tt_stacks_flush(tt_chunk_side);
 	}
 }
 
@@ -590,11 +330,11 @@ static void sync_drain(int exit_kind, int status, int end)
 	tt_sys2(SYS_rt_sigpending, &before, 8);
 	tt_drain_all();
 	if (end && atomic_load(&tt_state) != TT_DEAD) {
-		uint64_t lost = events_lost;
+		uint64_t lost = tt_events_lost;
 
 		for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
 			lost += t->lost;
-		tt_stream_write_end(exit_kind, status, events_written, lost, chunks_written,
+		tt_stream_write_end(exit_kind, status, tt_events_written, lost, tt_chunks_written,
 				    atomic_load(&tt_threads_attached));
 	}
 	/* a write past RLIMIT_FSIZE queued SIGXFSZ for us: take it back before unblocking */
@@ -970,11 +710,8 @@ void tt_writer_reinit(void)
 	atomic_store(&writer_wake, 0);
 	atomic_store(&writer_state, 0);
 	atomic_store(&writer_stop, 0);
-	events_written = events_lost = chunks_written = 0;
+	tt_chunks_after_fork();
 	atomic_store(&tt_threads_attached, 1);
-	sbuf_len = 0;
-	mbuf_len = 0;
-	mbuf_events = 0;
 	tt_strtab_reset();
 	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 }

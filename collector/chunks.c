@@ -1,0 +1,286 @@
+/*
+ * chunks.c - writing chunks to the stream: compression (igzip when built with it, else
+ * zlib), the strings that events name, EVENTS chunks, the EVENTS_MULTI chunk that threads
+ * with little to write share, and the side chunks (stacks, modules).  The writer lock is held
+ * for all of it: it guards the compressor, these buffers, the string table and the file.
+ */
+#include "config.h"
+#include "tt.h"
+#include "sys.h"
+#include "codec.h"
+#include "strtab.h"
+#include "encode.h"
+#include "chunks.h"
+
+#include <string.h>
+#include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/igzip_lib.h>
+#endif
+
+#define RAW_CAP TT_ENC_CAP     /* raw bytes per chunk */
+#define RAW_SLACK TT_ENC_SLACK /* room for one more record past RAW_CAP */
+#define EBUF_CAP (RAW_CAP + RAW_SLACK + TT_ENC_DIR_MAX)
+
+static z_stream zs;
+int tt_chunks_ok;		    /* buffers and compressor set up */
+static uint8_t *ebuf, *sbuf, *obuf; /* events, strings, compressed output */
+static uint8_t *mbuf;		    /* EVENTS_MULTI parts staged in this pass (tt_chunk_stage) */
+static size_t mbuf_len;
+static uint32_t mbuf_events;
+static uint64_t mbuf_base, mbuf_last; /* first tick of the first part, latest last tick */
+static uint64_t mbuf_prev_first;      /* parts' tids and first ticks are differences */
+static uint32_t mbuf_prev_tid;
+static size_t sbuf_len, obuf_cap;
+uint64_t tt_events_written, tt_events_lost, tt_chunks_written;
+uint64_t tt_sync_tick, tt_sync_ns;
+
+/* zlib allocates once, at deflateInit: give it mmap'd memory, never the traced heap. */
+static void *z_alloc(void *opaque, unsigned items, unsigned size)
+{
+	size_t len = (size_t)items * size + 16;
+	uint64_t *p = tt_mmap(len);
+
+	if (!p)
+		return NULL;
+	p[0] = len;
+	return p + 2;
+}
+
+static void z_free(void *opaque, void *ptr)
+{
+	uint64_t *p = (uint64_t *)ptr - 2;
+
+	tt_munmap(p, p[0]);
+}
+
+int tt_chunks_setup(void)
+{
+	if (tt_chunks_ok)
+		return 0;
+	obuf_cap = EBUF_CAP + (EBUF_CAP >> 4) + 1024;
+	ebuf = tt_mmap(EBUF_CAP);
+	mbuf = tt_mmap(EBUF_CAP);
+	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
+	obuf = tt_mmap(obuf_cap);
+	zs.zalloc = z_alloc;
+	zs.zfree = z_free;
+	if (!ebuf || !mbuf || !sbuf || !obuf || tt_enc_setup() ||
+	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	tt_chunks_ok = 1;
+	return 0;
+}
+
+#ifdef HAVE_ISAL
+/*
+ * igzip level 1, stateless (one call per chunk, all memory ours): raw deflate like zlib's,
+ * about five times faster than zlib's level 1 on trace data and a little smaller.  Returns
+ * the compressed length, or 0 if it does not fit (then zlib has a go).
+ */
+static uint8_t *isal_buf;
+
+static size_t isal_compress(const uint8_t *raw, size_t len)
+{
+	/*
+	 * Not on the stack: it is 80 KB, and a drain may run in a program's signal handler on
+	 * a small alternate stack (CPython installs its handlers with SA_ONSTACK and its
+	 * faulthandler sets up such a stack).  One compression at a time: the writer lock.
+	 */
+	static struct isal_zstream s;
+
+	if (!isal_buf && !(isal_buf = tt_mmap(ISAL_DEF_LVL1_DEFAULT)))
+		return 0;
+	isal_deflate_stateless_init(&s);
+	s.level = 1;
+	s.level_buf = isal_buf;
+	s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+	s.next_in = (uint8_t *)raw;
+	s.avail_in = (uint32_t)len;
+	s.next_out = obuf;
+	s.avail_out = (uint32_t)obuf_cap;
+	s.end_of_stream = 1;
+	s.flush = NO_FLUSH;
+	s.gzip_flag = IGZIP_DEFLATE;
+	if (isal_deflate_stateless(&s) != COMP_OK)
+		return 0;
+	return s.total_out;
+}
+#endif
+
+/* Deflates raw into obuf: igzip if it can, else zlib.  Returns the length, 0 on failure. */
+static size_t compress_chunk(const uint8_t *raw, size_t len)
+{
+#ifdef HAVE_ISAL
+	size_t n = isal_compress(raw, len);
+
+	if (n)
+		return n;
+#endif
+	deflateReset(&zs);
+	zs.next_in = (Bytef *)raw;
+	zs.avail_in = (uInt)len;
+	zs.next_out = obuf;
+	zs.avail_out = (uInt)obuf_cap;
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	return obuf_cap - zs.avail_out;
+}
+
+static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len)
+{
+	size_t n = compress_chunk(raw, len);
+
+	if (!n)
+		return -12;
+	h->flags |= TT_CHUNK_DEFLATED;
+	h->raw_len = (uint32_t)len;
+	h->payload_len = (uint32_t)n;
+	h->sync_tick = tt_sync_tick;
+	h->sync_ns = tt_sync_ns;
+	return tt_stream_write_chunk(h, obuf);
+}
+
+static int flush_strings(void)
+{
+	if (!sbuf_len)
+		return 0;
+	struct tt_chunk_header h = {.kind = TT_CHUNK_STRINGS};
+	int err = write_compressed(&h, sbuf, sbuf_len);
+
+	sbuf_len = 0;
+	return err;
+}
+
+int tt_chunk_events(struct tt_enc *c)
+{
+	int err;
+
+	if (!c->n)
+		return 0;
+	err = flush_strings();
+	if (!err) {
+		struct tt_chunk_header h = {
+			.kind = TT_CHUNK_EVENTS,
+			.tid = c->t->tid,
+			.nevents = c->n,
+			.first_tick = c->first,
+			.last_tick = c->prev_end,
+			.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),
+		};
+
+		err = write_compressed(&h, ebuf, tt_enc_finish(c, ebuf));
+	}
+	if (err) {
+		tt_events_lost += c->n;
+		tt_fail("cannot write the trace file", err);
+	} else {
+		tt_events_written += c->n;
+		tt_chunks_written++;
+	}
+	tt_enc_begin(c, c->t);
+	return err;
+}
+
+/*
+ * Threads with little to write in a pass (short-lived threads, mostly idle ones) share one
+ * chunk, written at the end of the pass: alone, each would cost a 64-byte chunk header for a
+ * few events, most of a thread-churning program's trace (format.h, EVENTS_MULTI).
+ */
+
+int tt_chunk_multi(void)
+{
+	int err;
+
+	if (!mbuf_events)
+		return 0;
+	err = flush_strings();
+	if (!err) {
+		struct tt_chunk_header h = {
+			.kind = TT_CHUNK_EVENTS_MULTI,
+			.nevents = mbuf_events,
+			.first_tick = mbuf_base,
+			.last_tick = mbuf_last,
+		};
+
+		err = write_compressed(&h, mbuf, mbuf_len);
+	}
+	if (err) {
+		tt_events_lost += mbuf_events;
+		tt_fail("cannot write the trace file", err);
+	} else {
+		tt_events_written += mbuf_events;
+		tt_chunks_written++;
+	}
+	mbuf_len = 0;
+	mbuf_events = 0;
+	return err;
+}
+
+void tt_chunk_stage(struct tt_enc *c)
+{
+	size_t len = tt_enc_finish(c, ebuf);
+
+	if (mbuf_len + len + 6 * TT_VARINT_MAX > RAW_CAP)
+		tt_chunk_multi();
+	if (!mbuf_events) {
+		mbuf_base = mbuf_prev_first = c->first;
+		mbuf_prev_tid = 0;
+	}
+	uint8_t *p = mbuf + mbuf_len;
+
+	p = tt_put_varint(p, tt_zigzag((int64_t)c->t->tid - (int64_t)mbuf_prev_tid));
+	p = tt_put_varint(p, c->n);
+	p = tt_put_varint(p, tt_zigzag((int64_t)(c->first - mbuf_prev_first)));
+	mbuf_prev_tid = c->t->tid;
+	mbuf_prev_first = c->first;
+	p = tt_put_varint(p, c->prev_end - c->first);
+	p = tt_put_varint(p, TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0));
+	p = tt_put_varint(p, len);
+	memcpy(p, ebuf, len);
+	mbuf_len = (size_t)(p + len - mbuf);
+	if (!mbuf_events || c->prev_end > mbuf_last)
+		mbuf_last = c->prev_end;
+	mbuf_events += c->n;
+	tt_enc_begin(c, c->t);
+}
+
+uint32_t tt_writer_string(const char *str, size_t len)
+{
+	int is_new;
+	uint32_t id = tt_strtab_intern(str, len, &is_new);
+
+	if (is_new) {
+		if (sbuf_len + len + 2 * TT_VARINT_MAX > RAW_CAP + RAW_SLACK)
+			flush_strings();
+		uint8_t *s = tt_put_varint(sbuf + sbuf_len, id);
+
+		s = tt_put_varint(s, len);
+		memcpy(s, str, len);
+		sbuf_len = (size_t)(s + len - sbuf);
+	}
+	return id;
+}
+
+/* STACKS and MODULES chunks (stacks.c, modules.c): whole payloads, deflated here. */
+int tt_chunk_side(unsigned kind, const uint8_t *raw, size_t len)
+{
+	struct tt_chunk_header h = {.kind = (uint16_t)kind};
+
+	if (len > RAW_CAP + RAW_SLACK)
+		return 0; /* cannot happen with the callers' chunk sizes; never overrun obuf */
+	int err = write_compressed(&h, raw, len);
+
+	if (err)
+		tt_fail("cannot write the trace file", err);
+	return err;
+}
+
+/* Fork child: what the parent had buffered is the parent's to write. */
+void tt_chunks_after_fork(void)
+{
+	sbuf_len = 0;
+	mbuf_len = 0;
+	mbuf_events = 0;
+	tt_events_written = tt_events_lost = tt_chunks_written = 0;
+}
