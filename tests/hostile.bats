@@ -113,12 +113,12 @@ load helpers
 @test "a file size limit: the program runs on (no SIGXFSZ), one line says why, the trace so far converts" {
 	for target in "t_memory 20000" "t_churn 200000 2"; do
 		rm -rf "$OUT"; mkdir -p "$OUT"
-		run bash -c "ulimit -f 20; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/'$target"
+		run bash -c "ulimit -f 100; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/'$target"
 		expect_eq "$target status" 0 "$status"
 		expect_eq "$target message" "traceit: cannot write the trace file (file size limit reached, error 27); tracing stopped, the trace so far stays readable" "$output"
 		run "$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$OUT"
 		[ "$status" -eq 1 ]
-		[[ "$output" == *"truncated at offset 20480"* ]]
+		[[ "$output" == *"truncated at offset 102400"* ]]
 		[ "$(wc -l < "$BATS_TEST_TMPDIR/t.csv")" -gt 1000 ]
 	done
 }
