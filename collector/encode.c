@@ -42,6 +42,7 @@ static inline struct hist_slot *hist_slot(uint64_t addr)
 static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 1];
 static uint8_t payload_nkinds[TT_EV_COUNT];
 static uint8_t first_addr_word[TT_EV_COUNT]; /* ring word of the first ADDR field, or 0 */
+static uint8_t has_str[TT_EV_COUNT];	     /* a STR field: the record carries bytes */
 
 int tt_enc_setup(void)
 {
@@ -55,9 +56,11 @@ int tt_enc_setup(void)
 			if (ev->args[i] != TT_ROLE_NONE)
 				payload_kinds[t][n++] = tt_roles[ev->args[i]].kind;
 		payload_nkinds[t] = (uint8_t)n;
-		for (unsigned i = 0; i < n && !first_addr_word[t]; i++)
-			if (payload_kinds[t][i] == TT_KIND_ADDR)
+		for (unsigned i = 0; i < n; i++) {
+			if (payload_kinds[t][i] == TT_KIND_ADDR && !first_addr_word[t])
 				first_addr_word[t] = (uint8_t)(3 + i);
+			has_str[t] |= payload_kinds[t][i] == TT_KIND_STR;
+		}
 	}
 	for (int i = 0; i < TT_NCOLS; i++)
 		if (!col_buf[i] && !(col_buf[i] = tt_mmap(TT_ENC_CAP + TT_ENC_SLACK)))
@@ -163,6 +166,20 @@ static inline void put_arg(struct tt_enc *c, unsigned kind, uint64_t v, const ui
 	}
 }
 
+/* Whether the string bytes a record's STR fields announce lie within its first nw words. */
+static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, unsigned nw)
+{
+	uint64_t words = 3 + nargs;
+
+	for (unsigned i = 0; i < nargs; i++) {
+		uint64_t v = r[3 + i];
+
+		if (kinds[i] == TT_KIND_STR && v)
+			words += ((v - 1) >> 3) + (((v - 1) & 7) != 0);
+	}
+	return words <= nw;
+}
+
 int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 {
 	unsigned type = TT_W0_TYPE(r[0]);
@@ -172,9 +189,12 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 	unsigned nargs = payload_nkinds[type];
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0;
 
-	if (3 + nargs + has_stack > nw)
-		return -1;
 	const uint8_t *kinds = payload_kinds[type];
+
+	/* checked before anything is written: the columns take no part of a bad record */
+	if (3 + nargs + has_stack > nw ||
+	    (has_str[type] && !strings_fit(kinds, nargs, r, nw - has_stack)))
+		return -1; /* the record was trampled */
 	unsigned failed = TT_W0_FAILED(r[0]);
 	uint64_t start = r[1], end = r[2];
 
@@ -193,8 +213,6 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 
 	for (unsigned i = 0; i < nargs; i++)
 		put_arg(c, kinds[i], r[3 + i], &str);
-	if (str > (const uint8_t *)(r + nw - has_stack))
-		return -1; /* the strings overran the record: it was trampled */
 	if (tt_cfg.stacks) {
 		uint32_t sid = has_stack ? (uint32_t)r[nw - 1] : 0;
 		uint8_t **sp = &c->col[TT_COL_STACK];

@@ -1,5 +1,5 @@
 /*
- * encode.h - ring records into the payload of an EVENTS chunk (format.h, section 4: the
+ * encode.h - ring records into the payload of an EVENTS chunk (format.h, section 4b: the
  * column layout).  One encoder at a time: whoever holds the writer lock.
  */
 #ifndef TT_ENCODE_H

@@ -23,8 +23,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#define RAW_CAP TT_ENC_CAP /* raw bytes per chunk */
-
 struct tt_config tt_cfg;
 _Atomic int tt_state;
 _Atomic uint32_t tt_mask;
@@ -76,33 +74,27 @@ void tt_fail(const char *what, long err)
 	if (atomic_exchange(&tt_state, TT_DEAD) == TT_DEAD)
 		return;
 	atomic_store(&tt_mask, 0);
-	const char *why = err == -28 ? "disk full" : err == -27 ? "file size limit reached"
-		: err == -9 ? "trace file descriptor was closed" : err == -12 ? "out of memory"
-								 : "write error";
+	const char *why = err == -28   ? "disk full"
+			  : err == -27 ? "file size limit reached"
+			  : err == -9  ? "trace file descriptor was closed"
+			  : err == -12 ? "out of memory"
+				       : "write error";
 
 	tt_log("%s (%s, error %d); tracing stopped, the trace so far stays readable", what, why,
 	       (int)-err);
 }
 
-static void release(struct tt_thread *t, uint64_t pos)
-{
-	atomic_store_explicit(&t->tail, pos, memory_order_release);
-	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
-	if (atomic_load(&t->waiting))
-		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
-}
-
 /*
- * Room given back in the middle of a drain: a thread waiting for room is woken only once
- * half its ring is free.  Woken for every bit of room, it would preempt the writer again
- * and again to fill it, and the two would take turns on one CPU.  The drain's last
- * release wakes it in any case.
+ * Gives the drained room back to the thread.  In the middle of a drain (partial), a thread
+ * waiting for room is woken only once half its ring is free: woken for every bit of room,
+ * it would preempt the writer again and again to fill it, and the two would take turns on
+ * one CPU.  The drain's last release wakes it in any case.
  */
-static void release_partial(struct tt_thread *t, uint64_t pos)
+static void release(struct tt_thread *t, uint64_t pos, int partial)
 {
 	atomic_store_explicit(&t->tail, pos, memory_order_release);
 	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
-	if (atomic_load(&t->waiting) && atomic_load(&t->head) - pos <= t->half)
+	if (atomic_load(&t->waiting) && (!partial || atomic_load(&t->head) - pos <= t->half))
 		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
 }
 
@@ -255,14 +247,14 @@ static void drain_thread(struct tt_thread *t)
 		 * goes on while the writer works, instead of the two taking turns.
 		 */
 		if (++encoded % RELEASE_RECORDS == 0)
-			release_partial(t, pos);
+			release(t, pos, 1);
 		if (tt_enc_full(&c)) {
-			release_partial(t, pos);
+			release(t, pos, 1);
 			tt_chunk_events(&c);
 			dead = atomic_load(&tt_state) == TT_DEAD;
 		}
 	}
-	release(t, pos);
+	release(t, pos, 0);
 	/* a drop mode LOST record may follow (flush_dropped): it must not overtake the events */
 	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < TT_SMALL_CHUNK)
 		tt_chunk_stage(&c);
@@ -282,7 +274,7 @@ static void flush_dropped(struct tt_thread *t)
 		return;
 	/* ring mode: the thread may be discarding more right now; exchange, not read and zero */
 	uint64_t n = __atomic_exchange_n(&t->dropped, 0, __ATOMIC_RELAXED);
-	uint64_t r[4] = { TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n };
+	uint64_t r[4] = {TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n};
 	struct tt_enc c;
 
 	tt_enc_begin(&c, t);
@@ -340,7 +332,7 @@ static void sync_drain(int exit_kind, int status, int end)
 	/* a write past RLIMIT_FSIZE queued SIGXFSZ for us: take it back before unblocking */
 	tt_sys2(SYS_rt_sigpending, &after, 8);
 	if ((after & set) && !(before & set)) {
-		struct timespec zero = { 0, 0 };
+		struct timespec zero = {0, 0};
 
 		tt_sys4(SYS_rt_sigtimedwait, &set, NULL, &zero, 8);
 	}
@@ -376,8 +368,8 @@ static int only_writer_left(void)
 
 static void *writer_main(void *arg)
 {
-	struct timespec ts = { tt_cfg.flush_ms / 1000, (long)(tt_cfg.flush_ms % 1000) * 1000000 };
-	static const struct timespec soon = { 0, 10000000 };
+	struct timespec ts = {tt_cfg.flush_ms / 1000, (long)(tt_cfg.flush_ms % 1000) * 1000000};
+	static const struct timespec soon = {0, 10000000};
 
 	tt_self = &tt_thread_dead;
 	tt_sys2(SYS_prctl, PR_SET_NAME, "traceit-writer");
@@ -510,16 +502,14 @@ void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
 		return;
 	}
 	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-	if (tt_unlikely(t->in_signal)) {
-		/* a signal handler: a running writer may be woken, nothing more (tt_reserve_slow) */
-		if (atomic_load(&t->head) - t->tail_cache > t->half && tt_writer_running() &&
-		    !t->wake_sent) {
-			t->wake_sent = 1;
-			wake_writer();
-		}
-		return;
-	}
-	if (now > tt_deadline) {
+	/*
+	 * In a program's signal handler (it may run on a small alternate stack, it may have
+	 * interrupted malloc): a running writer may be woken, nothing is drained, no thread
+	 * started (tt_reserve_slow alike).
+	 */
+	if (t->in_signal)
+		may_spawn = 0;
+	if (now > tt_deadline && !t->in_signal) {
 		if (may_spawn) {
 			tt_writer_start();
 		} else if (tt_writer_trylock()) {
@@ -627,7 +617,7 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 			return drop_event(t);
 		if (tt_writer_running()) {
 			uint32_t seq = atomic_load(&t->tail_seq);
-			struct timespec ts = { 0, 100000000 };
+			struct timespec ts = {0, 100000000};
 
 			atomic_store(&t->waiting, 1);
 			wake_writer();
@@ -682,7 +672,7 @@ void tt_crash_drain(int sig)
 			tt_writer_unlock();
 			return;
 		}
-		struct timespec ms = { 0, 1000000 };
+		struct timespec ms = {0, 1000000};
 
 		tt_sys2(SYS_nanosleep, &ms, NULL);
 	}

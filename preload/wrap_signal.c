@@ -56,14 +56,9 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 	/* the program took over the dump signal: dump anyway, then run its handler */
 	if (tt_cfg.ring && sig == tt_cfg.ring_signal)
 		tt_ring_dump();
-	if (!h.fn) {
-		if (self)
-			self->in_signal--;
-		return;
-	}
-	if (h.siginfo)
+	if (h.fn && h.siginfo)
 		((void (*)(int, siginfo_t *, void *))h.fn)(sig, info, uc);
-	else
+	else if (h.fn)
 		((void (*)(int))h.fn)(sig);
 	if (self)
 		self->in_signal--;
