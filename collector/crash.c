@@ -3,11 +3,13 @@
  * buffers are written out before the program dies, and it still dies of the same signal.
  *
  * The handler is installed only where the program left the default action, and it gives
- * the signal back to the default action: it drains (with only raw system calls, zlib on
- * mmap'd memory and the writer lock, taken with a bounded wait so that a crash inside the
- * tracer itself cannot hang), resets the action to SIG_DFL (SA_RESETHAND) and re-sends the
- * signal to its thread.  The signal is blocked while the handler runs, so it is delivered
- * on return: a fault re-executes the faulting instruction anyway, abort() raises again.
+ * the signal back to the default action: it drains (with only raw system calls, the
+ * compressor on mmap'd memory and the writer lock, taken with a bounded wait so that a crash
+ * inside the tracer itself cannot hang; on the tracer's own stack, ownstack.c, as the
+ * handler runs on the program's alternate stack if it has one), resets the action to
+ * SIG_DFL (SA_RESETHAND) and re-sends the signal to its thread.  The signal is blocked
+ * while the handler runs, so it is delivered on return: a fault re-executes the faulting
+ * instruction anyway, abort() raises again.
  * A program that installs its own handler replaces ours; sigaction reports SIG_DFL for
  * ours, so the program never sees it (wrap_signal.c).
  */
@@ -18,7 +20,7 @@
 #include <signal.h>
 #include <string.h>
 
-static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 
 void tt_crash_handler(int sig, siginfo_t *info, void *uc)
 {

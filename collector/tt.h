@@ -156,6 +156,9 @@ void tt_ring_dump(void); /* ring mode: write out what the buffers hold (signal-s
 extern _Atomic int tt_main_exited; /* the main thread called pthread_exit */
 void tt_main_thread_exits(void);
 
+/* ownstack.c: a drain from an application thread runs on a stack of ours */
+void tt_on_own_stack(void (*fn)(void *), void *arg);
+
 /* crash.c: draining on fatal signals */
 #include <signal.h>
 void tt_crash_handler(int sig, siginfo_t *info, void *uc);

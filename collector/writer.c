@@ -313,9 +313,15 @@ void tt_drain_all(void)
 	}
 }
 
+struct sync_drain_args {
+	int exit_kind, status, end;
+};
+
 /* A drain from an application thread: no SIGXFSZ may kill the program on our behalf. */
-static void sync_drain(int exit_kind, int status, int end)
+static void sync_drain_here(void *arg)
 {
+	const struct sync_drain_args *a = arg;
+	int exit_kind = a->exit_kind, status = a->status, end = a->end;
 	uint64_t set = 1ull << (SIGXFSZ - 1), old, before = 0, after = 0;
 
 	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
@@ -337,6 +343,14 @@ static void sync_drain(int exit_kind, int status, int end)
 		tt_sys4(SYS_rt_sigtimedwait, &set, NULL, &zero, 8);
 	}
 	tt_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+}
+
+/* Writer lock held.  The calling thread's stack may be small (ownstack.c): not used. */
+static void sync_drain(int exit_kind, int status, int end)
+{
+	struct sync_drain_args a = {exit_kind, status, end};
+
+	tt_on_own_stack(sync_drain_here, &a);
 }
 
 _Atomic int tt_main_exited;

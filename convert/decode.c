@@ -14,7 +14,6 @@
 #include "decode.h"
 #include "zinflate.h"
 
-#define TT_MAX_RATIO 1032u /* deflate's maximum expansion, as in scan.c */
 
 /* Inflate buffers of chunks no longer being decoded, for the next chunk to reuse. */
 struct tt_pool_buf {
@@ -151,7 +150,7 @@ static const uint8_t *tt_multi_payload(const struct tt_tstream *s, const struct 
 		tt_multi.len = c->payload_len;
 		return payload;
 	}
-	if (c->raw_len > (uint64_t)c->payload_len * TT_MAX_RATIO + 64) {
+	if (!tt_inflated_size_ok(c->payload_len, c->raw_len)) {
 		*why = "impossible inflated size";
 		return NULL;
 	}
@@ -201,7 +200,7 @@ static int tt_load(struct tt_tstream *s)
 		s->cp[0] = payload;
 		s->cend[0] = payload + c->payload_len;
 	} else {
-		if (c->raw_len > (uint64_t)c->payload_len * TT_MAX_RATIO + 64) {
+		if (!tt_inflated_size_ok(c->payload_len, c->raw_len)) {
 			tt_bad_chunk(s, "impossible inflated size");
 			return -1;
 		}

@@ -11,7 +11,6 @@
 #include "zinflate.h"
 
 /* Deflate cannot expand data more than about 1032:1; a larger raw_len is garbage. */
-#define TT_MAX_RATIO 1032u
 
 /*
  * Interned strings are paths, names and command lines, each stored once: far below this in
@@ -102,7 +101,7 @@ static const uint8_t *tt_payload(struct tt_scan_state *st, const struct tt_chunk
 		*len = h->payload_len;
 		return p;
 	}
-	if (h->raw_len > (uint64_t)h->payload_len * TT_MAX_RATIO + 64) {
+	if (!tt_inflated_size_ok(h->payload_len, h->raw_len)) {
 		*why = "impossible inflated size";
 		return NULL;
 	}

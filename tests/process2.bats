@@ -103,3 +103,18 @@ load helpers
 	expect_eq "the handler's write" 1 "$(count '.name == "write" and .args.count == 1')"
 	expect_eq "the delivery" 1 "$(count '.name == "signal_delivered" and .args.signal == 14')"
 }
+
+@test "exit() from a handler, and a crash, on a small alternate stack: drained on the tracer's stack" {
+	# the drain compresses (tens of KB of stack): on the program's 16 KB stack it overflowed
+	run "$T/t_altstack" exit
+	expect_eq "untraced exit" 7 "$status"
+	run traced "$T/t_altstack" exit
+	expect_eq "exit status" 7 "$status"
+	to_json
+	expect_eq "every malloc of the exit run" 50000 "$(count '.name == "malloc"')"
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	run traced "$T/t_altstack" crash
+	expect_eq "crash status" 139 "$status"
+	to_json
+	expect_eq "every malloc of the crash run" 50000 "$(count '.name == "malloc"')"
+}

@@ -4,6 +4,11 @@
  * guard below it (a large frame jumps over a single guard page): a tracer that drained its buffers
  * there (an allocation cannot start the writer thread) would overflow it and crash.  The main
  * thread waits in pause(), so the handler's malloc interrupts no other.  Prints "ok" and exits 0.
+ *
+ * t_altstack exit: the handler calls exit(7) after 50000 malloc/free pairs were made, so
+ * the tracer's final drain (which compresses) starts on that stack.
+ * t_altstack crash: no handler; the same allocations, then a SIGSEGV, which the tracer's
+ * crash handler takes on the alternate stack (SA_ONSTACK) to drain before the program dies.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +24,21 @@
 static int pipefd[2];
 static volatile sig_atomic_t fired;
 
+static void exit_handler(int sig)
+{
+	exit(sig == SIGUSR1 ? 7 : 6);
+}
+
+/* Each a traced malloc and free (volatile: the compiler may not drop the pair) */
+static void churn(void)
+{
+	for (int i = 0; i < 50000; i++) {
+		void *volatile p = malloc(16 + i % 100);
+
+		free(p);
+	}
+}
+
 static void handler(int sig)
 {
 	char c = (char)sig;
@@ -29,8 +49,9 @@ static void handler(int sig)
 	fired = 1;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *mode = argc > 1 ? argv[1] : "";
 	char *mem = mmap(NULL, GUARD + ALT_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	stack_t ss = {.ss_sp = mem + GUARD, .ss_size = ALT_SIZE};
@@ -42,6 +63,19 @@ int main(void)
 	    pipe(pipefd))
 		return 2;
 	memset(&sa, 0, sizeof(sa));
+	if (!strcmp(mode, "exit")) {
+		sa.sa_handler = exit_handler;
+		sa.sa_flags = SA_ONSTACK;
+		sigaction(SIGUSR1, &sa, NULL);
+		churn();
+		raise(SIGUSR1);
+		return 5;
+	}
+	if (!strcmp(mode, "crash")) {
+		churn();
+		*(volatile int *)(mem + GUARD / 2) = 1; /* the guard: SIGSEGV */
+		return 5;
+	}
 	sa.sa_handler = handler;
 	sa.sa_flags = SA_ONSTACK;
 	sigaction(SIGALRM, &sa, NULL);
