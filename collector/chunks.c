@@ -25,12 +25,23 @@
 static z_stream zs;
 int tt_chunks_ok;		    /* buffers and compressor set up */
 static uint8_t *ebuf, *sbuf, *obuf; /* events, strings, compressed output */
-static uint8_t *mbuf;		    /* EVENTS_MULTI parts staged in this pass (tt_chunk_stage) */
+/*
+ * The EVENTS_MULTI chunk of this pass (tt_chunk_stage): each part's columns one after the
+ * other in mbuf, its header fields in mparts; laid out by column when written.
+ */
+#define MULTI_PARTS 2048
+static uint8_t *mbuf;
 static size_t mbuf_len;
+struct multi_part {
+	uint32_t tid, n, flags;
+	uint64_t first, last;
+	uint32_t len[TT_NCOLS];
+};
+static struct multi_part *mparts;
+static unsigned nmparts;
+static size_t mhdr_len; /* bytes the part headers take */
 static uint32_t mbuf_events;
-static uint64_t mbuf_base, mbuf_last; /* first tick of the first part, latest last tick */
-static uint64_t mbuf_prev_first;      /* parts' tids and first ticks are differences */
-static uint32_t mbuf_prev_tid;
+static uint64_t mbuf_last; /* the latest last tick of the parts */
 static size_t sbuf_len, obuf_cap;
 uint64_t tt_events_written, tt_events_lost, tt_chunks_written;
 uint64_t tt_sync_tick, tt_sync_ns;
@@ -61,11 +72,12 @@ int tt_chunks_setup(void)
 	obuf_cap = EBUF_CAP + (EBUF_CAP >> 4) + 1024;
 	ebuf = tt_mmap(EBUF_CAP);
 	mbuf = tt_mmap(EBUF_CAP);
+	mparts = tt_mmap(MULTI_PARTS * sizeof(*mparts));
 	sbuf = tt_mmap(RAW_CAP + RAW_SLACK);
 	obuf = tt_mmap(obuf_cap);
 	zs.zalloc = z_alloc;
 	zs.zfree = z_free;
-	if (!ebuf || !mbuf || !sbuf || !obuf || tt_enc_setup() ||
+	if (!ebuf || !mbuf || !mparts || !sbuf || !obuf || tt_enc_setup() ||
 	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	tt_chunks_ok = 1;
@@ -185,25 +197,61 @@ int tt_chunk_events(struct tt_enc *c)
 /*
  * Threads with little to write in a pass (short-lived threads, mostly idle ones) share one
  * chunk, written at the end of the pass: alone, each would cost a 64-byte chunk header for a
- * few events, most of a thread-churning program's trace (format.h, EVENTS_MULTI).
+ * few events, most of a thread-churning program's trace.  It is laid out by column across
+ * the parts (format.h, EVENTS_MULTI): the parts' timestamps next to each other, their
+ * addresses next to each other, compress a quarter smaller than the parts one after the
+ * other.
  */
+static uint8_t *multi_header(uint8_t *p, const struct multi_part *m, const struct multi_part *prev)
+{
+	p = tt_put_varint(p, tt_zigzag((int64_t)m->tid - (int64_t)(prev ? prev->tid : 0)));
+	p = tt_put_varint(p, m->n);
+	p = tt_put_varint(p, tt_zigzag((int64_t)(m->first - (prev ? prev->first : m->first))));
+	p = tt_put_varint(p, m->last - m->first);
+	p = tt_put_varint(p, m->flags);
+	for (int i = 0; i < TT_NCOLS; i++)
+		p = tt_put_varint(p, m->len[i]);
+	return p;
+}
 
+static size_t multi_layout(uint8_t *out)
+{
+	uint8_t *p = tt_put_varint(out, nmparts);
+
+	for (unsigned k = 0; k < nmparts; k++)
+		p = multi_header(p, &mparts[k], k ? &mparts[k - 1] : NULL);
+	for (int i = 0; i < TT_NCOLS; i++) {
+		const uint8_t *src = mbuf;
+
+		for (unsigned k = 0; k < nmparts; k++) {
+			for (int j = 0; j < i; j++)
+				src += mparts[k].len[j];
+			memcpy(p, src, mparts[k].len[i]);
+			for (int j = i; j < TT_NCOLS; j++)
+				src += mparts[k].len[j];
+			p += mparts[k].len[i];
+		}
+	}
+	return (size_t)(p - out);
+}
+
+/* ebuf is free: a staged part no longer needs it (its columns were copied to mbuf) */
 int tt_chunk_multi(void)
 {
 	int err;
 
-	if (!mbuf_events)
+	if (!nmparts)
 		return 0;
 	err = flush_strings();
 	if (!err) {
 		struct tt_chunk_header h = {
 			.kind = TT_CHUNK_EVENTS_MULTI,
 			.nevents = mbuf_events,
-			.first_tick = mbuf_base,
+			.first_tick = mparts[0].first,
 			.last_tick = mbuf_last,
 		};
 
-		err = write_compressed(&h, mbuf, mbuf_len);
+		err = write_compressed(&h, ebuf, multi_layout(ebuf));
 	}
 	if (err) {
 		tt_events_lost += mbuf_events;
@@ -213,35 +261,39 @@ int tt_chunk_multi(void)
 		tt_chunks_written++;
 	}
 	mbuf_len = 0;
+	mhdr_len = 0;
+	nmparts = 0;
 	mbuf_events = 0;
 	return err;
 }
 
 void tt_chunk_stage(struct tt_enc *c)
 {
-	size_t len = tt_enc_finish(c, ebuf);
+	struct multi_part m = {
+		.tid = c->t->tid,
+		.n = c->n,
+		.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),
+		.first = c->first,
+		.last = c->prev_end,
+	};
+	uint8_t hdr[(5 + TT_NCOLS) * TT_VARINT_MAX];
 
-	if (mbuf_len + len + 6 * TT_VARINT_MAX > RAW_CAP)
+	if (nmparts == MULTI_PARTS ||
+	    mbuf_len + tt_enc_size(c) + mhdr_len + sizeof(hdr) + TT_VARINT_MAX > RAW_CAP)
 		tt_chunk_multi();
-	if (!mbuf_events) {
-		mbuf_base = mbuf_prev_first = c->first;
-		mbuf_prev_tid = 0;
-	}
-	uint8_t *p = mbuf + mbuf_len;
+	for (int i = 0; i < TT_NCOLS; i++) {
+		size_t n;
+		const uint8_t *col = tt_enc_col(c, i, &n);
 
-	p = tt_put_varint(p, tt_zigzag((int64_t)c->t->tid - (int64_t)mbuf_prev_tid));
-	p = tt_put_varint(p, c->n);
-	p = tt_put_varint(p, tt_zigzag((int64_t)(c->first - mbuf_prev_first)));
-	mbuf_prev_tid = c->t->tid;
-	mbuf_prev_first = c->first;
-	p = tt_put_varint(p, c->prev_end - c->first);
-	p = tt_put_varint(p, TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0));
-	p = tt_put_varint(p, len);
-	memcpy(p, ebuf, len);
-	mbuf_len = (size_t)(p + len - mbuf);
-	if (!mbuf_events || c->prev_end > mbuf_last)
-		mbuf_last = c->prev_end;
-	mbuf_events += c->n;
+		memcpy(mbuf + mbuf_len, col, n);
+		mbuf_len += n;
+		m.len[i] = (uint32_t)n;
+	}
+	mhdr_len += (size_t)(multi_header(hdr, &m, nmparts ? &mparts[nmparts - 1] : NULL) - hdr);
+	mparts[nmparts++] = m;
+	if (nmparts == 1 || m.last > mbuf_last)
+		mbuf_last = m.last;
+	mbuf_events += m.n;
 	tt_enc_begin(c, c->t);
 }
 
@@ -281,6 +333,8 @@ void tt_chunks_after_fork(void)
 {
 	sbuf_len = 0;
 	mbuf_len = 0;
+	mhdr_len = 0;
+	nmparts = 0;
 	mbuf_events = 0;
 	tt_events_written = tt_events_lost = tt_chunks_written = 0;
 }

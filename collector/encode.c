@@ -238,6 +238,12 @@ void tt_enc_prefetch(const uint64_t *r, unsigned nw)
 		__builtin_prefetch(hist_slot(r[w]));
 }
 
+const uint8_t *tt_enc_col(const struct tt_enc *c, int i, size_t *len)
+{
+	*len = (size_t)(c->col[i] - col_buf[i]);
+	return col_buf[i];
+}
+
 size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out)
 {
 	uint8_t *p = out;

@@ -58,6 +58,8 @@ static inline int tt_enc_full(const struct tt_enc *c)
 void tt_enc_prefetch(const uint64_t *r, unsigned nw);
 /* Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length. */
 size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out);
+/* Column i of the chunk so far: its bytes, *len of them. */
+const uint8_t *tt_enc_col(const struct tt_enc *c, int i, size_t *len);
 
 /*
  * A string argument to intern: returns its id, after writing it to the strings buffer if it

@@ -42,18 +42,23 @@
  *	       until the next one: a stack is symbolised with the list in force when it was
  *	       first seen.
  *
- *    EVENTS_MULTI (version 3) events of several threads, payload deflated: a list of parts,
- *	       each zigzag varint (its tid - the previous part's tid, the first part's minus 0),
- *	       varint nevents, zigzag varint (its first tick - the previous part's first tick,
- *	       the first part's minus the header's first_tick), varint (its last tick - its
- *	       first tick), varint flags
- *	       (TT_CHUNK_COLUMNS, TT_CHUNK_STACK_IDS), varint len, then len bytes laid out as the
- *	       payload of an EVENTS chunk of that thread with those flags.  A part is that
- *	       thread's next events, in file order with its EVENTS chunks.  The header's tid is
- *	       0, nevents the total, first_tick the first part's first tick, last_tick the
- *	       latest of the parts'.  The recorder puts there the threads that had little to write in a pass
- *	       (short-lived threads, mostly idle ones), which would otherwise each cost a chunk
- *	       header for a few events.
+ *    EVENTS_MULTI (version 3) events of several threads, payload deflated, in parts: a part
+ *	       is one thread's next events, in file order with its EVENTS chunks.  Each part
+ *	       has: its tid, as a zigzag varint of (its tid - the previous part's tid, the
+ *	       first part's minus 0); varint nevents; its first tick, as a zigzag varint of
+ *	       (its first tick - the previous part's first tick, the first part's minus the
+ *	       header's first_tick); varint (its last tick - its first tick); varint flags
+ *	       (TT_CHUNK_COLUMNS, TT_CHUNK_STACK_IDS); and the payload of an EVENTS chunk of
+ *	       that thread with those flags.  The header's tid is 0, nevents the total,
+ *	       first_tick the first part's first tick, last_tick the latest of the parts'.
+ *	       Version 3 lays the parts one after the other: the fields above, then varint
+ *	       len and len bytes of payload.  Version 4 lays the chunk out by column, which
+ *	       compresses a quarter smaller: varint nparts; nparts headers, each the fields
+ *	       above followed by the byte lengths of the payload's TT_NCOLS columns (varints,
+ *	       section 4b; no directory); then column 0 of every part in part order, column 1
+ *	       of every part, and so on to the end of the payload.  The recorder puts there the
+ *	       threads that had little to write in a pass (short-lived threads, mostly idle
+ *	       ones), which would otherwise each cost a chunk header for a few events.
  *
  *    Every chunk header carries a clock sync point (sync_tick, sync_ns): a tick value and the
  *    CLOCK_MONOTONIC time in nanoseconds read at the same moment.  With TT_CLOCK_MONOTONIC
@@ -125,8 +130,8 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
-#define TT_FORMAT_VERSION 3
-#define TT_FORMAT_MIN_READER 3
+#define TT_FORMAT_VERSION 4
+#define TT_FORMAT_MIN_READER 4
 
 #define TT_PREAMBLE_LEN 16
 

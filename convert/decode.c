@@ -12,8 +12,8 @@
 
 #include "codec.h"
 #include "decode.h"
+#include "multi.h"
 #include "zinflate.h"
-
 
 /* Inflate buffers of chunks no longer being decoded, for the next chunk to reuse. */
 struct tt_pool_buf {
@@ -23,12 +23,15 @@ struct tt_pool_buf {
 
 uint64_t tt_decode_bytes;
 
-/* The EVENTS_MULTI chunk inflated last (tt_multi_payload) */
+/* The EVENTS_MULTI chunk inflated last (tt_multi_payload), with its parts (version 4) */
 static struct {
 	const struct tt_file *file;
 	uint64_t offset;
 	uint8_t *buf;
+	const uint8_t *raw; /* buf, or the payload in the file when stored */
 	size_t cap, len;
+	struct tt_multi_part *parts;
+	size_t nparts, parts_cap;
 } tt_multi;
 
 static struct tt_pool_buf *tt_pool;
@@ -81,8 +84,10 @@ static void tt_give_buf(struct tt_tstream *s)
 void tt_decode_cleanup(void)
 {
 	free(tt_multi.buf);
+	free(tt_multi.parts);
 	tt_multi.buf = NULL;
-	tt_multi.cap = 0;
+	tt_multi.parts = NULL;
+	tt_multi.cap = tt_multi.parts_cap = tt_multi.nparts = 0;
 	tt_multi.file = NULL;
 	while (tt_npool)
 		free(tt_pool[--tt_npool].p);
@@ -141,27 +146,70 @@ static int tt_split_columns(struct tt_tstream *s)
 static const uint8_t *tt_multi_payload(const struct tt_tstream *s, const struct tt_chunk_ref *c,
 				       const char **why)
 {
-	const uint8_t *payload = s->file->data + c->offset;
+	const uint8_t *payload = s->file->data + c->offset, *raw = payload;
+	struct tt_multi_iter it;
+	struct tt_multi_part m;
+	int r;
 
-	if (tt_multi.file == s->file && tt_multi.offset == c->offset && tt_multi.buf)
-		return tt_multi.buf;
+	if (tt_multi.file == s->file && tt_multi.offset == c->offset)
+		return tt_multi.raw;
 	tt_multi.file = NULL;
-	if (!(c->flags & TT_CHUNK_DEFLATED)) {
-		tt_multi.len = c->payload_len;
-		return payload;
+	tt_multi.len = c->payload_len;
+	if (c->flags & TT_CHUNK_DEFLATED) {
+		if (!tt_inflated_size_ok(c->payload_len, c->raw_len)) {
+			*why = "impossible inflated size";
+			return NULL;
+		}
+		tt_grow((void **)&tt_multi.buf, &tt_multi.cap, (size_t)c->raw_len + 1, 1);
+		*why = tt_inflate(payload, c->payload_len, tt_multi.buf, c->raw_len);
+		if (*why)
+			return NULL;
+		raw = tt_multi.buf;
+		tt_multi.len = c->raw_len;
 	}
-	if (!tt_inflated_size_ok(c->payload_len, c->raw_len)) {
-		*why = "impossible inflated size";
-		return NULL;
+	/* the parts' columns, found once for all the parts (the scan checked the layout) */
+	tt_multi.nparts = 0;
+	if (s->file->version >= 4) {
+		if (tt_multi_begin(&it, s->file->version, raw, tt_multi.len, c->first_tick)) {
+			*why = "bad multi-thread chunk layout";
+			return NULL;
+		}
+		while ((r = tt_multi_next(&it, &m)) > 0) {
+			tt_grow((void **)&tt_multi.parts, &tt_multi.parts_cap, tt_multi.nparts + 1,
+				sizeof(*tt_multi.parts));
+			tt_multi.parts[tt_multi.nparts++] = m;
+		}
 	}
-	tt_grow((void **)&tt_multi.buf, &tt_multi.cap, (size_t)c->raw_len + 1, 1);
-	*why = tt_inflate(payload, c->payload_len, tt_multi.buf, c->raw_len);
-	if (*why)
-		return NULL;
 	tt_multi.file = s->file;
 	tt_multi.offset = c->offset;
-	tt_multi.len = c->raw_len;
-	return tt_multi.buf;
+	tt_multi.raw = raw;
+	return raw;
+}
+
+/*
+ * A version 4 part, its columns gathered from the chunk behind a column directory: the same
+ * layout as an EVENTS payload, which tt_split_columns then reads.
+ */
+static int tt_gather_part(struct tt_tstream *s, const uint8_t *raw, const struct tt_chunk_ref *c)
+{
+	if (c->part_off >= tt_multi.nparts) {
+		tt_bad_chunk(s, "part past the end of its chunk");
+		return -1;
+	}
+	const struct tt_multi_part *m = &tt_multi.parts[c->part_off];
+	uint8_t *p;
+
+	tt_take_buf(s, (size_t)m->len + TT_NCOLS * 10);
+	p = s->buf;
+	for (int i = 0; i < TT_NCOLS - 1; i++)
+		p = tt_put_varint(p, m->col_len[i]);
+	for (int i = 0; i < TT_NCOLS; i++) {
+		memcpy(p, raw + m->col_off[i], m->col_len[i]);
+		p += m->col_len[i];
+	}
+	s->cp[0] = s->buf;
+	s->cend[0] = p;
+	return 0;
 }
 
 /* Makes *next the current chunk.  Returns 0, or -1 if it must be skipped. */
@@ -187,11 +235,16 @@ static int tt_load(struct tt_tstream *s)
 			tt_bad_chunk(s, why);
 			return -1;
 		}
+		/* a copy: the kept chunk may be replaced while this part is decoded */
+		if (s->file->version >= 4) {
+			if (tt_gather_part(s, raw, c))
+				return -1;
+			return s->columns ? tt_split_columns(s) : 0;
+		}
 		if ((uint64_t)c->part_off + c->part_len > tt_multi.len) {
 			tt_bad_chunk(s, "part past the end of its chunk");
 			return -1;
 		}
-		/* a copy: the kept chunk may be replaced while this part is decoded */
 		tt_take_buf(s, c->part_len);
 		memcpy(s->buf, raw + c->part_off, c->part_len);
 		s->cp[0] = s->buf;

@@ -34,8 +34,10 @@ struct tt_chunk_ref {
 	uint16_t flags;
 	/*
 	 * A part of an EVENTS_MULTI chunk (flags has TT_REF_PART): offset, payload_len and
-	 * raw_len describe that chunk, the part is [part_off, part_off + part_len) of its
-	 * inflated payload.  Inflated when decoded, like any chunk: memory stays bounded.
+	 * raw_len describe that chunk.  Version 3: the part is [part_off, part_off + part_len)
+	 * of its inflated payload; version 4: part_off is its index among the chunk's parts,
+	 * part_len the sum of its column lengths (multi.h).  Inflated when decoded, like any
+	 * chunk: memory stays bounded.
 	 */
 	uint32_t part_off, part_len;
 };

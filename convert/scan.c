@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "scan.h"
+#include "multi.h"
 #include "zinflate.h"
 
 /* Deflate cannot expand data more than about 1032:1; a larger raw_len is garbage. */
@@ -162,7 +163,8 @@ static void tt_add_events(struct tt_scan_state *st, const struct tt_chunk_header
 /*
  * EVENTS_MULTI: each part becomes a chunk of its thread, which the decoder takes out of the
  * inflated chunk when it gets there.  A part that does not parse ends the chunk (the parts
- * before it are kept).
+ * before it are kept); a version 4 chunk whose column lengths do not add up is dropped whole
+ * (no part's columns can be trusted then).
  */
 static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header *h, size_t at)
 {
@@ -170,52 +172,45 @@ static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header 
 	const char *why = NULL;
 	size_t len;
 	const uint8_t *p = tt_payload(st, h, f->data + at + TT_CHUNK_HEADER_LEN, &len, &why);
-	const uint8_t *start = p, *end = p + len;
+	struct tt_multi_iter it;
+	struct tt_multi_part m;
+	int r;
 
 	if (!p) {
 		tt_problem(&f->problems, TT_PB_BAD_EVENTS,
 			   "cannot inflate chunk at offset %zu (%s)", at, why);
 		return;
 	}
-	uint64_t prev_tid = 0, prev_first = h->first_tick;
-
-	while (p < end) {
-		uint64_t tid, n, first, last, flags, plen;
+	if (tt_multi_begin(&it, f->version, p, len, h->first_tick)) {
+		tt_problem(&f->problems, TT_PB_BAD_EVENTS,
+			   "corrupt multi-thread events chunk at offset %zu; dropped", at);
+		return;
+	}
+	for (uint32_t k = 0; (r = tt_multi_next(&it, &m)) > 0; k++) {
 		struct tt_chunk_ref *c;
 
-		if (tt_get_varint(&p, end, &tid) || tt_get_varint(&p, end, &n) ||
-		    tt_get_varint(&p, end, &first) || tt_get_varint(&p, end, &last) ||
-		    tt_get_varint(&p, end, &flags) || tt_get_varint(&p, end, &plen) ||
-		    plen > (uint64_t)(end - p) || n > UINT32_MAX ||
-		    (tid = prev_tid + (uint64_t)tt_unzigzag(tid)) > UINT32_MAX) {
-			tt_problem(
-				&f->problems, TT_PB_BAD_EVENTS,
-				"corrupt part in multi-thread events chunk at offset %zu; dropped "
-				"the rest of that chunk",
-				at);
-			return;
-		}
 		tt_grow((void **)&f->chunks, &st->chunk_cap, f->nchunks + 1, sizeof(*f->chunks));
 		c = &f->chunks[f->nchunks++];
-		first = prev_first + (uint64_t)tt_unzigzag(first);
-		prev_tid = tid;
-		prev_first = first;
 		*c = (struct tt_chunk_ref){
 			.offset = at + TT_CHUNK_HEADER_LEN,
-			.first_tick = first,
-			.last_tick = first + last,
+			.first_tick = m.first_tick,
+			.last_tick = m.last_tick,
 			.payload_len = h->payload_len,
 			.raw_len = h->raw_len,
-			.tid = (uint32_t)tid,
-			.nevents = (uint32_t)n,
+			.tid = m.tid,
+			.nevents = m.nevents,
 			.seq = st->seq++,
-			.flags = (uint16_t)((flags & (TT_CHUNK_COLUMNS | TT_CHUNK_STACK_IDS)) |
-					    (h->flags & TT_CHUNK_DEFLATED) | TT_REF_PART),
-			.part_off = (uint32_t)(p - start),
-			.part_len = (uint32_t)plen,
+			.flags = (uint16_t)(m.flags | (h->flags & TT_CHUNK_DEFLATED) | TT_REF_PART),
+			/* version 4: the part's index, its columns found again when decoded */
+			.part_off = it.by_column ? k : (uint32_t)m.off,
+			.part_len = (uint32_t)m.len,
 		};
-		p += plen;
 	}
+	if (r < 0)
+		tt_problem(&f->problems, TT_PB_BAD_EVENTS,
+			   "corrupt part in multi-thread events chunk at offset %zu; dropped the "
+			   "rest of that chunk",
+			   at);
 }
 
 static void tt_chunk(struct tt_scan_state *st, const struct tt_chunk_header *h, size_t at)

@@ -41,6 +41,21 @@ GOLDEN="$DATA/golden"
 	expect_eq "worker threads" 6 "$(jqj '[.traceEvents[] | select(.name == "thread_start") | .tid] | unique | length')"
 }
 
+@test "golden: format 4 streams (threads sharing a chunk laid out by column)" {
+	G4="$DATA/golden4"
+	run "$CONVERT" -f summary "$G4"
+	[ "$status" -eq 0 ]
+	diff -u "$DATA/golden4.summary" <(printf '%s\n' "$output")
+	run "$CONVERT" -f csv -o - "$G4"
+	[ "$status" -eq 0 ]
+	diff -u "$DATA/golden4.csv" <(printf '%s\n' "$output")
+	"$CONVERT" -f json -o "$JSON" "$G4"
+	diff -u "$DATA/golden4.json" "$JSON"
+	# the six workers, each in a part of the shared chunk
+	expect_eq "worker threads" 6 "$(jqj '[.traceEvents[] | select(.name == "thread_start") | .tid] | unique | length')"
+	expect_eq "unknown frees" "0 0" "$(awk '/^Memory per process/ {m = 1; next} m && $1 ~ /^[0-9]+$/ {printf "%s%s", s, $4; s = " "} /^  \(unknown/ {m = 0}' "$DATA/golden4.summary")"
+}
+
 @test "CSV loads as a table: header, one row per event, quoting" {
 	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$GOLDEN"
 	head -1 "$BATS_TEST_TMPDIR/t.csv" | grep -qx 'pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details'

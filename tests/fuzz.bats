@@ -8,7 +8,7 @@ load helpers
 	[ -x "$TT_BUILDDIR/tests/fuzz_convert" ] || skip "libFuzzer is not available (configure said so)"
 	corpus="$BATS_TEST_TMPDIR/corpus"
 	mkdir -p "$corpus"
-	cp "$DATA"/golden/*.trc "$DATA"/contend/*.trc "$corpus"/
+	cp "$DATA"/golden/*.trc "$DATA"/golden3/*.trc "$DATA"/golden4/*.trc "$DATA"/contend/*.trc "$corpus"/
 	# a stream with STACKS and MODULES chunks, recorded here (it names this build's paths)
 	TRACEIT_STACKS=all TRACEIT_OUTPUT="$corpus" LD_PRELOAD="$LIB" "$T/t_stacks" >/dev/null
 	run "$TT_BUILDDIR/tests/fuzz_convert" -max_total_time=20 -timeout=10 -rss_limit_mb=1536 \
