@@ -1,0 +1,132 @@
+/*
+ * sym_int.h - inside the symbolizer: the state of an opened file, which symbolize.c (files,
+ * modules, the result cache, strings), sym_dwarf.c (CUs, functions, inlined calls) and
+ * sym_elf.c (the symbol table) share, and the functions each of them lends the others.  The
+ * rest of the converter uses symbolize.h only.
+ */
+#ifndef TT_SYM_INT_H
+#define TT_SYM_INT_H
+
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbolize.h"
+
+/*
+ * Inlining deeper than this is cut in the middle: the function, its outer inlined frames and
+ * the innermost one are kept, so the innermost line still belongs to the innermost name.
+ */
+#define TT_SYM_MAX_DEPTH 64
+
+/* Open addressing with linear probing; val 0 marks an empty slot. */
+struct tt_sym_slot {
+	uint64_t hash;
+	uintptr_t val;
+};
+
+struct tt_sym_tab {
+	struct tt_sym_slot *v;
+	size_t cap; /* power of two, or 0 */
+	size_t n;
+};
+
+/* One address range of a function (DW_TAG_subprogram) of a CU. */
+struct tt_sym_fn {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die die;
+};
+
+struct tt_sym_cu {
+	const void *key;     /* the CU DIE's data address: unique while the file is open */
+	struct tt_sym_fn *v; /* sorted by lo */
+	size_t n;
+};
+
+/* The address range of a CU, for files whose CUs libdwfl cannot find (see tt_sym_cu_find). */
+struct tt_sym_curange {
+	Dwarf_Addr lo, hi;
+	Dwarf_Die cu;
+};
+
+/* The name made up for a C++ function without a linkage name, by its declaration DIE. */
+struct tt_sym_qual {
+	const void *key; /* the DIE's data address: unique while the file is open */
+	const char *name;
+};
+
+/* A code symbol; hi == lo for a sizeless one (an assembly label). */
+struct tt_sym_sym {
+	uint64_t lo, hi;
+	uint64_t reach; /* highest hi of this and all earlier entries: bounds the backward search */
+	const char *name;
+};
+
+/* Cached result of one file address; f NULL marks an empty slot. */
+struct tt_sym_ent {
+	uint64_t addr;
+	const struct tt_sym_frame *f;
+	unsigned n;
+};
+
+enum tt_sym_state { TT_SYM_NEW, TT_SYM_OPEN, TT_SYM_CLOSED, TT_SYM_BAD };
+
+struct tt_sym_file {
+	const char *path;     /* as the process saw it */
+	const char *build_id; /* hex, "" when unknown */
+	uint64_t hash;
+	enum tt_sym_state state;
+	const char *error; /* why it is TT_SYM_BAD */
+	uint64_t last_use;
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	struct tt_sym_tab cus;	     /* CU DIE data address -> struct tt_sym_cu *, while open */
+	struct tt_sym_tab quals;     /* -> struct tt_sym_qual *, while open */
+	struct tt_sym_curange *curs; /* sorted by lo */
+	size_t ncurs;
+	Dwarf_Addr curs_bias;
+	bool curs_read;
+	struct tt_sym_sym *syms;
+	size_t nsyms;
+	bool syms_read;
+	struct tt_sym_ent *cache;
+	size_t ncache, cache_cap;
+};
+
+static inline uint64_t tt_sym_mix(uint64_t x)
+{
+	/* splitmix64 finaliser: code addresses differ mostly in their middle bits. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/*
+ * Each function below is described where it is defined.
+ *
+ * symbolize.c: the hash tables, and strings interned until tt_sym_free().
+ */
+bool tt_sym_tab_reserve(struct tt_sym_tab *t);
+struct tt_sym_slot *tt_sym_tab_find(const struct tt_sym_tab *t, uint64_t hash,
+				    bool (*eq)(uintptr_t val, const void *key), const void *key);
+void tt_sym_tab_put(struct tt_sym_tab *t, struct tt_sym_slot *slot, uint64_t hash, uintptr_t val);
+const char *tt_sym_intern_str(struct tt_symbolizer *s, const char *str);
+const char *tt_sym_demangle(struct tt_symbolizer *s, const char *name);
+
+/* sym_dwarf.c: from the DIEs of the open file f. */
+Dwarf_Die *tt_sym_cu_find(struct tt_sym_file *f, uint64_t rel, Dwarf_Addr *dwbias);
+int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain);
+bool tt_sym_is_cxx(Dwarf_Die *die);
+const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f, Dwarf_Die *die,
+			    bool *mangled);
+void tt_sym_call_site(struct tt_symbolizer *s, Dwarf_Die *inl, struct tt_sym_frame *out);
+
+/* sym_elf.c: from the symbol table of the open file f. */
+const char *tt_sym_symtab_name(struct tt_sym_file *f, uint64_t addr);
+
+#endif /* TT_SYM_INT_H */
