@@ -65,6 +65,13 @@ static void z_free(void *opaque, void *ptr)
 	tt_munmap(p, p[0]);
 }
 
+static void unmap(void **p, size_t len)
+{
+	if (*p)
+		tt_munmap(*p, len);
+	*p = NULL;
+}
+
 int tt_chunks_setup(void)
 {
 	if (tt_chunks_ok)
@@ -78,8 +85,16 @@ int tt_chunks_setup(void)
 	zs.zalloc = z_alloc;
 	zs.zfree = z_free;
 	if (!ebuf || !mbuf || !mparts || !sbuf || !obuf || tt_enc_setup() ||
-	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+	    deflateInit2(&zs, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		/* short of memory: what was had goes back to the program, which runs on */
+		unmap((void **)&ebuf, EBUF_CAP);
+		unmap((void **)&mbuf, EBUF_CAP);
+		unmap((void **)&mparts, MULTI_PARTS * sizeof(*mparts));
+		unmap((void **)&sbuf, RAW_CAP + RAW_SLACK);
+		unmap((void **)&obuf, obuf_cap);
+		tt_enc_teardown();
 		return -1;
+	}
 	tt_chunks_ok = 1;
 	return 0;
 }

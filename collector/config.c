@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 static uint32_t parse_categories(const char *var, const char *s, uint32_t fallback)
@@ -164,4 +165,42 @@ void tt_config_read(struct tt_config *cfg)
 		return;
 	cfg->output[cwd] = '/';
 	memcpy(cfg->output + cwd + 1, s, len + 1);
+}
+
+/*
+ * Under an address-space or data limit (ulimit -v, ulimit -d: both count anonymous
+ * mappings), every megabyte the tracer maps is one the program cannot have: a program that
+ * fits its limit untraced must still fit it traced.  The threads' buffers are kept to a
+ * sixteenth of the limit in all, a 256th each, and under 64 MB, where the tracer's fixed
+ * few megabytes would already be more than a sixteenth, it does not trace.  Returns 0, or
+ * -1: do not trace.
+ */
+#define TT_MIN_LIMIT_MB 64
+
+int tt_config_memory_limit(struct tt_config *cfg)
+{
+	struct rlimit rl;
+	uint64_t limit = UINT64_MAX;
+
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		limit = rl.rlim_cur;
+	if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit)
+		limit = rl.rlim_cur;
+	if (limit == UINT64_MAX)
+		return 0;
+	if (limit < (uint64_t)TT_MIN_LIMIT_MB << 20) {
+		tt_log("a memory limit of %lu KB (ulimit -v or -d) leaves no room for the tracer's "
+		       "buffers beside the program (it traces under limits of %u MB or more); "
+		       "tracing disabled",
+		       (unsigned long)(limit >> 10), TT_MIN_LIMIT_MB);
+		return -1;
+	}
+	if ((limit >> 24) < cfg->buffer_total_mb) {
+		cfg->buffer_total_mb = (uint32_t)(limit >> 24);
+		cfg->buffer_total_by_limit = 1;
+	}
+	/* and smaller per thread, so that sixteen threads have one (256 KB under 64 MB) */
+	if ((limit >> 18) < cfg->buffer_kb)
+		cfg->buffer_kb = (uint32_t)(limit >> 18);
+	return 0;
 }

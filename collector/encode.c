@@ -70,6 +70,18 @@ int tt_enc_setup(void)
 	return 0;
 }
 
+void tt_enc_teardown(void)
+{
+	for (int i = 0; i < TT_NCOLS; i++) {
+		if (col_buf[i])
+			tt_munmap(col_buf[i], TT_ENC_CAP + TT_ENC_SLACK);
+		col_buf[i] = NULL;
+	}
+	if (hist)
+		tt_munmap(hist, sizeof(*hist) << HIST_BITS);
+	hist = NULL;
+}
+
 void tt_enc_begin(struct tt_enc *c, struct tt_thread *t)
 {
 	*c = (struct tt_enc){.t = t};

@@ -30,6 +30,8 @@ struct tt_enc {
 
 /* Maps the column buffers and the history table.  Returns 0, or -1 (out of memory). */
 int tt_enc_setup(void);
+/* Unmaps them (setup failed part way). */
+void tt_enc_teardown(void);
 /* Starts an empty chunk for thread t. */
 void tt_enc_begin(struct tt_enc *c, struct tt_thread *t);
 /* Appends one ring record (r, nw words).  Returns 0, or -1 if the record is malformed. */

@@ -30,18 +30,24 @@ static void own_entry(void)
 	own_fn(own_arg);
 }
 
-/* Writer lock held.  Runs fn(arg) on the tracer's stack, or here if none can be had. */
+/* Maps the stack (at start-up: a drain at exit or in a crash should not need memory). */
+void tt_own_stack_setup(void)
+{
+	char *p;
+
+	if (own_stack || !(p = tt_mmap(OWN_STACK_SIZE)))
+		return;
+	/* the lowest page a guard: an overflow faults instead of writing past */
+	if (tt_sys3(SYS_mprotect, p, OWN_GUARD, PROT_NONE) == 0)
+		own_stack = p;
+	else
+		tt_munmap(p, OWN_STACK_SIZE);
+}
+
+/* Writer lock held.  Runs fn(arg) on the tracer's stack, or here if none could be had. */
 void tt_on_own_stack(void (*fn)(void *), void *arg)
 {
-	if (!own_stack) {
-		char *p = tt_mmap(OWN_STACK_SIZE);
-
-		/* the lowest page a guard: an overflow faults instead of writing past */
-		if (p && tt_sys3(SYS_mprotect, p, OWN_GUARD, PROT_NONE) == 0)
-			own_stack = p;
-		else if (p)
-			tt_munmap(p, OWN_STACK_SIZE);
-	}
+	tt_own_stack_setup();
 	if (!own_stack || getcontext(&own_ctx) != 0) {
 		fn(arg);
 		return;

@@ -118,6 +118,34 @@ static struct tt_thread *new_state(size_t words)
 }
 
 /*
+ * No memory for a thread's buffer (RLIMIT_AS, overcommit off): a smaller one, down to 16 KiB
+ * (the thread waits for the writer more often), else a token one that counts the thread's
+ * events as lost.  Said once, on the first shortage.
+ */
+static struct tt_thread *short_of_memory(size_t words)
+{
+	static int reported;
+	struct tt_thread *t = NULL;
+	size_t w = words / 4;
+
+	for (; !t && w >= 2048; w /= 4)
+		t = new_state(w);
+	if (!t)
+		t = new_state(TT_TOKEN_WORDS);
+	if (!reported) {
+		reported = 1;
+		if (t && !t->nobuf)
+			tt_log("out of memory for a thread's %lu KB buffer: it records into a %lu KB "
+			       "one",
+			       (unsigned long)words / 128, (unsigned long)(t->mask + 1) / 128);
+		else
+			tt_log("out of memory for a thread's buffer: its events are counted as "
+			       "lost");
+	}
+	return t;
+}
+
+/*
  * First event of a thread.  Runs with the thread marked busy through a temporary dead state,
  * because pthread_setspecific may call calloc.
  */
@@ -138,16 +166,20 @@ struct tt_thread *tt_thread_attach(void)
 			t = new_state(TT_TOKEN_WORDS);
 		if (!cap_reported) {
 			cap_reported = 1;
-			tt_log("the threads' buffers reached TRACEIT_BUFFER_TOTAL_MB (%u MB); events "
-			       "of threads started from now on while it lasts are counted as lost",
+			tt_log("the threads' buffers reached %s (%u MB); events of threads started "
+			       "from now on while it lasts are counted as lost",
+			       tt_cfg.buffer_total_by_limit ? "a sixteenth of the memory limit"
+							    : "TRACEIT_BUFFER_TOTAL_MB",
 			       tt_cfg.buffer_total_mb);
 		}
 	} else if (!t) {
 		t = new_state(words);
+		if (!t)
+			t = short_of_memory(words);
 	}
 	tt_registry_unlock();
 	if (!t) {
-		/* No memory for a buffer: this thread runs untraced rather than failing. */
+		/* Not even a page for a token buffer: this thread runs untraced, not failing. */
 		return NULL;
 	}
 	reset_ring(t);

@@ -108,6 +108,7 @@ struct tt_config {
 	uint32_t stacks;     /* categories recorded with a call stack */
 	uint32_t stack_depth;
 	uint32_t buffer_total_mb; /* all threads' buffers together */
+	int buffer_total_by_limit; /* buffer_total_mb lowered by tt_config_memory_limit */
 	int ring;		  /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
 	int ring_signal;	  /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
 };
@@ -118,6 +119,7 @@ void tt_note_exit_status(int status);
 
 /* config.c */
 void tt_config_read(struct tt_config *cfg);
+int tt_config_memory_limit(struct tt_config *cfg);
 
 /* log.c: one line on stderr, async-signal-safe.  Formats: %s %d %u %lu %llu %x %% */
 void tt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -137,6 +139,7 @@ extern _Atomic uint64_t tt_threads_attached;
 extern _Atomic uint32_t tt_orphans; /* ended threads not drained yet */
 
 /* writer.c */
+int tt_writer_setup(void);
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords);
 void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn);
 void tt_writer_start(void);
@@ -157,6 +160,7 @@ extern _Atomic int tt_main_exited; /* the main thread called pthread_exit */
 void tt_main_thread_exits(void);
 
 /* ownstack.c: a drain from an application thread runs on a stack of ours */
+void tt_own_stack_setup(void);
 void tt_on_own_stack(void (*fn)(void *), void *arg);
 
 /* crash.c: draining on fatal signals */

@@ -282,6 +282,20 @@ static void flush_dropped(struct tt_thread *t)
 		tt_chunk_events(&c);
 }
 
+/*
+ * The drains' memory (buffers, compressor, the stack of ownstack.c), mapped at start-up: a
+ * program short of memory is told at once, while its stderr is surely open (a program may
+ * close it before exit, the first drain of a short one), and the trace is not started.
+ * Returns 0, or -1.
+ */
+int tt_writer_setup(void)
+{
+	if (tt_chunks_setup() < 0)
+		return -1;
+	tt_own_stack_setup();
+	return 0;
+}
+
 void tt_drain_all(void)
 {
 	if (tt_chunks_setup() < 0 && atomic_load(&tt_state) != TT_DEAD)

@@ -104,12 +104,21 @@ __attribute__((constructor(101))) static void tt_init(void)
 		return;
 	}
 	tt_config_read(&tt_cfg);
+	if (tt_config_memory_limit(&tt_cfg) < 0) {
+		atomic_store(&tt_state, TT_DEAD);
+		return;
+	}
 	tt_clock_init(tt_cfg.clock);
 	tt_thread_init_key();
 	tt_owner_pid = tt_getpid();
 	/* before the stream: whether stacks work decides the stream's layout */
 	if (tt_cfg.stacks && tt_stacks_init(tt_cfg.stacks, tt_cfg.stack_depth) < 0)
 		tt_cfg.stacks = 0;
+	if (tt_writer_setup() < 0) {
+		tt_log("cannot set up compression (out of memory); tracing disabled");
+		atomic_store(&tt_state, TT_DEAD);
+		return;
+	}
 	if (tt_stream_open(0) < 0) {
 		atomic_store(&tt_state, TT_DEAD);
 		return;

@@ -123,6 +123,39 @@ load helpers
 	done
 }
 
+@test "short of address space (ulimit -v): the program runs as it does untraced; what the tracer gives up, one line says" {
+	# Limits from where the untraced program starts, in 256 KB steps, then 64 and 96 MB,
+	# where the tracer traces (under 64 MB it does not).  Below first_ok the library's own
+	# mappings (its code, zlib, igzip) leave the program too little: inherent to any
+	# preload, but bounded.
+	native_min= first_ok=
+	for kb in $(seq 1536 256 16384) 65536 98304; do
+		native=$(ulimit -v "$kb"; "$T/t_memory" 60 >/dev/null 2>&1; echo $?)
+		[ "$native" -eq 0 ] || continue
+		: "${native_min:=$kb}"
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		run bash -c "ulimit -v $kb; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/t_memory' 60 2>'$BATS_TEST_TMPDIR/err' >/dev/null"
+		if [ -z "$first_ok" ]; then
+			[ "$status" -eq 0 ] || continue
+			first_ok=$kb
+		fi
+		expect_eq "status at $kb KB" 0 "$status"
+		err=$(cat "$BATS_TEST_TMPDIR/err")
+		[ "$(grep -c . <<<"$err")" -le 1 ] || { echo "at $kb KB: $err" >&2; return 1; }
+		[[ -z "$err" || "$err" == "traceit: "* ]] || { echo "at $kb KB: $err" >&2; return 1; }
+		if [[ "$err" == *"tracing disabled"* ]]; then
+			expect_eq "no stream at $kb KB" "" "$(ls "$OUT")"
+		elif [[ -z "$err" || "$err" == *"records into a"* ]]; then
+			run "$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$OUT"
+			expect_eq "convert at $kb KB" 0 "$status"
+			expect_eq "events at $kb KB" 1146 "$(wc -l < "$BATS_TEST_TMPDIR/t.csv")"
+		fi
+	done
+	[ -n "$first_ok" ]
+	# the tracer's fixed cost in address space, before it gives up tracing
+	[ $((first_ok - native_min)) -le 2048 ] || { echo "needs $((first_ok - native_min)) KB more" >&2; return 1; }
+}
+
 @test "trace files: never follow a symlink, never overwrite, mode 0600" {
 	# in a new pid namespace the program is pid 1, so its trace file name is known ahead
 	unshare -pf true 2>/dev/null || skip "cannot create a pid namespace here"
