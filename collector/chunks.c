@@ -41,7 +41,9 @@ static struct multi_part *mparts;
 static unsigned nmparts;
 static size_t mhdr_len; /* bytes the part headers take */
 static uint32_t mbuf_events;
-static uint64_t mbuf_last; /* the latest last tick of the parts */
+static uint64_t mbuf_last;    /* the latest last tick of the parts */
+static uint64_t mheld_since;  /* sync tick of the pass that staged the first part */
+static uint32_t multi_id = 1; /* of the chunk being staged (tt_thread.multi_id) */
 static size_t sbuf_len, obuf_cap;
 uint64_t tt_events_written, tt_events_lost, tt_chunks_written;
 uint64_t tt_sync_tick, tt_sync_ns;
@@ -185,6 +187,9 @@ int tt_chunk_events(struct tt_enc *c)
 
 	if (!c->n)
 		return 0;
+	/* the thread's earlier events, in the shared chunk, must come first in the file */
+	if (nmparts && c->t->multi_id == multi_id)
+		tt_chunk_multi();
 	err = flush_strings();
 	if (!err) {
 		struct tt_chunk_header h = {
@@ -279,7 +284,23 @@ int tt_chunk_multi(void)
 	mhdr_len = 0;
 	nmparts = 0;
 	mbuf_events = 0;
+	multi_id++;
 	return err;
+}
+
+/*
+ * The shared chunk is kept across passes, up to half the flush interval: a thread-churning
+ * program ends a hundred threads between two passes, and a chunk of them compresses a
+ * fifth worse than one of a few thousand.  A process killed meanwhile loses them, as it
+ * loses what its threads have not handed over yet.
+ */
+int tt_chunk_multi_due(int final)
+{
+	if (!nmparts)
+		return 0;
+	if (final || tt_sync_tick - mheld_since >= tt_clock_ms_to_ticks(tt_cfg.flush_ms / 2))
+		return tt_chunk_multi();
+	return 0;
 }
 
 void tt_chunk_stage(struct tt_enc *c)
@@ -305,7 +326,10 @@ void tt_chunk_stage(struct tt_enc *c)
 		m.len[i] = (uint32_t)n;
 	}
 	mhdr_len += (size_t)(multi_header(hdr, &m, nmparts ? &mparts[nmparts - 1] : NULL) - hdr);
+	if (!nmparts)
+		mheld_since = tt_sync_tick;
 	mparts[nmparts++] = m;
+	c->t->multi_id = multi_id;
 	if (nmparts == 1 || m.last > mbuf_last)
 		mbuf_last = m.last;
 	mbuf_events += m.n;

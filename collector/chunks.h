@@ -26,8 +26,10 @@ extern uint64_t tt_events_written, tt_events_lost, tt_chunks_written;
 int tt_chunk_events(struct tt_enc *c);
 /* Moves the chunk c holds into the shared EVENTS_MULTI chunk, then empties c. */
 void tt_chunk_stage(struct tt_enc *c);
-/* Writes the shared chunk, if anything is staged: at the end of every pass. */
+/* Writes the shared chunk, if anything is staged. */
 int tt_chunk_multi(void);
+/* At the end of a pass: writes the shared chunk if final, full enough or held long enough. */
+int tt_chunk_multi_due(int final);
 /* A STACKS or MODULES chunk: a whole payload, deflated. */
 int tt_chunk_side(unsigned kind, const uint8_t *raw, size_t len);
 /* Fork child: forgets what the parent had buffered, zeroes the counters. */

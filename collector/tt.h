@@ -85,6 +85,7 @@ struct tt_thread {
 	_Atomic uint32_t waiting;  /* the producer sleeps on tail_seq */
 	_Atomic uint32_t state;	   /* enum tt_thread_state */
 	uint32_t wake_sent;
+	uint32_t multi_id;	  /* the shared chunk its last part went into (chunks.c) */
 	uint64_t self;		  /* pthread_self() of the owner, for name lookups */
 	struct tt_thread *next;	  /* registry list, never unlinked */
 	size_t map_len;
@@ -150,7 +151,7 @@ int tt_writer_trylock(void);
 void tt_writer_unlock(void);
 void tt_writer_reinit(void);
 int tt_writer_running(void);
-void tt_drain_all(void); /* writer lock held */
+void tt_drain_all(int final); /* writer lock held; final: nothing may stay buffered */
 void tt_final_drain(int exit_kind, int status);
 void tt_exec_drain(void);
 void tt_drain_locked_final(void);

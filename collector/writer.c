@@ -296,7 +296,7 @@ int tt_writer_setup(void)
 	return 0;
 }
 
-void tt_drain_all(void)
+void tt_drain_all(int final)
 {
 	if (tt_chunks_setup() < 0 && atomic_load(&tt_state) != TT_DEAD)
 		tt_fail("cannot set up compression", -12);
@@ -319,7 +319,7 @@ void tt_drain_all(void)
 			atomic_fetch_sub(&tt_orphans, 1);
 		}
 	}
-	tt_chunk_multi();
+	tt_chunk_multi_due(final);
 	/* after the rings: every stack their events name was complete before the event was */
 	if (tt_cfg.stacks && tt_chunks_ok && atomic_load(&tt_state) != TT_DEAD) {
 		if (!tt_modules_flush(tt_chunk_side))
@@ -340,7 +340,7 @@ static void sync_drain_here(void *arg)
 
 	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
 	tt_sys2(SYS_rt_sigpending, &before, 8);
-	tt_drain_all();
+	tt_drain_all(end);
 	if (end && atomic_load(&tt_state) != TT_DEAD) {
 		uint64_t lost = tt_events_lost;
 
@@ -415,7 +415,7 @@ static void *writer_main(void *arg)
 		atomic_store(&writer_wake, 0);
 		tt_writer_lock();
 		if (atomic_load(&tt_state) == TT_ACTIVE)
-			tt_drain_all();
+			tt_drain_all(0);
 		tt_writer_unlock();
 	}
 	return NULL;

@@ -50,6 +50,38 @@ load helpers
 	[ "$((bytes / events))" -lt 10 ] # 17 with a chunk per thread
 }
 
+@test "a thread's few events kept in the shared chunk come before its later ones" {
+	run traced "$T/t_latecomer"
+	[ "$status" -eq 0 ]
+	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$OUT"
+	# per worker, its allocations in time order: 1000..1009, then 2000, 2001...
+	run python3 - "$BATS_TEST_TMPDIR/t.csv" <<-'EOF'
+		import csv, sys
+		by = {}
+		for r in csv.DictReader(open(sys.argv[1], newline="")):
+		    if r["name"] == "malloc" and r["size"] and int(r["size"]) < 3000:
+		        by.setdefault(r["tid"], []).append((int(r["ts_ns"]), int(r["size"])))
+		ok = sum(1 for v in by.values()
+		         if [s for _, s in v] == [s for _, s in sorted(v)] and
+		         [s for _, s in v][:11] == list(range(1000, 1010)) + [2000] and len(v) == 30010)
+		print(len(by), ok)
+	EOF
+	expect_eq "workers, workers in order" "4 4" "$output"
+	# the case this is about happened: the workers' first events went into shared chunks
+	read -r multi_events < <(python3 - "$OUT"/*.trc <<-'EOF'
+		import struct, sys
+		d = open(sys.argv[1], "rb").read()
+		off, events = 16, 0
+		while off + 64 <= len(d):
+		    _, kind, _, plen, _, _, nev = struct.unpack_from("<IHHIIII", d, off)
+		    events += nev if kind == 7 else 0
+		    off += 64 + plen
+		print(events)
+	EOF
+	)
+	[ "$multi_events" -ge 80 ]
+}
+
 @test "every thread is named: pthread_setname_np and prctl(PR_SET_NAME)" {
 	run traced "$T/t_threads" 6
 	[ "$status" -eq 0 ]
