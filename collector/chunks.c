@@ -26,7 +26,7 @@ static z_stream zs;
 int tt_chunks_ok;		    /* buffers and compressor set up */
 static uint8_t *ebuf, *sbuf, *obuf; /* events, strings, compressed output */
 /*
- * The EVENTS_MULTI chunk of this pass (tt_chunk_stage): each part's columns one after the
+ * The EVENTS_MULTI chunk being staged (tt_chunk_stage): each part's columns one after the
  * other in mbuf, its header fields in mparts; laid out by column when written.
  */
 #define MULTI_PARTS 2048
@@ -216,11 +216,11 @@ int tt_chunk_events(struct tt_enc *c)
 
 /*
  * Threads with little to write in a pass (short-lived threads, mostly idle ones) share one
- * chunk, written at the end of the pass: alone, each would cost a 64-byte chunk header for a
- * few events, most of a thread-churning program's trace.  It is laid out by column across
- * the parts (format.h, EVENTS_MULTI): the parts' timestamps next to each other, their
- * addresses next to each other, compress a quarter smaller than the parts one after the
- * other.
+ * chunk (tt_chunk_multi_due says when it is written): alone, each would cost a 64-byte chunk
+ * header for a few events, most of a thread-churning program's trace.  It is laid out by
+ * column across the parts (format.h, EVENTS_MULTI): the parts' timestamps next to each
+ * other, their addresses next to each other, compress a fifth smaller than the parts one
+ * after the other (thread churn: 4.5 -> 3.7 bytes per event).
  */
 static uint8_t *multi_header(uint8_t *p, const struct multi_part *m, const struct multi_part *prev)
 {
@@ -289,10 +289,11 @@ int tt_chunk_multi(void)
 }
 
 /*
- * The shared chunk is kept across passes, up to half the flush interval: a thread-churning
- * program ends a hundred threads between two passes, and a chunk of them compresses a
- * fifth worse than one of a few thousand.  A process killed meanwhile loses them, as it
- * loses what its threads have not handed over yet.
+ * The shared chunk is kept across passes, up to half the flush interval or until it is full:
+ * a thread-churning program ends a hundred threads between two passes (the writer is woken
+ * 128 ended threads, thread.c), and a chunk of a hundred compresses a tenth worse than one of a
+ * few thousand.  A process killed meanwhile loses them, as it loses what its threads have
+ * not handed over yet.
  */
 int tt_chunk_multi_due(int final)
 {
