@@ -290,10 +290,10 @@ int tt_chunk_multi(void)
 
 /*
  * The shared chunk is kept across passes, up to half the flush interval or until it is full:
- * a thread-churning program ends a hundred threads between two passes (the writer is woken
- * 128 ended threads, thread.c), and a chunk of a hundred compresses a tenth worse than one of a
- * few thousand.  A process killed meanwhile loses them, as it loses what its threads have
- * not handed over yet.
+ * a thread-churning program ends a hundred threads between two passes (thread.c wakes the
+ * writer every 128 thread ends), and a chunk of a hundred compresses a tenth worse than one
+ * of a few thousand.  A process killed meanwhile loses them, as it loses what its threads
+ * have not handed over yet.
  */
 int tt_chunk_multi_due(int final)
 {
