@@ -26,34 +26,29 @@ GOLDEN="$DATA/golden"
 	expect_eq phases "C,M,X,f,i,s" "$(jqj '[.traceEvents[].ph] | unique | join(",")')"
 }
 
-@test "golden: format 3 streams (columns, address history, threads sharing a chunk)" {
-	G3="$DATA/golden3"
-	run "$CONVERT" -f summary "$G3"
+# golden_t_threads_memory NAME: the streams of t_threads 6 and t_memory 60 in $DATA/NAME,
+# converted to the summary, CSV and JSON kept next to them
+golden_t_threads_memory() {
+	run "$CONVERT" -f summary "$DATA/$1"
 	[ "$status" -eq 0 ]
-	diff -u "$DATA/golden3.summary" <(printf '%s\n' "$output")
-	run "$CONVERT" -f csv -o - "$G3"
+	diff -u "$DATA/$1.summary" <(printf '%s\n' "$output")
+	run "$CONVERT" -f csv -o - "$DATA/$1"
 	[ "$status" -eq 0 ]
-	diff -u "$DATA/golden3.csv" <(printf '%s\n' "$output")
-	"$CONVERT" -f json -o "$JSON" "$G3"
-	diff -u "$DATA/golden3.json" "$JSON"
+	diff -u "$DATA/$1.csv" <(printf '%s\n' "$output")
+	"$CONVERT" -f json -o "$JSON" "$DATA/$1"
+	diff -u "$DATA/$1.json" "$JSON"
 	# every free names a block seen allocated (through the address history): none unknown
-	expect_eq "unknown frees" "0 0" "$(awk '/^Memory per process/ {m = 1; next} m && $1 ~ /^[0-9]+$/ {printf "%s%s", s, $4; s = " "} /^  \(unknown/ {m = 0}' "$DATA/golden3.summary")"
+	expect_eq "unknown frees" "0 0" "$(awk '/^Memory per process/ {m = 1; next} m && $1 ~ /^[0-9]+$/ {printf "%s%s", s, $4; s = " "} /^  \(unknown/ {m = 0}' "$DATA/$1.summary")"
+	# the six workers, each a part of the chunk threads share
 	expect_eq "worker threads" 6 "$(jqj '[.traceEvents[] | select(.name == "thread_start") | .tid] | unique | length')"
 }
 
+@test "golden: format 3 streams (columns, address history, threads sharing a chunk)" {
+	golden_t_threads_memory golden3
+}
+
 @test "golden: format 4 streams (threads sharing a chunk laid out by column)" {
-	G4="$DATA/golden4"
-	run "$CONVERT" -f summary "$G4"
-	[ "$status" -eq 0 ]
-	diff -u "$DATA/golden4.summary" <(printf '%s\n' "$output")
-	run "$CONVERT" -f csv -o - "$G4"
-	[ "$status" -eq 0 ]
-	diff -u "$DATA/golden4.csv" <(printf '%s\n' "$output")
-	"$CONVERT" -f json -o "$JSON" "$G4"
-	diff -u "$DATA/golden4.json" "$JSON"
-	# the six workers, each in a part of the shared chunk
-	expect_eq "worker threads" 6 "$(jqj '[.traceEvents[] | select(.name == "thread_start") | .tid] | unique | length')"
-	expect_eq "unknown frees" "0 0" "$(awk '/^Memory per process/ {m = 1; next} m && $1 ~ /^[0-9]+$/ {printf "%s%s", s, $4; s = " "} /^  \(unknown/ {m = 0}' "$DATA/golden4.summary")"
+	golden_t_threads_memory golden4
 }
 
 @test "CSV loads as a table: header, one row per event, quoting" {
