@@ -280,8 +280,7 @@ int tt_chunk_multi(void)
 			.last_tick = mbuf_last,
 		};
 
-		/* zlib's level 3: a tenth smaller than level 1 for a few ms per MB of small threads
-		 */
+		/* zlib's level 3: a tenth smaller than level 1, a few ms per MB of small threads */
 		err = write_compressed(&h, ebuf, multi_layout(ebuf), 3);
 	}
 	if (err) {
