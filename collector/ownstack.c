@@ -44,10 +44,9 @@ void tt_own_stack_setup(void)
 		tt_munmap(p, OWN_STACK_SIZE);
 }
 
-/* Writer lock held.  Runs fn(arg) on the tracer's stack, or here if none could be had. */
+/* Writer lock held.  Runs fn(arg) on the tracer's stack, or here if none could be mapped. */
 void tt_on_own_stack(void (*fn)(void *), void *arg)
 {
-	tt_own_stack_setup();
 	if (!own_stack || getcontext(&own_ctx) != 0) {
 		fn(arg);
 		return;

@@ -298,8 +298,6 @@ int tt_writer_setup(void)
 
 void tt_drain_all(int final)
 {
-	if (tt_chunks_setup() < 0 && atomic_load(&tt_state) != TT_DEAD)
-		tt_fail("cannot set up compression", -12);
 	tt_clock_sync(&tt_sync_tick, &tt_sync_ns);
 	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
 		uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
