@@ -19,6 +19,8 @@ struct tt_options {
 	const char *split_base; /* JSON parts are <split_base>.<n>.json */
 	bool progress;		/* a progress bar on stderr */
 	unsigned weight;	/* folded: enum tt_weight */
+	uint64_t max_slices;	/* json, perfetto: fold what does not fit this many slices (fit.h); 0: all */
+	bool no_compress;	/* perfetto: packets not deflated */
 };
 
 /* What the folded output weighs each stack by (--weight). */
@@ -59,6 +61,7 @@ extern const struct tt_sink tt_sink_json;
 extern const struct tt_sink tt_sink_csv;
 extern const struct tt_sink tt_sink_summary;
 extern const struct tt_sink tt_sink_folded;
+extern const struct tt_sink tt_sink_perfetto;
 
 /* Relative time of an absolute CLOCK_MONOTONIC ns, clamped at 0. */
 static inline uint64_t tt_run_rel(const struct tt_run *run, uint64_t ns)

@@ -124,62 +124,17 @@ static void tt_json_init_tables(struct tt_json *j)
 	tt_json_make_key(&j->stack_key, "stack");
 }
 
-struct tt_pidkey {
-	uint32_t pid;
-	size_t at; /* index in run->procs (start order) */
-};
-
-static int tt_pidkey_cmp(const void *a, const void *b)
-{
-	const struct tt_pidkey *x = a, *y = b;
-
-	if (x->pid != y->pid)
-		return x->pid < y->pid ? -1 : 1;
-	return x->at < y->at ? -1 : (x->at > y->at);
-}
-
-/*
- * Which images' first event can receive an arrow: a first image whose parent process is in
- * the run (fork, spawn), or a later image of a pid (exec).  And the next image of each.
- */
 static void tt_json_images(struct tt_json *j, struct tt_run *run)
 {
-	size_t n = run->nprocs;
-	struct tt_pidkey *k = tt_xcalloc(n, sizeof(*k));
+	struct tt_image *img = tt_xcalloc(run->nfiles, sizeof(*img));
 
-	for (size_t i = 0; i < run->nfiles; i++)
-		j->files[i].next_image = -1;
-	for (size_t i = 0; i < n; i++)
-		k[i] = (struct tt_pidkey){run->procs[i]->pid, i};
-	tt_sort(k, n, sizeof(*k), tt_pidkey_cmp);
-	for (size_t i = 0; i < n; i++) {
-		struct tt_file *f = run->procs[k[i].at];
-		struct tt_jfile *jf = &j->files[f->index];
-
-		jf->first_image = !i || k[i - 1].pid != k[i].pid;
-		if (!jf->first_image) {
-			struct tt_file *prev = run->procs[k[i - 1].at];
-
-			/* an image that ended otherwise than by exec is another process's */
-			if (!prev->has_end || prev->exit_kind == TT_EXIT_EXEC) {
-				j->files[prev->index].next_image = f->index;
-				jf->target = true;
-			}
-			continue;
-		}
-		size_t lo = 0, hi = n;
-
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-
-			if (k[mid].pid < f->ppid)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		jf->target = lo < n && k[lo].pid == f->ppid && k[lo].at < k[i].at;
+	tt_flows_images(run, img);
+	for (size_t i = 0; i < run->nfiles; i++) {
+		j->files[i].next_image = img[i].next_image;
+		j->files[i].first_image = img[i].first_image;
+		j->files[i].target = img[i].target;
 	}
-	free(k);
+	free(img);
 }
 
 static void tt_json_flow(void *ctx, enum tt_flow_kind kind, const struct tt_flow_end *from,

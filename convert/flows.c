@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit.h"
 #include "flows.h"
 #include "util.h"
 
@@ -224,6 +225,11 @@ void tt_flows_acquire(struct tt_flows *fl, uint32_t file, uint64_t lock, bool co
 	l->rel_valid = false;
 }
 
+void tt_flows_settle(struct tt_flows *fl, uint32_t file, uint64_t lock)
+{
+	tt_lock_settle(fl, tt_lock(fl, file, lock));
+}
+
 static struct tt_flow_cond *tt_cond(struct tt_flows *fl, uint32_t file, uint64_t cond)
 {
 	return tt_fmap_get((void **)&fl->conds, &fl->conds_cap, &fl->conds_n, sizeof(*fl->conds),
@@ -289,4 +295,58 @@ void tt_flows_free(struct tt_flows *fl)
 	free(fl->locks);
 	free(fl->conds);
 	*fl = (struct tt_flows){0};
+}
+
+struct tt_pidkey {
+	uint32_t pid;
+	size_t at; /* index in run->procs (start order) */
+};
+
+static int tt_pidkey_cmp(const void *a, const void *b)
+{
+	const struct tt_pidkey *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->at < y->at ? -1 : (x->at > y->at);
+}
+
+void tt_flows_images(struct tt_run *run, struct tt_image *img)
+{
+	size_t n = run->nprocs;
+	struct tt_pidkey *k = tt_xcalloc(n, sizeof(*k));
+
+	for (size_t i = 0; i < run->nfiles; i++)
+		img[i].next_image = -1;
+	for (size_t i = 0; i < n; i++)
+		k[i] = (struct tt_pidkey){run->procs[i]->pid, i};
+	tt_sort(k, n, sizeof(*k), tt_pidkey_cmp);
+	for (size_t i = 0; i < n; i++) {
+		struct tt_file *f = run->procs[k[i].at];
+		struct tt_image *im = &img[f->index];
+
+		im->first_image = !i || k[i - 1].pid != k[i].pid;
+		if (!im->first_image) {
+			struct tt_file *prev = run->procs[k[i - 1].at];
+
+			/* an image that ended otherwise than by exec is another process's */
+			if (!prev->has_end || prev->exit_kind == TT_EXIT_EXEC) {
+				img[prev->index].next_image = f->index;
+				im->target = true;
+			}
+			continue;
+		}
+		size_t lo = 0, hi = n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (k[mid].pid < f->ppid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		im->target = lo < n && k[lo].pid == f->ppid && k[lo].at < k[i].at;
+	}
+	free(k);
 }

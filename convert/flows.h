@@ -31,6 +31,7 @@ struct tt_flow_end {
 	uint32_t tid;
 	uint32_t part; /* output part it was written to */
 	uint16_t type; /* enum tt_event_type */
+	uint64_t ref;  /* the output's own handle of the event */
 	uint8_t tslen; /* its ts as written: tstext[0..tslen) */
 	char tstext[33];
 };
@@ -56,6 +57,21 @@ struct tt_flows {
 	size_t conds_cap, conds_n;
 };
 
+/*
+ * How the images of a run link up (struct run is emit.h's): a first image of its pid whose
+ * parent process is in the run (fork, spawn), or a later image of a pid (exec), can receive
+ * an arrow with its first event; next_image is the file that continues a pid after exec.
+ */
+struct tt_run;
+struct tt_image {
+	int64_t next_image; /* index of the file, -1 none */
+	bool first_image;
+	bool target;
+};
+
+/* Fills img[f->index] for every process of run. */
+void tt_flows_images(struct tt_run *run, struct tt_image *img);
+
 void tt_flows_init(struct tt_flows *fl, tt_flow_fn *draw, void *ctx);
 
 /*
@@ -80,6 +96,12 @@ void tt_flows_release(struct tt_flows *fl, uint32_t file, uint64_t lock,
 		      const struct tt_flow_end *e);
 void tt_flows_acquire(struct tt_flows *fl, uint32_t file, uint64_t lock, bool contended,
 		      const struct tt_flow_end *e);
+
+/*
+ * Draws now the arrow of the lock's pending acquisition, if it has found its release: an
+ * output that writes events as it goes calls it before it writes either end.
+ */
+void tt_flows_settle(struct tt_flows *fl, uint32_t file, uint64_t lock);
 
 /*
  * Condition variables, per (image, cond): a signal (all: a broadcast) wakes the waits that

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fit.h"
 #include "input.h"
 #include "run.h"
 #include "scan.h"
@@ -120,6 +121,9 @@ enum {
 	TT_OPT_MIN_DURATION,
 	TT_OPT_SPLIT_MB,
 	TT_OPT_WEIGHT,
+	TT_OPT_MAX_SLICES,
+	TT_OPT_FULL,
+	TT_OPT_NO_COMPRESS,
 };
 
 /* Applies one filter or split option to o. */
@@ -193,7 +197,9 @@ static const struct tt_sink *tt_parse_format(const char *s)
 		return &tt_sink_summary;
 	if (!strcmp(s, "folded"))
 		return &tt_sink_folded;
-	tt_usage_error("unknown format '%s' (use json, csv, summary or folded)", s);
+	if (!strcmp(s, "perfetto"))
+		return &tt_sink_perfetto;
+	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary or folded)", s);
 	return NULL;
 }
 
@@ -243,6 +249,9 @@ int main(int argc, char **argv)
 		{ "min-duration", required_argument, NULL, TT_OPT_MIN_DURATION },
 		{ "split-mb", required_argument, NULL, TT_OPT_SPLIT_MB },
 		{ "weight", required_argument, NULL, TT_OPT_WEIGHT },
+		{ "max-slices", required_argument, NULL, TT_OPT_MAX_SLICES },
+		{ "full", no_argument, NULL, TT_OPT_FULL },
+		{ "no-compress", no_argument, NULL, TT_OPT_NO_COMPRESS },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -251,7 +260,7 @@ int main(int argc, char **argv)
 	struct tt_options opt;
 	struct tt_file **files;
 	struct tt_out out;
-	bool have_category = false, have_weight = false;
+	bool have_category = false, have_weight = false, have_fit = false, have_compress = false;
 	uint64_t total = 0;
 	char **names;
 	size_t n;
@@ -262,6 +271,8 @@ int main(int argc, char **argv)
 	opt.split_base = NULL;
 	opt.progress = false;
 	opt.weight = TT_WEIGHT_CALLS;
+	opt.max_slices = TT_FIT_DEFAULT_SLICES;
+	opt.no_compress = false;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
 		if (c == TT_OPT_WEIGHT) {
@@ -274,6 +285,21 @@ int main(int argc, char **argv)
 				tt_bad_value("weight", optarg, "is not calls, bytes, time or leaked");
 			opt.weight = w;
 			have_weight = true;
+			continue;
+		}
+		if (c == TT_OPT_MAX_SLICES || c == TT_OPT_FULL) {
+			const char *why;
+
+			if (c == TT_OPT_FULL)
+				opt.max_slices = 0;
+			else if (tt_parse_count(optarg, UINT64_MAX / 2, &opt.max_slices, &why))
+				tt_bad_value("max-slices", optarg, why);
+			have_fit = true;
+			continue;
+		}
+		if (c == TT_OPT_NO_COMPRESS) {
+			opt.no_compress = true;
+			have_compress = true;
 			continue;
 		}
 		if (c >= TT_OPT_FROM) {
@@ -317,6 +343,10 @@ int main(int argc, char **argv)
 		tt_usage_error("%s", "--from is after --to");
 	if (have_weight && sink != &tt_sink_folded)
 		tt_usage_error("%s", "--weight applies to the folded format only");
+	if (have_fit && sink != &tt_sink_json && sink != &tt_sink_perfetto)
+		tt_usage_error("%s", "--max-slices and --full apply to the json and perfetto formats");
+	if (have_compress && sink != &tt_sink_perfetto)
+		tt_usage_error("%s", "--no-compress applies to the perfetto format only");
 	if (opt.split_bytes) {
 		if (sink != &tt_sink_json)
 			tt_usage_error("%s", "--split-mb applies to the json format only");

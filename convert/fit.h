@@ -1,0 +1,71 @@
+/*
+ * fit.h - fitting a timeline into what a viewer can hold: which events stay slices and
+ * which fast, frequent calls are folded into per-thread counters (the JSON and Perfetto
+ * outputs; the summary, CSV and folded outputs never fold).
+ *
+ * Perfetto's trace processor keeps every slice in memory (about 180 bytes each, plus its
+ * arguments), and the UI has about 2 GB.  When the selected events fit a budget of slices,
+ * every event is a slice.  When they do not, the timeline keeps in full the process and
+ * thread lifecycle, every contended lock wait, I/O, wait, process and signal event and
+ * every lost-event marker; of the foldable calls (uncontended lock pairs, malloc and free,
+ * stdio on an open stream) it keeps those that lasted at least a threshold, the lowest one
+ * with which the result fits, and folds the rest.
+ */
+#ifndef TT_FIT_H
+#define TT_FIT_H
+
+#include <stdio.h>
+
+#include "emit.h"
+
+/* The default budget: the trace processor stays under about 1.5 GB. */
+#define TT_FIT_DEFAULT_SLICES 5000000u
+
+struct tt_fit {
+	bool folding;	   /* some events are folded */
+	uint64_t threshold_ns; /* foldable calls shorter than this are folded */
+	uint64_t total;	   /* events the filters select */
+	uint64_t kept;	   /* of them, written as slices */
+	uint64_t folded;   /* of them, folded */
+	uint64_t folded_type[TT_EV_COUNT];
+};
+
+/* Whether an event of this type may be folded, given its duration (a contended lock). */
+static inline bool tt_fit_foldable(const struct tt_event *ev)
+{
+	extern uint8_t tt_fit_class[TT_EV_COUNT];
+	unsigned c = tt_fit_class[ev->type];
+
+	/* class 2: an acquisition, foldable when it did not wait */
+	return c == 1 || (c == 2 && ev->end_ns == ev->start_ns);
+}
+
+/*
+ * Decides what is folded for run, with a budget of max_slices (0: no limit): counts the
+ * selected events from the chunk headers and, when they may not fit, decodes them once to
+ * find the threshold.
+ */
+void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices);
+
+/* Whether ev (selected by the filters) is folded; counts it either way. */
+static inline bool tt_fit_fold(struct tt_fit *fit, const struct tt_event *ev)
+{
+	if (fit->folding && ev->end_ns - ev->start_ns < fit->threshold_ns && tt_fit_foldable(ev)) {
+		fit->folded++;
+		fit->folded_type[ev->type]++;
+		return true;
+	}
+	fit->kept++;
+	return false;
+}
+
+/*
+ * "N folded: malloc 123, free 45, ..." into buf: what the trace says it folded, and the
+ * line on stderr.
+ */
+void tt_fit_describe(const struct tt_fit *fit, char *buf, size_t size);
+
+/* The line on stderr, when something was folded (-q hides it). */
+void tt_fit_report(const struct tt_fit *fit, uint64_t max_slices);
+
+#endif /* TT_FIT_H */

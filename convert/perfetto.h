@@ -1,0 +1,209 @@
+/*
+ * perfetto.h - the state of the Perfetto output, shared by emit_perfetto.c (events, their
+ * order, arrows, counters) and pf_seq.c (packets, sequences, interning, compression).
+ *
+ * The output is a Trace: repeated TracePacket, grouped into compressed_packets.  Each
+ * traced thread is a packet sequence of its own, with its interning tables, its defaults
+ * (its thread track, the sequence's incremental clock) and delta timestamps.  Sequence 1
+ * carries what belongs to no thread: the clock snapshots, the process tree and the track
+ * descriptors.  Field numbers are those of Perfetto's published schema
+ * (protos/perfetto/trace/trace_packet.proto and the files it imports).
+ */
+#ifndef TT_PERFETTO_H
+#define TT_PERFETTO_H
+
+#include "emit.h"
+#include "fit.h"
+#include "flows.h"
+#include "pb.h"
+
+/* Field numbers: TracePacket */
+enum {
+	PF_TRACE_PACKET = 1, /* Trace.packet */
+	PF_P_PROCESS_TREE = 2,
+	PF_P_CLOCK_SNAPSHOT = 6,
+	PF_P_TIMESTAMP = 8,
+	PF_P_SEQ_ID = 10,
+	PF_P_TRACK_EVENT = 11,
+	PF_P_INTERNED_DATA = 12,
+	PF_P_SEQ_FLAGS = 13,
+	PF_P_PREV_DROPPED = 42,
+	PF_P_COMPRESSED = 50,
+	PF_P_CLOCK_ID = 58,
+	PF_P_DEFAULTS = 59,
+	PF_P_TRACK_DESCRIPTOR = 60,
+	PF_P_FIRST_ON_SEQ = 87,
+};
+
+/* TracePacket.sequence_flags */
+enum { PF_SEQ_CLEARED = 1, PF_SEQ_NEEDS = 2 };
+
+/* Clock ids: builtin_clock.proto; 64 is the first of the sequence-scoped ones */
+enum { PF_CLOCK_REALTIME = 1, PF_CLOCK_MONOTONIC = 3, PF_CLOCK_SEQ = 64 };
+
+/* TrackEvent and TrackEvent.Type */
+enum {
+	PF_TE_CATEGORY_IIDS = 3,
+	PF_TE_DEBUG_ANNOTATIONS = 4,
+	PF_TE_TYPE = 9,
+	PF_TE_NAME_IID = 10,
+	PF_TE_TRACK_UUID = 11,
+	PF_TE_NAME = 23,
+	PF_TE_COUNTER_VALUE = 30,
+	PF_TE_FLOW_IDS = 47,
+	PF_TE_TERMINATING_FLOW_IDS = 48,
+	PF_TE_CALLSTACK_IID = 56,
+	PF_TE_CALLSTACK_WEIGHT = 57,
+};
+enum { PF_BEGIN = 1, PF_END = 2, PF_INSTANT = 3, PF_COUNTER = 4 };
+
+/* DebugAnnotation */
+enum {
+	PF_DA_NAME_IID = 1,
+	PF_DA_UINT = 3,
+	PF_DA_INT = 4,
+	PF_DA_STRING = 6,
+	PF_DA_POINTER = 7,
+	PF_DA_STRING_IID = 17,
+};
+
+/* InternedData; each entry is {iid = 1, name or str = 2} */
+enum {
+	PF_I_CATEGORIES = 1,
+	PF_I_NAMES = 2,
+	PF_I_ARG_NAMES = 3,
+	PF_I_FUNCTION_NAMES = 5,
+	PF_I_FRAMES = 6,
+	PF_I_CALLSTACKS = 7,
+	PF_I_STRINGS = 29,
+};
+
+/* The annotation names beyond the roles' own (role names are keys 1..TT_ROLE_COUNT-1) */
+enum {
+	PF_KEY_RESULT = TT_ROLE_COUNT,
+	PF_KEY_PATH,
+	PF_KEY_ERRNO,
+	PF_KEY_HELD,
+	PF_KEY_COUNT
+};
+
+/* One event waiting to be written: its thread's packets go out in time order. */
+struct pf_pend {
+	struct tt_event ev;
+	uint64_t serial; /* in its thread */
+	uint64_t first;	 /* serial of its first descendant, or its own */
+	uint64_t out[4]; /* flow ids it starts */
+	uint64_t in[2];	 /* flow ids it ends */
+	uint8_t nout, nin;
+};
+
+/* Per-thread counters of folded calls, over one interval. */
+enum { PF_FOLD_CALLS, PF_FOLD_ALLOC, PF_FOLD_FREED, PF_NFOLD };
+
+struct pf_map_ent {
+	uint64_t key;
+	uint64_t iid;
+};
+
+/* One packet sequence: a traced thread. */
+struct pf_seq {
+	struct tt_file *file;
+	struct tt_thread *thread;
+	uint32_t id;
+	uint32_t index; /* in pf.all */
+	uint64_t gen;	  /* output group its incremental state was last cleared in */
+	uint64_t last_ts; /* of the sequence's incremental clock */
+	uint64_t uuid;	  /* thread track */
+	const char *named; /* the name its track descriptor gave, (const char *)1 if none */
+	bool described;
+	bool dropped; /* the next packet says the previous ones were lost */
+	/* interned this generation: iid = index + 1 */
+	uint64_t names[(TT_EV_COUNT + 63) / 64];
+	uint64_t keys[(PF_KEY_COUNT + 63) / 64];
+	uint32_t cats;
+	struct pf_map_ent *map; /* strings, frames, stacks: (kind, key) -> iid */
+	size_t map_cap, map_n;
+	uint64_t next_iid;
+	/* the pending events: a ring of cap (a power of two) from serial head to tail */
+	struct pf_pend *ring;
+	size_t cap;
+	uint64_t head, tail;
+	uint64_t *groups; /* serials of the first event of each top-level group, a ring too */
+	uint64_t ghead, gtail;
+	/* folded calls of the current interval */
+	uint64_t fold_at; /* interval index + 1, 0: none yet */
+	uint64_t fold[PF_NFOLD];
+	bool fold_shown[PF_NFOLD];
+	uint64_t last_live; /* the process's heap in use after this thread's last event */
+};
+
+/* A process counter (heap, allocations, descriptors, threads), sampled as in JSON. */
+struct pf_ctr {
+	uint64_t seen, pend, pend_ts, window_end, emitted;
+	bool pending, have_emitted;
+};
+enum { PF_CTR_HEAP, PF_CTR_BLOCKS, PF_CTR_FDS, PF_CTR_THREADS, PF_NCTR };
+
+struct pf_file {
+	struct pf_seq **seq; /* by index in tt_file.threads */
+	struct pf_ctr ctr[PF_NCTR];
+	bool counters_on;
+	bool first_done;  /* its first event was written */
+	bool first_image; /* the first image of its pid in the run */
+	bool target;	  /* its first event receives an arrow (fork, spawn, exec) */
+	int next_image;	  /* index of the file that continues its pid after exec, -1 none */
+	int chain;	  /* index of the first image of its chain of execs */
+	uint64_t live;	  /* heap in use after the last event: what a free gave back */
+};
+
+struct pf {
+	struct tt_run *run;
+	struct tt_out *out;
+	bool compress;
+	uint64_t gen;	   /* output groups written so far */
+	struct tt_pb grp;  /* packets of the group being filled */
+	struct tt_pb ev;   /* the track event being written */
+	struct tt_pb intern; /* what it interns */
+	void *z;	   /* z_stream of the compressed groups */
+	uint8_t *zbuf;
+	size_t zcap;
+	struct pf_file *files;
+	uint32_t nseq;
+	struct tt_flows flows;
+	struct tt_fit fit;
+	uint64_t max_slices;
+	uint64_t fold_ns; /* the folded counters' interval */
+	uint64_t watermark; /* end of the latest event: nothing earlier is still to come */
+	uint64_t since_sweep;
+	uint64_t flows_lost; /* arrows whose ends were written before they paired */
+	bool ctr_on[PF_NCTR];
+	struct pf_seq **all; /* every sequence, for the final flush */
+	size_t nall, all_cap;
+};
+
+/* pf_seq.c */
+void pf_init(struct pf *p);
+void pf_finish(struct pf *p);
+/* A packet of sequence 1 (no interning, absolute time when ts != 0); pf_packet_end closes. */
+size_t pf_meta_begin(struct pf *p, uint64_t ts);
+/* A packet of s at absolute MONOTONIC time ts, its track event taken from p->ev and its
+ * interned data from p->intern. */
+void pf_emit(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped);
+void pf_packet_end(struct pf *p, size_t at);
+/* The sequence of thread t, made on first use. */
+struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t);
+/* Starts the sequence's interning tables over when the group changed. */
+void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts);
+/* Interned ids, adding the definition to p->intern when new this generation. */
+uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type);
+uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat);
+uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key);
+uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str);
+uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack);
+/* Track uuids */
+uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b);
+enum { PF_UUID_PROCESS = 1, PF_UUID_THREAD, PF_UUID_COUNTER, PF_UUID_FOLD };
+/* The track descriptor of a thread (again when its name changed). */
+void pf_describe_thread(struct pf *p, struct pf_seq *s);
+
+#endif /* TT_PERFETTO_H */

@@ -1,0 +1,367 @@
+/*
+ * pf_seq.c - the Perfetto output's packets: sequences and their incremental state,
+ * interning, and the compressed groups packets are written in.
+ *
+ * Every group of packets (at most TT_PF_GROUP bytes before compression) starts each
+ * sequence over: the first packet a sequence writes in a group clears its incremental state
+ * (SEQ_INCREMENTAL_STATE_CLEARED), gives its defaults again and snapshots its clock, and
+ * strings are interned anew.  A group is then readable on its own: losing one loses only
+ * its events.  trace_packet.proto: "trace_packet_defaults ... must be reemitted when
+ * incremental state is cleared"; compressed_packets hold "proto encoded trace packets
+ * compressed using deflate", each group under 512 KB.
+ */
+#include <stdlib.h>
+#include <zlib.h>
+
+#include "perfetto.h"
+#include "state.h"
+
+/* Raw bytes of packets per compressed group. */
+#define TT_PF_GROUP (448u << 10)
+
+enum { PF_MAP_STR = 1, PF_MAP_FRAME, PF_MAP_STACK };
+
+uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b)
+{
+	/* splitmix64 of the three: uuids only have to differ */
+	uint64_t z = (uint64_t)kind * 0x9e3779b97f4a7c15u ^ a * 0xbf58476d1ce4e5b9u ^
+		     (b + 0x632be59bd9b4e019u) * 0x94d049bb133111ebu;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return (z ^ (z >> 31)) | 1;
+}
+
+void pf_init(struct pf *p)
+{
+	if (!p->compress)
+		return;
+	z_stream *z = tt_xcalloc(1, sizeof(*z));
+
+	/* zlib's format: Perfetto inflates groups with inflateInit2(32 + MAX_WBITS) */
+	if (deflateInit(z, 1) != Z_OK) {
+		fprintf(stderr, "traceit-convert: cannot set up zlib compression\n");
+		exit(2);
+	}
+	p->z = z;
+}
+
+static void pf_group_flush(struct pf *p)
+{
+	z_stream *z = p->z;
+	size_t bound, at;
+
+	if (!p->grp.len)
+		return;
+	p->gen++;
+	if (!z) {
+		tt_out_write(p->out, p->grp.buf, p->grp.len);
+		p->grp.len = 0;
+		return;
+	}
+	bound = deflateBound(z, p->grp.len) + 16;
+	if (p->zcap < bound) {
+		p->zcap = bound;
+		p->zbuf = tt_xrealloc(p->zbuf, bound);
+	}
+	z->next_in = p->grp.buf;
+	z->avail_in = (uInt)p->grp.len;
+	z->next_out = p->zbuf;
+	z->avail_out = (uInt)p->zcap;
+	if (deflate(z, Z_FINISH) != Z_STREAM_END) {
+		fprintf(stderr, "traceit-convert: zlib compression failed\n");
+		exit(2);
+	}
+	deflateReset(z);
+	p->grp.len = 0;
+	/* the outer packet, written through grp's buffer */
+	at = tt_pb_begin(&p->grp, PF_TRACE_PACKET);
+	tt_pb_bytes(&p->grp, PF_P_COMPRESSED, p->zbuf, p->zcap - z->avail_out);
+	tt_pb_end(&p->grp, at);
+	tt_out_write(p->out, p->grp.buf, p->grp.len);
+	p->grp.len = 0;
+}
+
+void pf_finish(struct pf *p)
+{
+	pf_group_flush(p);
+	if (p->z) {
+		deflateEnd(p->z);
+		free(p->z);
+	}
+	free(p->zbuf);
+	tt_pb_free(&p->grp);
+	tt_pb_free(&p->ev);
+	tt_pb_free(&p->intern);
+}
+
+size_t pf_meta_begin(struct pf *p, uint64_t ts)
+{
+	size_t at = tt_pb_begin(&p->grp, PF_TRACE_PACKET);
+
+	tt_pb_uint(&p->grp, PF_P_SEQ_ID, 1);
+	if (ts) {
+		tt_pb_uint(&p->grp, PF_P_TIMESTAMP, ts);
+		tt_pb_uint(&p->grp, PF_P_CLOCK_ID, PF_CLOCK_MONOTONIC);
+	}
+	return at;
+}
+
+void pf_packet_end(struct pf *p, size_t at)
+{
+	tt_pb_end(&p->grp, at);
+	if (p->grp.len >= TT_PF_GROUP)
+		pf_group_flush(p);
+}
+
+struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t)
+{
+	struct pf_file *pf = &p->files[t->file->index];
+	size_t i = (size_t)(t - t->file->threads);
+	struct pf_seq *s = pf->seq[i];
+
+	if (s)
+		return s;
+	s = pf->seq[i] = tt_xcalloc(1, sizeof(*s));
+	s->file = t->file;
+	s->thread = t;
+	s->id = ++p->nseq + 1; /* 1 is the run's own */
+	s->gen = UINT64_MAX;
+	s->uuid = pf_uuid(PF_UUID_THREAD, (uint64_t)pf->chain, t->tid); /* one track across exec */
+	if (p->nall == p->all_cap)
+		tt_grow((void **)&p->all, &p->all_cap, p->nall + 1, sizeof(*p->all));
+	s->index = (uint32_t)p->nall;
+	p->all[p->nall++] = s;
+	return s;
+}
+
+void pf_describe_thread(struct pf *p, struct pf_seq *s)
+{
+	struct tt_thread *t = s->thread;
+	size_t at = pf_meta_begin(p, 0), d, th;
+
+	d = tt_pb_begin(&p->grp, PF_P_TRACK_DESCRIPTOR);
+	tt_pb_uint(&p->grp, 1, s->uuid);
+	th = tt_pb_begin(&p->grp, 4);
+	tt_pb_int(&p->grp, 1, t->file->pid);
+	tt_pb_int(&p->grp, 2, t->tid);
+	if (t->name)
+		tt_pb_str(&p->grp, 5, t->name);
+	tt_pb_end(&p->grp, th);
+	tt_pb_end(&p->grp, d);
+	pf_packet_end(p, at);
+	s->named = t->name ? t->name : (const char *)1;
+	s->described = true;
+}
+
+void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts)
+{
+	size_t at, m, c;
+
+	if (s->gen == p->gen)
+		return;
+	if (!s->described)
+		pf_describe_thread(p, s);
+	at = tt_pb_begin(&p->grp, PF_TRACE_PACKET);
+	tt_pb_uint(&p->grp, PF_P_SEQ_ID, s->id);
+	tt_pb_uint(&p->grp, PF_P_TIMESTAMP, ts);
+	tt_pb_uint(&p->grp, PF_P_CLOCK_ID, PF_CLOCK_MONOTONIC);
+	tt_pb_uint(&p->grp, PF_P_SEQ_FLAGS, PF_SEQ_CLEARED);
+	if (s->gen == UINT64_MAX)
+		tt_pb_uint(&p->grp, PF_P_FIRST_ON_SEQ, 1);
+	m = tt_pb_begin(&p->grp, PF_P_DEFAULTS);
+	tt_pb_uint(&p->grp, 58, PF_CLOCK_SEQ); /* TracePacketDefaults.timestamp_clock_id */
+	c = tt_pb_begin(&p->grp, 11);	       /* .track_event_defaults */
+	tt_pb_uint(&p->grp, 11, s->uuid);      /* TrackEventDefaults.track_uuid */
+	tt_pb_end(&p->grp, c);
+	tt_pb_end(&p->grp, m);
+	m = tt_pb_begin(&p->grp, PF_P_CLOCK_SNAPSHOT);
+	c = tt_pb_begin(&p->grp, 1); /* Clock {clock_id, timestamp, is_incremental} */
+	tt_pb_uint(&p->grp, 1, PF_CLOCK_SEQ);
+	tt_pb_uint(&p->grp, 2, ts);
+	tt_pb_uint(&p->grp, 3, 1);
+	tt_pb_end(&p->grp, c);
+	c = tt_pb_begin(&p->grp, 1);
+	tt_pb_uint(&p->grp, 1, PF_CLOCK_MONOTONIC);
+	tt_pb_uint(&p->grp, 2, ts);
+	tt_pb_end(&p->grp, c);
+	tt_pb_uint(&p->grp, 2, PF_CLOCK_MONOTONIC); /* primary_trace_clock */
+	tt_pb_end(&p->grp, m);
+	tt_pb_end(&p->grp, at);
+	s->gen = p->gen;
+	s->last_ts = ts;
+	memset(s->names, 0, sizeof(s->names));
+	memset(s->keys, 0, sizeof(s->keys));
+	s->cats = 0;
+	if (s->map_n) {
+		memset(s->map, 0, s->map_cap * sizeof(*s->map));
+		s->map_n = 0;
+	}
+	s->next_iid = 1;
+}
+
+void pf_emit(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped)
+{
+	size_t at = tt_pb_begin(&p->grp, PF_TRACE_PACKET);
+
+	tt_pb_uint(&p->grp, PF_P_SEQ_ID, s->id);
+	if (ts >= s->last_ts) {
+		tt_pb_uint(&p->grp, PF_P_TIMESTAMP, ts - s->last_ts);
+		s->last_ts = ts;
+	} else {
+		/* an enclosing call written after what it encloses: absolute time */
+		tt_pb_uint(&p->grp, PF_P_TIMESTAMP, ts);
+		tt_pb_uint(&p->grp, PF_P_CLOCK_ID, PF_CLOCK_MONOTONIC);
+	}
+	tt_pb_uint(&p->grp, PF_P_SEQ_FLAGS, PF_SEQ_NEEDS);
+	if (dropped)
+		tt_pb_uint(&p->grp, PF_P_PREV_DROPPED, 1);
+	if (p->intern.len) {
+		tt_pb_bytes(&p->grp, PF_P_INTERNED_DATA, p->intern.buf, p->intern.len);
+		p->intern.len = 0;
+	}
+	tt_pb_bytes(&p->grp, PF_P_TRACK_EVENT, p->ev.buf, p->ev.len);
+	p->ev.len = 0;
+	pf_packet_end(p, at);
+}
+
+/* {iid, name} into InternedData field kind */
+static void pf_intern_entry(struct pf *p, uint32_t kind, uint64_t iid, const char *name)
+{
+	size_t at = tt_pb_begin(&p->intern, kind);
+
+	tt_pb_uint(&p->intern, 1, iid);
+	tt_pb_str(&p->intern, 2, name);
+	tt_pb_end(&p->intern, at);
+}
+
+uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type)
+{
+	uint64_t bit = 1ull << (type % 64);
+
+	if (!(s->names[type / 64] & bit)) {
+		s->names[type / 64] |= bit;
+		pf_intern_entry(p, PF_I_NAMES, type, tt_events[type].name);
+	}
+	return type;
+}
+
+uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat)
+{
+	if (!(s->cats & 1u << cat)) {
+		s->cats |= 1u << cat;
+		pf_intern_entry(p, PF_I_CATEGORIES, cat + 1, tt_category_names[cat]);
+	}
+	return cat + 1;
+}
+
+uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
+{
+	static const char *const extra[] = {[PF_KEY_RESULT - TT_ROLE_COUNT] = "result",
+					    [PF_KEY_PATH - TT_ROLE_COUNT] = "path",
+					    [PF_KEY_ERRNO - TT_ROLE_COUNT] = "errno",
+					    [PF_KEY_HELD - TT_ROLE_COUNT] = "held_ns"};
+	uint64_t bit = 1ull << (key % 64);
+
+	if (!(s->keys[key / 64] & bit)) {
+		s->keys[key / 64] |= bit;
+		pf_intern_entry(p, PF_I_ARG_NAMES, key,
+				key < TT_ROLE_COUNT ? tt_roles[key].name
+						    : extra[key - TT_ROLE_COUNT]);
+	}
+	return key;
+}
+
+/* The iid of (kind, key) in s, 0 if not interned yet: then *slot is where it goes. */
+static uint64_t pf_map_find(struct pf_seq *s, uint64_t key, struct pf_map_ent **slot)
+{
+	size_t mask, i;
+
+	if ((s->map_n + 1) * 2 > s->map_cap) {
+		struct pf_map_ent *old = s->map;
+		size_t n = s->map_cap;
+
+		s->map_cap = n ? 2 * n : 64;
+		s->map = tt_xcalloc(s->map_cap, sizeof(*s->map));
+		for (size_t k = 0; k < n; k++) {
+			if (!old[k].key)
+				continue;
+			mask = s->map_cap - 1;
+			for (i = (old[k].key * 0x9e3779b97f4a7c15u) >> 20 & mask; s->map[i].key;
+			     i = (i + 1) & mask)
+				;
+			s->map[i] = old[k];
+		}
+		free(old);
+	}
+	mask = s->map_cap - 1;
+	for (i = (key * 0x9e3779b97f4a7c15u) >> 20 & mask; s->map[i].key; i = (i + 1) & mask)
+		if (s->map[i].key == key)
+			return s->map[i].iid;
+	*slot = &s->map[i];
+	return 0;
+}
+
+static uint64_t pf_map_add(struct pf_seq *s, struct pf_map_ent *slot, uint64_t key)
+{
+	slot->key = key;
+	slot->iid = s->next_iid++;
+	s->map_n++;
+	return slot->iid;
+}
+
+uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str)
+{
+	uint64_t key = (uint64_t)(uintptr_t)str ^ (uint64_t)PF_MAP_STR << 56, iid;
+	struct pf_map_ent *slot;
+
+	if ((iid = pf_map_find(s, key, &slot)))
+		return iid;
+	iid = pf_map_add(s, slot, key);
+	pf_intern_entry(p, PF_I_STRINGS, iid, str);
+	return iid;
+}
+
+/* A frame of a stack: its text is its function name (InternedString), and the frame. */
+static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
+{
+	uint64_t key = (uint64_t)(uintptr_t)text ^ (uint64_t)PF_MAP_FRAME << 56, iid;
+	struct pf_map_ent *slot;
+	size_t at;
+
+	if ((iid = pf_map_find(s, key, &slot)))
+		return iid;
+	iid = pf_map_add(s, slot, key);
+	pf_intern_entry(p, PF_I_FUNCTION_NAMES, iid, text);
+	at = tt_pb_begin(&p->intern, PF_I_FRAMES);
+	tt_pb_uint(&p->intern, 1, iid);
+	tt_pb_uint(&p->intern, 2, iid); /* function_name_id */
+	tt_pb_end(&p->intern, at);
+	return iid;
+}
+
+uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack)
+{
+	const struct tt_cstack *cs = tt_callstack_get(s->file, stack);
+	uint64_t key = (uint64_t)stack ^ (uint64_t)PF_MAP_STACK << 56, iid, *frames;
+	struct pf_map_ent *slot;
+	size_t at, pk;
+
+	if (!cs || !cs->nframe)
+		return 0;
+	if ((iid = pf_map_find(s, key, &slot)))
+		return iid;
+	iid = pf_map_add(s, slot, key);
+	frames = tt_xmalloc(cs->nframe * sizeof(*frames));
+	for (uint32_t i = 0; i < cs->nframe; i++)
+		frames[i] = pf_frame_iid(p, s, cs->frame[i]);
+	at = tt_pb_begin(&p->intern, PF_I_CALLSTACKS);
+	tt_pb_uint(&p->intern, 1, iid);
+	pk = tt_pb_begin(&p->intern, 2); /* frame_ids, packed, outermost first */
+	for (uint32_t i = cs->nframe; i-- > 0;)
+		tt_pb_varint(&p->intern, frames[i]);
+	tt_pb_end(&p->intern, pk);
+	tt_pb_end(&p->intern, at);
+	free(frames);
+	return iid;
+}
