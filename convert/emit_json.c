@@ -154,6 +154,7 @@ static void *tt_json_begin(struct tt_run *run)
 			       (k == TT_CTR_FDS && tt_filter_category(j->filter, TT_CAT_NET));
 	tt_json_images(j, run);
 	tt_flows_init(&j->flows, tt_json_flow, j);
+	tt_fit_plan(&j->fit, run, run->opt->max_slices);
 	tt_json_parts_begin(j);
 	return j;
 }
@@ -554,6 +555,72 @@ static void tt_json_relate(struct tt_json *j, const struct tt_event *ev, unsigne
 }
 
 /*
+ * Folded calls (fit.h): a counter per thread, "folded calls" and the like, series "tid N"
+ */
+static void tt_json_fold_sample(void *ctx, void *who, unsigned k, uint64_t ts, uint64_t v)
+{
+	struct tt_json *j = ctx;
+	struct tt_thread *t = who;
+	const char *name = tt_fold_names[k];
+	char *p;
+
+	if (!j->closing) {
+		tt_json_room(j, 256);
+		tt_json_seen(j, t);
+	}
+	tt_json_line(j);
+	p = tt_out_reserve(j->out, 256);
+	p = TT_LIT(p, "{\"name\":\"");
+	p = tt_fmt_lit(p, name, strlen(name));
+	p = TT_LIT(p, "\",\"ph\":\"C\",\"ts\":");
+	p = tt_fmt_us(p, ts);
+	p = TT_LIT(p, ",\"pid\":");
+	p = tt_fmt_u64(p, t->file->pid);
+	p = TT_LIT(p, ",\"tid\":");
+	p = tt_fmt_u64(p, t->tid);
+	p = TT_LIT(p, ",\"args\":{\"tid ");
+	p = tt_fmt_u64(p, t->tid);
+	p = TT_LIT(p, "\":");
+	p = tt_fmt_u64(p, v);
+	p = TT_LIT(p, "}}");
+	tt_out_commit(j->out, p);
+}
+
+static void tt_json_fold(struct tt_json *j, const struct tt_event *ev)
+{
+	struct tt_jfile *jf = &j->files[ev->file->index];
+
+	if (!ev->thread->jthread)
+		tt_json_thread(ev->thread);
+	tt_fold_add(&j->fit, &ev->thread->jthread->fold, ev,
+		    (int64_t)(ev->file->mem.live_bytes - jf->live), tt_json_fold_sample, j,
+		    ev->thread);
+}
+
+/* What was folded: an instant at time 0 in the first process. */
+static void tt_json_folded_note(struct tt_json *j)
+{
+	struct tt_thread *t;
+	char text[2048];
+
+	if (!j->fit.folded || !j->run->nprocs)
+		return;
+	t = tt_json_main_thread(j->run->procs[0]);
+	tt_fit_describe(&j->fit, text, sizeof(text));
+	tt_json_room(j, 4096);
+	tt_json_seen(j, t);
+	tt_json_line(j);
+	tt_out_printf(j->out,
+		      "{\"name\":\"traceit: calls folded to fit the viewer\",\"cat\":\"traceit\","
+		      "\"ph\":\"i\",\"s\":\"p\",\"ts\":0,\"pid\":%u,\"tid\":%u,\"args\":{"
+		      "\"folded\":%llu,\"kept\":%llu,\"threshold_ns\":%llu,\"detail\":",
+		      t->file->pid, t->tid, (unsigned long long)j->fit.folded,
+		      (unsigned long long)j->fit.kept, (unsigned long long)j->fit.threshold_ns);
+	tt_out_json_str(j->out, text);
+	tt_out_puts(j->out, "}}");
+}
+
+/*
  * Events
  */
 static void tt_json_event(void *self, const struct tt_event *ev)
@@ -571,6 +638,13 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 	bool first = true;
 	char *p, *ts;
 
+	if (tt_fit_fold(&j->fit, ev)) {
+		tt_json_counters(j, ev);
+		tt_json_fold(j, ev);
+		jf->live = ev->file->mem.live_bytes;
+		return;
+	}
+	jf->live = ev->file->mem.live_bytes;
 	if (j->limit) {
 		tt_json_room(j, tt_json_event_size(ev));
 		tt_json_seen(j, ev->thread);
@@ -676,7 +750,10 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 /* An event the filters leave out still moves the counters. */
 static void tt_json_skipped(void *self, const struct tt_event *ev)
 {
-	tt_json_counters(self, ev);
+	struct tt_json *j = self;
+
+	tt_json_counters(j, ev);
+	j->files[ev->file->index].live = ev->file->mem.live_bytes;
 }
 
 static void tt_json_end(void *self, struct tt_run *run)
@@ -685,6 +762,15 @@ static void tt_json_end(void *self, struct tt_run *run)
 
 	tt_flows_finish(&j->flows);
 	tt_json_counters_flush(j);
+	for (size_t i = 0; i < run->nprocs; i++)
+		for (size_t k = 0; k < run->procs[i]->nthreads; k++) {
+			struct tt_thread *t = &run->procs[i]->threads[k];
+
+			if (t->jthread)
+				tt_fold_flush(&j->fit, &t->jthread->fold, tt_json_fold_sample, j, t);
+		}
+	tt_json_folded_note(j);
+	tt_fit_report(&j->fit, run->opt->max_slices);
 	for (size_t i = 0; i < run->nprocs; i++)
 		for (size_t k = 0; k < run->procs[i]->nthreads; k++) {
 			free(run->procs[i]->threads[k].jthread);

@@ -48,14 +48,8 @@ static const struct {
 	[PF_CTR_THREADS] = {"threads", 2, TT_CAT_THREAD},
 };
 
-static const struct {
-	const char *name;
-	uint8_t unit;
-} pf_fold_info[PF_NFOLD] = {
-	[PF_FOLD_CALLS] = {"folded calls", 2},
-	[PF_FOLD_ALLOC] = {"folded bytes allocated", 3},
-	[PF_FOLD_FREED] = {"folded bytes freed", 3},
-};
+/* CounterDescriptor.Unit of the folded calls' counters */
+static const uint8_t pf_fold_unit[TT_NFOLD] = {2, 3, 3};
 
 static inline uint64_t pf_abs(const struct pf *p, uint64_t rel)
 {
@@ -206,19 +200,23 @@ static void pf_counter(struct pf *p, uint64_t uuid, uint64_t rel, uint64_t v)
 }
 
 /*
- * Process counters: a sample when the value changes, at most one per counter per
- * TT_PF_CTR_WINDOW_NS (the last value of the window), as the JSON output writes them.
+ * Process counters: a sample when the value changes, at most two per counter per
+ * TT_PF_CTR_WINDOW_NS: the highest value of the window when it is not its last (so that
+ * the heap's peak is in the trace), and its last value.
  */
 static void pf_ctr_flush(struct pf *p, struct tt_file *f, unsigned k)
 {
 	struct pf_ctr *c = &p->files[f->index].ctr[k];
+	uint64_t uuid = pf_uuid(PF_UUID_COUNTER, f->index, k);
 
 	if (!c->pending)
 		return;
 	c->pending = false;
-	if (c->have_emitted && c->pend == c->emitted)
+	if (c->max > c->pend && c->max_ts < c->pend_ts)
+		pf_counter(p, uuid, c->max_ts, c->max);
+	else if (c->have_emitted && c->pend == c->emitted)
 		return;
-	pf_counter(p, pf_uuid(PF_UUID_COUNTER, f->index, k), c->pend_ts, c->pend);
+	pf_counter(p, uuid, c->pend_ts, c->pend);
 	c->emitted = c->pend;
 	c->have_emitted = true;
 }
@@ -236,14 +234,18 @@ static void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uint64_t t
 	if (ts < flt->from_ns)
 		ts = flt->from_ns; /* the value the window opens with */
 	if (c->pending && ts < c->window_end) {
+		if (v > c->max) {
+			c->max = v;
+			c->max_ts = c->pend_ts > ts ? c->pend_ts : ts;
+		}
 		c->pend = v;
 		c->pend_ts = c->pend_ts > ts ? c->pend_ts : ts;
 		return;
 	}
 	pf_ctr_flush(p, f, k);
 	c->pending = true;
-	c->pend = v;
-	c->pend_ts = ts;
+	c->pend = c->max = v;
+	c->pend_ts = c->max_ts = ts;
 	c->window_end = (ts / TT_PF_CTR_WINDOW_NS + 1) * TT_PF_CTR_WINDOW_NS;
 }
 
@@ -273,53 +275,27 @@ static void pf_counters(struct pf *p, const struct tt_event *ev)
 /*
  * Folded calls: per thread, calls, bytes allocated and bytes freed per interval
  */
-static void pf_fold_flush(struct pf *p, struct pf_seq *s, uint64_t next)
+static void pf_fold_sample(void *ctx, void *who, unsigned k, uint64_t ts, uint64_t v)
 {
-	uint64_t start = (s->fold_at - 1) * p->fold_ns;
+	struct pf_seq *s = who;
 
-	for (unsigned k = 0; k < PF_NFOLD; k++) {
-		uint64_t uuid = pf_uuid(PF_UUID_FOLD, s->uuid, k);
-
-		if (!s->fold[k] && !s->fold_shown[k])
-			continue;
-		pf_counter(p, uuid, start, s->fold[k]);
-		s->fold_shown[k] = s->fold[k] != 0;
-		if (s->fold_shown[k] && next != s->fold_at + 1) {
-			/* nothing folded in the interval that follows */
-			pf_counter(p, uuid, start + p->fold_ns, 0);
-			s->fold_shown[k] = false;
-		}
-		s->fold[k] = 0;
-	}
+	pf_counter(ctx, pf_uuid(PF_UUID_FOLD, s->uuid, k), ts, v);
 }
 
 static void pf_fold(struct pf *p, const struct tt_event *ev)
 {
 	struct pf_seq *s = pf_seq_of(p, ev->thread);
 	struct pf_file *pf = &p->files[ev->file->index];
-	uint64_t at = ev->end_ns / p->fold_ns + 1;
-	unsigned fx = tt_events[ev->type].effect;
 
-	if (!s->fold_at) {
+	if (!s->fold.at) {
 		if (!s->described)
 			pf_describe_thread(p, s);
-		for (unsigned k = 0; k < PF_NFOLD; k++)
+		for (unsigned k = 0; k < TT_NFOLD; k++)
 			pf_counter_track(p, pf_uuid(PF_UUID_FOLD, s->uuid, k), s->uuid,
-					 pf_fold_info[k].name, pf_fold_info[k].unit);
-	} else if (at != s->fold_at) {
-		pf_fold_flush(p, s, at);
+					 tt_fold_names[k], pf_fold_unit[k]);
 	}
-	s->fold_at = at;
-	s->fold[PF_FOLD_CALLS]++;
-	if (!ev->failed && (fx == TT_FX_ALLOC || fx == TT_FX_REALLOC || fx == TT_FX_FREE)) {
-		/* what the heap gained is what was allocated less what was freed */
-		uint64_t alloc = fx == TT_FX_FREE ? 0 : tt_alloc_size(ev);
-		int64_t gain = (int64_t)(ev->file->mem.live_bytes - pf->live);
-
-		s->fold[PF_FOLD_ALLOC] += alloc;
-		if ((int64_t)alloc > gain)
-			s->fold[PF_FOLD_FREED] += (uint64_t)((int64_t)alloc - gain);
-	}
+	tt_fold_add(&p->fit, &s->fold, ev, (int64_t)(ev->file->mem.live_bytes - pf->live),
+		    pf_fold_sample, p, s);
 }
 
 /*
@@ -345,11 +321,12 @@ static void pf_value(struct pf *p, struct pf_seq *s, unsigned role, union tt_val
 
 static void pf_arg(struct pf *p, struct pf_seq *s, unsigned key, unsigned role, union tt_value v)
 {
-	size_t at = tt_pb_begin(&p->ev, PF_TE_DEBUG_ANNOTATIONS);
+	/* a name iid and one scalar value: under 128 bytes */
+	size_t at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
 
 	tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, key));
 	pf_value(p, s, role, v);
-	tt_pb_end(&p->ev, at);
+	tt_pb_end_n(&p->ev, at, 1);
 }
 
 /* What a stack is weighed by in a flame graph: bytes allocated or moved, time waited. */
@@ -391,7 +368,8 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		unsigned role = info->args[i];
 
-		if (role == TT_ROLE_NONE || (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str))
+		if (role == TT_ROLE_NONE ||
+		    (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str))
 			continue;
 		pf_arg(p, s, role, role, ev->args[i]);
 	}
@@ -675,7 +653,8 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 		if (fx == TT_FX_RELEASE)
 			tt_flows_release(&p->flows, f->index, v->u, &end);
 		else
-			tt_flows_acquire(&p->flows, f->index, v->u, ev->end_ns > ev->start_ns, &end);
+			tt_flows_acquire(&p->flows, f->index, v->u, ev->end_ns > ev->start_ns,
+					 &end);
 	} else if (ev->type == TT_EV_COND_SIGNAL || ev->type == TT_EV_COND_BROADCAST ||
 		   ev->type == TT_EV_COND_WAIT || ev->type == TT_EV_COND_TIMEDWAIT ||
 		   ev->type == TT_EV_COND_CLOCKWAIT) {
@@ -683,8 +662,8 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 		if (!v || !v->u)
 			return;
 		if (ev->type == TT_EV_COND_SIGNAL || ev->type == TT_EV_COND_BROADCAST)
-			tt_flows_wake(&p->flows, f->index, v->u,
-				      ev->type == TT_EV_COND_BROADCAST, &end);
+			tt_flows_wake(&p->flows, f->index, v->u, ev->type == TT_EV_COND_BROADCAST,
+				      &end);
 		else
 			tt_flows_wait(&p->flows, f->index, v->u, &end);
 	}
@@ -697,7 +676,6 @@ static void *pf_begin(struct tt_run *run)
 {
 	struct pf *p = tt_xcalloc(1, sizeof(*p));
 	struct tt_image *img = tt_xcalloc(run->nfiles, sizeof(*img));
-	uint64_t span = 0;
 
 	p->run = run;
 	p->out = run->out;
@@ -709,21 +687,11 @@ static void *pf_begin(struct tt_run *run)
 	for (size_t i = 0; i < run->nprocs; i++) {
 		struct tt_file *f = run->procs[i];
 		struct pf_file *pf = &p->files[f->index];
-		uint64_t end = f->end_ns ? f->end_ns : f->start_ns;
 
 		pf->seq = tt_xcalloc(f->nthreads ? f->nthreads : 1, sizeof(*pf->seq));
 		pf->first_image = img[f->index].first_image;
 		pf->target = img[f->index].target;
 		pf->next_image = (int)img[f->index].next_image;
-		if (end > run->base_ns && end - run->base_ns > span)
-			span = end - run->base_ns;
-		for (size_t c = 0; c < f->nchunks; c++) {
-			uint32_t hint = 0;
-			uint64_t last = tt_timemap_ns(&f->time, f->chunks[c].last_tick, &hint);
-
-			if (last > run->base_ns && last - run->base_ns > span)
-				span = last - run->base_ns;
-		}
 	}
 	free(img);
 	/* the chains of images: procs are in start order, so a chain's first comes first */
@@ -739,11 +707,6 @@ static void *pf_begin(struct tt_run *run)
 		     k = p->files[k].next_image)
 			p->files[k].chain = (int)f->index;
 	}
-	/* the folded counters' interval: 100 us, or coarser for a run so long that 20,000
-	 * intervals do not cover it */
-	p->fold_ns = 100000;
-	while (span / p->fold_ns > 20000)
-		p->fold_ns *= 2;
 	for (unsigned k = 0; k < PF_NCTR; k++)
 		p->ctr_on[k] = tt_filter_category(run->filter, pf_ctr_info[k].cat) ||
 			       (k == PF_CTR_FDS && tt_filter_category(run->filter, TT_CAT_NET));
@@ -858,11 +821,10 @@ static void pf_end(void *self, struct tt_run *run)
 		struct pf_seq *s = p->all[i];
 
 		pf_drain(p, s, true);
-		if (s->fold_at)
-			pf_fold_flush(p, s, 0);
+		tt_fold_flush(&p->fit, &s->fold, pf_fold_sample, p, s);
 		/* the thread's final name */
-		if (s->described && s->named != (s->thread->name ? s->thread->name
-								  : (const char *)1))
+		if (s->described &&
+		    s->named != (s->thread->name ? s->thread->name : (const char *)1))
 			pf_describe_thread(p, s);
 	}
 	for (size_t i = 0; i < run->nprocs; i++)

@@ -22,11 +22,12 @@
 #define TT_FIT_DEFAULT_SLICES 5000000u
 
 struct tt_fit {
-	bool folding;	   /* some events are folded */
+	bool folding;	       /* some events are folded */
+	uint64_t interval_ns;  /* of the folded calls' counters */
 	uint64_t threshold_ns; /* foldable calls shorter than this are folded */
-	uint64_t total;	   /* events the filters select */
-	uint64_t kept;	   /* of them, written as slices */
-	uint64_t folded;   /* of them, folded */
+	uint64_t total;	       /* events the filters select */
+	uint64_t kept;	       /* of them, written as slices */
+	uint64_t folded;       /* of them, folded */
 	uint64_t folded_type[TT_EV_COUNT];
 };
 
@@ -58,6 +59,33 @@ static inline bool tt_fit_fold(struct tt_fit *fit, const struct tt_event *ev)
 	fit->kept++;
 	return false;
 }
+
+/*
+ * The folded calls of one thread, per interval: calls, bytes allocated, bytes freed.  A
+ * sample is the interval's total at its start; after the last busy interval, a 0.
+ */
+enum { TT_FOLD_CALLS, TT_FOLD_ALLOC, TT_FOLD_FREED, TT_NFOLD };
+extern const char *const tt_fold_names[TT_NFOLD];
+
+struct tt_fold {
+	uint64_t at; /* interval index + 1, 0: nothing folded yet */
+	uint64_t v[TT_NFOLD];
+	bool shown[TT_NFOLD]; /* the last sample written was not 0 */
+};
+
+/* Writes the sample of counter k of a thread (who) at relative time ts. */
+typedef void tt_fold_fn(void *ctx, void *who, unsigned k, uint64_t ts, uint64_t v);
+
+/*
+ * Adds folded ev to the thread's counts, writing the samples of the interval it closes.
+ * gain: what ev changed the heap in use by (state.h's live bytes after it, less before).
+ */
+void tt_fold_add(const struct tt_fit *fit, struct tt_fold *f, const struct tt_event *ev,
+		 int64_t gain, tt_fold_fn *fn, void *ctx, void *who);
+
+/* Writes the samples of the thread's last interval (at the end of the run). */
+void tt_fold_flush(const struct tt_fit *fit, struct tt_fold *f, tt_fold_fn *fn, void *ctx,
+		   void *who);
 
 /*
  * "N folded: malloc 123, free 45, ..." into buf: what the trace says it folded, and the

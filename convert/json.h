@@ -6,12 +6,14 @@
 #define TT_JSON_H
 
 #include "emit.h"
+#include "fit.h"
 #include "flows.h"
 #include "jsontime.h"
 
 /* Per thread. */
 struct tt_jthread {
 	struct tt_jtime time;
+	struct tt_fold fold; /* its folded calls (fit.h) */
 	uint8_t idslen;
 	char ids[56]; /* ,"pid":P,"tid":T,"args":{ */
 };
@@ -54,6 +56,7 @@ struct tt_jfile {
 	bool first_done;    /* its first written event went by */
 	bool first_image;   /* the first image of its pid (else it began with an exec) */
 	bool target;	    /* its first event may receive an arrow */
+	uint64_t live;	    /* heap in use after its last event: what a folded free gave back */
 };
 
 /* One output part (one only, without --split-mb). */
@@ -82,6 +85,7 @@ struct tt_json {
 	bool ctr_on[TT_NCTR];	  /* the filter keeps its category */
 	struct tt_flows flows;
 	uint64_t flow_id;
+	struct tt_fit fit;
 
 	/* output parts (json_tail.c) */
 	struct tt_jpart *parts;

@@ -1,8 +1,9 @@
 /*
- * main.c - traceit-convert: turns traceit stream files into a Chrome trace (JSON), a CSV
- * table or a text summary.
+ * main.c - traceit-convert: turns traceit stream files into a Perfetto trace (protobuf), a
+ * Chrome trace (JSON), a CSV table, a text summary or folded stacks.
  *
- *	traceit-convert [-f json|csv|summary|folded] [--weight=W] [-o OUTPUT] [-q] [FILTER...] [--split-mb=N]
+ *	traceit-convert [-f perfetto|json|csv|summary|folded] [--weight=W] [-o OUTPUT] [-q]
+ *			[FILTER...] [--split-mb=N] [--max-slices=N|--full] [--no-compress]
  *			[--help] [--version] INPUT...
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
@@ -50,13 +51,15 @@
 
 static const char tt_usage[] =
 	"Usage: traceit-convert [OPTION]... INPUT...\n"
-	"Convert traceit stream files to a Chrome/Perfetto trace, CSV or a text summary.\n"
+	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary.\n"
 	"\n"
 	"INPUT is a stream file or a directory of them (*.trc).  All inputs are merged\n"
 	"into one timeline; time 0 is the start of the earliest process.\n"
 	"\n"
 	"  -f, --format=FORMAT  json (default): Chrome Trace Event JSON, for\n"
-	"                         ui.perfetto.dev, chrome://tracing, speedscope\n"
+	"                         chrome://tracing, DevTools, speedscope\n"
+	"                       perfetto: Perfetto's protobuf trace (.pftrace), the\n"
+	"                         way to open a run in ui.perfetto.dev\n"
 	"                       csv: one row per call\n"
 	"                       summary: process tree, time per function, I/O per\n"
 	"                         file, memory, threads, locks, signals, and the top\n"
@@ -82,6 +85,11 @@ static const char tt_usage[] =
 	"                         (allocated, or read and written), time (ns spent\n"
 	"                         in the calls) or leaked (bytes still allocated at\n"
 	"                         the end)\n"
+	"      --max-slices=N   json, perfetto: at most N slices (default 5000000, what\n"
+	"                         Perfetto UI holds in about 1.5 GB); beyond, fast\n"
+	"                         frequent calls fold into per-thread counters\n"
+	"      --full           json, perfetto: every event a slice, however many\n"
+	"      --no-compress    perfetto: packets not deflated\n"
 	"      --split-mb=N     json: write OUTPUT as parts OUTPUT.0.json, OUTPUT.1.json...\n"
 	"                         of at most N MB (10^6 bytes) each, every part a\n"
 	"                         complete trace (needs -o)\n"

@@ -129,4 +129,31 @@ static inline void tt_pb_end(struct tt_pb *pb, size_t at)
 	p[3] = (uint8_t)(n >> 21 & 0x7f);
 }
 
+/*
+ * The same with a length of n bytes (1, 2 or 4), for a message the caller knows is shorter
+ * than 2^(7n) bytes: a packet or an annotation then costs no redundant length bytes.
+ */
+static inline size_t tt_pb_begin_n(struct tt_pb *pb, uint32_t field, unsigned n)
+{
+	tt_pb_reserve(pb, TT_PB_FIELD_MAX);
+	tt_pb_tag(pb, field, TT_WIRE_LEN);
+	pb->len += n;
+	return pb->len;
+}
+
+static inline void tt_pb_end_n(struct tt_pb *pb, size_t at, unsigned n)
+{
+	size_t len = pb->len - at;
+	uint8_t *p = pb->buf + at - n;
+
+	for (unsigned i = 0; i < n; i++, len >>= 7)
+		p[i] = (uint8_t)((len & 0x7f) | (i + 1 < n ? 0x80 : 0));
+}
+
+/* The length bytes a message of at most max bytes needs with tt_pb_begin_n. */
+static inline unsigned tt_pb_len_bytes(size_t max)
+{
+	return max < 128 ? 1 : max < 16384 ? 2 : 4;
+}
+
 #endif /* TT_PB_H */

@@ -79,13 +79,7 @@ enum {
 };
 
 /* The annotation names beyond the roles' own (role names are keys 1..TT_ROLE_COUNT-1) */
-enum {
-	PF_KEY_RESULT = TT_ROLE_COUNT,
-	PF_KEY_PATH,
-	PF_KEY_ERRNO,
-	PF_KEY_HELD,
-	PF_KEY_COUNT
-};
+enum { PF_KEY_RESULT = TT_ROLE_COUNT, PF_KEY_PATH, PF_KEY_ERRNO, PF_KEY_HELD, PF_KEY_COUNT };
 
 /* One event waiting to be written: its thread's packets go out in time order. */
 struct pf_pend {
@@ -97,9 +91,6 @@ struct pf_pend {
 	uint8_t nout, nin;
 };
 
-/* Per-thread counters of folded calls, over one interval. */
-enum { PF_FOLD_CALLS, PF_FOLD_ALLOC, PF_FOLD_FREED, PF_NFOLD };
-
 struct pf_map_ent {
 	uint64_t key;
 	uint64_t iid;
@@ -110,10 +101,10 @@ struct pf_seq {
 	struct tt_file *file;
 	struct tt_thread *thread;
 	uint32_t id;
-	uint32_t index; /* in pf.all */
-	uint64_t gen;	  /* output group its incremental state was last cleared in */
-	uint64_t last_ts; /* of the sequence's incremental clock */
-	uint64_t uuid;	  /* thread track */
+	uint32_t index;	   /* in pf.all */
+	uint64_t gen;	   /* output group its incremental state was last cleared in */
+	uint64_t last_ts;  /* of the sequence's incremental clock */
+	uint64_t uuid;	   /* thread track */
 	const char *named; /* the name its track descriptor gave, (const char *)1 if none */
 	bool described;
 	bool dropped; /* the next packet says the previous ones were lost */
@@ -130,16 +121,13 @@ struct pf_seq {
 	uint64_t head, tail;
 	uint64_t *groups; /* serials of the first event of each top-level group, a ring too */
 	uint64_t ghead, gtail;
-	/* folded calls of the current interval */
-	uint64_t fold_at; /* interval index + 1, 0: none yet */
-	uint64_t fold[PF_NFOLD];
-	bool fold_shown[PF_NFOLD];
-	uint64_t last_live; /* the process's heap in use after this thread's last event */
+	struct tt_fold fold; /* its folded calls */
 };
 
 /* A process counter (heap, allocations, descriptors, threads), sampled as in JSON. */
 struct pf_ctr {
 	uint64_t seen, pend, pend_ts, window_end, emitted;
+	uint64_t max, max_ts; /* the highest value of the window */
 	bool pending, have_emitted;
 };
 enum { PF_CTR_HEAP, PF_CTR_BLOCKS, PF_CTR_FDS, PF_CTR_THREADS, PF_NCTR };
@@ -160,11 +148,11 @@ struct pf {
 	struct tt_run *run;
 	struct tt_out *out;
 	bool compress;
-	uint64_t gen;	   /* output groups written so far */
-	struct tt_pb grp;  /* packets of the group being filled */
-	struct tt_pb ev;   /* the track event being written */
+	uint64_t gen;	     /* output groups written so far */
+	struct tt_pb grp;    /* packets of the group being filled */
+	struct tt_pb ev;     /* the track event being written */
 	struct tt_pb intern; /* what it interns */
-	void *z;	   /* z_stream of the compressed groups */
+	void *z;	     /* z_stream of the compressed groups */
 	uint8_t *zbuf;
 	size_t zcap;
 	struct pf_file *files;
@@ -172,7 +160,6 @@ struct pf {
 	struct tt_flows flows;
 	struct tt_fit fit;
 	uint64_t max_slices;
-	uint64_t fold_ns; /* the folded counters' interval */
 	uint64_t watermark; /* end of the latest event: nothing earlier is still to come */
 	uint64_t since_sweep;
 	uint64_t flows_lost; /* arrows whose ends were written before they paired */

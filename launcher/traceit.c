@@ -367,7 +367,9 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "%s: %d trace file%s in %s\n", prog_name, n, n > 1 ? "s" : "",
 				dir);
-			fprintf(stderr, "%s: for Perfetto UI: %s%straceit-convert -f json -o %s.json %s\n",
+			fprintf(stderr,
+				"%s: for Perfetto UI (ui.perfetto.dev): %s%straceit-convert -f "
+				"perfetto -o %s.pftrace %s\n",
 				prog_name, in_tree ? bindir : "", in_tree ? "/" : "", dir, dir);
 		}
 	}

@@ -28,7 +28,7 @@ load helpers
 	run "$TRACEIT" -o D -- "$T/t_exit" exit
 	[ "$status" -eq 7 ]
 	[[ "$output" == *"1 trace file in D"* ]]
-	[[ "$output" == *"traceit-convert -f json -o D.json D"* ]]
+	[[ "$output" == *"traceit-convert -f perfetto -o D.pftrace D"* ]]
 	ls D/t_exit.*.trc
 }
 
