@@ -282,6 +282,103 @@ static void pf_fold_sample(void *ctx, void *who, unsigned k, uint64_t ts, uint64
 	pf_counter(ctx, pf_uuid(PF_UUID_FOLD, s->uuid, k), ts, v);
 }
 
+/*
+ * With stacks, the folded calls of an interval are weighted callstack samples: an instant
+ * per (stack, function) at the interval's start on a track of the thread's, weighted by the
+ * bytes allocated (allocations) or the calls, so that a flame graph of a time range still
+ * covers every call.
+ */
+static void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
+{
+	uint64_t ts = pf_abs(p, (s->stk_at - 1) * p->fit.interval_ns), track;
+	size_t at;
+
+	if (!s->nstk)
+		return;
+	track = pf_uuid(PF_UUID_FOLD_STACKS, s->uuid, 0);
+	if (!s->stk_described) {
+		size_t pk = pf_meta_begin(p, 0), d;
+
+		d = tt_pb_begin(&p->grp, PF_P_TRACK_DESCRIPTOR);
+		tt_pb_uint(&p->grp, 1, track);
+		tt_pb_uint(&p->grp, 5, s->uuid);
+		tt_pb_str(&p->grp, 2, "folded call stacks");
+		tt_pb_end(&p->grp, d);
+		pf_packet_end(p, pk);
+		s->stk_described = true;
+	}
+	for (size_t i = 0; i < s->stk_cap; i++) {
+		struct pf_stk *k = &s->stk[i];
+		uint64_t iid;
+
+		if (!k->calls)
+			continue;
+		pf_seq_touch(p, s, ts);
+		iid = pf_stack_iid(p, s, k->stack);
+		tt_pb_uint(&p->ev, PF_TE_TYPE, PF_INSTANT);
+		tt_pb_uint(&p->ev, PF_TE_TRACK_UUID, track);
+		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, k->type));
+		at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
+		tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_CALLS));
+		tt_pb_uint(&p->ev, PF_DA_UINT, k->calls);
+		tt_pb_end_n(&p->ev, at, 1);
+		if (k->bytes) {
+			at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
+			tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, TT_ROLE_SIZE));
+			tt_pb_uint(&p->ev, PF_DA_UINT, k->bytes);
+			tt_pb_end_n(&p->ev, at, 1);
+		}
+		if (iid) {
+			tt_pb_uint(&p->ev, PF_TE_CALLSTACK_IID, iid);
+			tt_pb_double(&p->ev, PF_TE_CALLSTACK_WEIGHT,
+				     (double)(k->bytes ? k->bytes : k->calls));
+		}
+		pf_emit(p, s, ts, false);
+		*k = (struct pf_stk){0};
+	}
+	s->nstk = 0;
+}
+
+static void pf_fold_stack(struct pf *p, struct pf_seq *s, const struct tt_event *ev)
+{
+	uint64_t at = ev->end_ns / p->fit.interval_ns + 1;
+	unsigned fx = tt_events[ev->type].effect;
+	size_t i, mask;
+
+	if (s->stk_at != at)
+		pf_fold_stacks_flush(p, s);
+	s->stk_at = at;
+	if ((s->nstk + 1) * 2 > s->stk_cap) {
+		struct pf_stk *old = s->stk;
+		size_t n = s->stk_cap;
+
+		s->stk_cap = n ? 2 * n : 64;
+		s->stk = tt_xcalloc(s->stk_cap, sizeof(*s->stk));
+		for (size_t k = 0; k < n; k++) {
+			if (!old[k].calls)
+				continue;
+			mask = s->stk_cap - 1;
+			for (i = (old[k].stack * 31u + old[k].type) & mask; s->stk[i].calls;
+			     i = (i + 1) & mask)
+				;
+			s->stk[i] = old[k];
+		}
+		free(old);
+	}
+	mask = s->stk_cap - 1;
+	for (i = (ev->stack * 31u + ev->type) & mask; s->stk[i].calls; i = (i + 1) & mask)
+		if (s->stk[i].stack == ev->stack && s->stk[i].type == ev->type)
+			break;
+	if (!s->stk[i].calls) {
+		s->stk[i].stack = ev->stack;
+		s->stk[i].type = ev->type;
+		s->nstk++;
+	}
+	s->stk[i].calls++;
+	if (!ev->failed && (fx == TT_FX_ALLOC || fx == TT_FX_REALLOC))
+		s->stk[i].bytes += tt_alloc_size(ev);
+}
+
 static void pf_fold(struct pf *p, const struct tt_event *ev)
 {
 	struct pf_seq *s = pf_seq_of(p, ev->thread);
@@ -296,6 +393,8 @@ static void pf_fold(struct pf *p, const struct tt_event *ev)
 	}
 	tt_fold_add(&p->fit, &s->fold, ev, (int64_t)(ev->file->mem.live_bytes - pf->live),
 		    pf_fold_sample, p, s);
+	if (ev->stack)
+		pf_fold_stack(p, s, ev);
 }
 
 /*
@@ -822,6 +921,7 @@ static void pf_end(void *self, struct tt_run *run)
 
 		pf_drain(p, s, true);
 		tt_fold_flush(&p->fit, &s->fold, pf_fold_sample, p, s);
+		pf_fold_stacks_flush(p, s);
 		/* the thread's final name */
 		if (s->described &&
 		    s->named != (s->thread->name ? s->thread->name : (const char *)1))
@@ -838,6 +938,7 @@ static void pf_end(void *self, struct tt_run *run)
 		free(p->all[i]->ring);
 		free(p->all[i]->groups);
 		free(p->all[i]->map);
+		free(p->all[i]->stk);
 		free(p->all[i]);
 	}
 	for (size_t i = 0; i < run->nprocs; i++)

@@ -180,5 +180,4 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 	free(heap);
 	free(streams);
 	tt_decode_cleanup();
-	tt_callstack_cleanup();
 }

@@ -75,11 +75,19 @@ enum {
 	PF_I_FUNCTION_NAMES = 5,
 	PF_I_FRAMES = 6,
 	PF_I_CALLSTACKS = 7,
+	PF_I_MAPPINGS = 19,
 	PF_I_STRINGS = 29,
 };
 
 /* The annotation names beyond the roles' own (role names are keys 1..TT_ROLE_COUNT-1) */
-enum { PF_KEY_RESULT = TT_ROLE_COUNT, PF_KEY_PATH, PF_KEY_ERRNO, PF_KEY_HELD, PF_KEY_COUNT };
+enum {
+	PF_KEY_RESULT = TT_ROLE_COUNT,
+	PF_KEY_PATH,
+	PF_KEY_ERRNO,
+	PF_KEY_HELD,
+	PF_KEY_CALLS,
+	PF_KEY_COUNT
+};
 
 /* One event waiting to be written: its thread's packets go out in time order. */
 struct pf_pend {
@@ -89,6 +97,13 @@ struct pf_pend {
 	uint64_t out[4]; /* flow ids it starts */
 	uint64_t in[2];	 /* flow ids it ends */
 	uint8_t nout, nin;
+};
+
+struct pf_stk {
+	uint32_t stack;
+	uint16_t type;
+	uint64_t calls; /* 0: a free slot */
+	uint64_t bytes;
 };
 
 struct pf_map_ent {
@@ -122,6 +137,11 @@ struct pf_seq {
 	uint64_t *groups; /* serials of the first event of each top-level group, a ring too */
 	uint64_t ghead, gtail;
 	struct tt_fold fold; /* its folded calls */
+	/* with stacks, its folded calls of the current interval by (stack, type) */
+	struct pf_stk *stk;
+	size_t stk_cap, nstk;
+	uint64_t stk_at;
+	bool stk_described;
 };
 
 /* A process counter (heap, allocations, descriptors, threads), sampled as in JSON. */
@@ -189,7 +209,7 @@ uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str);
 uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack);
 /* Track uuids */
 uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b);
-enum { PF_UUID_PROCESS = 1, PF_UUID_THREAD, PF_UUID_COUNTER, PF_UUID_FOLD };
+enum { PF_UUID_PROCESS = 1, PF_UUID_THREAD, PF_UUID_COUNTER, PF_UUID_FOLD, PF_UUID_FOLD_STACKS };
 /* The track descriptor of a thread (again when its name changed). */
 void pf_describe_thread(struct pf *p, struct pf_seq *s);
 

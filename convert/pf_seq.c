@@ -24,7 +24,7 @@
 /* Raw bytes of packets per compressed group. */
 #define TT_PF_GROUP (448u << 10)
 
-enum { PF_MAP_STR = 1, PF_MAP_FRAME, PF_MAP_STACK };
+enum { PF_MAP_STR = 1, PF_MAP_FRAME, PF_MAP_STACK, PF_MAP_MAPPING };
 
 uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b)
 {
@@ -302,7 +302,8 @@ uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
 	static const char *const extra[] = {[PF_KEY_RESULT - TT_ROLE_COUNT] = "result",
 					    [PF_KEY_PATH - TT_ROLE_COUNT] = "path",
 					    [PF_KEY_ERRNO - TT_ROLE_COUNT] = "errno",
-					    [PF_KEY_HELD - TT_ROLE_COUNT] = "held_ns"};
+					    [PF_KEY_HELD - TT_ROLE_COUNT] = "held_ns",
+					    [PF_KEY_CALLS - TT_ROLE_COUNT] = "calls"};
 	uint64_t bit = 1ull << (key % 64);
 
 	if (!(s->keys[key / 64] & bit)) {
@@ -367,7 +368,7 @@ uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str)
 /* A frame of a stack: its text is its function name (InternedString), and the frame. */
 static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
 {
-	uint64_t key = (uint64_t)(uintptr_t)text ^ (uint64_t)PF_MAP_FRAME << 56, iid;
+	uint64_t key = (uint64_t)(uintptr_t)text ^ (uint64_t)PF_MAP_FRAME << 56, iid, mapping;
 	struct pf_map_ent *slot;
 	size_t at;
 
@@ -375,9 +376,21 @@ static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
 		return iid;
 	iid = pf_map_add(s, slot, key);
 	pf_intern_entry(p, PF_I_FUNCTION_NAMES, iid, text);
+	/*
+	 * The trace processor wants every frame in a mapping; the frames are symbolised
+	 * already, so one mapping without a range stands for all of them.
+	 */
+	key = (uint64_t)PF_MAP_MAPPING << 56;
+	if (!(mapping = pf_map_find(s, key, &slot))) {
+		mapping = pf_map_add(s, slot, key);
+		at = tt_pb_begin(&p->intern, PF_I_MAPPINGS);
+		tt_pb_uint(&p->intern, 1, mapping);
+		tt_pb_end(&p->intern, at);
+	}
 	at = tt_pb_begin(&p->intern, PF_I_FRAMES);
 	tt_pb_uint(&p->intern, 1, iid);
 	tt_pb_uint(&p->intern, 2, iid); /* function_name_id */
+	tt_pb_uint(&p->intern, 3, mapping);
 	tt_pb_end(&p->intern, at);
 	return iid;
 }
@@ -387,7 +400,7 @@ uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack)
 	const struct tt_cstack *cs = tt_callstack_get(s->file, stack);
 	uint64_t key = (uint64_t)stack ^ (uint64_t)PF_MAP_STACK << 56, iid, *frames;
 	struct pf_map_ent *slot;
-	size_t at, pk;
+	size_t at;
 
 	if (!cs || !cs->nframe)
 		return 0;
@@ -399,10 +412,9 @@ uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack)
 		frames[i] = pf_frame_iid(p, s, cs->frame[i]);
 	at = tt_pb_begin(&p->intern, PF_I_CALLSTACKS);
 	tt_pb_uint(&p->intern, 1, iid);
-	pk = tt_pb_begin(&p->intern, 2); /* frame_ids, packed, outermost first */
+	/* frame_ids, outermost first; not packed: the reader iterates them one field each */
 	for (uint32_t i = cs->nframe; i-- > 0;)
-		tt_pb_varint(&p->intern, frames[i]);
-	tt_pb_end(&p->intern, pk);
+		tt_pb_uint(&p->intern, 2, frames[i]);
 	tt_pb_end(&p->intern, at);
 	free(frames);
 	return iid;

@@ -48,7 +48,9 @@ void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, st
 	tt_state_begin(sink->track);
 	self = sink->begin(&run);
 	tt_merge(&run, sink, self);
+	/* an output may still symbolise stacks as it closes (perfetto's held events) */
 	sink->end(self, &run);
+	tt_callstack_cleanup();
 	tt_out_flush(out);
 	tt_state_end();
 

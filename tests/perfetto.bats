@@ -196,3 +196,29 @@ EOF
 	expect_eq "pids" "$(jqj '[.traceEvents[] | select(.name == "process_name") | .pid] | unique | length')" \
 		"$(protoc -I "$TT_SRCDIR/tests/perfetto" --decode=Trace traceit-perfetto.proto <"$PF" 2>/dev/null | grep -c 'process_name' || true)"
 }
+
+@test "with stacks, folded calls become weighted callstack samples" {
+	TRACEIT_STACKS=memory traced "$T/t_memory" 60
+	run "$CONVERT" -f perfetto --max-slices=100 --no-compress -o "$PF" "$OUT"
+	[ "$status" -eq 0 ]
+	folded=$(echo "$output" | sed -n 's/.*: \([0-9]*\) of \([0-9]*\) events folded.*/\1/p')
+	[ "$folded" -gt 0 ]
+	check
+	"$PY" - "$MOD" "$PF" "$folded" <<'PYEOF'
+import sys
+sys.path.insert(0, sys.argv[1])
+import traceit_perfetto_pb2 as pb2
+t = pb2.Trace(); t.ParseFromString(open(sys.argv[2], "rb").read())
+stack_tracks = {p.track_descriptor.uuid for p in t.packet
+                if p.HasField("track_descriptor") and p.track_descriptor.name == "folded call stacks"}
+calls = 0
+for p in t.packet:
+    e = p.track_event
+    if p.HasField("track_event") and e.track_uuid in stack_tracks:
+        assert e.type == 3 and e.HasField("callstack_iid") and e.callstack_weight > 0
+        calls += e.debug_annotations[0].uint_value  # "calls" comes first
+folded = int(sys.argv[3])
+# every folded call that had a stack is in a sample (an unwinding that failed has none)
+assert stack_tracks and 0.9 * folded <= calls <= folded, (calls, folded)
+PYEOF
+}

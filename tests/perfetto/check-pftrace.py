@@ -80,7 +80,8 @@ def main():
     def st(seq):
         return seqs.setdefault(seq, {"cleared": False, "group": None, "clock": None,
                                      "uuid": None, "names": {}, "cats": {}, "keys": {},
-                                     "strs": {}, "frames": {}, "stacks": {}, "fn": {}})
+                                     "strs": {}, "frames": {}, "stacks": {}, "fn": {},
+                                     "maps": {}})
 
     order = 0
     for group, p in packets(pb2, data):
@@ -101,6 +102,8 @@ def main():
                 tracks[d.uuid] = ("thread", d.thread.pid, d.thread.tid)
             elif d.HasField("counter"):
                 tracks[d.uuid] = ("counter", d.parent_uuid, d.name)
+            elif d.parent_uuid in tracks and tracks[d.parent_uuid][0] == "thread":
+                tracks[d.uuid] = tracks[d.parent_uuid]  # a track of the thread's
         if seq == 1:
             if p.HasField("track_event"):
                 e = p.track_event
@@ -119,7 +122,7 @@ def main():
         if p.sequence_flags & CLEARED:
             if not p.HasField("trace_packet_defaults") or not p.HasField("clock_snapshot"):
                 fail("sequence %d clears its state without defaults and a clock snapshot" % seq)
-            for k in ("names", "cats", "keys", "strs", "frames", "stacks", "fn"):
+            for k in ("names", "cats", "keys", "strs", "frames", "stacks", "fn", "maps"):
                 s[k] = {}
             s["cleared"] = True
             s["group"] = group
@@ -151,9 +154,13 @@ def main():
             s["strs"][x.iid] = x.str.decode()
         for x in i.function_names:
             s["fn"][x.iid] = x.str.decode()
+        for x in i.mappings:
+            s["maps"][x.iid] = True
         for x in i.frames:
             if x.function_name_id not in s["fn"]:
                 fail("a frame names a function never interned")
+            if x.mapping_id not in s["maps"]:
+                fail("a frame in a mapping never interned")
             s["frames"][x.iid] = s["fn"][x.function_name_id]
         for x in i.callstacks:
             for f in x.frame_ids:
