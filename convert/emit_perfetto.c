@@ -221,13 +221,11 @@ static void pf_ctr_flush(struct pf *p, struct tt_file *f, unsigned k)
 	c->have_emitted = true;
 }
 
-static void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
+static void pf_ctr_update(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
 {
 	struct pf_ctr *c = &p->files[f->index].ctr[k];
 	const struct tt_filter *flt = p->run->filter;
 
-	if (v == c->seen && c->have_emitted)
-		return;
 	c->seen = v;
 	if (!p->ctr_on[k] || ts > flt->to_ns)
 		return;
@@ -247,6 +245,16 @@ static void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uint64_t t
 	c->pend = c->max = v;
 	c->pend_ts = c->max_ts = ts;
 	c->window_end = (ts / TT_PF_CTR_WINDOW_NS + 1) * TT_PF_CTR_WINDOW_NS;
+}
+
+/* The common case inline: the value did not change. */
+static inline void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts,
+				uint64_t v)
+{
+	struct pf_ctr *c = &p->files[f->index].ctr[k];
+
+	if (v != c->seen || !c->have_emitted)
+		pf_ctr_update(p, f, k, ts, v);
 }
 
 static void pf_counters(struct pf *p, const struct tt_event *ev)
@@ -555,7 +563,8 @@ static void pf_write_group(struct pf *p, struct pf_seq *s)
 	uint64_t first = s->groups[s->ghead & (s->cap - 1)];
 	uint64_t end = s->ghead + 1 < s->gtail ? s->groups[(s->ghead + 1) & (s->cap - 1)] : s->tail;
 	size_t n = (size_t)(end - first), depth = 0;
-	struct pf_pend *one, **v = n > 1 ? tt_xmalloc(2 * n * sizeof(*v)) : &one, **open;
+	/* the events by start, then the stack of those open: 2n pointers */
+	struct pf_pend *two[2], **v = n > 1 ? tt_xmalloc(2 * n * sizeof(*v)) : two, **open;
 
 	for (size_t i = 0; i < n; i++) {
 		struct pf_pend *x = pf_at(s, first + i);
@@ -587,7 +596,7 @@ static void pf_write_group(struct pf *p, struct pf_seq *s)
 		pf_write_end(p, s, open[--depth]);
 	for (size_t i = 0; i < n; i++)
 		pf_at(s, first + i)->serial = UINT64_MAX;
-	if (v != &one)
+	if (v != two)
 		free(v);
 	s->head = end;
 	s->ghead++;
@@ -787,7 +796,6 @@ static void *pf_begin(struct tt_run *run)
 		struct tt_file *f = run->procs[i];
 		struct pf_file *pf = &p->files[f->index];
 
-		pf->seq = tt_xcalloc(f->nthreads ? f->nthreads : 1, sizeof(*pf->seq));
 		pf->first_image = img[f->index].first_image;
 		pf->target = img[f->index].target;
 		pf->next_image = (int)img[f->index].next_image;
@@ -935,14 +943,13 @@ static void pf_end(void *self, struct tt_run *run)
 	pf_finish(p);
 	tt_fit_report(&p->fit, p->max_slices);
 	for (size_t i = 0; i < p->nall; i++) {
+		p->all[i]->thread->pf = NULL;
 		free(p->all[i]->ring);
 		free(p->all[i]->groups);
 		free(p->all[i]->map);
 		free(p->all[i]->stk);
 		free(p->all[i]);
 	}
-	for (size_t i = 0; i < run->nprocs; i++)
-		free(p->files[run->procs[i]->index].seq);
 	free(p->all);
 	tt_flows_free(&p->flows);
 	free(p->files);

@@ -67,6 +67,7 @@ struct tt_thread {
 	uint64_t events;
 	uint64_t busy_ns;	    /* sum of call durations (summary) */
 	struct tt_jthread *jthread; /* JSON output state (emit_json.c) */
+	void *pf;		    /* Perfetto output state (struct pf_seq, pf_seq.c) */
 	/* Relative times: first event start, last event end, THREAD_START and THREAD_END */
 	uint64_t first_ns;
 	uint64_t last_ns;

@@ -153,7 +153,6 @@ struct pf_ctr {
 enum { PF_CTR_HEAP, PF_CTR_BLOCKS, PF_CTR_FDS, PF_CTR_THREADS, PF_NCTR };
 
 struct pf_file {
-	struct pf_seq **seq; /* by index in tt_file.threads */
 	struct pf_ctr ctr[PF_NCTR];
 	bool counters_on;
 	bool first_done;  /* its first event was written */
@@ -172,9 +171,7 @@ struct pf {
 	struct tt_pb grp;    /* packets of the group being filled */
 	struct tt_pb ev;     /* the track event being written */
 	struct tt_pb intern; /* what it interns */
-	void *z;	     /* z_stream of the compressed groups */
-	uint8_t *zbuf;
-	size_t zcap;
+	struct pf_zip *zip; /* the compressed groups (pf_seq.c), NULL: --no-compress */
 	struct pf_file *files;
 	uint32_t nseq;
 	struct tt_flows flows;
@@ -198,7 +195,12 @@ size_t pf_meta_begin(struct pf *p, uint64_t ts);
 void pf_emit(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped);
 void pf_packet_end(struct pf *p, size_t at);
 /* The sequence of thread t, made on first use. */
-struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t);
+struct pf_seq *pf_seq_new(struct pf *p, struct tt_thread *t);
+
+static inline struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t)
+{
+	return t->pf ? (struct pf_seq *)t->pf : pf_seq_new(p, t);
+}
 /* Starts the sequence's interning tables over when the group changed. */
 void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts);
 /* Interned ids, adding the definition to p->intern when new this generation. */

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <zlib.h>
 #ifdef HAVE_ISAL
@@ -37,26 +38,33 @@ uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b)
 	return (z ^ (z >> 31)) | 1;
 }
 
-void pf_init(struct pf *p)
-{
-	if (!p->compress)
-		return;
-	z_stream *z = tt_xcalloc(1, sizeof(*z));
-
-	/* zlib's format: Perfetto inflates groups with inflateInit2(32 + MAX_WBITS) */
-	if (deflateInit(z, 1) != Z_OK) {
-		fprintf(stderr, "traceit-convert: cannot set up zlib compression\n");
-		exit(2);
-	}
-	p->z = z;
-}
+/*
+ * Compression runs in a thread of its own, one group behind the packets being made, and is
+ * the only writer of the output: deflate is a fifth of the work, and a conversion has the
+ * machine's other core.  Without the thread (it could not be made), the same work is done
+ * in line.
+ */
+struct pf_zip {
+	pthread_t thread;
+	bool threaded;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct tt_pb in; /* the group handed over */
+	bool full;	 /* in holds a group to compress */
+	bool stop;
+	struct tt_out *out;
+	z_stream z;
+	uint8_t *zbuf;
+	size_t zcap;
+	struct tt_pb pkt; /* the packet that wraps a compressed group */
+};
 
 #ifdef HAVE_ISAL
 /*
  * igzip level 1 with the zlib header and trailer: several times faster than zlib's level 1,
  * and a group is compressed whole in one call.  Returns the length, 0 if it did not fit.
  */
-static size_t pf_igzip(struct pf *p)
+static size_t pf_igzip(struct pf_zip *zp)
 {
 	static struct isal_zstream s;
 	static uint8_t *level_buf;
@@ -67,10 +75,10 @@ static size_t pf_igzip(struct pf *p)
 	s.level = 1;
 	s.level_buf = level_buf;
 	s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-	s.next_in = p->grp.buf;
-	s.avail_in = (uint32_t)p->grp.len;
-	s.next_out = p->zbuf;
-	s.avail_out = (uint32_t)p->zcap;
+	s.next_in = zp->in.buf;
+	s.avail_in = (uint32_t)zp->in.len;
+	s.next_out = zp->zbuf;
+	s.avail_out = (uint32_t)zp->zcap;
 	s.end_of_stream = 1;
 	s.flush = NO_FLUSH;
 	s.gzip_flag = IGZIP_ZLIB;
@@ -78,56 +86,126 @@ static size_t pf_igzip(struct pf *p)
 }
 #endif
 
-static void pf_group_flush(struct pf *p)
+/* Compresses zp->in and writes it as one packet. */
+static void pf_zip_group(struct pf_zip *zp)
 {
-	z_stream *z = p->z;
-	size_t bound, at, n = 0;
+	z_stream *z = &zp->z;
+	size_t bound = deflateBound(z, zp->in.len) + 1024, n = 0, at;
 
-	if (!p->grp.len)
-		return;
-	p->gen++;
-	if (!z) {
-		tt_out_write(p->out, p->grp.buf, p->grp.len);
-		p->grp.len = 0;
-		return;
-	}
-	bound = deflateBound(z, p->grp.len) + 1024;
-	if (p->zcap < bound) {
-		p->zcap = bound;
-		p->zbuf = tt_xrealloc(p->zbuf, bound);
+	if (zp->zcap < bound) {
+		zp->zcap = bound;
+		zp->zbuf = tt_xrealloc(zp->zbuf, bound);
 	}
 #ifdef HAVE_ISAL
-	n = pf_igzip(p);
+	n = pf_igzip(zp);
 #endif
 	if (!n) {
-		z->next_in = p->grp.buf;
-		z->avail_in = (uInt)p->grp.len;
-		z->next_out = p->zbuf;
-		z->avail_out = (uInt)p->zcap;
+		z->next_in = zp->in.buf;
+		z->avail_in = (uInt)zp->in.len;
+		z->next_out = zp->zbuf;
+		z->avail_out = (uInt)zp->zcap;
 		if (deflate(z, Z_FINISH) != Z_STREAM_END) {
 			fprintf(stderr, "traceit-convert: zlib compression failed\n");
 			exit(2);
 		}
-		n = p->zcap - z->avail_out;
+		n = zp->zcap - z->avail_out;
 		deflateReset(z);
 	}
+	zp->pkt.len = 0;
+	at = tt_pb_begin(&zp->pkt, PF_TRACE_PACKET);
+	tt_pb_bytes(&zp->pkt, PF_P_COMPRESSED, zp->zbuf, n);
+	tt_pb_end(&zp->pkt, at);
+	tt_out_write(zp->out, zp->pkt.buf, zp->pkt.len);
+	zp->in.len = 0;
+}
+
+static void *pf_zip_main(void *arg)
+{
+	struct pf_zip *zp = arg;
+
+	pthread_mutex_lock(&zp->lock);
+	for (;;) {
+		while (!zp->full && !zp->stop)
+			pthread_cond_wait(&zp->cond, &zp->lock);
+		if (!zp->full)
+			break;
+		pthread_mutex_unlock(&zp->lock);
+		pf_zip_group(zp);
+		pthread_mutex_lock(&zp->lock);
+		zp->full = false;
+		pthread_cond_broadcast(&zp->cond);
+	}
+	pthread_mutex_unlock(&zp->lock);
+	return NULL;
+}
+
+void pf_init(struct pf *p)
+{
+	struct pf_zip *zp;
+
+	if (!p->compress)
+		return;
+	zp = p->zip = tt_xcalloc(1, sizeof(*zp));
+	zp->out = p->out;
+	/* zlib's format: Perfetto inflates groups with inflateInit2(32 + MAX_WBITS) */
+	if (deflateInit(&zp->z, 1) != Z_OK) {
+		fprintf(stderr, "traceit-convert: cannot set up zlib compression\n");
+		exit(2);
+	}
+	pthread_mutex_init(&zp->lock, NULL);
+	pthread_cond_init(&zp->cond, NULL);
+	zp->threaded = pthread_create(&zp->thread, NULL, pf_zip_main, zp) == 0;
+}
+
+static void pf_group_flush(struct pf *p)
+{
+	struct pf_zip *zp = p->zip;
+	struct tt_pb t;
+
+	if (!p->grp.len)
+		return;
+	p->gen++;
+	if (!zp) {
+		tt_out_write(p->out, p->grp.buf, p->grp.len);
+		p->grp.len = 0;
+		return;
+	}
+	if (!zp->threaded) {
+		t = zp->in, zp->in = p->grp, p->grp = t;
+		pf_zip_group(zp);
+		return;
+	}
+	pthread_mutex_lock(&zp->lock);
+	while (zp->full)
+		pthread_cond_wait(&zp->cond, &zp->lock);
+	t = zp->in, zp->in = p->grp, p->grp = t;
 	p->grp.len = 0;
-	/* the outer packet, written through grp's buffer */
-	at = tt_pb_begin(&p->grp, PF_TRACE_PACKET);
-	tt_pb_bytes(&p->grp, PF_P_COMPRESSED, p->zbuf, n);
-	tt_pb_end(&p->grp, at);
-	tt_out_write(p->out, p->grp.buf, p->grp.len);
-	p->grp.len = 0;
+	zp->full = true;
+	pthread_cond_broadcast(&zp->cond);
+	pthread_mutex_unlock(&zp->lock);
 }
 
 void pf_finish(struct pf *p)
 {
+	struct pf_zip *zp = p->zip;
+
 	pf_group_flush(p);
-	if (p->z) {
-		deflateEnd(p->z);
-		free(p->z);
+	if (zp) {
+		if (zp->threaded) {
+			pthread_mutex_lock(&zp->lock);
+			zp->stop = true;
+			pthread_cond_broadcast(&zp->cond);
+			pthread_mutex_unlock(&zp->lock);
+			pthread_join(zp->thread, NULL);
+		}
+		pthread_mutex_destroy(&zp->lock);
+		pthread_cond_destroy(&zp->cond);
+		deflateEnd(&zp->z);
+		free(zp->zbuf);
+		tt_pb_free(&zp->in);
+		tt_pb_free(&zp->pkt);
+		free(zp);
 	}
-	free(p->zbuf);
 	tt_pb_free(&p->grp);
 	tt_pb_free(&p->ev);
 	tt_pb_free(&p->intern);
@@ -152,15 +230,12 @@ void pf_packet_end(struct pf *p, size_t at)
 		pf_group_flush(p);
 }
 
-struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t)
+struct pf_seq *pf_seq_new(struct pf *p, struct tt_thread *t)
 {
 	struct pf_file *pf = &p->files[t->file->index];
-	size_t i = (size_t)(t - t->file->threads);
-	struct pf_seq *s = pf->seq[i];
+	struct pf_seq *s = tt_xcalloc(1, sizeof(*s));
 
-	if (s)
-		return s;
-	s = pf->seq[i] = tt_xcalloc(1, sizeof(*s));
+	t->pf = s;
 	s->file = t->file;
 	s->thread = t;
 	s->id = ++p->nseq + 1; /* 1 is the run's own */
