@@ -557,24 +557,52 @@ static bool pf_before(const struct pf_pend *a, const struct pf_pend *b)
 	return a->serial > b->serial;
 }
 
+/* A lock hand-off flows.c still weighs is drawn while both its ends are here. */
+static void pf_settle(struct pf *p, const struct pf_pend *x)
+{
+	unsigned fx = tt_events[x->ev.type].effect;
+	const union tt_value *lock;
+
+	if (fx != TT_FX_ACQUIRE && fx != TT_FX_RELEASE)
+		return;
+	lock = tt_arg(&x->ev, TT_ROLE_LOCK);
+	if (lock && lock->u)
+		tt_flows_settle(&p->flows, x->ev.file->index, lock->u);
+}
+
+static void pf_write_one(struct pf *p, struct pf_seq *s, struct pf_pend *x)
+{
+	pf_settle(p, x);
+	pf_write_begin(p, s, x);
+	if (!tt_event_is_instant(x->ev.type))
+		pf_write_end(p, s, x);
+}
+
 /* Writes the oldest top-level call of s with what it encloses, in time order. */
 static void pf_write_group(struct pf *p, struct pf_seq *s)
 {
 	uint64_t first = s->groups[s->ghead & (s->cap - 1)];
 	uint64_t end = s->ghead + 1 < s->gtail ? s->groups[(s->ghead + 1) & (s->cap - 1)] : s->tail;
 	size_t n = (size_t)(end - first), depth = 0;
+
+	if (n == 1) {
+		/* the common case: a call that encloses none */
+		struct pf_pend *x = pf_at(s, first);
+
+		pf_write_one(p, s, x);
+		x->serial = UINT64_MAX;
+		s->head = end;
+		s->ghead++;
+		return;
+	}
 	/* the events by start, then the stack of those open: 2n pointers */
 	struct pf_pend *two[2], **v = n > 1 ? tt_xmalloc(2 * n * sizeof(*v)) : two, **open;
 
 	for (size_t i = 0; i < n; i++) {
 		struct pf_pend *x = pf_at(s, first + i);
-		unsigned fx = tt_events[x->ev.type].effect;
-		const union tt_value *lock = tt_arg(&x->ev, TT_ROLE_LOCK);
 		size_t j = i;
 
-		/* a hand-off flows.c still weighs is drawn while both its ends are here */
-		if ((fx == TT_FX_ACQUIRE || fx == TT_FX_RELEASE) && lock && lock->u)
-			tt_flows_settle(&p->flows, x->ev.file->index, lock->u);
+		pf_settle(p, x);
 
 		while (j && pf_before(x, v[j - 1])) {
 			v[j] = v[j - 1];
@@ -612,6 +640,14 @@ static void pf_drain(struct pf *p, struct pf_seq *s, bool all)
 		if (!all && pf_at(s, end - 1)->ev.end_ns + TT_PF_HOLD_NS > p->watermark)
 			break;
 		pf_write_group(p, s);
+	}
+	if (s->head == s->tail && s->cap > 256) {
+		/* a burst is over: memory follows the threads still busy, not all there were */
+		free(s->ring);
+		free(s->groups);
+		s->ring = NULL;
+		s->groups = NULL;
+		s->cap = 0;
 	}
 }
 

@@ -77,6 +77,10 @@ same_as_csv() {
 	"$CONVERT" -f json -o "$JSON" "$DATA/golden"
 	expect_eq sequences "$(jqj '[.traceEvents[] | select(.ph != "M" and .ph != "C") | "\(.pid)/\(.tid)"] | unique | length')" "$(sj .sequences)"
 	expect_eq slices "$(count '.ph == "X" or .ph == "i"')" "$(sj .slices)"
+	# every thread named as in the JSON, with its final name (pthread_setname_np, prctl)
+	expect_eq "thread names" \
+		"$(jqj '[.traceEvents[] | select(.name == "thread_name") | "\(.pid)/\(.tid)=\(.args.name)"] | sort | join(" ")')" \
+		"$(sj '[.threads | to_entries[] | "\(.key)=\(.value)"] | sort | join(" ")')"
 }
 
 @test "the heap counter's highest value is the summary's peak" {

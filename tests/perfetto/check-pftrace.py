@@ -76,6 +76,7 @@ def main():
     flow_in = []
     counters = {}
     names_count = {}
+    thread_names = {}
 
     def st(seq):
         return seqs.setdefault(seq, {"cleared": False, "group": None, "clock": None,
@@ -100,6 +101,8 @@ def main():
                 tracks[d.uuid] = ("process", d.process.pid)
             elif d.HasField("thread"):
                 tracks[d.uuid] = ("thread", d.thread.pid, d.thread.tid)
+                if d.thread.HasField("thread_name"):  # the last description names it
+                    thread_names["%d/%d" % (d.thread.pid, d.thread.tid)] = d.thread.thread_name
             elif d.HasField("counter"):
                 tracks[d.uuid] = ("counter", d.parent_uuid, d.name)
             elif d.parent_uuid in tracks and tracks[d.parent_uuid][0] == "thread":
@@ -257,7 +260,7 @@ def main():
             out.write("".join(r + "\n" for r in sorted(rows)))
     if "--summary" in sys.argv:
         print(json.dumps({"slices": len(slices), "names": names_count, "flows": flows,
-                          "counters": counters,
+                          "counters": counters, "threads": thread_names,
                           "sequences": len([k for k in seqs if k != 1])}, sort_keys=True))
 
 
