@@ -1,6 +1,8 @@
 /*
- * crash.c - the trace survives a crash: on SIGSEGV, SIGBUS, SIGILL, SIGFPE and SIGABRT the
- * buffers are written out before the program dies, and it still dies of the same signal.
+ * crash.c - the trace survives a death by signal: on every signal whose default action ends
+ * the process (a crash, SIGTERM, SIGINT, SIGPIPE, SIGALRM, real-time signals...), the buffers
+ * are written out with an end record naming the signal before the program dies, and it still
+ * dies of the same signal.
  *
  * The handler is installed only where the program left the default action, and it gives
  * the signal back to the default action: it drains (with only raw system calls, the
@@ -20,7 +22,25 @@
 #include <signal.h>
 #include <string.h>
 
-static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+/*
+ * The signals whose default action terminates the process, with or without a core (signal(7));
+ * the real-time ones (SIGRTMIN..SIGRTMAX) too, below.  SIGKILL cannot be caught, and
+ * SIGCHLD, SIGURG, SIGWINCH and SIGCONT are ignored by default, the stop signals stop.
+ */
+static const int fatal[] = {SIGHUP,  SIGINT,    SIGQUIT,   SIGILL,  SIGTRAP, SIGABRT,
+			    SIGBUS,  SIGFPE,    SIGUSR1,   SIGSEGV, SIGUSR2, SIGPIPE,
+			    SIGALRM, SIGTERM,   SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
+			    SIGPROF, SIGPOLL,   SIGPWR,    SIGSYS};
+
+int tt_signal_is_fatal(int sig)
+{
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		return 1;
+	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		if (fatal[i] == sig)
+			return 1;
+	return 0;
+}
 
 void tt_crash_handler(int sig, siginfo_t *info, void *uc)
 {
@@ -39,17 +59,27 @@ int tt_is_crash_handler(const void *fn)
 	return fn == (const void *)tt_crash_handler;
 }
 
-void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *))
+int tt_crash_set(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *), int sig,
+		 struct sigaction *old)
 {
-	struct sigaction sa, old;
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = tt_crash_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++) {
-		if (real_sigaction(fatal[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
+	return real_sigaction(sig, &sa, old);
+}
+
+void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *))
+{
+	struct sigaction old;
+
+	for (int sig = 1; sig <= SIGRTMAX; sig++) {
+		if (!tt_signal_is_fatal(sig) || sig == tt_cfg.ring_signal)
+			continue;
+		if (real_sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
 		    !(old.sa_flags & SA_SIGINFO))
-			real_sigaction(fatal[i], &sa, NULL);
+			tt_crash_set(real_sigaction, sig, NULL);
 	}
 }

@@ -169,6 +169,11 @@ void tt_on_own_stack(void (*fn)(void *), void *arg);
 void tt_crash_handler(int sig, siginfo_t *info, void *uc);
 int tt_is_crash_handler(const void *fn);
 void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *));
+/* Whether sig's default action ends the process (crash.c) */
+int tt_signal_is_fatal(int sig);
+/* Sets the drain-then-die handler on sig (the program asked for SIG_DFL) */
+int tt_crash_set(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *), int sig,
+		 struct sigaction *old);
 void tt_crash_drain(int sig);
 
 /* stream.c: the output file (writer lock held for all but open) */

@@ -311,6 +311,19 @@ static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 	}
 }
 
+/* Whether addr is a live block of exactly size bytes of ev's image. */
+static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
+{
+	struct tt_heapent e, old;
+	bool has;
+
+	if (!tt_heap_take(&tt_heap, ev->file->index, addr, &e))
+		return false;
+	has = e.size == size;
+	tt_heap_put(&tt_heap, &e, &old);
+	return has;
+}
+
 /* Bytes requested by an allocation: SIZE, times NMEMB when there is one (saturating) */
 uint64_t tt_alloc_size(const struct tt_event *ev)
 {
@@ -338,6 +351,8 @@ static void tt_track_heap(const struct tt_event *ev, unsigned fx)
 		break;
 	case TT_FX_REALLOC:
 		size = tt_alloc_size(ev);
+		if (res && ev->type == TT_EV_REALLOCARRAY && tt_mem_has(ev, res, size))
+			break; /* the realloc nested in it made that block */
 		if (res) {
 			tt_mem_release(ev, old ? old->u : 0, false);
 			tt_mem_add(ev, res, size);

@@ -1,6 +1,6 @@
 /*
  * init.c - the library's lifecycle: the constructor that brings tracing up, the exit paths
- * that bring it down (atexit handler and destructor, whichever runs first), and fork.
+ * that bring it down (exit handler and destructor, whichever runs first), and fork.
  *
  * State machine (tt_state): UNINIT -> INITING -> ACTIVE -> SHUTDOWN, or DEAD when tracing is
  * off for good (secure mode, no trace file, write error).  Wrappers record only in ACTIVE;
@@ -16,7 +16,7 @@
 #include <sys/auxv.h>
 
 int tt_owner_pid;
-static int exit_status, exit_status_known;
+static int exit_status, exit_status_known, on_exit_registered;
 static int fork_locked;
 
 void tt_note_exit_status(int status)
@@ -25,9 +25,15 @@ void tt_note_exit_status(int status)
 	exit_status_known = 1;
 }
 
-static void at_exit(void)
+/*
+ * on_exit, not atexit: its handlers get the status exit() was given, and that includes
+ * the return value of main, which glibc passes to exit() from inside (no wrapper sees that
+ * call: csu/libc-start.c, __libc_start_call_main).
+ */
+static void at_exit(int status, void *arg)
 {
-	tt_final_drain(TT_EXIT_EXIT, exit_status_known ? exit_status : 0);
+	(void)arg;
+	tt_final_drain(TT_EXIT_EXIT, status);
 }
 
 static void fork_prepare(void)
@@ -124,7 +130,7 @@ __attribute__((constructor(101))) static void tt_init(void)
 		return;
 	}
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
-	atexit(at_exit);
+	on_exit_registered = on_exit(at_exit, NULL) == 0;
 	tt_crash_install(sigaction_real());
 	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 	if (tt_cfg.ring && tt_cfg.ring_signal) {
@@ -138,7 +144,13 @@ __attribute__((constructor(101))) static void tt_init(void)
 	atomic_store(&tt_mask, tt_cfg.categories);
 }
 
+/*
+ * exit() runs the destructors from an exit handler registered after ours (ld.so's, elf/dl-fini.c),
+ * so they come first: they leave the drain to our handler, which knows the status.  Only if
+ * that handler could not be registered do they drain, with the status exit() was called with.
+ */
 __attribute__((destructor(101))) static void tt_fini(void)
 {
-	at_exit();
+	if (!on_exit_registered)
+		tt_final_drain(TT_EXIT_EXIT, exit_status_known ? exit_status : 0);
 }

@@ -36,6 +36,7 @@ extern int openat64(int dirfd, const char *path, int flags, ...);
 	X(memalign, NULL, 1)                                                                       \
 	X(valloc, NULL, 1)                                                                         \
 	X(pvalloc, NULL, 1)                                                                        \
+	X(reallocarray, NULL, 1)                                                                   \
 	X(pthread_create, NULL, 0)                                                                 \
 	X(pthread_join, NULL, 0)                                                                   \
 	X(pthread_exit, NULL, 0)                                                                   \

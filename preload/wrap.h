@@ -16,6 +16,8 @@
 #include <errno.h>
 
 #include "tt.h"
+
+#include <dirent.h>
 #include "real.h"
 
 /* Makes sure the real pointer exists (a wrapper can run before our constructor). */
@@ -67,6 +69,18 @@ static inline int tt_fd_hidden(int fd)
 	struct tt_thread *self = tt_self;
 
 	return tt_fd_is_ours(fd) && !(self && self->busy) && !tt_stack_fd_pending;
+}
+
+/* wrap_dir.c: streams that list this process's descriptors, whose readdir skips ours */
+void tt_fddir_opened(DIR *dir, const char *path);
+void tt_fddir_closing(DIR *dir);
+static inline DIR *tt_fddir_note(DIR *dir, const char *path)
+{
+	int e = errno;
+
+	tt_fddir_opened(dir, path);
+	errno = e;
+	return dir;
 }
 
 #define TT_FD_CALL(call)                                                                           \

@@ -126,9 +126,15 @@ TT_EXPORT int close(int fd)
 	int ret, e;
 
 	if (tt_unlikely(fd >= tt_fd_min) && tt_fd_hidden(fd)) {
-		/* The trace file is ours: to the program it is a descriptor it never opened. */
-		ret = -1;
-		e = EBADF;
+		/*
+		 * The trace file is ours, left out of the program's listings of its descriptors
+		 * (wrap_dir.c), but a listing made with the getdents64 system call still shows
+		 * it, and closing what was listed succeeds natively.  So it succeeds, and the
+		 * recorder keeps its descriptor (the program cannot be given that number again
+		 * while it is open).
+		 */
+		ret = 0;
+		e = errno;
 	} else {
 		if (tt_unlikely(fd >= tt_fd_min) && tt_private_fd_is(fd))
 			tt_private_fd_remove(fd); /* libunwind replacing its pipe */

@@ -116,9 +116,10 @@ TT_EXPORT void *realloc(void *ptr, size_t size)
 }
 
 /*
- * glibc's reallocarray calls realloc through its public symbol, which would record a second,
- * nested realloc of the same block and count it twice in the heap.  Doing the overflow check
- * here and calling the real realloc keeps it one event.
+ * glibc's reallocarray calls realloc through its public symbol (malloc/reallocarray.c), and
+ * that realloc is recorded nested in it, as the malloc inside fopen is.  The converter counts
+ * the block once (convert/state.c).  Without a real reallocarray (glibc before 2.26), the
+ * overflow check and the realloc are done here.
  */
 TT_EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 {
@@ -136,7 +137,8 @@ TT_EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 	if (!t)
 		return tt_real.realloc(ptr, bytes);
 	uint64_t t0 = tt_now();
-	void *p = tt_real.realloc(ptr, bytes);
+	void *p = tt_real.reallocarray ? tt_real.reallocarray(ptr, nmemb, size)
+				       : tt_real.realloc(ptr, bytes);
 	uint64_t t1 = tt_now();
 	int e = errno;
 

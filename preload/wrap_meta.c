@@ -2,7 +2,7 @@
  * wrap_meta.c - file metadata and names: stat (stat64, __xstat, __xstat64), lstat (lstat64,
  * __lxstat, __lxstat64), fstat (fstat64, __fxstat, __fxstat64), fstatat (fstatat64,
  * __fxstatat, __fxstatat64), statx, access, unlink, unlinkat, rename, renameat, mkdir, rmdir,
- * opendir, closedir.
+ * opendir, closedir (readdir of /proc/self/fd: wrap_dir.c).
  *
  * Two generations of the stat ABI coexist (B.17): since glibc 2.33 stat and friends are real
  * exports, and binaries built before call __xstat(_STAT_VER, ...) and its siblings, which
@@ -147,8 +147,19 @@ TT_EXPORT int __fxstat64(int ver, int fd, struct stat64 *buf)
 }
 
 /* fstatat and statx: (dirfd, path, flags) */
+/*
+ * With AT_EMPTY_PATH and an empty path, the call is about dirfd itself: the recorder's
+ * descriptors do not exist for it, as for fstat.
+ */
+#define TT_AT_CALL(call) (empty_path(path) && (flags & AT_EMPTY_PATH) ? TT_NOT_OURS(dirfd, call) : (call))
+
+static inline int empty_path(const char *path)
+{
+	return path && !*path;
+}
+
 #define TT_AT_BODY(fn, EV, call)                                                                   \
-	TT_BODY(fn, -1, int, call,                                                                 \
+	TT_BODY(fn, -1, int, TT_AT_CALL(call),                                                     \
 		record_path(t, TT_EV_##EV, t0, t1, ret, e, TT_S(dirfd), 0, TT_S(flags), 0, 1,      \
 			    path, -1, NULL))
 
@@ -241,7 +252,8 @@ static void record_opendir(struct tt_thread *t, uint64_t t0, uint64_t t1, DIR *r
 
 TT_EXPORT DIR *opendir(const char *path)
 {
-	TT_BODY(opendir, NULL, DIR *, TT_FD_CALLP(real_opendir(path)), record_opendir(t, t0, t1, ret, e, path))
+	TT_BODY(opendir, NULL, DIR *, tt_fddir_note(TT_FD_CALLP(real_opendir(path)), path),
+		record_opendir(t, t0, t1, ret, e, path))
 }
 
 /* The descriptor is read before the call: closedir frees the DIR. */
@@ -249,6 +261,7 @@ TT_EXPORT int closedir(DIR *dir)
 {
 	int fd = dir_fd(dir);
 
+	tt_fddir_closing(dir);
 	TT_BODY(closedir, -1, int, real_closedir(dir),
 		tt_record(t, TT_EV_CLOSEDIR, t0, t1, ret < 0, e, 3, TT_S(ret), TT_U(dir),
 			  TT_S(fd), 0, 1))

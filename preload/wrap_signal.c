@@ -115,7 +115,11 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	struct handler prev = handlers[sig];
 
 	if (fn == (void *)SIG_DFL || fn == (void *)SIG_IGN) {
-		int ret = real_sigaction(sig, act, old);
+		/* the default action of a fatal signal: ours drains first, then dies of it */
+		int ret = fn == (void *)SIG_DFL && tt_signal_is_fatal(sig) &&
+				  sig != tt_cfg.ring_signal
+			  ? tt_crash_set(real_sigaction, sig, old)
+			  : real_sigaction(sig, act, old);
 
 		if (ret == 0) {
 			unwrap(sig, &prev, old);

@@ -148,7 +148,7 @@ load helpers
 		elif [[ -z "$err" || "$err" == *"records into a"* ]]; then
 			run "$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$OUT"
 			expect_eq "convert at $kb KB" 0 "$status"
-			expect_eq "events at $kb KB" 1146 "$(wc -l < "$BATS_TEST_TMPDIR/t.csv")"
+			expect_eq "events at $kb KB" 1206 "$(wc -l < "$BATS_TEST_TMPDIR/t.csv")"
 		fi
 	done
 	[ -n "$first_ok" ]
@@ -171,17 +171,16 @@ load helpers
 }
 
 @test "the trace descriptor: close-on-exec, far from the program's own numbers" {
-	script='import os; print(sorted(int(f) for f in os.listdir("/proc/self/fd")))'
-	native=$(/usr/bin/python3 -c "$script")
-	run traced /usr/bin/python3 -c "$script"
+	# listed by the getdents64 system call: readdir leaves it out (tests/ending.bats)
+	native=$("$T/t_ending" rawfds | sort -n | tr '\n' ' ')
+	run traced "$T/t_ending" rawfds
 	[ "$status" -eq 0 ]
 	# the same low descriptors, plus one high one: the trace's
-	traced_low=$(/usr/bin/python3 -c "import sys; l = eval(sys.argv[1]); print(sorted(f for f in l if f < 500))" "$output")
-	expect_eq "low fds" "$native" "$traced_low"
-	[ "$(/usr/bin/python3 -c "import sys; print(max(eval(sys.argv[1])))" "$output")" -ge 500 ]
-	# close-on-exec: a program exec'd from it does not inherit it
-	run traced sh -c 'exec /usr/bin/python3 -c "import os; print(len([f for f in os.listdir(\"/proc/self/fd\") if int(f) >= 500]))"'
-	[ "$output" = 1 ]
+	expect_eq "low fds" "$native" "$(awk '$1 < 500' <<<"$output" | sort -n | tr '\n' ' ')"
+	expect_eq "high fds" 1 "$(awk '$1 >= 500' <<<"$output" | wc -l)"
+	# close-on-exec: a program exec'd from it has its own (traced too), not the parent's
+	run traced sh -c "exec '$T/t_ending' rawfds"
+	expect_eq "high fds after exec" 1 "$(awk '$1 >= 500' <<<"$output" | wc -l)"
 }
 
 @test "2,000 threads alive at once: every one recorded and named" {
@@ -321,4 +320,58 @@ load helpers
 	# the trace up to that point is complete and readable
 	to_json
 	[ "$(count '.name == "open" and .args.path == "/dev/null"')" -gt 40 ]
+}
+
+# mallocs N: the malloc events of the streams in $OUT
+mallocs() {
+	"$CONVERT" -q -f csv -o - "$OUT" | awk -F, '$7 == "malloc"' | wc -l
+}
+
+@test "every signal whose default action ends the process: drained, named, and the process dies of it" {
+	ulimit -c 0
+	# the default-terminating signals of signal(7), and the first and last real-time ones
+	sigs="HUP INT QUIT ILL TRAP ABRT BUS FPE USR1 SEGV USR2 PIPE ALRM TERM STKFLT XCPU XFSZ VTALRM PROF IO PWR SYS RTMIN RTMAX"
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	traced "$T/t_ending" exit 2000
+	expect_eq "normal run" 2000 "$(mallocs)"
+	for mode in block ring; do
+		for name in $sigs; do
+			sig=$(kill -l "$name")
+			rm -rf "$OUT"; mkdir -p "$OUT"
+			run env TRACEIT_MODE=$mode TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_ending" signal "$sig" 2000
+			expect_eq "$mode $name: status" $((128 + sig)) "$status"
+			# the end record names the signal, and the stream converts without a warning
+			run "$CONVERT" -f summary "$OUT"
+			expect_eq "$mode $name: converts cleanly" 0 "$status"
+			[[ "$output" == *" SIG$name "*"(complete)"* || "$output" == *" signal $sig "*"(complete)"* ]] || {
+				echo "$mode $name: no end record naming it" >&2
+				echo "$output" | sed -n 3,6p >&2
+				return 1
+			}
+			expect_eq "$mode $name: events" 2000 "$(mallocs)"
+		done
+	done
+}
+
+@test "a program that sets SIG_DFL itself still gets the drain, and sigaction reports SIG_DFL" {
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	run env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" /usr/bin/python3 -c '
+import os, signal
+signal.signal(signal.SIGTERM, lambda *a: None)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+os.kill(os.getpid(), signal.SIGTERM)'
+	expect_eq status 143 "$status"
+	run "$CONVERT" -f summary "$OUT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"SIGTERM "*"(complete)"* ]]
+}
+
+@test "a pipeline whose writer dies of SIGPIPE: every stream complete" {
+	run "$TRACEIT" -q -o "$OUT/p" -- sh -c 'yes | head -c 100000 >/dev/null'
+	[ "$status" -eq 0 ]
+	run "$CONVERT" -f summary "$OUT/p"
+	expect_eq "converts cleanly" 0 "$status"
+	[[ "$output" == *"SIGPIPE       yes (complete)"* ]]
+	[[ "$output" != *"no end record"* ]]
 }
