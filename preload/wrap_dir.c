@@ -62,7 +62,8 @@ void tt_fddir_opened(DIR *dir, const char *path)
 		if (atomic_compare_exchange_strong(&fddirs[i], &expect, dir)) {
 			int used = atomic_load(&nfddirs);
 
-			while (used < i + 1 && !atomic_compare_exchange_weak(&nfddirs, &used, i + 1))
+			while (used < i + 1 &&
+			       !atomic_compare_exchange_weak(&nfddirs, &used, i + 1))
 				;
 			return;
 		}
