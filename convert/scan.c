@@ -435,7 +435,9 @@ static void tt_finish(struct tt_scan_state *st)
 	}
 	if (!f->has_end)
 		tt_problem(&f->problems, TT_PB_NO_END,
-			   "no end record (process killed or still running)");
+			   "no end record (the process was killed by SIGKILL or the OOM killer, "
+			   "ended by a raw exit_group system call as Go programs do, or is still "
+			   "running): the events since its last flush are missing");
 	if (f->exe && *f->exe)
 		f->program = tt_basename(f->exe);
 	else if (f->comm && *f->comm)
