@@ -220,6 +220,7 @@ static int tt_load(struct tt_tstream *s)
 	const char *why = NULL;
 
 	s->cur = c;
+	s->ev.chunk = s->look.chunk = (uint32_t)(c - s->file->chunks) + 1;
 	s->left = c->nevents;
 	tt_decode_bytes += TT_CHUNK_HEADER_LEN + c->payload_len;
 	s->prev_end = c->first_tick;

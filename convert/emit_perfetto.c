@@ -468,6 +468,11 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 	uint64_t ts = pf_abs(p, ev->start_ns);
 	double w;
 
+	if (ev->chunk != s->chunk) {
+		/* an input chunk begins: so does the sequence's state, as for a new group */
+		s->chunk = ev->chunk;
+		s->stale = true;
+	}
 	pf_seq_touch(p, s, ts);
 	tt_pb_uint(&p->ev, PF_TE_TYPE, instant ? PF_INSTANT : PF_BEGIN);
 	tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));

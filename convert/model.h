@@ -178,6 +178,7 @@ struct tt_event {
 	int64_t held_ns;     /* RELEASE with lock tracking on: time the lock was held, or -1 */
 	int32_t err;	     /* errno, when failed */
 	uint32_t stack;	     /* call stack id in the file (tt_callstack_get), 0 = none */
+	uint32_t chunk;	     /* 1 + index of its chunk in file->chunks: where a chunk begins */
 	uint16_t type;	     /* enum tt_event_type, always valid */
 	bool failed;
 };

@@ -118,6 +118,8 @@ struct pf_seq {
 	uint32_t id;
 	uint32_t index;	   /* in pf.all */
 	uint64_t gen;	   /* output group its incremental state was last cleared in */
+	uint32_t chunk;	   /* input chunk of its last event */
+	bool stale;	   /* a new input chunk: its state starts over */
 	uint64_t last_ts;  /* of the sequence's incremental clock */
 	uint64_t uuid;	   /* thread track */
 	const char *named; /* the name its track descriptor gave, (const char *)1 if none */
@@ -171,7 +173,7 @@ struct pf {
 	struct tt_pb grp;    /* packets of the group being filled */
 	struct tt_pb ev;     /* the track event being written */
 	struct tt_pb intern; /* what it interns */
-	struct pf_zip *zip; /* the compressed groups (pf_seq.c), NULL: --no-compress */
+	struct pf_zip *zip;  /* the compressed groups (pf_seq.c), NULL: --no-compress */
 	struct pf_file *files;
 	uint32_t nseq;
 	struct tt_flows flows;

@@ -2,9 +2,9 @@
  * pf_seq.c - the Perfetto output's packets: sequences and their incremental state,
  * interning, and the compressed groups packets are written in.
  *
- * Every group of packets (at most TT_PF_GROUP bytes before compression) starts each
- * sequence over: the first packet a sequence writes in a group clears its incremental state
- * (SEQ_INCREMENTAL_STATE_CLEARED), gives its defaults again and snapshots its clock, and
+ * Every group of packets (at most TT_PF_GROUP bytes before compression), and every input
+ * chunk of a thread, starts its sequence over: the first packet clears the incremental state
+ * (SEQ_INCREMENTAL_STATE_CLEARED), gives the defaults again and snapshots the clock, and
  * strings are interned anew.  A group is then readable on its own: losing one loses only
  * its events.  trace_packet.proto: "trace_packet_defaults ... must be reemitted when
  * incremental state is cleared"; compressed_packets hold "proto encoded trace packets
@@ -271,8 +271,9 @@ void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts)
 {
 	size_t at, m, c;
 
-	if (s->gen == p->gen)
+	if (s->gen == p->gen && !s->stale)
 		return;
+	s->stale = false;
 	if (!s->described)
 		pf_describe_thread(p, s);
 	at = tt_pb_begin(&p->grp, PF_TRACE_PACKET);
