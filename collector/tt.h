@@ -91,7 +91,8 @@ struct tt_thread {
 	size_t map_len;
 };
 
-/* The per-thread pointer: initial-exec so that reading it never allocates (B.3). */
+/* The per-thread pointer: initial-exec so that reading it never allocates (the dynamic
+ * models may call __tls_get_addr, which allocates: glibc elf/dl-tls.c). */
 extern __thread struct tt_thread *tt_self __attribute__((tls_model("initial-exec")));
 
 /* Categories to record, 0 when the state is not ACTIVE: one load checks both. */

@@ -10,8 +10,9 @@
  * with three decimals from integer nanoseconds, so nesting is exact (jsontime.c covers the
  * viewers that add them up as doubles).  Names of processes and threads are metadata ("M")
  * events at the end of the array, because a thread can be renamed at any time during the
- * run: only at the end is its final name known (json_tail.c).  See trace-formats.md for the
- * rules of each viewer.
+ * run: only at the end is its final name known (json_tail.c).  The rules are those of the
+ * "Trace Event Format" document and of the viewers' importers (Perfetto's
+ * src/trace_processor/importers/json, chrome://tracing's trace-viewer).
  *
  * Arrows (flows.h) are flow events: an "s" inside the cause's slice and an "f" with
  * "bp":"e" inside the effect's slice, written when the second of the two is known.  Viewers

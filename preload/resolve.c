@@ -3,7 +3,8 @@
  *
  * dlsym allocates (its error string, its per-thread state): while we are still looking up
  * malloc, that allocation lands in our own malloc wrapper with no real malloc to call.  Those
- * few early allocations are served from a static arena (B.2 of the pitfalls guide); free and
+ * few early allocations are served from a static arena (glibc dlfcn/dlerror.c allocates the
+ * error state on the first dlsym of a thread); free and
  * realloc recognise arena blocks by address and never hand them to glibc.
  */
 #include "real.h"

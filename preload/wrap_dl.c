@@ -1,7 +1,7 @@
 /*
  * wrap_dl.c - loading libraries: dlopen, dlclose.
  *
- * dlsym is not wrapped (B.18 of the pitfalls guide): glibc looks at its caller's address.  So
+ * dlsym is not wrapped (dlfcn/dlsym.c hands its caller's address to _dl_sym).  So
  * does dlopen, which is wrapped anyway, so it has to put back what the wrapper hides.  glibc
  * takes the calling object (found from the return address) for two things:
  *  - a name without a slash is searched in that object's DT_RPATH (when it has no DT_RUNPATH),

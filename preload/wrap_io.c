@@ -10,7 +10,7 @@
 
 #include <stdarg.h>
 
-/* The mode argument exists only when the flags say so: O_CREAT or O_TMPFILE (B.5). */
+/* The mode argument exists only when the flags say so: O_CREAT or O_TMPFILE (open(2)). */
 #define TT_MODE_ARG(flags, mode)                                                                   \
 	do {                                                                                       \
 		if (__OPEN_NEEDS_MODE(flags)) {                                                    \

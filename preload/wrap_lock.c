@@ -22,7 +22,7 @@
  * (a lock owned by readers, an elided mutex, another libc).  Hold times
  * (acquire end to release start) are the converter's business.
  *
- * Condition variables have two ABIs on x86_64 (pitfalls guide B.16): pthread_cond_*@GLIBC_2.2.5
+ * Condition variables have two ABIs on x86_64 (nptl/old_pthread_cond_*.c): pthread_cond_*@GLIBC_2.2.5
  * take the old, smaller condvar and @@GLIBC_2.3.2 the current one.  Each gets its own wrapper
  * bound by .symver to the same version of the real function: the new ones are the default
  * version (what programs link against today), the old ones record the same events for

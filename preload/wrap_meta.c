@@ -4,7 +4,7 @@
  * __fxstatat, __fxstatat64), statx, access, unlink, unlinkat, rename, renameat, mkdir, rmdir,
  * opendir, closedir (readdir of /proc/self/fd: wrap_dir.c).
  *
- * Two generations of the stat ABI coexist (B.17): since glibc 2.33 stat and friends are real
+ * Two generations of the stat ABI coexist (glibc 2.33 NEWS): since 2.33 stat and friends are real
  * exports, and binaries built before call __xstat(_STAT_VER, ...) and its siblings, which
  * glibc still exports (on x86_64 as ordinary GLIBC_2.2.5 and GLIBC_2.4 symbols, though no
  * header declares them any more).  Both land here as the same event.  Our definitions are

@@ -4,7 +4,8 @@
  * (pthread_setname_np, prctl(PR_SET_NAME)).
  *
  * pthread_create is wrapped unversioned: pthread_create@@GLIBC_2.34 is the default since
- * glibc 2.34 and a wrapper pinned to an older version would be skipped (B.13).
+ * glibc 2.34 (libpthread merged into libc) and a wrapper pinned to an older version would
+ * be skipped by programs linked since.
  */
 #include "wrap.h"
 #include "sys.h"
