@@ -15,7 +15,7 @@ static int tsc_is_invariant(void)
 	unsigned a, b, c, d;
 
 	/* CPUID 0x80000007, EDX bit 8: the TSC runs at a constant rate in every C/P state */
-	if (__get_cpuid_max(0x80000000, 0) < 0x80000007)
+	if ((unsigned)__get_cpuid_max(0x80000000, 0) < 0x80000007u) /* int in clang's cpuid.h */
 		return 0;
 	__cpuid(0x80000007, a, b, c, d);
 	return (d >> 8) & 1;

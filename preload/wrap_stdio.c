@@ -25,6 +25,12 @@
  * fread and fwrite fail when they moved fewer items than asked and the error indicator is
  * set (fwrite: whenever it wrote fewer).
  */
+/*
+ * No extern inline definitions from bits/stdio.h (getline, vprintf...): with clang they come
+ * first, and our definitions of those names then lost their default visibility and were not
+ * exported (glibc's features.h turns them off when __NO_INLINE__ is defined).
+ */
+#define __NO_INLINE__ 1
 #include "wrap.h"
 
 #include <stdarg.h>

@@ -22,6 +22,16 @@ load helpers
 	expect_eq "section bounds" 0 "$(grep -c '^__start_tt' <<<"$output" || true)"
 }
 
+@test "every function the sources define with TT_EXPORT is exported, whatever the compiler" {
+	# clang at -O2 once built getline and vprintf hidden behind glibc's extern inlines
+	exported=$(nm -D --defined-only "$LIB" | awk '{sub(/@.*/, "", $3); print $3}' | sort -u)
+	defined=$(grep -ho '^TT_EXPORT [^(]*(' "$TT_SRCDIR"/preload/*.c |
+		sed -E 's/.*[ *]([A-Za-z_0-9]+)\($/\1/' | grep -v '^TT_\|^tt_' | sort -u)
+	[ "$(wc -l <<<"$defined")" -ge 200 ]
+	missing=$(comm -23 <(echo "$defined") <(echo "$exported"))
+	expect_eq "defined but not exported" "" "$missing"
+}
+
 @test "the library is bound at load time (-z now)" {
 	run readelf -d "$LIB"
 	[[ "$output" == *"BIND_NOW"* || "$output" == *"FLAGS_1"*"NOW"* ]]
