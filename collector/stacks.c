@@ -14,6 +14,7 @@
 #include "config.h"
 #include "tt.h"
 #include "sys.h"
+#include "real.h"
 #include "stacks.h"
 #include "codec.h"
 
@@ -123,7 +124,8 @@ int tt_stacks_init(uint32_t mask, unsigned depth)
 	 * first unwind): pipe2 moves the descriptors out of the program's range meanwhile
 	 * (wrap_fileio.c) */
 	tt_stack_fd_pending = 1;
-	void *h = tt_dlopen_real(TT_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL);
+	/* the real dlopen: no RUNPATH of the program applies to the recorder's own library */
+	void *h = tt_real.dlopen ? tt_real.dlopen(TT_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL) : NULL;
 
 	if (!h) {
 		tt_stack_fd_pending = 0;

@@ -19,8 +19,6 @@ extern int tt_stack_fd_pending;
 
 /* Loads libunwind and sets the tables up (constructor, single-threaded); 0 on success. */
 int tt_stacks_init(uint32_t mask, unsigned depth);
-/* The real dlopen (wrap_dl.c): libunwind is loaded without the program's RUNPATH. */
-void *tt_dlopen_real(const char *file, int mode);
 /* Stops capturing for good, with one line on stderr saying why. */
 void tt_stacks_disable(const char *why);
 

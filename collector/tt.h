@@ -16,14 +16,13 @@
 #include <stddef.h>
 #include <pthread.h>
 
+#include "base.h"
 #include "format.h"
 #include "clock.h"
 #include "stacks.h"
 
 #define TT_HIDDEN __attribute__((visibility("hidden")))
 #define TT_EXPORT __attribute__((visibility("default")))
-#define tt_likely(x) __builtin_expect(!!(x), 1)
-#define tt_unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Process state machine: wrappers record only in ACTIVE. */
 enum tt_state {
@@ -116,15 +115,17 @@ struct tt_config {
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
+/* process.c */
 extern int tt_owner_pid; /* the process that owns the stream (a vfork child is not it) */
+/* exit() was called with status (the exit wrapper); tt_exit_status: it, or 0 */
 void tt_note_exit_status(int status);
+int tt_exit_status(void);
 
 /* config.c */
 void tt_config_read(struct tt_config *cfg);
 int tt_config_memory_limit(struct tt_config *cfg);
 
-/* log.c: one line on stderr, async-signal-safe.  Formats: %s %d %u %lu %llu %x %% */
-void tt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* tt_log (base/log.c): formats %s %d %u %lu %llu %x %% */
 
 /* thread.c */
 struct tt_thread *tt_thread_attach(void);

@@ -407,7 +407,7 @@ static void *writer_main(void *arg)
 		 * could not even be terminated).
 		 */
 		if (atomic_load(&tt_main_exited) && only_writer_left())
-			exit(0);
+			tt_real.exit(0); /* the real one: the program-facing wrapper would record it */
 		tt_futex_wait((volatile uint32_t *)&writer_wake, 0,
 			      atomic_load(&tt_main_exited) ? &soon : &ts);
 		atomic_store(&writer_wake, 0);

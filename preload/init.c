@@ -10,20 +10,12 @@
 #include "sys.h"
 #include "real.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 
-int tt_owner_pid;
-static int exit_status, exit_status_known, on_exit_registered;
+static int on_exit_registered;
 static int fork_locked;
-
-void tt_note_exit_status(int status)
-{
-	exit_status = status;
-	exit_status_known = 1;
-}
 
 /*
  * on_exit, not atexit: its handlers get the status exit() was given, and that includes
@@ -74,17 +66,6 @@ static void fork_child(void)
 	}
 }
 
-/* The real sigaction, not our wrapper: installing the crash handler must not be recorded */
-static int (*sigaction_real(void))(int, const struct sigaction *, struct sigaction *)
-{
-	static int (*fn)(int, const struct sigaction *, struct sigaction *);
-
-	if (!fn)
-		fn = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT,
-										  "sigaction");
-	return fn;
-}
-
 /* TRACEIT_RING_SIGNAL: the flight recorder's contents to the file, on the user's request */
 static void ring_signal(int sig)
 {
@@ -131,13 +112,14 @@ __attribute__((constructor(101))) static void tt_init(void)
 	}
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	on_exit_registered = on_exit(at_exit, NULL) == 0;
-	tt_crash_install(sigaction_real());
+	/* the real sigaction, not our wrapper: installing these must not be recorded */
+	tt_crash_install(tt_real.sigaction);
 	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
 	if (tt_cfg.ring && tt_cfg.ring_signal) {
 		struct sigaction sa = { .sa_handler = ring_signal, .sa_flags = SA_RESTART };
 
 		sigfillset(&sa.sa_mask);
-		sigaction_real()(tt_cfg.ring_signal, &sa, NULL);
+		tt_real.sigaction(tt_cfg.ring_signal, &sa, NULL);
 	}
 	tt_modules_snapshot(tt_now());
 	atomic_store(&tt_state, TT_ACTIVE);
@@ -152,5 +134,5 @@ __attribute__((constructor(101))) static void tt_init(void)
 __attribute__((destructor(101))) static void tt_fini(void)
 {
 	if (!on_exit_registered)
-		tt_final_drain(TT_EXIT_EXIT, exit_status_known ? exit_status : 0);
+		tt_final_drain(TT_EXIT_EXIT, tt_exit_status());
 }

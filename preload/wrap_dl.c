@@ -26,7 +26,6 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-TT_REAL(dlopen, NULL);
 TT_REAL(dlclose, NULL);
 
 #define TT_DL_PATH 4096
@@ -106,13 +105,13 @@ __attribute__((noinline)) static void *open_from_callers_path(struct link_map *c
 			       os->dls_serpath[no - 1 - common].dls_name))
 			common++;
 		if (common < nc)
-			h = real_dlopen(file, mode | RTLD_NOLOAD);
+			h = tt_real.dlopen(file, mode | RTLD_NOLOAD);
 		for (unsigned i = 0; !h && i < nc - common; i++) {
 			const char *dir = cs->dls_serpath[i].dls_name;
 			char path[TT_DL_PATH];
 
 			if (join(path, dir, strlen(dir), file) && exists(path))
-				h = real_dlopen(path, mode);
+				h = tt_real.dlopen(path, mode);
 		}
 		if (omap)
 			tt_munmap(os, omap);
@@ -199,7 +198,7 @@ static void *open_as(const void *ret_addr, const char *file, int mode)
 	/* The common case, a path without $: glibc takes it as it is, whoever calls. */
 	if (!file || (strchr(file, '/') && !strchr(file, '$')) ||
 	    !dladdr1(ret_addr, &info, (void **)&caller, RTLD_DL_LINKMAP) || !caller)
-		return real_dlopen(file, mode);
+		return tt_real.dlopen(file, mode);
 	/*
 	 * In secure mode glibc allows $ORIGIN only in trusted directories: leave the expansion to
 	 * it.  Its search lists (used below) are already filtered for secure mode.
@@ -208,7 +207,7 @@ static void *open_as(const void *ret_addr, const char *file, int mode)
 		char path[TT_DL_PATH];
 
 		if (expand_origin(caller, file, path) && strcmp(path, file))
-			return real_dlopen(path, mode);
+			return tt_real.dlopen(path, mode);
 	}
 	if (!strchr(file, '/')) {
 		void *h = open_from_callers_path(caller, file, mode);
@@ -216,7 +215,7 @@ static void *open_as(const void *ret_addr, const char *file, int mode)
 		if (h)
 			return h;
 	}
-	return real_dlopen(file, mode);
+	return tt_real.dlopen(file, mode);
 }
 
 /* The module list for symbolising stacks (modules.c); errno is the program's. */
@@ -228,17 +227,11 @@ static void modules_changed(void)
 	errno = e;
 }
 
-/* libunwind, loaded for the recorder itself: no RUNPATH of the program's applies. */
-void *tt_dlopen_real(const char *file, int mode)
-{
-	return real_dlopen ? real_dlopen(file, mode) : NULL;
-}
-
 TT_EXPORT void *dlopen(const char *file, int mode)
 {
 	const void *ret_addr = __builtin_extract_return_addr(__builtin_return_address(0));
 
-	TT_NEED_REAL(dlopen, NULL);
+	TT_NEED_OR(dlopen, NULL);
 	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
 
 	if (!t) {

@@ -15,7 +15,6 @@
 #include <signal.h>
 #include <string.h>
 
-TT_REAL(sigaction, NULL);
 TT_REAL(kill, NULL);
 TT_REAL(raise, NULL);
 
@@ -100,11 +99,11 @@ static int in_vfork_child(void)
 
 TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	TT_NEED_REAL(sigaction, -1);
+	TT_NEED_OR(sigaction, -1);
 	if (sig <= 0 || sig >= TT_NSIG || sig == SIGKILL || sig == SIGSTOP || !act ||
 	    atomic_load(&tt_state) != TT_ACTIVE || in_vfork_child()) {
 		struct handler prev = sig > 0 && sig < TT_NSIG ? handlers[sig] : (struct handler){ 0 };
-		int ret = real_sigaction(sig, act, old);
+		int ret = tt_real.sigaction(sig, act, old);
 
 		if (ret == 0)
 			unwrap(sig, &prev, old);
@@ -118,8 +117,8 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 		/* the default action of a fatal signal: ours drains first, then dies of it */
 		int ret = fn == (void *)SIG_DFL && tt_signal_is_fatal(sig) &&
 				  sig != tt_cfg.ring_signal
-			  ? tt_crash_set(real_sigaction, sig, old)
-			  : real_sigaction(sig, act, old);
+			  ? tt_crash_set(tt_real.sigaction, sig, old)
+			  : tt_real.sigaction(sig, act, old);
 
 		if (ret == 0) {
 			unwrap(sig, &prev, old);
@@ -134,7 +133,7 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	ours.sa_sigaction = trampoline;
 	/* Set before installing: a signal arriving right after must find its handler. */
 	handlers[sig] = (struct handler){ fn, (act->sa_flags & SA_SIGINFO) != 0 };
-	int ret = real_sigaction(sig, &ours, old);
+	int ret = tt_real.sigaction(sig, &ours, old);
 
 	if (ret == 0)
 		unwrap(sig, &prev, old);

@@ -7,11 +7,12 @@
  * error state on the first dlsym of a thread); free and
  * realloc recognise arena blocks by address and never hand them to glibc.
  */
+#include "base.h"
 #include "real.h"
-#include "tt.h"
 #include "sys.h"
 
 #include <dlfcn.h>
+#include <stdatomic.h>
 #include <string.h>
 
 struct tt_real tt_real;

@@ -2,7 +2,7 @@
  * log.c - the library's only output: one line on stderr, formatted without stdio or malloc so
  * that it is safe from any context (signal handlers, fork children, inside malloc).
  */
-#include "tt.h"
+#include "base.h"
 #include "sys.h"
 
 #include <stdarg.h>

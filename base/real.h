@@ -9,6 +9,8 @@
 #define TT_REAL_H
 
 #include <dirent.h>
+#include <dlfcn.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -61,7 +63,9 @@ extern int openat64(int dirfd, const char *path, int flags, ...);
 	X(execvpe, NULL, 1)                                                                        \
 	X(exit, NULL, 0)                                                                           \
 	X(_exit, NULL, 0)                                                                          \
-	X(_Exit, NULL, 0)
+	X(_Exit, NULL, 0)                                                                          \
+	X(dlopen, NULL, 0)                                                                         \
+	X(sigaction, NULL, 0)
 
 struct tt_real {
 #define TT_REAL_FIELD(name, version, optional) __typeof__(name) *name;
