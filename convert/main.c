@@ -14,7 +14,8 @@
  *	0  every input converted cleanly.
  *	1  some input was damaged, truncated, lacked its end record (process killed, ended by
  *	   a raw exit_group, or still running), could not be read, was not a traceit stream
- *	   or had an unsupported format version.  Everything recoverable was still converted and the output written.
+ *	   or had an unsupported format version.  Everything recoverable was still converted
+ *	   and the output written.
  *	2  usage error, or the output could not be written.
  *
  * Messages go to standard error, one line each, "traceit-convert: " first and naming the

@@ -151,7 +151,8 @@ TT_EXPORT int __fxstat64(int ver, int fd, struct stat64 *buf)
  * With AT_EMPTY_PATH and an empty path, the call is about dirfd itself: the recorder's
  * descriptors do not exist for it, as for fstat.
  */
-#define TT_AT_CALL(call) (empty_path(path) && (flags & AT_EMPTY_PATH) ? TT_NOT_OURS(dirfd, call) : (call))
+#define TT_AT_CALL(call)                                                                           \
+	(empty_path(path) && (flags & AT_EMPTY_PATH) ? TT_NOT_OURS(dirfd, call) : (call))
 
 static inline int empty_path(const char *path)
 {
