@@ -25,9 +25,9 @@
  * Condition variables have two ABIs on x86_64 (nptl/old_pthread_cond_*.c):
  * pthread_cond_*@GLIBC_2.2.5 take the old, smaller condvar and @@GLIBC_2.3.2 the current one.
  * Each gets its own wrapper bound by .symver to the same version of the real function: the
- * new ones are the default version (what programs link against today), the old ones record the same events for
- * binaries built before 2003 instead of silently handing their condvars to the new code.  The
- * version nodes are declared in libtraceit.map; every other export stays unversioned, which
+ * new ones are the default version (what programs link against today), the old ones record
+ * the same events for binaries built before 2003 instead of silently handing their condvars
+ * to the new code.  The version nodes are declared in libtraceit.map; every other export stays unversioned, which
  * the dynamic linker lets interpose any version of a name.  On ports with a single version of
  * these functions (aarch64, riscv...) the wrappers are plain exports.  Elsewhere (i386, s390,
  * ppc) the old-ABI callers would reach the new functions: not handled, those ports would need
