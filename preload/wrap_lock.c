@@ -27,8 +27,8 @@
  * Each gets its own wrapper bound by .symver to the same version of the real function: the
  * new ones are the default version (what programs link against today), the old ones record
  * the same events for binaries built before 2003 instead of silently handing their condvars
- * to the new code.  The version nodes are declared in libtraceit.map; every other export stays unversioned, which
- * the dynamic linker lets interpose any version of a name.  On ports with a single version of
+ * to the new code.  The version nodes are declared in libtraceit.map; every other export
+ * stays unversioned, which the dynamic linker lets interpose any version of a name.  On ports with a single version of
  * these functions (aarch64, riscv...) the wrappers are plain exports.  Elsewhere (i386, s390,
  * ppc) the old-ABI callers would reach the new functions: not handled, those ports would need
  * their own nodes.  The other lock functions that glibc 2.34 moved from libpthread into libc
