@@ -23,17 +23,17 @@
  * (acquire end to release start) are the converter's business.
  *
  * Condition variables have two ABIs on x86_64 (nptl/old_pthread_cond_*.c):
- * pthread_cond_*@GLIBC_2.2.5 take the old, smaller condvar and @@GLIBC_2.3.2 the current one.
- * Each gets its own wrapper bound by .symver to the same version of the real function: the
- * new ones are the default version (what programs link against today), the old ones record
- * the same events for binaries built before 2003 instead of silently handing their condvars
- * to the new code.  The version nodes are declared in libtraceit.map; every other export
- * stays unversioned, which the dynamic linker lets interpose any version of a name.  On ports with a single version of
- * these functions (aarch64, riscv...) the wrappers are plain exports.  Elsewhere (i386, s390,
- * ppc) the old-ABI callers would reach the new functions: not handled, those ports would need
- * their own nodes.  The other lock functions that glibc 2.34 moved from libpthread into libc
- * carry two versions too (@GLIBC_2.2.5 and @@GLIBC_2.34), but both name the same code, so one
- * unversioned wrapper serves both.
+ * pthread_cond_*@GLIBC_2.2.5 take the old, smaller condvar and @@GLIBC_2.3.2 the current one. Each
+ * gets its own wrapper bound by .symver to the same version of the real function: the new ones are
+ * the default version (what programs link against today), the old ones record the same events for
+ * binaries built before 2003 instead of silently handing their condvars to the new code.  The
+ * version nodes are declared in libtraceit.map; every other export stays unversioned, which the
+ * dynamic linker lets interpose any version of a name.  On ports with a single version of these
+ * functions (aarch64, riscv...) the wrappers are plain exports.  Elsewhere (i386, s390, ppc) the
+ * old-ABI callers would reach the new functions: not handled, those ports would need their own
+ * nodes.  The other lock functions that glibc 2.34 moved from libpthread into libc carry two
+ * versions too (@GLIBC_2.2.5 and @@GLIBC_2.34), but both name the same code, so one unversioned
+ * wrapper serves both.
  *
  * Blind spots: glibc's own locking (stdio, malloc, dlopen, C11 mtx_* and cnd_* which call
  * the internal functions), the mutex that pthread_cond_wait releases and re-acquires inside
