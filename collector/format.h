@@ -273,6 +273,26 @@ enum tt_event_type {
 	TT_EV_COUNT
 };
 
+/*
+ * The payload words of each event type, from events.def: the result if it has one, then one
+ * per argument.  A constant for a constant type, so that the recorder checks its wrappers at
+ * compile time (tt.h, tt_record).
+ */
+#define TT_HAS(role) (TT_ROLE_##role != TT_ROLE_NONE)
+static inline unsigned tt_payload_words(unsigned type)
+{
+	switch (type) {
+#define TT_EVENT(sym, name, cat, fx, res, a0, a1, a2, a3, a4)                                      \
+	case TT_EV_##sym:                                                                          \
+		return TT_HAS(res) + TT_HAS(a0) + TT_HAS(a1) + TT_HAS(a2) + TT_HAS(a3) + TT_HAS(a4);
+#include "events.def"
+#undef TT_EVENT
+	default:
+		return 0;
+	}
+}
+#undef TT_HAS
+
 #define TT_MAX_ARGS 5
 
 /*

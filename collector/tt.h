@@ -238,11 +238,18 @@ static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now,
  * one, then the arguments).  Memory wrappers pass may_spawn 0: they can run inside ld.so or
  * TLS allocation with loader locks held, where creating a thread could deadlock.
  */
+/* Never defined: a call that is not optimised away is a wrapper at odds with events.def. */
+extern void tt_payload_mismatch(void)
+	__attribute__((error("tt_record: the payload words differ from events.def")));
+
 static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1,
 			     int failed, int err, unsigned n, uint64_t w3, uint64_t w4, uint64_t w5,
 			     uint64_t w6, int may_spawn)
 {
 	uint32_t sid = 0;
+
+	if (__builtin_constant_p(type) && __builtin_constant_p(n) && n != tt_payload_words(type))
+		tt_payload_mismatch();
 
 	t->busy = 1;
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
