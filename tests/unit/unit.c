@@ -1,0 +1,212 @@
+/*
+ * unit.c - C unit tests, TAP output (Automake's TAP driver): the stream codec, the
+ * protobuf writer, number formatting, the events table and the UTF-8 checks.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "format.h"
+#include "out.h"
+#include "pb.h"
+
+static int ntest, nfail;
+
+static void ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	ntest++;
+	nfail += !cond;
+	printf("%s %d - ", cond ? "ok" : "not ok", ntest);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Reads a protobuf varint, as a reader would (independent of the writer). */
+static uint64_t pb_read_varint(const uint8_t **p)
+{
+	uint64_t v = 0;
+
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t b = *(*p)++;
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+}
+
+static void test_varints(void)
+{
+	static const uint64_t vals[] = {0,
+					1,
+					127,
+					128,
+					300,
+					16383,
+					16384,
+					(1ull << 28) - 1,
+					1ull << 28,
+					UINT32_MAX,
+					(uint64_t)INT64_MAX,
+					UINT64_MAX};
+	static const int64_t svals[] = {0, -1, 1, -64, 64, INT64_MIN, INT64_MAX};
+	int good = 1;
+
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		uint8_t buf[TT_VARINT_MAX];
+		const uint8_t *p = buf;
+		uint8_t *end = tt_put_varint(buf, vals[i]);
+		uint64_t back;
+
+		good &= tt_get_varint(&p, end, &back) == 0 && back == vals[i] && p == end;
+		/* cut short, it is refused */
+		p = buf;
+		good &= tt_get_varint(&p, end - 1, &back) == -1;
+	}
+	ok(good, "stream varints round-trip, and a cut one is refused");
+	good = 1;
+	for (size_t i = 0; i < sizeof(svals) / sizeof(svals[0]); i++)
+		good &= tt_unzigzag(tt_zigzag(svals[i])) == svals[i];
+	ok(good && tt_zigzag(-1) == 1 && tt_zigzag(1) == 2, "zigzag round-trips signed values");
+	{
+		uint8_t eleven[11];
+		const uint8_t *p = eleven;
+		uint64_t v;
+
+		memset(eleven, 0x80, sizeof(eleven));
+		ok(tt_get_varint(&p, eleven + sizeof(eleven), &v) == -1,
+		   "a varint longer than 10 bytes is refused");
+	}
+}
+
+static void test_pb(void)
+{
+	struct tt_pb pb = {0};
+	const uint8_t *p;
+	size_t at, inner;
+	uint64_t v;
+
+	tt_pb_uint(&pb, 1, 150);
+	ok(pb.len == 3 && !memcmp(pb.buf, "\x08\x96\x01", 3), "pb: field 1 = 150 is 08 96 01");
+	pb.len = 0;
+	tt_pb_int(&pb, 2, -1);
+	ok(pb.len == 11 && pb.buf[0] == 0x10, "pb: an int64 -1 takes ten bytes of varint");
+	pb.len = 0;
+	tt_pb_fixed64(&pb, 47, 0x0102030405060708ull);
+	/* tag 47 << 3 | 1 = 377: f9 02 */
+	ok(pb.len == 10 && pb.buf[0] == 0xf9 && pb.buf[1] == 0x02 && pb.buf[2] == 0x08 &&
+		   pb.buf[9] == 0x01,
+	   "pb: fixed64 is little-endian after a two-byte tag");
+	/* a nested message: the 4-byte redundant length reads back as the body's length */
+	pb.len = 0;
+	at = tt_pb_begin(&pb, 11);
+	inner = tt_pb_begin_n(&pb, 4, 1);
+	tt_pb_uint(&pb, 1, 7);
+	tt_pb_end_n(&pb, inner, 1);
+	tt_pb_str(&pb, 2, "abc");
+	tt_pb_end(&pb, at);
+	p = pb.buf;
+	v = pb_read_varint(&p);
+	ok(v == (11 << 3 | 2), "pb: nested message tag");
+	v = pb_read_varint(&p);
+	ok(v == (uint64_t)(pb.buf + pb.len - p),
+	   "pb: its padded length is the body's (%" PRIu64 ")", v);
+	ok(p[0] == (4 << 3 | 2) && p[1] == 2 && p[2] == 0x08 && p[3] == 7,
+	   "pb: a one-byte length for a short inner message");
+	ok(!memcmp(p + 4,
+		   "\x12\x03"
+		   "abc",
+		   5),
+	   "pb: a string field");
+	/* lengths in 2 bytes up to 16383 */
+	pb.len = 0;
+	at = tt_pb_begin_n(&pb, 1, 2);
+	for (int i = 0; i < 300; i++)
+		tt_pb_uint(&pb, 1, 1);
+	tt_pb_end_n(&pb, at, 2);
+	p = pb.buf + 1;
+	ok(pb_read_varint(&p) == 600 && p == pb.buf + 3, "pb: a two-byte length of 600");
+	/* invalid UTF-8 becomes U+FFFD, valid passes */
+	pb.len = 0;
+	tt_pb_str(&pb, 1,
+		  "a\xff"
+		  "b\xc3\xa9");
+	ok(pb.len == 2 + 7 && !memcmp(pb.buf + 2,
+				      "a\xef\xbf\xbd"
+				      "b\xc3\xa9",
+				      7),
+	   "pb: an invalid byte becomes U+FFFD, valid UTF-8 stays");
+	tt_pb_free(&pb);
+}
+
+static void test_fmt(void)
+{
+	char buf[64];
+	char *e;
+
+	e = tt_fmt_us(buf, 1234567);
+	*e = '\0';
+	ok(!strcmp(buf, "1234.567"), "fmt_us 1234567 ns is 1234.567 (%s)", buf);
+	e = tt_fmt_us(buf, 5);
+	*e = '\0';
+	ok(!strcmp(buf, "0.005"), "fmt_us 5 ns is 0.005 (%s)", buf);
+	e = tt_fmt_i64(buf, INT64_MIN);
+	*e = '\0';
+	ok(!strcmp(buf, "-9223372036854775808"), "fmt_i64 of INT64_MIN (%s)", buf);
+	e = tt_fmt_u64(buf, UINT64_MAX);
+	*e = '\0';
+	ok(!strcmp(buf, "18446744073709551615"), "fmt_u64 of UINT64_MAX (%s)", buf);
+	e = tt_fmt_hex(buf, 0x7f12ab);
+	*e = '\0';
+	ok(!strcmp(buf, "0x7f12ab"), "fmt_hex (%s)", buf);
+	e = tt_fmt_oct(buf, 0644);
+	*e = '\0';
+	ok(!strcmp(buf, "0644"), "fmt_oct (%s)", buf);
+}
+
+static void test_utf8(void)
+{
+	ok(tt_utf8_len((const unsigned char *)"a") == 1, "utf8: ASCII");
+	ok(tt_utf8_len((const unsigned char *)"\xc3\xa9") == 2, "utf8: two bytes");
+	ok(tt_utf8_len((const unsigned char *)"\xc0\xaf") == 0, "utf8: an overlong lead");
+	ok(tt_utf8_len((const unsigned char *)"\xed\xa0\x80") == 0, "utf8: a surrogate");
+	ok(tt_utf8_len((const unsigned char *)"\xf0\x9f\x98\x80") == 4, "utf8: four bytes");
+	ok(tt_utf8_len((const unsigned char *)"\x80") == 0, "utf8: a lone continuation byte");
+}
+
+/* The generated payload counts agree with the table the converter reads. */
+static void test_events(void)
+{
+	int good = 1, named = 1;
+
+	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
+		const struct tt_event_info *e = &tt_events[t];
+		unsigned n = e->result != TT_ROLE_NONE;
+
+		for (int i = 0; i < TT_MAX_ARGS; i++)
+			n += e->args[i] != TT_ROLE_NONE;
+		good &= n == tt_payload_words(t);
+		named &= e->name && *e->name && e->category < TT_CAT_COUNT;
+	}
+	ok(good, "events.def: generated payload counts match the table for all %d types",
+	   TT_EV_COUNT - 1);
+	ok(named, "events.def: every type has a name and a known category");
+}
+
+int main(void)
+{
+	test_varints();
+	test_pb();
+	test_fmt();
+	test_utf8();
+	test_events();
+	printf("1..%d\n", ntest);
+	return nfail != 0;
+}
