@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 static inline long tt_syscall6(long n, long a, long b, long c, long d, long e, long f)
@@ -83,8 +84,8 @@ static inline int tt_openat(int dirfd, const char *path, int flags, int mode)
 
 static inline void *tt_mmap(size_t len)
 {
-	/* PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS */
-	long r = tt_sys6(SYS_mmap, 0, len, 0x3, 0x22, -1, 0);
+	long r = tt_sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+			 0);
 
 	return (r < 0 && r > -4096) ? NULL : (void *)r;
 }

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -216,12 +217,12 @@ static int write_all(const void *a, size_t alen, const void *b, size_t blen)
 	while (cnt > 0) {
 		long n = tt_sys3(SYS_writev, out_fd, v, cnt);
 
-		if (n == -4 /* EINTR */)
+		if (n == -EINTR)
 			continue;
 		if (n < 0)
 			return (int)n;
 		if (n == 0)
-			return -5; /* EIO */
+			return -EIO;
 		while (cnt > 0 && (size_t)n >= v->iov_len) {
 			n -= (long)v->iov_len;
 			v++;
@@ -308,7 +309,7 @@ int tt_stream_yield_fd(void)
 int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
 {
 	if (out_fd < 0)
-		return -9; /* EBADF */
+		return -EBADF;
 	h->magic = TT_CHUNK_MAGIC;
 	h->payload_crc = (uint32_t)crc32(0, payload, h->payload_len);
 	h->header_crc = (uint32_t)crc32(0, (const void *)h, offsetof(struct tt_chunk_header, header_crc));

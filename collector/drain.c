@@ -1,0 +1,273 @@
+/*
+ * drain.c - draining the per-thread rings into compressed chunks: block and drop modes (the
+ * records between a ring's tail and head), ring mode (a ring whose owner may be overwriting
+ * it meanwhile), and the lost-event records of threads that dropped.
+ *
+ * Whoever holds the writer lock (lock.c) drains: usually the writer thread, but also an
+ * application thread when none runs yet (short programs never start one), at exit, before
+ * an exec, and when a memory wrapper finds its ring full (memory wrappers never start
+ * threads, see tt_record).
+ */
+#include "tt.h"
+#include "sys.h"
+#include "encode.h"
+#include "chunks.h"
+#include "drain.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+/* Stops tracing after an output error: one line, then everything passes through. */
+void tt_fail(const char *what, long err)
+{
+	if (atomic_exchange(&tt_state, TT_DEAD) == TT_DEAD)
+		return;
+	atomic_store(&tt_mask, 0);
+	const char *why = err == -ENOSPC   ? "disk full"
+			  : err == -EFBIG  ? "file size limit reached"
+			  : err == -EBADF  ? "trace file descriptor was closed"
+			  : err == -ENOMEM ? "out of memory"
+					   : "write error";
+
+	tt_log("%s (%s, error %d); tracing stopped, the trace so far stays readable", what, why,
+	       (int)-err);
+}
+
+/*
+ * Gives the drained room back to the thread.  In the middle of a drain (partial), a thread
+ * waiting for room is woken only once half its ring is free: woken for every bit of room,
+ * it would preempt the writer again and again to fill it, and the two would take turns on
+ * one CPU.  The drain's last release wakes it in any case.
+ */
+static void release(struct tt_thread *t, uint64_t pos, int partial)
+{
+	atomic_store_explicit(&t->tail, pos, memory_order_release);
+	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
+	if (atomic_load(&t->waiting) && (!partial || atomic_load(&t->head) - pos <= t->half))
+		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
+}
+
+/*
+ * Ring mode: the thread itself moves the tail when it overwrites its oldest records, so a
+ * record is copied first and taken only if the tail did not move meanwhile (the thread
+ * claims space with the same compare-and-swap before it writes there).
+ */
+static void flush_dropped(struct tt_thread *t);
+
+#define TT_RECORD_MAX 4096 /* words: longer than any record (5 strings of TT_STR_MAX) */
+static uint64_t ring_copy[TT_RECORD_MAX];
+
+static void drain_thread_ring(struct tt_thread *t)
+{
+	struct tt_enc c;
+	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
+
+	flush_dropped(t); /* the events overwritten before the window come first */
+	tt_enc_begin(&c, t);
+	for (;;) {
+		uint64_t pos = atomic_load_explicit(&t->tail, memory_order_acquire);
+		uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+
+		if (pos >= head)
+			break;
+		const uint64_t *r = &t->ring[pos & t->mask];
+		unsigned nw = TT_W0_WORDS(__atomic_load_n(&r[0], __ATOMIC_RELAXED));
+
+		if (nw == 0 || nw > TT_RECORD_MAX || pos + nw > head ||
+		    (pos & t->mask) + nw > t->mask + 1) {
+			if (atomic_load(&t->tail) != pos)
+				continue; /* overwritten while we looked */
+			tt_events_lost++; /* cannot happen unless memory was trampled: stop here */
+			atomic_compare_exchange_strong(&t->tail, &pos, head);
+			break;
+		}
+		memcpy(ring_copy, r, nw * 8);
+		if (!atomic_compare_exchange_strong(&t->tail, &pos, pos + nw))
+			continue;
+		if (TT_W0_TYPE(ring_copy[0]) != TT_EV_INVALID) {
+			if (dead || tt_enc_record(&c, ring_copy, nw) < 0)
+				tt_events_lost++;
+		}
+		if (tt_enc_full(&c))
+			tt_chunk_events(&c);
+	}
+	if (!dead)
+		tt_chunk_events(&c);
+}
+
+/* Asks for the history slots of the record at pos; returns the position of the next one. */
+#define PREFETCH_RECORDS 4
+#define RELEASE_RECORDS 1024
+static inline uint64_t prefetch_record(struct tt_thread *t, uint64_t pos, uint64_t head)
+{
+	if (pos >= head)
+		return pos;
+	const uint64_t *r = &t->ring[pos & t->mask];
+	unsigned nw = TT_W0_WORDS(r[0]);
+
+	if (!nw || pos + nw > head)
+		return head;
+	tt_enc_prefetch(r, nw);
+	__builtin_prefetch(&t->ring[(pos + 64) & t->mask]);
+	return pos + nw;
+}
+
+/* Drains one thread's ring: encodes what is there, or discards it when tracing is dead. */
+static void drain_thread(struct tt_thread *t)
+{
+	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
+	uint64_t pos = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	struct tt_enc c;
+	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
+
+	if (pos == head)
+		return;
+	tt_enc_begin(&c, t);
+	uint64_t ahead = pos; /* the record prefetched last */
+	unsigned encoded = 0;
+
+	for (int i = 0; i < PREFETCH_RECORDS; i++)
+		ahead = prefetch_record(t, ahead, head);
+	while (pos < head) {
+		const uint64_t *r = &t->ring[pos & t->mask];
+		unsigned nw = TT_W0_WORDS(r[0]);
+
+		ahead = prefetch_record(t, ahead, head);
+
+		if (nw == 0 || pos + nw > head) {
+			tt_events_lost++; /* cannot happen unless memory was trampled: stop here */
+			pos = head;
+			break;
+		}
+		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID) {
+			if (dead)
+				tt_events_lost++;
+			else if (tt_enc_record(&c, r, nw) < 0)
+				tt_events_lost++;
+		}
+		pos += nw;
+		/*
+		 * Encoded records are out of the ring: give their room back now, not after the
+		 * chunk is compressed and written, so that a thread waiting for room (the writer
+		 * is the bottleneck when threads make events faster than it compresses them)
+		 * goes on while the writer works, instead of the two taking turns.
+		 */
+		if (++encoded % RELEASE_RECORDS == 0)
+			release(t, pos, 1);
+		if (tt_enc_full(&c)) {
+			release(t, pos, 1);
+			tt_chunk_events(&c);
+			dead = atomic_load(&tt_state) == TT_DEAD;
+		}
+	}
+	release(t, pos, 0);
+	/* a drop mode LOST record may follow (flush_dropped): it must not overtake the events */
+	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < TT_SMALL_CHUNK)
+		tt_chunk_stage(&c);
+	else if (!dead)
+		tt_chunk_events(&c);
+	t->wake_sent = 0;
+}
+
+/*
+ * A thread that is gone (or a process that is ending) may have dropped events since its last
+ * record: write the LOST record on its behalf, so that every drop has its place in the trace.
+ */
+static void flush_dropped(struct tt_thread *t)
+{
+	if (!__atomic_load_n(&t->dropped, __ATOMIC_RELAXED) || atomic_load(&tt_state) == TT_DEAD ||
+	    !tt_chunks_ok)
+		return;
+	/* ring mode: the thread may be discarding more right now; exchange, not read and zero */
+	uint64_t n = __atomic_exchange_n(&t->dropped, 0, __ATOMIC_RELAXED);
+	uint64_t r[4] = {TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n};
+	struct tt_enc c;
+
+	tt_enc_begin(&c, t);
+	if (tt_enc_record(&c, r, 4) == 0)
+		tt_chunk_events(&c);
+}
+
+/*
+ * The drains' memory (buffers, compressor, the stack of ownstack.c), mapped at start-up: a
+ * program short of memory is told at once, while its stderr is surely open (a program may
+ * close it before exit, the first drain of a short one), and the trace is not started.
+ * Returns 0, or -1.
+ */
+int tt_writer_setup(void)
+{
+	if (tt_chunks_setup() < 0)
+		return -1;
+	tt_own_stack_setup();
+	return 0;
+}
+
+void tt_drain_all(int final)
+{
+	tt_clock_sync(&tt_sync_tick, &tt_sync_ns);
+	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
+		uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
+
+		if (st == TT_T_FREE)
+			continue;
+		if (tt_cfg.ring)
+			drain_thread_ring(t); /* writes its LOST record itself, first */
+		else
+			drain_thread(t);
+		if (!tt_cfg.ring && (st == TT_T_ORPHANED || atomic_load(&tt_state) == TT_SHUTDOWN))
+			flush_dropped(t);
+		if (st == TT_T_ORPHANED) {
+			tt_events_lost += t->lost;
+			t->lost = 0;
+			atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
+			atomic_fetch_sub(&tt_orphans, 1);
+		}
+	}
+	tt_chunk_multi_due(final);
+	/* after the rings: every stack their events name was complete before the event was */
+	if (tt_cfg.stacks && tt_chunks_ok && atomic_load(&tt_state) != TT_DEAD) {
+		if (!tt_modules_flush(tt_chunk_side))
+			tt_stacks_flush(tt_chunk_side);
+	}
+}
+
+struct sync_drain_args {
+	int exit_kind, status, end;
+};
+
+/* A drain from an application thread: no SIGXFSZ may kill the program on our behalf. */
+static void sync_drain_here(void *arg)
+{
+	const struct sync_drain_args *a = arg;
+	int exit_kind = a->exit_kind, status = a->status, end = a->end;
+	uint64_t set = 1ull << (SIGXFSZ - 1), old, before = 0, after = 0;
+
+	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
+	tt_sys2(SYS_rt_sigpending, &before, 8);
+	tt_drain_all(end);
+	if (end && atomic_load(&tt_state) != TT_DEAD) {
+		uint64_t lost = tt_events_lost;
+
+		for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
+			lost += t->lost;
+		tt_stream_write_end(exit_kind, status, tt_events_written, lost, tt_chunks_written,
+				    atomic_load(&tt_threads_attached));
+	}
+	/* a write past RLIMIT_FSIZE queued SIGXFSZ for us: take it back before unblocking */
+	tt_sys2(SYS_rt_sigpending, &after, 8);
+	if ((after & set) && !(before & set)) {
+		struct timespec zero = {0, 0};
+
+		tt_sys4(SYS_rt_sigtimedwait, &set, NULL, &zero, 8);
+	}
+	tt_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
+}
+
+/* Writer lock held.  The calling thread's stack may be small (ownstack.c): not used. */
+void tt_sync_drain(int exit_kind, int status, int end)
+{
+	struct sync_drain_args a = {exit_kind, status, end};
+
+	tt_on_own_stack(sync_drain_here, &a);
+}
