@@ -140,6 +140,7 @@ static void tt_json_images(struct tt_json *j, struct tt_run *run)
 
 static void tt_json_flow(void *ctx, enum tt_flow_kind kind, const struct tt_flow_end *from,
 			 const struct tt_flow_end *to);
+static void tt_json_counters_flush(struct tt_json *j);
 
 static void *tt_json_begin(struct tt_run *run)
 {
@@ -156,6 +157,7 @@ static void *tt_json_begin(struct tt_run *run)
 	tt_json_images(j, run);
 	tt_flows_init(&j->flows, tt_json_flow, j);
 	tt_fit_plan(&j->fit, run, run->opt->max_slices);
+	j->before_close = tt_json_counters_flush;
 	tt_json_parts_begin(j);
 	return j;
 }
@@ -240,13 +242,6 @@ static uint64_t tt_json_event_size(const struct tt_event *ev)
 /*
  * Counters
  */
-struct tt_thread *tt_json_main_thread(struct tt_file *f)
-{
-	struct tt_thread *t = tt_file_thread(f, f->pid);
-
-	return t ? t : &f->threads[0];
-}
-
 static void tt_ctr_write(struct tt_json *j, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
 {
 	char *p;
@@ -381,7 +376,7 @@ static inline void tt_json_counters(struct tt_json *j, const struct tt_event *ev
 	tt_ctr_check(j, f, TT_CTR_THREADS, ev->end_ns, f->threads_live);
 }
 
-void tt_json_counters_flush(struct tt_json *j)
+static void tt_json_counters_flush(struct tt_json *j)
 {
 	for (size_t i = 0; i < j->run->nprocs; i++)
 		for (unsigned k = 0; k < TT_NCTR; k++)
@@ -768,7 +763,8 @@ static void tt_json_end(void *self, struct tt_run *run)
 			struct tt_thread *t = &run->procs[i]->threads[k];
 
 			if (t->jthread)
-				tt_fold_flush(&j->fit, &t->jthread->fold, tt_json_fold_sample, j, t);
+				tt_fold_flush(&j->fit, &t->jthread->fold, tt_json_fold_sample, j,
+					      t);
 		}
 	tt_json_folded_note(j);
 	tt_fit_report(&j->fit, run->opt->max_slices);

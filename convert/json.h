@@ -94,6 +94,8 @@ struct tt_json {
 	uint64_t reserve; /* bytes the current part must keep for its tail */
 	uint64_t fixed_reserve;
 	bool carry;   /* a new part began: repeat the counters' values at its first event */
+	/* emit_json.c's: what must be written before a part closes (its pending samples) */
+	void (*before_close)(struct tt_json *j);
 	bool closing; /* a part is being closed: write, don't check room */
 };
 
@@ -132,9 +134,7 @@ static inline void tt_json_line(struct tt_json *j)
 /* Closes every part: lost events, names, metadata. */
 void tt_json_parts_end(struct tt_json *j);
 
-/* emit_json.c: writes the pending counter samples (before a part closes). */
-void tt_json_counters_flush(struct tt_json *j);
-/* emit_json.c: the main thread of f, which counter events are attributed to */
+/* The main thread of f, which counter events are attributed to. */
 struct tt_thread *tt_json_main_thread(struct tt_file *f);
 
 #endif /* TT_JSON_H */

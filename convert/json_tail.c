@@ -85,11 +85,18 @@ void tt_json_parts_begin(struct tt_json *j)
 	tt_part_new(j);
 }
 
+struct tt_thread *tt_json_main_thread(struct tt_file *f)
+{
+	struct tt_thread *t = tt_file_thread(f, f->pid);
+
+	return t ? t : &f->threads[0];
+}
+
 /* Closes the current part's events (not its tail: that waits for the final names). */
 static void tt_part_close(struct tt_json *j)
 {
 	j->closing = true;
-	tt_json_counters_flush(j); /* samples of this part's time */
+	j->before_close(j); /* the emitter's pending counter samples: this part's time */
 	j->closing = false;
 	tt_out_flush(j->out);
 	if (close(j->out->fd)) {

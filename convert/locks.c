@@ -4,8 +4,8 @@
  */
 #include <stdlib.h>
 
+#include "args.h"
 #include "locks.h"
-#include "state.h"
 
 static inline size_t tt_lslot(const struct tt_locks *l, uint32_t file, uint32_t tid, uint64_t addr)
 {

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "sites.h"
-#include "state.h"
 
 static struct tt_site *tt_site_v;
 static size_t tt_site_cap, tt_site_n;

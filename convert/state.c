@@ -51,19 +51,9 @@ void tt_fdtab_close(struct tt_fdtab *t, int64_t fd)
 	tt_fdtab_put(t, fd, NULL);
 }
 
-uint8_t tt_role_slot[TT_EV_COUNT][TT_ROLE_COUNT];
-
-static void tt_role_slots(void)
-{
-	for (unsigned t = 1; t < TT_EV_COUNT; t++)
-		for (int i = TT_MAX_ARGS - 1; i >= 0; i--)
-			if (tt_events[t].args[i] != TT_ROLE_NONE)
-				tt_role_slot[t][tt_events[t].args[i]] = (uint8_t)(i + 1);
-}
-
 void tt_state_begin(unsigned track)
 {
-	tt_role_slots();
+	tt_args_init();
 	tt_tracking = track;
 	tt_seen_seq = 0;
 }
@@ -120,8 +110,9 @@ static const char *tt_join_path(const char *dir, const char *name)
 		for (size_t i = 0; i < tt_joins_cap; i++) {
 			if (!tt_joins[i].path)
 				continue;
-			size_t j = (((uintptr_t)tt_joins[i].dir >> 3) ^ (uintptr_t)tt_joins[i].name) &
-				   (ncap - 1);
+			size_t j =
+				(((uintptr_t)tt_joins[i].dir >> 3) ^ (uintptr_t)tt_joins[i].name) &
+				(ncap - 1);
 
 			while (n[j].path)
 				j = (j + 1) & (ncap - 1);
@@ -144,7 +135,7 @@ static const char *tt_join_path(const char *dir, const char *name)
 	memcpy(p, dir, dl);
 	p[dl] = '/';
 	memcpy(p + dl + 1, name, nl + 1);
-	tt_joins[j] = (struct tt_join){ dir, name, p };
+	tt_joins[j] = (struct tt_join){dir, name, p};
 	tt_joins_used++;
 	return p;
 }
@@ -263,8 +254,11 @@ static void tt_track_fds(struct tt_event *ev)
 static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	struct tt_heapent e = { .addr = addr, .size = size, .at = ev->end_ns,
-				.file = ev->file->index, .stack = ev->stack },
+	struct tt_heapent e = {.addr = addr,
+			       .size = size,
+			       .at = ev->end_ns,
+			       .file = ev->file->index,
+			       .stack = ev->stack},
 			  old;
 
 	if (!addr)
@@ -322,17 +316,6 @@ static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
 	has = e.size == size;
 	tt_heap_put(&tt_heap, &e, &old);
 	return has;
-}
-
-/* Bytes requested by an allocation: SIZE, times NMEMB when there is one (saturating) */
-uint64_t tt_alloc_size(const struct tt_event *ev)
-{
-	const union tt_value *size = tt_arg(ev, TT_ROLE_SIZE), *nmemb = tt_arg(ev, TT_ROLE_NMEMB);
-	uint64_t bytes = size ? size->u : 0;
-
-	if (nmemb && __builtin_mul_overflow(bytes, nmemb->u, &bytes))
-		bytes = UINT64_MAX;
-	return bytes;
 }
 
 static void tt_track_heap(const struct tt_event *ev, unsigned fx)

@@ -10,6 +10,7 @@
 #ifndef TT_STATE_H
 #define TT_STATE_H
 
+#include "args.h"
 #include "model.h"
 
 /* What the output needs tracked beyond descriptors and threads (struct tt_sink.track). */
@@ -27,16 +28,7 @@ void tt_state_init_file(struct tt_file *f);
 /* Resolves ev->fd_path and applies the event's effects (open, close, heap, locks, names). */
 void tt_state_event(struct tt_event *ev);
 
-/* Where each role sits in each event's arguments, +1 (0: absent): made by tt_state_begin. */
-extern uint8_t tt_role_slot[TT_EV_COUNT][TT_ROLE_COUNT];
 
-/* The argument of ev that has the given role (enum tt_role), or NULL */
-static inline const union tt_value *tt_arg(const struct tt_event *ev, unsigned role)
-{
-	unsigned slot = tt_role_slot[ev->type][role];
-
-	return slot ? &ev->args[slot - 1] : NULL;
-}
 
 /* fd table of one file; fds out of [0, 2^20) are not tracked. */
 extern const char tt_fd_unnamed[];
@@ -50,7 +42,5 @@ static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
 void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path);
 void tt_fdtab_close(struct tt_fdtab *t, int64_t fd);
 
-/* Bytes requested by an allocation event: SIZE, times NMEMB when there is one. */
-uint64_t tt_alloc_size(const struct tt_event *ev);
 
 #endif /* TT_STATE_H */

@@ -338,7 +338,7 @@ static bool tt_sym_scope_path(Dwarf_Die *parent, Dwarf_Off target, char *buf, si
  * namespaces and classes are those of the declaration, which DW_AT_specification (after
  * DW_AT_abstract_origin, for inlined and out-of-line instances) leads to.
  */
-static const char *tt_sym_qualified(struct tt_symbolizer *s, struct tt_sym_file *f, Dwarf_Die *die,
+static const char *tt_sym_qualified(struct tt_sym_strings *s, struct tt_sym_file *f, Dwarf_Die *die,
 				    const char *name)
 {
 	struct tt_sym_slot *slot;
@@ -382,7 +382,7 @@ static const char *tt_sym_qualified(struct tt_symbolizer *s, struct tt_sym_file 
  * The name of a subprogram or inlined subroutine (through its abstract origin).  *mangled
  * tells whether it came from a linkage name, which qualifies it fully.
  */
-const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f, Dwarf_Die *die,
+const char *tt_sym_die_name(struct tt_sym_strings *s, struct tt_sym_file *f, Dwarf_Die *die,
 			    bool *mangled)
 {
 	Dwarf_Attribute a;
@@ -408,7 +408,7 @@ const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f, Dwar
 }
 
 /* Where the inlined subroutine inl was called: a line of the frame it was inlined into. */
-void tt_sym_call_site(struct tt_symbolizer *s, Dwarf_Die *inl, struct tt_sym_frame *out)
+void tt_sym_call_site(struct tt_sym_strings *s, Dwarf_Die *inl, struct tt_sym_frame *out)
 {
 	Dwarf_Attribute a;
 	Dwarf_Word idx, line;

@@ -106,25 +106,36 @@ static inline uint64_t tt_sym_mix(uint64_t x)
 	return x;
 }
 
+/* Interned strings and the memory they live in (sym_str.c). */
+struct tt_sym_block;
+struct tt_sym_strings {
+	struct tt_sym_block *blocks;
+	struct tt_sym_tab strs;
+};
+
 /*
  * Each function below is described where it is defined.
  *
- * symbolize.c: the hash tables, and strings interned until tt_sym_free().
+ * sym_str.c: the hash tables, the allocator, and strings interned until tt_sym_free().
  */
+uint64_t tt_sym_strhash(uint64_t h, const char *s);
 bool tt_sym_tab_reserve(struct tt_sym_tab *t);
 struct tt_sym_slot *tt_sym_tab_find(const struct tt_sym_tab *t, uint64_t hash,
 				    bool (*eq)(uintptr_t val, const void *key), const void *key);
 void tt_sym_tab_put(struct tt_sym_tab *t, struct tt_sym_slot *slot, uint64_t hash, uintptr_t val);
-const char *tt_sym_intern_str(struct tt_symbolizer *s, const char *str);
-const char *tt_sym_demangle(struct tt_symbolizer *s, const char *name);
+void *tt_sym_alloc(struct tt_sym_strings *s, size_t n, size_t align);
+char *tt_sym_strdup(struct tt_sym_strings *s, const char *str);
+const char *tt_sym_intern_str(struct tt_sym_strings *s, const char *str);
+const char *tt_sym_demangle(struct tt_sym_strings *s, const char *name);
+void tt_sym_strings_free(struct tt_sym_strings *s);
 
 /* sym_dwarf.c: from the DIEs of the open file f. */
 Dwarf_Die *tt_sym_cu_find(struct tt_sym_file *f, uint64_t rel, Dwarf_Addr *dwbias);
 int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain);
 bool tt_sym_is_cxx(Dwarf_Die *die);
-const char *tt_sym_die_name(struct tt_symbolizer *s, struct tt_sym_file *f, Dwarf_Die *die,
+const char *tt_sym_die_name(struct tt_sym_strings *s, struct tt_sym_file *f, Dwarf_Die *die,
 			    bool *mangled);
-void tt_sym_call_site(struct tt_symbolizer *s, Dwarf_Die *inl, struct tt_sym_frame *out);
+void tt_sym_call_site(struct tt_sym_strings *s, Dwarf_Die *inl, struct tt_sym_frame *out);
 
 /* sym_elf.c: from the symbol table of the open file f. */
 const char *tt_sym_symtab_name(struct tt_sym_file *f, uint64_t addr);

@@ -39,26 +39,8 @@
 #include "symbolize.h"
 #include "sym_int.h"
 
-/* From libstdc++ (the converter links it); C has no header for it. */
-char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
-
-#define TT_SYM_BLOCK (64 * 1024)
-
 static const struct tt_sym_frame tt_sym_unknown = {NULL, NULL, 0, 0};
 static const char tt_sym_deleted[] = " (deleted)";
-
-struct tt_sym_block {
-	struct tt_sym_block *next;
-	size_t used;
-	size_t cap;
-	char data[];
-};
-
-/* An interned string, with its demangled form computed on first need. */
-struct tt_sym_str {
-	const char *dem; /* NULL until asked; str itself when not a mangled name */
-	char str[];
-};
 
 struct tt_sym_module {
 	struct tt_sym_file *file;
@@ -67,9 +49,8 @@ struct tt_sym_module {
 
 struct tt_symbolizer {
 	Dwfl_Callbacks cb;
-	char *debuginfo_path; /* cb points at this pointer; NULL = elfutils' default */
-	struct tt_sym_block *blocks;
-	struct tt_sym_tab strs;
+	char *debuginfo_path;	   /* cb points at this pointer; NULL = elfutils' default */
+	struct tt_sym_strings str; /* sym_str.c */
 	struct tt_sym_tab filetab; /* (path, build id) -> struct tt_sym_file * */
 	struct tt_sym_tab modtab;  /* (file, bias) -> module index + 1 */
 	struct tt_sym_file **files;
@@ -79,169 +60,6 @@ struct tt_symbolizer {
 	unsigned nopen, max_open;
 	uint64_t clock; /* for least recently used */
 };
-
-static uint64_t tt_sym_strhash(uint64_t h, const char *s)
-{
-	/* FNV-1a */
-	h ^= 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-/* Makes room for one more entry.  False on out of memory (the table is unchanged). */
-bool tt_sym_tab_reserve(struct tt_sym_tab *t)
-{
-	struct tt_sym_slot *v;
-	size_t cap, i, j;
-
-	if ((t->n + 1) * 2 <= t->cap)
-		return true;
-	cap = t->cap ? t->cap * 2 : 64;
-	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return false;
-	for (i = 0; i < t->cap; i++) {
-		if (!t->v[i].val)
-			continue;
-		for (j = t->v[i].hash & (cap - 1); v[j].val; j = (j + 1) & (cap - 1))
-			;
-		v[j] = t->v[i];
-	}
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
-	return true;
-}
-
-/*
- * The slot holding a value for which eq() holds, else the empty slot where it belongs (only
- * after tt_sym_tab_reserve()), else NULL.
- */
-struct tt_sym_slot *tt_sym_tab_find(const struct tt_sym_tab *t, uint64_t hash,
-				    bool (*eq)(uintptr_t val, const void *key), const void *key)
-{
-	size_t mask = t->cap - 1, i;
-
-	if (!t->cap)
-		return NULL;
-	for (i = hash & mask; t->v[i].val; i = (i + 1) & mask)
-		if (t->v[i].hash == hash && eq(t->v[i].val, key))
-			return &t->v[i];
-	return t->n < t->cap ? &t->v[i] : NULL;
-}
-
-void tt_sym_tab_put(struct tt_sym_tab *t, struct tt_sym_slot *slot, uint64_t hash, uintptr_t val)
-{
-	slot->hash = hash;
-	slot->val = val;
-	t->n++;
-}
-
-static void *tt_sym_alloc(struct tt_symbolizer *s, size_t n, size_t align)
-{
-	struct tt_sym_block *b = s->blocks;
-	uintptr_t p;
-	size_t cap;
-
-	if (b) {
-		p = ((uintptr_t)b->data + b->used + align - 1) & ~(uintptr_t)(align - 1);
-		if (p + n <= (uintptr_t)b->data + b->cap) {
-			b->used = p + n - (uintptr_t)b->data;
-			return (void *)p;
-		}
-	}
-	if (n > SIZE_MAX / 2)
-		return NULL;
-	/* A big request gets a block of its own: the current one keeps its free space. */
-	cap = n > TT_SYM_BLOCK / 4 ? n + align : TT_SYM_BLOCK;
-	b = malloc(sizeof(*b) + cap);
-	if (!b)
-		return NULL;
-	b->cap = cap;
-	if (s->blocks && n > TT_SYM_BLOCK / 4) {
-		b->next = s->blocks->next;
-		s->blocks->next = b;
-	} else {
-		b->next = s->blocks;
-		s->blocks = b;
-	}
-	p = ((uintptr_t)b->data + align - 1) & ~(uintptr_t)(align - 1);
-	b->used = p + n - (uintptr_t)b->data;
-	return (void *)p;
-}
-
-static char *tt_sym_strdup(struct tt_symbolizer *s, const char *str)
-{
-	size_t n = strlen(str) + 1;
-	char *p = tt_sym_alloc(s, n, 1);
-
-	if (p)
-		memcpy(p, str, n);
-	return p;
-}
-
-static bool tt_sym_str_eq(uintptr_t val, const void *key)
-{
-	return !strcmp(((const struct tt_sym_str *)val)->str, key);
-}
-
-/* NULL on out of memory. */
-static struct tt_sym_str *tt_sym_intern(struct tt_symbolizer *s, const char *str)
-{
-	uint64_t h = tt_sym_strhash(0, str);
-	struct tt_sym_slot *slot;
-	struct tt_sym_str *e;
-	size_t n;
-
-	slot = tt_sym_tab_find(&s->strs, h, tt_sym_str_eq, str);
-	if (slot && slot->val)
-		return (struct tt_sym_str *)slot->val;
-	if (!tt_sym_tab_reserve(&s->strs))
-		return NULL;
-	n = strlen(str) + 1;
-	e = tt_sym_alloc(s, sizeof(*e) + n, _Alignof(struct tt_sym_str));
-	if (!e)
-		return NULL;
-	e->dem = NULL;
-	memcpy(e->str, str, n);
-	slot = tt_sym_tab_find(&s->strs, h, tt_sym_str_eq, str);
-	tt_sym_tab_put(&s->strs, slot, h, (uintptr_t)e);
-	return e;
-}
-
-const char *tt_sym_intern_str(struct tt_symbolizer *s, const char *str)
-{
-	struct tt_sym_str *e = str ? tt_sym_intern(s, str) : NULL;
-
-	return e ? e->str : NULL;
-}
-
-/* The demangled form of a symbol name, or the name itself when it is not mangled C++. */
-const char *tt_sym_demangle(struct tt_symbolizer *s, const char *name)
-{
-	struct tt_sym_str *e = tt_sym_intern(s, name);
-	char *d;
-	int status;
-
-	if (!e)
-		return NULL;
-	if (e->dem)
-		return e->dem;
-	e->dem = e->str;
-	/* Only "_Z" names: __cxa_demangle() would also "demangle" plain C names like "f" or "i". */
-	if (name[0] == '_' && name[1] == 'Z') {
-		d = __cxa_demangle(name, NULL, NULL, &status);
-		if (d && !status) {
-			const char *c = tt_sym_strdup(s, d);
-
-			if (c)
-				e->dem = c;
-		}
-		free(d);
-	}
-	return e->dem;
-}
 
 /* ---- files: opening, checking, closing ---- */
 
@@ -299,7 +117,7 @@ static void tt_sym_evict(struct tt_symbolizer *s)
 static void tt_sym_bad(struct tt_symbolizer *s, struct tt_sym_file *f, const char *why)
 {
 	/* Messages of strerror() and libdwfl are reused buffers: keep a copy. */
-	f->error = tt_sym_intern_str(s, why);
+	f->error = tt_sym_intern_str(&s->str, why);
 	if (!f->error)
 		f->error = "out of memory";
 	tt_sym_close(s, f);
@@ -438,10 +256,10 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 	for (i = 0; i < depth; i++) {
 		struct tt_sym_frame *x = &fr[depth - 1 - i];
 
-		x->function = tt_sym_die_name(s, f, &chain[i], i ? &mangled : &outer_mangled);
+		x->function = tt_sym_die_name(&s->str, f, &chain[i], i ? &mangled : &outer_mangled);
 		x->inlined = i > 0;
 		if (i + 1 < depth)
-			tt_sym_call_site(s, &chain[i + 1], x);
+			tt_sym_call_site(&s->str, &chain[i + 1], x);
 	}
 	/*
 	 * An outermost C++ function without linkage name: its symbol, when mangled, also has
@@ -450,7 +268,8 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 	if (depth && !outer_mangled && tt_sym_is_cxx(&chain[0])) {
 		const char *name = tt_sym_symtab_name(f, rel);
 
-		if (name && name[0] == '_' && name[1] == 'Z' && (name = tt_sym_demangle(s, name)))
+		if (name && name[0] == '_' && name[1] == 'Z' &&
+		    (name = tt_sym_demangle(&s->str, name)))
 			fr[n - 1].function = name;
 	}
 	/* Not dwfl_module_getsrc(): it finds the CU as dwfl_module_addrdie() does. */
@@ -458,7 +277,7 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 	if (line) {
 		int ln = 0;
 
-		fr[0].file = tt_sym_intern_str(s, dwarf_linesrc(line, NULL, NULL));
+		fr[0].file = tt_sym_intern_str(&s->str, dwarf_linesrc(line, NULL, NULL));
 		if (!dwarf_lineno(line, &ln) && ln > 0)
 			fr[0].line = (unsigned)ln;
 	}
@@ -466,11 +285,11 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 		const char *name = tt_sym_symtab_name(f, rel);
 
 		if (name)
-			fr[n - 1].function = tt_sym_demangle(s, name);
+			fr[n - 1].function = tt_sym_demangle(&s->str, name);
 	}
 	if (n == 1 && !fr[0].function && !fr[0].file)
 		return 1;
-	res = tt_sym_alloc(s, sizeof(*res) * n, _Alignof(struct tt_sym_frame));
+	res = tt_sym_alloc(&s->str, sizeof(*res) * n, _Alignof(struct tt_sym_frame));
 	if (!res)
 		return 1;
 	memcpy(res, fr, sizeof(*res) * n);
@@ -593,12 +412,12 @@ static struct tt_sym_file *tt_sym_file_get(struct tt_symbolizer *s, const char *
 	if (!tt_sym_tab_reserve(&s->filetab) ||
 	    !tt_sym_grow((void **)&s->files, &s->files_cap, s->nfiles + 1, sizeof(*s->files)))
 		return NULL;
-	f = tt_sym_alloc(s, sizeof(*f), _Alignof(struct tt_sym_file));
+	f = tt_sym_alloc(&s->str, sizeof(*f), _Alignof(struct tt_sym_file));
 	if (!f)
 		return NULL;
 	*f = (struct tt_sym_file){.hash = h, .state = TT_SYM_NEW};
-	f->path = tt_sym_strdup(s, path);
-	f->build_id = tt_sym_strdup(s, build_id);
+	f->path = tt_sym_strdup(&s->str, path);
+	f->build_id = tt_sym_strdup(&s->str, build_id);
 	if (!f->path || !f->build_id)
 		return NULL;
 	s->files[s->nfiles++] = f;
@@ -724,13 +543,7 @@ void tt_sym_free(struct tt_symbolizer *s)
 		tt_sym_close(s, s->files[i]);
 		free(s->files[i]->cache);
 	}
-	while (s->blocks) {
-		struct tt_sym_block *b = s->blocks;
-
-		s->blocks = b->next;
-		free(b);
-	}
-	free(s->strs.v);
+	tt_sym_strings_free(&s->str);
 	free(s->filetab.v);
 	free(s->modtab.v);
 	free(s->files);
