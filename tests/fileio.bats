@@ -5,25 +5,9 @@
 
 load helpers
 
-SIZE=65659 # 1025 lines of 64 bytes and a 59-byte tail: 16 chunks of 4096 and 123 bytes
-CHUNK=4096
-NLINES=100
 
-# make_src FILE: SIZE bytes of 64-byte lines
-make_src() {
-	local l
-	l=$(printf '%063d' 0)
-	yes "$l" | head -c "$SIZE" >"$1"
-	[ "$(wc -c <"$1")" -eq "$SIZE" ]
-}
-
-# bytes SELECT: sum of the bytes of the matching events
-bytes() {
-	jqj "[.traceEvents[] | select($1) | .args.bytes] | add // 0"
-}
-
-# expect_io NAME PATH COUNT BYTES: exactly COUNT events NAME (and no NAME elsewhere) moving BYTES
-expect_io() {
+# expect_io_only NAME PATH COUNT BYTES: exactly COUNT events NAME, all on PATH, moving BYTES
+expect_io_only() {
 	expect_eq "$1 calls on $2" "$3" "$(count ".name == \"$1\" and .args.path == \"$2\"")"
 	expect_eq "$1 calls in all" "$3" "$(count ".name == \"$1\"")"
 	expect_eq "$1 bytes on $2" "$4" "$(bytes ".name == \"$1\" and .args.path == \"$2\"")"
@@ -49,9 +33,9 @@ check_fileio() {
 	to_json
 
 	# reads: 16 full chunks, the 123-byte tail, and the call that finds the end
-	expect_io pread "$src" 18 "$SIZE"
-	expect_io readv "$src" 18 "$SIZE"
-	expect_io preadv "$src" 18 "$SIZE"
+	expect_io_only pread "$src" 18 "$SIZE"
+	expect_io_only readv "$src" 18 "$SIZE"
+	expect_io_only preadv "$src" 18 "$SIZE"
 	expect_eq "pread count" 18 "$(count ".name == \"pread\" and .args.count == $CHUNK")"
 	expect_eq "pread at end" 1 "$(count ".name == \"pread\" and .args.bytes == 0 and .args.offset == $SIZE")"
 	expect_eq "readv iovcnt" 18 "$(count '.name == "readv" and .args.iovcnt == 2')"
@@ -62,16 +46,16 @@ check_fileio() {
 		"$(jqj '[.traceEvents[] | select(.name == "preadv") | .args.offset] | add')"
 
 	# writes, and what reached the files
-	expect_io pwrite "$w/pwrite.out" "$NLINES" $((NLINES * 64))
-	expect_io writev "$w/writev.out" $((NLINES / 2)) $((NLINES * 64))
-	expect_io pwritev "$w/pwritev.out" $((NLINES / 2)) $((NLINES * 64))
+	expect_io_only pwrite "$w/pwrite.out" "$NLINES" $((NLINES * 64))
+	expect_io_only writev "$w/writev.out" $((NLINES / 2)) $((NLINES * 64))
+	expect_io_only pwritev "$w/pwritev.out" $((NLINES / 2)) $((NLINES * 64))
 	expect_eq "last pwrite offset" $(((NLINES - 1) * 64)) \
 		"$(jqj '[.traceEvents[] | select(.name == "pwrite") | .args.offset] | max')"
 	for f in pwrite writev pwritev; do
 		expect_eq "size of $f.out" $((NLINES * 64)) "$(wc -c <"$w/$f.out")"
 	done
-	expect_io sendfile "$w/sendfile.out" 1 "$SIZE"
-	expect_io copy_file_range "$w/copy.out" 1 "$SIZE"
+	expect_io_only sendfile "$w/sendfile.out" 1 "$SIZE"
+	expect_io_only copy_file_range "$w/copy.out" 1 "$SIZE"
 	expect_eq "sendfile count" "$SIZE" "$(jqj '.traceEvents[] | select(.name == "sendfile") | .args.count')"
 
 	# creat and the calls on its descriptor
@@ -102,7 +86,7 @@ check_fileio() {
 	# both ends of both pipes are "pipe"
 	expect_one pipe pipe
 	expect_one pipe2 pipe
-	expect_io read pipe 2 128
+	expect_io_only read pipe 2 128
 	expect_eq "writes on pipe" 2 "$(count '.name == "write" and .args.path == "pipe"')"
 	expect_eq "writes in all" 7 "$(count '.name == "write"')"
 	expect_eq "pipe closes" 4 "$(count '.name == "close" and .args.path == "pipe"')"

@@ -49,3 +49,22 @@ expect_eq() {
 		return 1
 	fi
 }
+
+# The source file the I/O targets copy (fileio.bats, stdio.bats): its size, the chunk they
+# read it by and the lines they print.
+SIZE=65659 # 1025 lines of 64 bytes and a 59-byte tail: 16 chunks of 4096 and 123 bytes
+CHUNK=4096
+NLINES=100
+
+# make_src FILE: SIZE bytes of 64-byte lines
+make_src() {
+	local l
+	l=$(printf '%063d' 0)
+	yes "$l" | head -c "$SIZE" >"$1"
+	[ "$(wc -c <"$1")" -eq "$SIZE" ]
+}
+
+# bytes SELECT: sum of the bytes of the matching events
+bytes() {
+	jqj "[.traceEvents[] | select($1) | .args.bytes] | add // 0"
+}

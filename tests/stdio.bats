@@ -5,26 +5,10 @@
 
 load helpers
 
-SIZE=65659 # 1025 lines of 64 bytes and a 59-byte tail: 16 chunks of 4096 and 123 bytes
-CHUNK=4096
-NLINES=100
 LINES=1026 # lines in the file, the tail included
 
-# make_src FILE: SIZE bytes of 64-byte lines
-make_src() {
-	local l
-	l=$(printf '%063d' 0)
-	yes "$l" | head -c "$SIZE" >"$1"
-	[ "$(wc -c <"$1")" -eq "$SIZE" ]
-}
-
-# bytes SELECT: sum of the bytes of the matching events
-bytes() {
-	jqj "[.traceEvents[] | select($1) | .args.bytes] | add // 0"
-}
-
-# expect_io NAME PATH COUNT BYTES: COUNT events NAME on PATH that succeeded, moving BYTES
-expect_io() {
+# expect_io_ok NAME PATH COUNT BYTES: COUNT events NAME on PATH that succeeded, moving BYTES
+expect_io_ok() {
 	expect_eq "$1 calls on $2" "$3" "$(count ".name == \"$1\" and .args.path == \"$2\" and .args.errno == null")"
 	expect_eq "$1 bytes on $2" "$4" "$(bytes ".name == \"$1\" and .args.path == \"$2\"")"
 }
@@ -50,28 +34,28 @@ check_stdio() {
 
 	# reads: fread and fread_unlocked each 16 chunks, the tail and the end; 10 bytes more
 	# after fgetpos
-	expect_io fread "$src" $((2 * 18 + 1)) $((2 * SIZE + 10))
+	expect_io_ok fread "$src" $((2 * 18 + 1)) $((2 * SIZE + 10))
 	expect_eq "fread count" $((2 * 18)) "$(count ".name == \"fread\" and .args.count == $CHUNK")"
 	expect_eq "fread at end" 2 "$(count '.name == "fread" and .args.bytes == 0')"
 	# one call per line, and the one that finds the end (0 bytes, no failure)
 	for f in fgets getline getdelim; do
-		expect_io "$f" "$src" $((LINES + 1)) "$SIZE"
+		expect_io_ok "$f" "$src" $((LINES + 1)) "$SIZE"
 		expect_eq "$f at end" 1 "$(count ".name == \"$f\" and .args.bytes == 0")"
 	done
 	expect_eq "fgets count" $((LINES + 1)) "$(count '.name == "fgets" and .args.count == 100')"
 
 	# writes, and what reached the files: fwrite moves two items of 64 bytes per call
-	expect_io fwrite "$w/fwrite.out" $((NLINES / 2)) $((NLINES * 64))
+	expect_io_ok fwrite "$w/fwrite.out" $((NLINES / 2)) $((NLINES * 64))
 	expect_eq "fwrite items" $((NLINES / 2)) "$(count '.name == "fwrite" and .args.bytes == 128 and .args.count == 128')"
-	expect_io fputs "$w/fputs.out" "$NLINES" $((NLINES * 64))
+	expect_io_ok fputs "$w/fputs.out" "$NLINES" $((NLINES * 64))
 	# fprintf and vfprintf; dprintf and vdprintf
-	expect_io fprintf "$w/fprintf.out" "$NLINES" $((NLINES * 64))
-	expect_io dprintf "$w/dprintf.out" "$NLINES" $((NLINES * 64))
+	expect_io_ok fprintf "$w/fprintf.out" "$NLINES" $((NLINES * 64))
+	expect_io_ok dprintf "$w/dprintf.out" "$NLINES" $((NLINES * 64))
 	for f in fwrite fputs fprintf dprintf; do
 		expect_eq "size of $f.out" $((NLINES * 64)) "$(wc -c <"$w/$f.out")"
 	done
 	# stdout: puts and printf in turn, then the totals; every byte of it counted
-	expect_io puts "$sop" $((NLINES / 2)) $((NLINES / 2 * 64))
+	expect_io_ok puts "$sop" $((NLINES / 2)) $((NLINES / 2 * 64))
 	expect_eq "printf" $((NLINES / 2 + 1)) "$(count ".name == \"printf\" and .args.path == \"$sop\"")"
 	expect_eq "stdout bytes" "$(wc -c <"$so")" "$(bytes "(.name == \"puts\" or .name == \"printf\") and .args.path == \"$sop\"")"
 
@@ -90,9 +74,9 @@ check_stdio() {
 	expect_eq "fclose" 7 "$(count ".name == \"fclose\" and .args.path == \"$src\"")"
 	expect_eq "fclose in all" 13 "$(count '.name == "fclose" and .args.errno == null')"
 	expect_eq "freopen" 1 "$(count ".name == \"freopen\" and .args.path == \"$w/freopen.out\"")"
-	expect_io fputs "$w/freopen.out" 1 64
+	expect_io_ok fputs "$w/freopen.out" 1 64
 	expect_eq "fdopen" 1 "$(count ".name == \"fdopen\" and .args.path == \"$w/fdopen.out\"")"
-	expect_io fputs "$w/fdopen.out" 1 64
+	expect_io_ok fputs "$w/fdopen.out" 1 64
 
 	# failures, with their errno
 	expect_failed fopen /nonexistent/traceit-test ENOENT
