@@ -15,30 +15,19 @@
 static uint32_t parse_categories(const char *var, const char *s, uint32_t fallback)
 {
 	uint32_t mask = 0;
-	const char *p = s;
+	const char *bad;
+	size_t badlen;
 
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		int found = 0;
+	if (tt_parse_category_list(s, &mask, &bad, &badlen) < 0) {
+		char name[32];
 
-		if (len == 3 && !strncmp(p, "all", 3)) {
-			mask |= (1u << TT_CAT_COUNT) - 1;
-			found = 1;
-		}
-		for (int c = 0; c < TT_CAT_COUNT && !found; c++) {
-			if (strlen(tt_category_names[c]) == len && !strncmp(p, tt_category_names[c], len)) {
-				mask |= 1u << c;
-				found = 1;
-			}
-		}
-		if (!found && len) {
-			tt_log("%s: unknown category in '%s' (known: memory, thread, lock, process, "
-			       "io, net, wait, all); using %s",
-			       var, s, fallback ? "all" : "none");
-			return fallback;
-		}
-		p += len + (e != NULL);
+		if (badlen >= sizeof(name))
+			badlen = sizeof(name) - 1;
+		memcpy(name, bad, badlen);
+		name[badlen] = '\0';
+		tt_log("%s: unknown category '%s' in '%s' (known: " TT_CATEGORY_LIST "all); using %s",
+		       var, name, s, fallback ? "all" : "none");
+		return fallback;
 	}
 	if (!mask && fallback)
 		tt_log("%s is empty; using all", var);

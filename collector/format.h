@@ -249,6 +249,18 @@ enum tt_category {
 	TT_CAT_COUNT
 };
 
+/* "memory, thread, ..., wait, ": the names for messages, "all" to follow */
+#define TT_CAT_LISTED(sym, str) str ", "
+#define TT_CATEGORY_LIST TT_CATEGORIES(TT_CAT_LISTED)
+
+/*
+ * The one parser of category lists (TRACEIT_EVENTS, TRACEIT_STACKS, traceit -e,
+ * traceit-convert --category): names separated by commas, "all" for every one, empty items
+ * skipped.  Returns 0 with the mask or'ed into *mask, or -1 with the first unknown name at
+ * *bad (*badlen bytes).  No allocation, no stdio: the recorder parses in its constructor.
+ */
+int tt_parse_category_list(const char *s, uint32_t *mask, const char **bad, size_t *badlen);
+
 /* How an argument is encoded */
 enum tt_kind {
 	TT_KIND_NONE = 0,

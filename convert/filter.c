@@ -104,25 +104,14 @@ int tt_parse_ids(const char *s, uint32_t **v, size_t *n, const char **why)
 
 int tt_parse_categories(const char *s, uint32_t *mask, const char **why)
 {
-	const char *p = s;
+	const char *bad;
+	size_t badlen;
+	uint32_t m = 0;
 
-	*why = "is not a list of categories: memory, thread, lock, process, io, net or wait, "
-	       "separated by commas";
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		int found = -1;
-
-		for (int c = 0; c < TT_CAT_COUNT; c++)
-			if (strlen(tt_category_names[c]) == len &&
-			    !strncmp(p, tt_category_names[c], len))
-				found = c;
-		if (found < 0)
-			return -1;
-		*mask |= 1u << found;
-		p += len;
-		if (!*p++)
-			break;
-	}
+	*why = "is not a list of categories separated by commas (" TT_CATEGORY_LIST "all)";
+	if (tt_parse_category_list(s, &m, &bad, &badlen) < 0 || !m)
+		return -1;
+	*mask |= m;
 	return 0;
 }
 

@@ -57,24 +57,16 @@ static void die_usage(const char *msg, const char *arg)
 
 static int check_categories(const char *list)
 {
-	char *copy = strdup(list), *save = NULL;
-	int ok = 1;
+	const char *bad;
+	size_t badlen;
+	uint32_t mask = 0;
 
-	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		int found = !strcmp(tok, "all");
-
-		for (int c = 0; c < TT_CAT_COUNT && !found; c++)
-			found = !strcmp(tok, tt_category_names[c]);
-		if (!found) {
-			fprintf(stderr,
-				"%s: unknown category '%s' (known: memory, thread, lock, process, io, "
-				"net, wait, all)\n",
-				prog_name, tok);
-			ok = 0;
-		}
+	if (tt_parse_category_list(list, &mask, &bad, &badlen) < 0) {
+		fprintf(stderr, "%s: unknown category '%.*s' (known: " TT_CATEGORY_LIST "all)\n",
+			prog_name, (int)badlen, bad);
+		return 0;
 	}
-	free(copy);
-	return ok && *list;
+	return mask != 0;
 }
 
 static int is_file(const char *p)

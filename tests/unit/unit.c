@@ -200,6 +200,32 @@ static void test_events(void)
 	ok(named, "events.def: every type has a name and a known category");
 }
 
+/* The one parser of category lists, as the library, the launcher and the converter use it. */
+static void test_categories(void)
+{
+	uint32_t all = (1u << TT_CAT_COUNT) - 1, m;
+	const char *bad = NULL;
+	size_t len = 0;
+
+	m = 0;
+	ok(tt_parse_category_list("all", &m, &bad, &len) == 0 && m == all, "categories: all");
+	m = 0;
+	ok(tt_parse_category_list("io,lock", &m, &bad, &len) == 0 &&
+		   m == (1u << TT_CAT_IO | 1u << TT_CAT_LOCK),
+	   "categories: io,lock");
+	m = 0;
+	ok(tt_parse_category_list(",io,,", &m, &bad, &len) == 0 && m == 1u << TT_CAT_IO,
+	   "categories: empty items are skipped");
+	m = 0;
+	ok(tt_parse_category_list("", &m, &bad, &len) == 0 && m == 0, "categories: empty list");
+	m = 0;
+	ok(tt_parse_category_list("io,bogus,lock", &m, &bad, &len) == -1 && len == 5 &&
+		   !strncmp(bad, "bogus", 5),
+	   "categories: the first unknown name is pointed at");
+	ok(!strcmp(TT_CATEGORY_LIST, "memory, thread, lock, process, io, net, wait, "),
+	   "categories: the generated list for messages");
+}
+
 int main(void)
 {
 	test_varints();
@@ -207,6 +233,7 @@ int main(void)
 	test_fmt();
 	test_utf8();
 	test_events();
+	test_categories();
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }
