@@ -335,6 +335,13 @@ enum tt_effect {
 	TT_FX_RELEASE, /* LOCK released */
 	TT_FX_INSTANT, /* a moment, not a call that returns: exits, thread start and end, signals */
 	TT_FX_EXEC,    /* recorded pending before the exec, replaced if it fails (see above) */
+	/* what one event causes in another (the converter's arrows, flows.h) */
+	TT_FX_FORK,	/* result is a new child process's pid */
+	TT_FX_SPAWN,	/* the PID argument is a new child process's, if the result is 0 */
+	TT_FX_CREATE,	/* the THREAD argument is a new thread's, if the result is 0 */
+	TT_FX_WAKE,	/* wakes one waiter of its COND */
+	TT_FX_WAKE_ALL, /* wakes every waiter of its COND */
+	TT_FX_CONDWAIT, /* waits on its COND, its LOCK released meanwhile */
 };
 
 /* The table, for both sides: built once from events.def in events.c. */

@@ -51,25 +51,13 @@ enum tt_jrel {
 	TT_REL_WAIT,	 /* waits on its COND */
 };
 
-/*
- * The effect column says what acquires, releases and execs.  Which calls create processes
- * and threads, and how condition variables pair, it does not say: those few are named here.
- */
-static const struct {
-	uint16_t type;
-	uint8_t rel;
-} tt_jrel_types[] = {
-	{TT_EV_FORK, TT_REL_FORK},
-	{TT_EV_VFORK, TT_REL_FORK},
-	{TT_EV_POSIX_SPAWN, TT_REL_SPAWN},
-	{TT_EV_POSIX_SPAWNP, TT_REL_SPAWN},
-	{TT_EV_PTHREAD_CREATE, TT_REL_CREATE},
-	{TT_EV_THREAD_START, TT_REL_START},
-	{TT_EV_COND_SIGNAL, TT_REL_WAKE},
-	{TT_EV_COND_BROADCAST, TT_REL_WAKE_ALL},
-	{TT_EV_COND_WAIT, TT_REL_WAIT},
-	{TT_EV_COND_TIMEDWAIT, TT_REL_WAIT},
-	{TT_EV_COND_CLOCKWAIT, TT_REL_WAIT},
+/* What each effect of events.def makes an event the end of (the start of a thread: its type) */
+static const uint8_t tt_jrel_of_effect[] = {
+	[TT_FX_EXEC] = TT_REL_EXEC,	  [TT_FX_ACQUIRE] = TT_REL_ACQUIRE,
+	[TT_FX_RELEASE] = TT_REL_RELEASE, [TT_FX_FORK] = TT_REL_FORK,
+	[TT_FX_SPAWN] = TT_REL_SPAWN,	  [TT_FX_CREATE] = TT_REL_CREATE,
+	[TT_FX_WAKE] = TT_REL_WAKE,	  [TT_FX_WAKE_ALL] = TT_REL_WAKE_ALL,
+	[TT_FX_CONDWAIT] = TT_REL_WAIT,
 };
 
 /* The counters: event name, series name, category (the --category that keeps them). */
@@ -103,13 +91,10 @@ static void tt_json_init_tables(struct tt_json *j)
 		j->prefix_x[t].len = (uint8_t)snprintf(
 			j->prefix_x[t].text, sizeof(j->prefix_x[t].text),
 			"{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"ts\":", name, cat);
-		j->rel[t] = fx == TT_FX_EXEC	  ? TT_REL_EXEC
-			    : fx == TT_FX_ACQUIRE ? TT_REL_ACQUIRE
-			    : fx == TT_FX_RELEASE ? TT_REL_RELEASE
-						  : TT_REL_NONE;
+		j->rel[t] =
+			fx < TT_ARRAY_SIZE(tt_jrel_of_effect) ? tt_jrel_of_effect[fx] : TT_REL_NONE;
 	}
-	for (size_t i = 0; i < TT_ARRAY_SIZE(tt_jrel_types); i++)
-		j->rel[tt_jrel_types[i].type] = tt_jrel_types[i].rel;
+	j->rel[TT_EV_THREAD_START] = TT_REL_START;
 	for (unsigned r = 1; r < TT_ROLE_COUNT; r++) {
 		tt_json_make_key(&j->key[r], tt_roles[r].name);
 		/*

@@ -762,27 +762,26 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 	}
 	if (ev->failed)
 		return;
-	switch (ev->type) {
-	case TT_EV_FORK:
-	case TT_EV_VFORK:
+	if (ev->type == TT_EV_THREAD_START) {
+		v = tt_arg(ev, TT_ROLE_THREAD);
+		if (v)
+			pf_flow_in(p, e, pf_uuid(PF_FLOW_THREAD, f->index, v->u));
+		return;
+	}
+	switch (fx) {
+	case TT_FX_FORK:
 		if (ev->result.s > 0)
 			pf_flow_out(p, e, pf_uuid(PF_FLOW_PROCESS, f->pid, (uint64_t)ev->result.s));
 		return;
-	case TT_EV_POSIX_SPAWN:
-	case TT_EV_POSIX_SPAWNP:
+	case TT_FX_SPAWN:
 		v = tt_arg(ev, TT_ROLE_PID);
 		if (v && v->s > 0 && ev->result.s == 0)
 			pf_flow_out(p, e, pf_uuid(PF_FLOW_PROCESS, f->pid, (uint64_t)v->s));
 		return;
-	case TT_EV_PTHREAD_CREATE:
+	case TT_FX_CREATE:
 		v = tt_arg(ev, TT_ROLE_THREAD);
 		if (v && ev->result.s == 0)
 			pf_flow_out(p, e, pf_uuid(PF_FLOW_THREAD, f->index, v->u));
-		return;
-	case TT_EV_THREAD_START:
-		v = tt_arg(ev, TT_ROLE_THREAD);
-		if (v)
-			pf_flow_in(p, e, pf_uuid(PF_FLOW_THREAD, f->index, v->u));
 		return;
 	default:
 		break;
@@ -804,17 +803,14 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 		else
 			tt_flows_acquire(&p->flows, f->index, v->u, ev->end_ns > ev->start_ns,
 					 &end);
-	} else if (ev->type == TT_EV_COND_SIGNAL || ev->type == TT_EV_COND_BROADCAST ||
-		   ev->type == TT_EV_COND_WAIT || ev->type == TT_EV_COND_TIMEDWAIT ||
-		   ev->type == TT_EV_COND_CLOCKWAIT) {
+	} else if (fx == TT_FX_WAKE || fx == TT_FX_WAKE_ALL || fx == TT_FX_CONDWAIT) {
 		v = tt_arg(ev, TT_ROLE_COND);
 		if (!v || !v->u)
 			return;
-		if (ev->type == TT_EV_COND_SIGNAL || ev->type == TT_EV_COND_BROADCAST)
-			tt_flows_wake(&p->flows, f->index, v->u, ev->type == TT_EV_COND_BROADCAST,
-				      &end);
-		else
+		if (fx == TT_FX_CONDWAIT)
 			tt_flows_wait(&p->flows, f->index, v->u, &end);
+		else
+			tt_flows_wake(&p->flows, f->index, v->u, fx == TT_FX_WAKE_ALL, &end);
 	}
 }
 

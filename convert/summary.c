@@ -251,6 +251,7 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 		tt_lock_event(s, ev, tt_events[ev->type].effect, dur);
 		break;
 	case TT_FX_NONE:
+	case TT_FX_CONDWAIT:
 		if (ev->held_ns >= 0) /* a condition wait let its mutex go */
 			tt_lock_event(s, ev, TT_FX_RELEASE, dur);
 		break;
