@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "heapmap.h"
 #include "sites.h"
@@ -380,6 +381,9 @@ void tt_state_event(struct tt_event *ev)
 		return;
 	}
 	tt_track_fds(ev);
+	const union tt_value *name = tt_arg(ev, TT_ROLE_NAME), *tid = tt_arg(ev, TT_ROLE_TID),
+			     *option = tt_arg(ev, TT_ROLE_OPTION);
+
 	switch (ev->type) {
 	case TT_EV_THREAD_START:
 		t->started = true;
@@ -387,8 +391,8 @@ void tt_state_event(struct tt_event *ev)
 		if (++f->threads_live > f->threads_peak)
 			f->threads_peak = f->threads_live;
 		f->threads_started++;
-		if (ev->args[3].str)
-			t->name = ev->args[3].str;
+		if (name && name->str)
+			t->name = name->str;
 		break;
 	case TT_EV_THREAD_END:
 		if (!t->ended && f->threads_live)
@@ -397,18 +401,18 @@ void tt_state_event(struct tt_event *ev)
 		t->end_ns = ev->end_ns;
 		break;
 	case TT_EV_SETNAME:
-		if (!ev->failed && ev->args[1].str && ev->args[0].u <= UINT32_MAX) {
-			struct tt_thread *target = tt_file_thread(f, (uint32_t)ev->args[0].u);
+		if (!ev->failed && name && name->str && tid && tid->u <= UINT32_MAX) {
+			struct tt_thread *target = tt_file_thread(f, (uint32_t)tid->u);
 
 			/* A thread that recorded nothing has no track to name. */
 			if (target)
-				target->name = ev->args[1].str;
+				target->name = name->str;
 		}
 		break;
 	case TT_EV_PRCTL:
 		/* PR_SET_NAME names the calling thread. */
-		if (!ev->failed && ev->args[0].s == 15 && ev->args[1].str)
-			t->name = ev->args[1].str;
+		if (!ev->failed && option && option->s == PR_SET_NAME && name && name->str)
+			t->name = name->str;
 		break;
 	case TT_EV_PTHREAD_CREATE:
 		if (!ev->failed && ev->result.s == 0)
