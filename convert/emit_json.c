@@ -201,7 +201,7 @@ static struct tt_jthread *tt_json_thread(struct tt_thread *t)
 	p = tt_fmt_u64(p, t->tid);
 	p = TT_LIT(p, ",\"args\":{");
 	jt->idslen = (uint8_t)(p - jt->ids);
-	t->jthread = jt;
+	t->out = jt;
 	return jt;
 }
 
@@ -571,9 +571,9 @@ static void tt_json_fold(struct tt_json *j, const struct tt_event *ev)
 {
 	struct tt_jfile *jf = &j->files[ev->file->index];
 
-	if (!ev->thread->jthread)
+	if (!ev->thread->out)
 		tt_json_thread(ev->thread);
-	tt_fold_add(&j->fit, &ev->thread->jthread->fold, ev,
+	tt_fold_add(&j->fit, &((struct tt_jthread *)ev->thread->out)->fold, ev,
 		    (int64_t)(ev->file->mem.live_bytes - jf->live), tt_json_fold_sample, j,
 		    ev->thread);
 }
@@ -610,7 +610,7 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 	struct tt_out *o = j->out;
 	const struct tt_event_info *info = &tt_events[ev->type];
 	struct tt_jfile *jf = &j->files[ev->file->index];
-	struct tt_jthread *jt = ev->thread->jthread;
+	struct tt_jthread *jt = ev->thread->out;
 	unsigned rel = j->rel[ev->type];
 	bool related = rel != TT_REL_NONE || !jf->first_done;
 	bool slice = !tt_event_is_instant(ev->type) || rel == TT_REL_START ||
@@ -747,16 +747,16 @@ static void tt_json_end(void *self, struct tt_run *run)
 		for (size_t k = 0; k < run->procs[i]->nthreads; k++) {
 			struct tt_thread *t = &run->procs[i]->threads[k];
 
-			if (t->jthread)
-				tt_fold_flush(&j->fit, &t->jthread->fold, tt_json_fold_sample, j,
-					      t);
+			if (t->out)
+				tt_fold_flush(&j->fit, &((struct tt_jthread *)t->out)->fold,
+					      tt_json_fold_sample, j, t);
 		}
 	tt_json_folded_note(j);
 	tt_fit_report(&j->fit, run->opt->max_slices);
 	for (size_t i = 0; i < run->nprocs; i++)
 		for (size_t k = 0; k < run->procs[i]->nthreads; k++) {
-			free(run->procs[i]->threads[k].jthread);
-			run->procs[i]->threads[k].jthread = NULL;
+			free(run->procs[i]->threads[k].out);
+			run->procs[i]->threads[k].out = NULL;
 		}
 	tt_json_parts_end(j);
 	tt_flows_free(&j->flows);

@@ -980,7 +980,7 @@ static void pf_end(void *self, struct tt_run *run)
 	pf_finish(p);
 	tt_fit_report(&p->fit, p->max_slices);
 	for (size_t i = 0; i < p->nall; i++) {
-		p->all[i]->thread->pf = NULL;
+		p->all[i]->thread->out = NULL;
 		free(p->all[i]->ring);
 		free(p->all[i]->groups);
 		free(p->all[i]->map);

@@ -119,7 +119,7 @@ static inline void tt_json_room(struct tt_json *j, uint64_t need)
 void tt_json_seen_slow(struct tt_json *j, struct tt_thread *t);
 static inline void tt_json_seen(struct tt_json *j, struct tt_thread *t)
 {
-	if (j->limit && t->json_part != j->nparts)
+	if (j->limit && t->out_mark != j->nparts)
 		tt_json_seen_slow(j, t);
 }
 /* Starts a line of the event array: the separator. */

@@ -121,7 +121,7 @@ void tt_json_seen_slow(struct tt_json *j, struct tt_thread *t)
 	struct tt_jpart *p = tt_json_part(j);
 	struct tt_jfile *jf = &j->files[t->file->index];
 
-	t->json_part = (uint32_t)j->nparts;
+	t->out_mark = (uint32_t)j->nparts;
 	tt_grow((void **)&p->threads, &p->cap, p->nthreads + 1, sizeof(*p->threads));
 	p->threads[p->nthreads++] = t;
 	j->reserve += TT_RESERVE_THREAD;

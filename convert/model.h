@@ -58,7 +58,6 @@ struct tt_fdtab {
 };
 
 struct tt_file;
-struct tt_jthread;
 
 struct tt_thread {
 	struct tt_file *file;
@@ -66,15 +65,14 @@ struct tt_thread {
 	uint64_t first_seen; /* order of first appearance in the whole run, 0 = no event yet */
 	uint64_t events;
 	uint64_t busy_ns;	    /* sum of call durations (summary) */
-	struct tt_jthread *jthread; /* JSON output state (emit_json.c) */
-	void *pf;		    /* Perfetto output state (struct pf_seq, pf_seq.c) */
+	void *out;	    /* the output format's own state of the thread (one conversion) */
+	uint32_t out_mark;  /* the output format's own use (JSON: 1 + the last part it is in) */
 	/* Relative times: first event start, last event end, THREAD_START and THREAD_END */
 	uint64_t first_ns;
 	uint64_t last_ns;
 	uint64_t start_ns;
 	uint64_t end_ns;
 	uint32_t tid;
-	uint32_t json_part; /* emit_json.c: 1 + the last output part it appeared in */
 	bool started;	    /* recorded a THREAD_START: created while traced */
 	bool ended;	    /* recorded a THREAD_END */
 };

@@ -201,7 +201,7 @@ struct pf_seq *pf_seq_new(struct pf *p, struct tt_thread *t);
 
 static inline struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t)
 {
-	return t->pf ? (struct pf_seq *)t->pf : pf_seq_new(p, t);
+	return t->out ? (struct pf_seq *)t->out : pf_seq_new(p, t);
 }
 /* Starts the sequence's interning tables over when the group changed. */
 void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts);

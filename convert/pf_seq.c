@@ -235,7 +235,7 @@ struct pf_seq *pf_seq_new(struct pf *p, struct tt_thread *t)
 	struct pf_file *pf = &p->files[t->file->index];
 	struct pf_seq *s = tt_xcalloc(1, sizeof(*s));
 
-	t->pf = s;
+	t->out = s;
 	s->file = t->file;
 	s->thread = t;
 	s->id = ++p->nseq + 1; /* 1 is the run's own */
