@@ -15,6 +15,8 @@
 
 static int ntest, nfail;
 
+static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
