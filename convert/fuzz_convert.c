@@ -5,8 +5,8 @@
  * Not part of the normal build.  With clang:
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
- *		-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Icollector -Iconvert \
- *		collector/events.c CONVERT_C_FILES_BUT_MAIN -lz -ldw -lelf -lstdc++ -lm \
+ *		-DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Istream -Iconvert \
+ *		stream/events.c CONVERT_C_FILES_BUT_MAIN -lz -ldw -lelf -lstdc++ -lm \
  *		-o fuzz_convert
  *	./fuzz_convert -close_fd_mask=2 CORPUS_DIR
  *
