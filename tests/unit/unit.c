@@ -10,8 +10,10 @@
 
 #include "codec.h"
 #include "format.h"
+#include "jsontime.h"
 #include "out.h"
 #include "pb.h"
+#include "timemap.h"
 
 static int ntest, nfail;
 
@@ -228,6 +230,51 @@ static void test_categories(void)
 	   "categories: the generated list for messages");
 }
 
+/* Ticks to ns: through the sync points, monotonic, extrapolated outside them. */
+static void test_timemap(void)
+{
+	struct tt_syncpt pt[] = {{3000, 2000}, {1000, 1000}, {2000, 1500}};
+	struct tt_timemap m = {0};
+	uint32_t hint = 0;
+	uint64_t prev = 0;
+	int mono = 1;
+
+	ok(tt_timemap_build(&m, pt, 3) == 3, "timemap: three points, given out of order");
+	ok(tt_timemap_ns(&m, 1000, &hint) == 1000 && tt_timemap_ns(&m, 2000, &hint) == 1500 &&
+		   tt_timemap_ns(&m, 3000, &hint) == 2000,
+	   "timemap: the points map exactly");
+	ok(tt_timemap_ns(&m, 1500, &hint) == 1250, "timemap: linear between points");
+	for (uint64_t t = 0; t < 5000; t += 7) {
+		uint64_t ns = tt_timemap_ns(&m, t, &hint);
+
+		mono &= ns >= prev;
+		prev = ns;
+	}
+	ok(mono, "timemap: non-decreasing over and beyond the points");
+	ok(tt_timemap_ns(&m, 4000, &hint) > 2000, "timemap: extrapolated past the last point");
+	tt_timemap_free(&m);
+	tt_timemap_identity(&m);
+	ok(tt_timemap_ns(&m, 123456789, &hint) == 123456789, "timemap: identity (monotonic clock)");
+}
+
+/* JSON time: three decimals, and nested or touching slices stay apart for float readers. */
+static void test_jsontime(void)
+{
+	struct tt_jtime t = {0};
+	char buf[128], *e;
+	double ts, dur, ts2;
+
+	e = tt_jtime_slice(buf, &t, 4650336, 4650347);
+	*e = '\0';
+	ok(!strcmp(buf, "4650.336,\"dur\":0.011"), "jsontime: an ordinary slice (%s)", buf);
+	/* a slice that starts where the last one ended, as doubles add them up */
+	sscanf(buf, "%lf,\"dur\":%lf", &ts, &dur);
+	e = tt_jtime_slice(buf, &t, 4650347, 4650400);
+	*e = '\0';
+	sscanf(buf, "%lf", &ts2);
+	ok(ts2 >= ts + dur, "jsontime: a touching sibling starts after the float end (%s)", buf);
+}
+
 int main(void)
 {
 	test_varints();
@@ -236,6 +283,8 @@ int main(void)
 	test_utf8();
 	test_events();
 	test_categories();
+	test_timemap();
+	test_jsontime();
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }
