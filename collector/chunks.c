@@ -104,7 +104,7 @@ int tt_chunks_setup(void)
 #ifdef HAVE_ISAL
 /*
  * igzip level 1, stateless (one call per chunk, all memory ours): raw deflate like zlib's,
- * about five times faster than zlib's level 1 on trace data and a little smaller.  Returns
+ * much faster than zlib's level 1 on trace data and a little smaller.  Returns
  * the compressed length, or 0 if it does not fit (then zlib has a go).
  */
 static uint8_t *isal_buf;
@@ -228,8 +228,8 @@ int tt_chunk_events(struct tt_enc *c)
  * chunk (tt_chunk_multi_due says when it is written): alone, each would cost a 64-byte chunk
  * header for a few events, most of a thread-churning program's trace.  It is laid out by
  * column across the parts (format.h, EVENTS_MULTI): the parts' timestamps next to each
- * other, their addresses next to each other, compress a fifth smaller than the parts one
- * after the other (thread churn: 4.5 -> 3.7 bytes per event).
+ * other, their addresses next to each other, compress smaller than the parts one after the
+ * other.
  */
 static uint8_t *multi_header(uint8_t *p, const struct multi_part *m, const struct multi_part *prev)
 {

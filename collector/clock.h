@@ -1,8 +1,8 @@
 /*
  * clock.h - the recorder's time source.
  *
- * On x86_64 with an invariant TSC, a timestamp is one rdtsc (about 8 ns here, against about
- * 18 ns for vDSO clock_gettime); every call needs two of them, so this choice is most of the
+ * On x86_64 with an invariant TSC, a timestamp is one rdtsc, a fraction of what a vDSO
+ * clock_gettime costs; every call needs two of them, so this choice is most of the
  * difference between meeting the per-event budget or not.  The stream stores raw ticks plus
  * clock sync points, and the converter maps ticks to CLOCK_MONOTONIC nanoseconds (format.h).
  * Elsewhere, or with TRACEIT_CLOCK=monotonic, ticks are CLOCK_MONOTONIC nanoseconds.

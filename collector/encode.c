@@ -3,8 +3,8 @@
  *
  * Two things make the writer's time per event small, and it is the writer that bounds how
  * fast a busy program can go on two cores: fields stored by column (deflate then finds runs
- * where interleaved fields look like noise: igzip takes a third less time for the same bytes,
- * and writes 8 % fewer), and heap addresses coded as a distance into the chunk's address
+ * where interleaved fields look like noise: igzip takes less time and writes fewer bytes),
+ * and heap addresses coded as a distance into the chunk's address
  * history when they were named before (a free names a block a malloc returned; a malloc
  * mostly returns a block just freed), a byte or two instead of three or four.
  */

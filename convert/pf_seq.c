@@ -61,7 +61,7 @@ struct pf_zip {
 
 #ifdef HAVE_ISAL
 /*
- * igzip level 1 with the zlib header and trailer: several times faster than zlib's level 1,
+ * igzip level 1 with the zlib header and trailer: much faster than zlib's level 1,
  * and a group is compressed whole in one call.  Returns the length, 0 if it did not fit.
  */
 static size_t pf_igzip(struct pf_zip *zp)
