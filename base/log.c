@@ -63,13 +63,14 @@ void tt_log(const char *fmt, ...)
 		case 'u':
 			p = put_num(p, end,
 				    longs >= 2 ? va_arg(ap, unsigned long long)
-				    : longs	 ? va_arg(ap, unsigned long)
-						 : va_arg(ap, unsigned),
+				    : longs    ? va_arg(ap, unsigned long)
+					       : va_arg(ap, unsigned),
 				    0, 10);
 			break;
 		case 'x':
-			p = put_num(p, end, longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned),
-				    0, 16);
+			p = put_num(p, end,
+				    longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 0,
+				    16);
 			break;
 		case '%':
 			*p++ = '%';

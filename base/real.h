@@ -91,10 +91,9 @@ struct tt_real_entry {
 
 #define TT_REAL(name, version)                                                                     \
 	static __typeof__(name) *real_##name;                                                      \
-	static const struct tt_real_entry tt_real_entry_##name                                     \
-		__attribute__((used, section("tt_real_tab"), aligned(sizeof(void *)))) = {        \
-			(void **)&real_##name, #name, version                                      \
-		}
+	static const struct tt_real_entry tt_real_entry_##name __attribute__((                     \
+		used, section("tt_real_tab"), aligned(sizeof(void *)))) = { (void **)&real_##name, \
+									    #name, version }
 
 /* Fills tt_real; safe to call from any wrapper at any time, does the work once. */
 void tt_resolve_all(void);

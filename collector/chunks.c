@@ -183,7 +183,7 @@ static int flush_strings(void)
 {
 	if (!sbuf_len)
 		return 0;
-	struct tt_chunk_header h = {.kind = TT_CHUNK_STRINGS};
+	struct tt_chunk_header h = { .kind = TT_CHUNK_STRINGS };
 	int err = write_compressed(&h, sbuf, sbuf_len, 1);
 
 	sbuf_len = 0;
@@ -367,7 +367,7 @@ uint32_t tt_writer_string(const char *str, size_t len)
 /* STACKS and MODULES chunks (stacks.c, modules.c): whole payloads, deflated here. */
 int tt_chunk_side(unsigned kind, const uint8_t *raw, size_t len)
 {
-	struct tt_chunk_header h = {.kind = (uint16_t)kind};
+	struct tt_chunk_header h = { .kind = (uint16_t)kind };
 
 	if (len > RAW_CAP + RAW_SLACK)
 		return 0; /* cannot happen with the callers' chunk sizes; never overrun obuf */

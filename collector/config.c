@@ -25,7 +25,8 @@ static uint32_t parse_categories(const char *var, const char *s, uint32_t fallba
 			badlen = sizeof(name) - 1;
 		memcpy(name, bad, badlen);
 		name[badlen] = '\0';
-		tt_log("%s: unknown category '%s' in '%s' (known: " TT_CATEGORY_LIST "all); using %s",
+		tt_log("%s: unknown category '%s' in '%s' (known: " TT_CATEGORY_LIST
+		       "all); using %s",
 		       var, name, s, fallback ? "all" : "none");
 		return fallback;
 	}
@@ -40,9 +41,9 @@ static int parse_signal(const char *s)
 	static const struct {
 		const char *name;
 		int sig;
-	} names[] = { { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 }, { "HUP", SIGHUP },
-		      { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
-		      { "WINCH", SIGWINCH }, { "PWR", SIGPWR },   { "URG", SIGURG } };
+	} names[] = { { "USR1", SIGUSR1 },   { "USR2", SIGUSR2 }, { "HUP", SIGHUP },
+		      { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
+		      { "WINCH", SIGWINCH }, { "PWR", SIGPWR },	  { "URG", SIGURG } };
 	char *end;
 
 	if (!strncmp(s, "SIG", 3))

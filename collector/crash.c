@@ -27,10 +27,10 @@
  * the real-time ones (SIGRTMIN..SIGRTMAX) too, below.  SIGKILL cannot be caught, and
  * SIGCHLD, SIGURG, SIGWINCH and SIGCONT are ignored by default, the stop signals stop.
  */
-static const int fatal[] = {SIGHUP,  SIGINT,  SIGQUIT,	 SIGILL,  SIGTRAP, SIGABRT,
-			    SIGBUS,  SIGFPE,  SIGUSR1,	 SIGSEGV, SIGUSR2, SIGPIPE,
-			    SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
-			    SIGPROF, SIGPOLL, SIGPWR,	 SIGSYS};
+static const int fatal[] = { SIGHUP,  SIGINT,  SIGQUIT,	  SIGILL,  SIGTRAP, SIGABRT,
+			     SIGBUS,  SIGFPE,  SIGUSR1,	  SIGSEGV, SIGUSR2, SIGPIPE,
+			     SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
+			     SIGPROF, SIGPOLL, SIGPWR,	  SIGSYS };
 
 int tt_signal_is_fatal(int sig)
 {

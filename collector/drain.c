@@ -181,7 +181,7 @@ static void flush_dropped(struct tt_thread *t)
 		return;
 	/* ring mode: the thread may be discarding more right now; exchange, not read and zero */
 	uint64_t n = __atomic_exchange_n(&t->dropped, 0, __ATOMIC_RELAXED);
-	uint64_t r[4] = {TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n};
+	uint64_t r[4] = { TT_W0(TT_EV_LOST, 4, 0, 0), t->drop_first, t->drop_last, n };
 	struct tt_enc c;
 
 	tt_enc_begin(&c, t);
@@ -257,7 +257,7 @@ static void sync_drain_here(void *arg)
 	/* a write past RLIMIT_FSIZE queued SIGXFSZ for us: take it back before unblocking */
 	tt_sys2(SYS_rt_sigpending, &after, 8);
 	if ((after & set) && !(before & set)) {
-		struct timespec zero = {0, 0};
+		struct timespec zero = { 0, 0 };
 
 		tt_sys4(SYS_rt_sigtimedwait, &set, NULL, &zero, 8);
 	}
@@ -267,7 +267,7 @@ static void sync_drain_here(void *arg)
 /* Writer lock held.  The calling thread's stack may be small (ownstack.c): not used. */
 void tt_sync_drain(int exit_kind, int status, int end)
 {
-	struct sync_drain_args a = {exit_kind, status, end};
+	struct sync_drain_args a = { exit_kind, status, end };
 
 	tt_on_own_stack(sync_drain_here, &a);
 }

@@ -84,7 +84,7 @@ void tt_enc_teardown(void)
 
 void tt_enc_begin(struct tt_enc *c, struct tt_thread *t)
 {
-	*c = (struct tt_enc){.t = t};
+	*c = (struct tt_enc){ .t = t };
 	for (int i = 0; i < TT_NCOLS; i++) {
 		c->col[i] = col_buf[i];
 		c->base_sum += (uintptr_t)col_buf[i];
@@ -112,7 +112,7 @@ static const uint8_t varint_len[64] = {
 	L(52), L(53), L(54), L(55), L(56), L(57), L(58), L(59), L(60), L(61), L(62), L(63),
 #undef L
 };
-static const uint32_t varint_cont[5] = {0, 0, 0x80, 0x8080, 0x808080};
+static const uint32_t varint_cont[5] = { 0, 0, 0x80, 0x8080, 0x808080 };
 
 static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 {

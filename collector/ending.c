@@ -23,7 +23,7 @@ static void wait_final_drain(void)
 	if (!tid || tid == tt_gettid())
 		return;
 	for (int i = 0; i < 5000 && !atomic_load(&final_done); i++) {
-		struct timespec ms = {0, 1000000};
+		struct timespec ms = { 0, 1000000 };
 
 		tt_sys2(SYS_nanosleep, &ms, NULL);
 	}
@@ -69,7 +69,7 @@ void tt_crash_drain(int sig)
 			atomic_store(&final_done, 1);
 			return;
 		}
-		struct timespec ms = {0, 1000000};
+		struct timespec ms = { 0, 1000000 };
 
 		tt_sys2(SYS_nanosleep, &ms, NULL);
 	}

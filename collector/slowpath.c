@@ -195,7 +195,7 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 			return drop_event(t);
 		if (tt_writer_running()) {
 			uint32_t seq = atomic_load(&t->tail_seq);
-			struct timespec ts = {0, 100000000};
+			struct timespec ts = { 0, 100000000 };
 
 			atomic_store(&t->waiting, 1);
 			tt_writer_wake();

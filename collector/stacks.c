@@ -125,7 +125,8 @@ int tt_stacks_init(uint32_t mask, unsigned depth)
 	 * (wrap_fileio.c) */
 	tt_stack_fd_pending = 1;
 	/* the real dlopen: no RUNPATH of the program applies to the recorder's own library */
-	void *h = tt_real.dlopen ? tt_real.dlopen(TT_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL) : NULL;
+	void *h =
+		tt_real.dlopen ? tt_real.dlopen(TT_LIBUNWIND_SONAME, RTLD_NOW | RTLD_LOCAL) : NULL;
 
 	if (!h) {
 		tt_stack_fd_pending = 0;
@@ -135,9 +136,8 @@ int tt_stacks_init(uint32_t mask, unsigned depth)
 		return -1;
 	}
 	unw_bt = (int (*)(void **, int))dlsym(h, "unw_backtrace");
-	int (*set_policy)(unw_addr_space_t, unw_caching_policy_t) =
-		(int (*)(unw_addr_space_t, unw_caching_policy_t))dlsym(
-			h, TT_XSTR(unw_set_caching_policy));
+	int (*set_policy)(unw_addr_space_t, unw_caching_policy_t) = (int (*)(
+		unw_addr_space_t, unw_caching_policy_t))dlsym(h, TT_XSTR(unw_set_caching_policy));
 	unw_addr_space_t *local_as = (unw_addr_space_t *)dlsym(h, TT_XSTR(unw_local_addr_space));
 
 	slots = reserve(TT_STACK_SLOTS * sizeof(uint64_t));
@@ -212,7 +212,8 @@ static uint32_t intern(const uint64_t *ip, unsigned n, uint64_t tick)
 	struct tt_stack_entry *mine = NULL;
 	uint64_t mypos = 0;
 
-	for (unsigned probe = 0; probe < TT_STACK_SLOTS; probe++, i = (i + 1) & (TT_STACK_SLOTS - 1)) {
+	for (unsigned probe = 0; probe < TT_STACK_SLOTS;
+	     probe++, i = (i + 1) & (TT_STACK_SLOTS - 1)) {
 		uint64_t s = atomic_load_explicit(&slots[i], memory_order_acquire);
 
 		if (s != 0) {
@@ -232,7 +233,8 @@ static uint32_t intern(const uint64_t *ip, unsigned n, uint64_t tick)
 				goto full;
 			mypos = atomic_fetch_add(&arena_used, words);
 			if ((mypos + words) * 8 > TT_STACK_ARENA)
-				goto full; /* the walk stops at the end: nothing half-made past it */
+				goto full; /* the walk stops at the end: nothing half-made past it
+					    */
 			mine = entry_at(mypos);
 			mine->words = words;
 			mine->nframes = n;

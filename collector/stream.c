@@ -312,7 +312,8 @@ int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
 		return -EBADF;
 	h->magic = TT_CHUNK_MAGIC;
 	h->payload_crc = (uint32_t)crc32(0, payload, h->payload_len);
-	h->header_crc = (uint32_t)crc32(0, (const void *)h, offsetof(struct tt_chunk_header, header_crc));
+	h->header_crc =
+		(uint32_t)crc32(0, (const void *)h, offsetof(struct tt_chunk_header, header_crc));
 	return write_all(h, sizeof(*h), payload, h->payload_len);
 }
 
@@ -363,13 +364,13 @@ static int create_file(const char *exe, int pid)
 		if (fd == -17 /* EEXIST */)
 			continue;
 		if (fd < 0) {
-			tt_log("cannot create trace file %s (error %d); tracing disabled", path, -fd);
+			tt_log("cannot create trace file %s (error %d); tracing disabled", path,
+			       -fd);
 			return fd;
 		}
 		return fd;
 	}
-	tt_log("cannot create a trace file in %s: too many exist; tracing disabled",
-	       tt_cfg.output);
+	tt_log("cannot create a trace file in %s: too many exist; tracing disabled", tt_cfg.output);
 	return -17;
 }
 
@@ -416,7 +417,8 @@ int tt_stream_open(int forked)
 	p = put_num(p, TT_P_PID, (uint64_t)pid);
 	p = put_num(p, TT_P_PPID, (uint64_t)tt_sys0(SYS_getppid));
 	p = put_num(p, TT_P_START_NS, sync_ns);
-	p = put_num(p, TT_P_START_REALTIME, (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
+	p = put_num(p, TT_P_START_REALTIME,
+		    (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec);
 	p = put_num(p, TT_P_CLOCK, tt_clock_tsc ? TT_CLOCK_TSC : TT_CLOCK_MONOTONIC);
 	p = put_num(p, TT_P_CATEGORIES, tt_cfg.categories);
 	p = put_num(p, TT_P_FORKED, (uint64_t)forked);
@@ -472,8 +474,8 @@ int tt_stream_open(int forked)
 	return err;
 }
 
-void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost,
-			 uint64_t chunks, uint64_t threads)
+void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost, uint64_t chunks,
+			 uint64_t threads)
 {
 	uint8_t *p = field_buf;
 	uint64_t tick, ns;

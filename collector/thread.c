@@ -135,7 +135,8 @@ static struct tt_thread *short_of_memory(size_t words)
 	if (!reported) {
 		reported = 1;
 		if (t && !t->nobuf)
-			tt_log("out of memory for a thread's %lu KB buffer: it records into a %lu KB "
+			tt_log("out of memory for a thread's %lu KB buffer: it records into a %lu "
+			       "KB "
 			       "one",
 			       (unsigned long)words / 128, (unsigned long)(t->mask + 1) / 128);
 		else

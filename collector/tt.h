@@ -51,7 +51,7 @@ enum tt_thread_state {
  * A record of type TT_EV_INVALID is padding up to the end of the ring.
  */
 #define TT_W0(type, nwords, failed, err)                                                           \
-	((uint64_t)(type) | ((uint64_t)(nwords) << 16) | ((uint64_t)!!(failed) << 32) |           \
+	((uint64_t)(type) | ((uint64_t)(nwords) << 16) | ((uint64_t) !!(failed) << 32) |           \
 	 ((uint64_t)(uint32_t)(err) << 40))
 #define TT_W0_HAS_STACK (1ull << 33) /* the record's last word is a stack id */
 #define TT_W0_TYPE(w) ((unsigned)((w)&0xffff))
@@ -84,9 +84,9 @@ struct tt_thread {
 	_Atomic uint32_t waiting;  /* the producer sleeps on tail_seq */
 	_Atomic uint32_t state;	   /* enum tt_thread_state */
 	uint32_t wake_sent;
-	uint32_t multi_id;	  /* the shared chunk its last part went into (chunks.c) */
-	uint64_t self;		  /* pthread_self() of the owner, for name lookups */
-	struct tt_thread *next;	  /* registry list, never unlinked */
+	uint32_t multi_id;	/* the shared chunk its last part went into (chunks.c) */
+	uint64_t self;		/* pthread_self() of the owner, for name lookups */
+	struct tt_thread *next; /* registry list, never unlinked */
 	size_t map_len;
 };
 
@@ -104,14 +104,14 @@ struct tt_config {
 	uint32_t categories; /* mask */
 	uint32_t flush_ms;
 	uint32_t buffer_kb;
-	int clock;	     /* -1 auto, 0 monotonic, 1 tsc */
-	int drop;	     /* TRACEIT_MODE=drop: never wait for the writer */
-	uint32_t stacks;     /* categories recorded with a call stack */
+	int clock;	 /* -1 auto, 0 monotonic, 1 tsc */
+	int drop;	 /* TRACEIT_MODE=drop: never wait for the writer */
+	uint32_t stacks; /* categories recorded with a call stack */
 	uint32_t stack_depth;
-	uint32_t buffer_total_mb; /* all threads' buffers together */
+	uint32_t buffer_total_mb;  /* all threads' buffers together */
 	int buffer_total_by_limit; /* buffer_total_mb lowered by tt_config_memory_limit */
-	int ring;		  /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
-	int ring_signal;	  /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
+	int ring;	 /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
+	int ring_signal; /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -158,7 +158,7 @@ void tt_final_drain(int exit_kind, int status);
 void tt_exec_drain(void);
 void tt_drain_locked_final(void);
 void tt_fail(const char *what, long err);
-void tt_ring_dump(void); /* ring mode: write out what the buffers hold (signal-safe) */
+void tt_ring_dump(void);	   /* ring mode: write out what the buffers hold (signal-safe) */
 extern _Atomic int tt_main_exited; /* the main thread called pthread_exit */
 void tt_main_thread_exits(void);
 
@@ -181,12 +181,12 @@ void tt_crash_drain(int sig);
 /* stream.c: the output file (writer lock held for all but open) */
 int tt_stream_open(int forked);
 int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload);
-void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost,
-			 uint64_t chunks, uint64_t threads);
+void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lost, uint64_t chunks,
+			 uint64_t threads);
 int tt_stream_fd(void);
 int tt_fd_is_ours(int fd);
 extern int tt_fd_min; /* lowest of them, INT_MAX if none */
-#define TT_OUR_FDS 9 /* the trace and libunwind's pipes (two, room for four) */
+#define TT_OUR_FDS 9  /* the trace and libunwind's pipes (two, room for four) */
 int tt_fds_ours(int fds[TT_OUR_FDS]);
 void tt_stream_relocate(int fd);
 int tt_stream_yield_fd(void);

@@ -61,8 +61,8 @@ static int only_writer_left(void)
 
 static void *writer_main(void *arg)
 {
-	struct timespec ts = {tt_cfg.flush_ms / 1000, (long)(tt_cfg.flush_ms % 1000) * 1000000};
-	static const struct timespec soon = {0, 10000000};
+	struct timespec ts = { tt_cfg.flush_ms / 1000, (long)(tt_cfg.flush_ms % 1000) * 1000000 };
+	static const struct timespec soon = { 0, 10000000 };
 
 	tt_self = &tt_thread_dead;
 	tt_sys2(SYS_prctl, PR_SET_NAME, "traceit-writer");

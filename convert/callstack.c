@@ -42,8 +42,8 @@ static void tt_module_check(const struct tt_module *m)
 	if (!*m->path || strstr(base ? base + 1 : m->path, "vdso"))
 		return;
 	why = tt_sym_module_error(tt_sym, m->handle);
-	tt_warn("%s: cannot read its symbols (%s); its frames are shown as module+offset",
-		m->path, why ? why : "unknown error");
+	tt_warn("%s: cannot read its symbols (%s); its frames are shown as module+offset", m->path,
+		why ? why : "unknown error");
 }
 
 static void tt_bad(struct tt_file *f, size_t at, const char *what)
@@ -268,8 +268,9 @@ static void tt_resolve(struct tt_file *f, struct tt_cstack *s)
 			continue;
 		}
 		if (m->handle == -2)
-			m->handle = tt_sym ? tt_sym_add_module(tt_sym, m->path, m->bias, m->build_id)
-					   : -1;
+			m->handle =
+				tt_sym ? tt_sym_add_module(tt_sym, m->path, m->bias, m->build_id)
+				       : -1;
 		nf = tt_sym ? tt_sym_resolve(tt_sym, m->handle, addr, &fr) : 0;
 		tt_module_check(m);
 		if (!nf || !fr[0].function) {
@@ -282,7 +283,8 @@ static void tt_resolve(struct tt_file *f, struct tt_cstack *s)
 			continue;
 		}
 		for (unsigned k = 0; k < nf; k++)
-			tt_add_frame(&v, &n, &cap, fr[k].function ? tt_frame_text(f, &fr[k]) : "??");
+			tt_add_frame(&v, &n, &cap,
+				     fr[k].function ? tt_frame_text(f, &fr[k]) : "??");
 	}
 	s->frame = tt_arena_alloc(&f->arena, (n ? n : 1) * sizeof(*s->frame));
 	if (n)

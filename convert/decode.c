@@ -488,7 +488,8 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 	if (!tt_kinds_ready)
 		tt_init_kinds();
 	*s = (struct tt_tstream){
-		.id = id, .file = f, .thread = t, .next = first, .last = last, .base_ns = base_ns};
+		.id = id, .file = f, .thread = t, .next = first, .last = last, .base_ns = base_ns
+	};
 	/* Constant for the stream: set once, not per record. */
 	s->ev.file = s->look.file = f;
 	s->ev.thread = s->look.thread = t;

@@ -19,8 +19,9 @@ struct tt_options {
 	const char *split_base; /* JSON parts are <split_base>.<n>.json */
 	bool progress;		/* a progress bar on stderr */
 	unsigned weight;	/* folded: enum tt_weight */
-	uint64_t max_slices;	/* json, perfetto: fold what does not fit this many slices (fit.h); 0: all */
-	bool no_compress;	/* perfetto: packets not deflated */
+	uint64_t max_slices; /* json, perfetto: fold what does not fit this many slices (fit.h); 0:
+				all */
+	bool no_compress;    /* perfetto: packets not deflated */
 };
 
 /* What the folded output weighs each stack by (--weight). */

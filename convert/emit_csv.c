@@ -130,7 +130,7 @@ static void tt_csv_columns(struct tt_csv *c, const struct tt_event *ev, struct t
 	bool product = tt_arg(ev, TT_ROLE_NMEMB) != NULL;
 	uint64_t nmemb = 1;
 
-	*k = (struct tt_cols){.path = ev->fd_path};
+	*k = (struct tt_cols){ .path = ev->fd_path };
 	c->len = 0;
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		unsigned role = info->args[i];

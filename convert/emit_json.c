@@ -66,10 +66,10 @@ static const struct {
 	const char *series;
 	uint8_t cat;
 } tt_ctr_info[TT_NCTR] = {
-	[TT_CTR_HEAP] = {"heap", "bytes", TT_CAT_MEMORY},
-	[TT_CTR_BLOCKS] = {"allocations", "live", TT_CAT_MEMORY},
-	[TT_CTR_FDS] = {"fds", "open", TT_CAT_IO},
-	[TT_CTR_THREADS] = {"threads", "live", TT_CAT_THREAD},
+	[TT_CTR_HEAP] = { "heap", "bytes", TT_CAT_MEMORY },
+	[TT_CTR_BLOCKS] = { "allocations", "live", TT_CAT_MEMORY },
+	[TT_CTR_FDS] = { "fds", "open", TT_CAT_IO },
+	[TT_CTR_THREADS] = { "threads", "live", TT_CAT_THREAD },
 };
 
 static void tt_json_make_key(struct tt_json_key *k, const char *name)
@@ -433,9 +433,9 @@ static char *tt_flow_event(char *p, const char *ph, uint64_t id, const struct tt
 static void tt_json_flow(void *ctx, enum tt_flow_kind kind, const struct tt_flow_end *from,
 			 const struct tt_flow_end *to)
 {
-	static const char *const what[] = {[TT_FLOW_PROCESS] = "child",
-					   [TT_FLOW_EXEC] = "new image",
-					   [TT_FLOW_THREAD] = "new thread"};
+	static const char *const what[] = { [TT_FLOW_PROCESS] = "child",
+					    [TT_FLOW_EXEC] = "new image",
+					    [TT_FLOW_THREAD] = "new thread" };
 	struct tt_json *j = ctx;
 	const struct tt_flow_end *fts;
 	char name[128];
@@ -692,7 +692,7 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 	/* the file of a descriptor-based call, unless the call names its path itself */
 	if (ev->fd_path && !tt_arg(ev, TT_ROLE_PATH)) {
 		p = tt_key(p, &first, &j->path_key);
-		p = tt_json_value(o, p, TT_ROLE_PATH, (union tt_value){.str = ev->fd_path});
+		p = tt_json_value(o, p, TT_ROLE_PATH, (union tt_value){ .str = ev->fd_path });
 	}
 	if (info->result != TT_ROLE_NONE) {
 		p = tt_key(p, &first, &j->result_key[info->result]);

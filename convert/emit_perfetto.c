@@ -42,14 +42,14 @@ static const struct {
 	uint8_t unit; /* CounterDescriptor.Unit: 2 count, 3 bytes */
 	uint8_t cat;
 } pf_ctr_info[PF_NCTR] = {
-	[PF_CTR_HEAP] = {"heap", 3, TT_CAT_MEMORY},
-	[PF_CTR_BLOCKS] = {"allocations", 2, TT_CAT_MEMORY},
-	[PF_CTR_FDS] = {"fds", 2, TT_CAT_IO},
-	[PF_CTR_THREADS] = {"threads", 2, TT_CAT_THREAD},
+	[PF_CTR_HEAP] = { "heap", 3, TT_CAT_MEMORY },
+	[PF_CTR_BLOCKS] = { "allocations", 2, TT_CAT_MEMORY },
+	[PF_CTR_FDS] = { "fds", 2, TT_CAT_IO },
+	[PF_CTR_THREADS] = { "threads", 2, TT_CAT_THREAD },
 };
 
 /* CounterDescriptor.Unit of the folded calls' counters */
-static const uint8_t pf_fold_unit[TT_NFOLD] = {2, 3, 3};
+static const uint8_t pf_fold_unit[TT_NFOLD] = { 2, 3, 3 };
 
 static inline uint64_t pf_abs(const struct pf *p, uint64_t rel)
 {
@@ -342,7 +342,7 @@ static void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
 				     (double)(k->bytes ? k->bytes : k->calls));
 		}
 		pf_emit(p, s, ts, false);
-		*k = (struct pf_stk){0};
+		*k = (struct pf_stk){ 0 };
 	}
 	s->nstk = 0;
 }
@@ -486,7 +486,7 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 		pf_arg(p, s, role, role, ev->args[i]);
 	}
 	if (ev->fd_path && !tt_arg(ev, TT_ROLE_PATH))
-		pf_arg(p, s, PF_KEY_PATH, TT_ROLE_PATH, (union tt_value){.str = ev->fd_path});
+		pf_arg(p, s, PF_KEY_PATH, TT_ROLE_PATH, (union tt_value){ .str = ev->fd_path });
 	if (info->result != TT_ROLE_NONE)
 		pf_arg(p, s, info->result == TT_ROLE_ADDR ? PF_KEY_RESULT : info->result,
 		       info->result, ev->result);
@@ -502,7 +502,7 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 		tt_pb_end(&p->ev, at);
 	}
 	if (ev->held_ns >= 0)
-		pf_arg(p, s, PF_KEY_HELD, TT_ROLE_OFFSET, (union tt_value){.s = ev->held_ns});
+		pf_arg(p, s, PF_KEY_HELD, TT_ROLE_OFFSET, (union tt_value){ .s = ev->held_ns });
 	for (unsigned i = 0; i < e->nout; i++)
 		tt_pb_fixed64(&p->ev, PF_TE_FLOW_IDS, e->out[i]);
 	if (instant)
@@ -750,7 +750,7 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 	struct tt_file *f = ev->file;
 	struct pf_file *pf = &p->files[f->index];
 	unsigned fx = tt_events[ev->type].effect;
-	struct tt_flow_end end = {.start = ev->start_ns, .end = ev->end_ns};
+	struct tt_flow_end end = { .start = ev->start_ns, .end = ev->end_ns };
 	const union tt_value *v;
 
 	if (!pf->first_done) {
@@ -929,8 +929,8 @@ static void pf_lost(struct pf *p)
 /* What was folded: an instant at time 0 on the first process, with the counts. */
 static void pf_folded_note(struct pf *p)
 {
-	static const char *const keys[] = {"folded", "kept", "threshold_ns"};
-	uint64_t vals[] = {p->fit.folded, p->fit.kept, p->fit.threshold_ns};
+	static const char *const keys[] = { "folded", "kept", "threshold_ns" };
+	uint64_t vals[] = { p->fit.folded, p->fit.kept, p->fit.threshold_ns };
 	char text[2048];
 	size_t pk, e, a;
 

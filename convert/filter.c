@@ -8,7 +8,7 @@
 
 void tt_filter_init(struct tt_filter *f)
 {
-	*f = (struct tt_filter){.to_ns = UINT64_MAX, .categories = (1u << TT_CAT_COUNT) - 1};
+	*f = (struct tt_filter){ .to_ns = UINT64_MAX, .categories = (1u << TT_CAT_COUNT) - 1 };
 }
 
 void tt_filter_free(struct tt_filter *f)
@@ -23,12 +23,12 @@ static const struct {
 	const char *name;
 	uint64_t ns;
 } tt_time_units[] = {
-	{"ns", 1},
-	{"us", 1000},
-	{"\xc2\xb5s", 1000} /* micro sign */,
-	{"\xce\xbcs", 1000} /* Greek mu */,
-	{"ms", 1000000},
-	{"s", 1000000000},
+	{ "ns", 1 },
+	{ "us", 1000 },
+	{ "\xc2\xb5s", 1000 } /* micro sign */,
+	{ "\xce\xbcs", 1000 } /* Greek mu */,
+	{ "ms", 1000000 },
+	{ "s", 1000000000 },
 };
 
 int tt_parse_time(const char *s, uint64_t *ns, const char **why)

@@ -102,14 +102,14 @@ static void *tt_fmap_get(void **v, size_t *cap, size_t *n, size_t esize, struct 
 
 void tt_flows_init(struct tt_flows *fl, tt_flow_fn *draw, void *ctx)
 {
-	*fl = (struct tt_flows){.draw = draw, .ctx = ctx};
+	*fl = (struct tt_flows){ .draw = draw, .ctx = ctx };
 }
 
 static struct tt_flow_pend *tt_pend(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1,
 				    uint64_t k2)
 {
 	return tt_fmap_get((void **)&fl->pend, &fl->pend_cap, &fl->pend_n, sizeof(*fl->pend),
-			   (struct tt_fkey){k1, k2, kind, 0});
+			   (struct tt_fkey){ k1, k2, kind, 0 });
 }
 
 static void tt_pend_remove(struct tt_flow_pend *p, unsigned i)
@@ -166,7 +166,7 @@ void tt_flows_target(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1, u
 static struct tt_flow_lock *tt_lock(struct tt_flows *fl, uint32_t file, uint64_t lock)
 {
 	return tt_fmap_get((void **)&fl->locks, &fl->locks_cap, &fl->locks_n, sizeof(*fl->locks),
-			   (struct tt_fkey){lock, file, 0, 0});
+			   (struct tt_fkey){ lock, file, 0, 0 });
 }
 
 /* Draws the arrow of the pending acquisition, if it found a release. */
@@ -233,7 +233,7 @@ void tt_flows_settle(struct tt_flows *fl, uint32_t file, uint64_t lock)
 static struct tt_flow_cond *tt_cond(struct tt_flows *fl, uint32_t file, uint64_t cond)
 {
 	return tt_fmap_get((void **)&fl->conds, &fl->conds_cap, &fl->conds_n, sizeof(*fl->conds),
-			   (struct tt_fkey){cond, file, 1, 0});
+			   (struct tt_fkey){ cond, file, 1, 0 });
 }
 
 /* Whether wake w can have woken wait x: x was waiting when w started, and returned after. */
@@ -294,7 +294,7 @@ void tt_flows_free(struct tt_flows *fl)
 	free(fl->pend);
 	free(fl->locks);
 	free(fl->conds);
-	*fl = (struct tt_flows){0};
+	*fl = (struct tt_flows){ 0 };
 }
 
 struct tt_pidkey {
@@ -319,7 +319,7 @@ void tt_flows_images(struct tt_run *run, struct tt_image *img)
 	for (size_t i = 0; i < run->nfiles; i++)
 		img[i].next_image = -1;
 	for (size_t i = 0; i < n; i++)
-		k[i] = (struct tt_pidkey){run->procs[i]->pid, i};
+		k[i] = (struct tt_pidkey){ run->procs[i]->pid, i };
 	tt_sort(k, n, sizeof(*k), tt_pidkey_cmp);
 	for (size_t i = 0; i < n; i++) {
 		struct tt_file *f = run->procs[k[i].at];

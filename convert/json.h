@@ -93,7 +93,7 @@ struct tt_json {
 	uint64_t limit;	  /* --split-mb in bytes, 0 = one output */
 	uint64_t reserve; /* bytes the current part must keep for its tail */
 	uint64_t fixed_reserve;
-	bool carry;   /* a new part began: repeat the counters' values at its first event */
+	bool carry; /* a new part began: repeat the counters' values at its first event */
 	/* emit_json.c's: what must be written before a part closes (its pending samples) */
 	void (*before_close)(struct tt_json *j);
 	bool closing; /* a part is being closed: write, don't check room */

@@ -55,9 +55,9 @@ static void tt_part_new(struct tt_json *j)
 {
 	struct tt_jpart *p;
 
-	tt_grow((void **)&j->parts, &(size_t){j->nparts}, j->nparts + 1, sizeof(*j->parts));
+	tt_grow((void **)&j->parts, &(size_t){ j->nparts }, j->nparts + 1, sizeof(*j->parts));
 	p = &j->parts[j->nparts++];
-	*p = (struct tt_jpart){.empty = true};
+	*p = (struct tt_jpart){ .empty = true };
 	if (j->limit) {
 		p->path = tt_part_path(j->run->opt->split_base, j->nparts - 1);
 		j->out->fd = tt_part_open(p->path, O_CREAT | O_TRUNC);
@@ -236,7 +236,7 @@ static int tt_ptkey_cmp(const void *a, const void *b)
 
 static bool tt_ptkey_has(const struct tt_ptkey *v, size_t n, uint32_t pid, uint32_t tid)
 {
-	struct tt_ptkey k = {pid, tid};
+	struct tt_ptkey k = { pid, tid };
 
 	return n && bsearch(&k, v, n, sizeof(*v), tt_ptkey_cmp);
 }
@@ -254,9 +254,9 @@ static void tt_json_names(struct tt_json *j, const struct tt_meta *m, struct tt_
 	if (part) {
 		keys = tt_xcalloc(2 * part->nthreads + 1, sizeof(*keys));
 		for (size_t i = 0; i < part->nthreads; i++) {
-			keys[n++] = (struct tt_ptkey){part->threads[i]->file->pid,
-						      part->threads[i]->tid};
-			keys[n++] = (struct tt_ptkey){part->threads[i]->file->pid, 0};
+			keys[n++] = (struct tt_ptkey){ part->threads[i]->file->pid,
+						       part->threads[i]->tid };
+			keys[n++] = (struct tt_ptkey){ part->threads[i]->file->pid, 0 };
 		}
 		tt_sort(keys, n, sizeof(*keys), tt_ptkey_cmp);
 	}

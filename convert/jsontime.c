@@ -57,7 +57,7 @@ char *tt_jtime_slice(char *p, struct tt_jtime *t, uint64_t start, uint64_t end)
 	if (!touch && !inner) {
 		/* The common case: nothing ends where this slice starts or ends. */
 		t->last = (t->last + 1) % TT_JTIME_RING;
-		t->ends[t->last] = (struct tt_jend){start, end, 0, true, true};
+		t->ends[t->last] = (struct tt_jend){ start, end, 0, true, true };
 		p = tt_fmt_us(p, start);
 		p = TT_LIT(p, ",\"dur\":");
 		return tt_fmt_us(p, end - start);
@@ -90,7 +90,7 @@ char *tt_jtime_slice(char *p, struct tt_jtime *t, uint64_t start, uint64_t end)
 	if (!last->used || last->end != end)
 		t->last = (t->last + 1) % TT_JTIME_RING;
 	e = &t->ends[t->last];
-	*e = (struct tt_jend){start, end, fe, !touch && !inner, true};
+	*e = (struct tt_jend){ start, end, fe, !touch && !inner, true };
 
 	p = touch ? tt_put_double(p, ts) : tt_fmt_us(p, start);
 	p = TT_LIT(p, ",\"dur\":");

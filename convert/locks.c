@@ -55,7 +55,7 @@ static struct tt_lockent *tt_locks_find(struct tt_locks *l, uint32_t file, uint3
 	if (!create)
 		return NULL;
 	l->n++;
-	l->v[j] = (struct tt_lockent){.addr = addr, .file = file, .tid = tid};
+	l->v[j] = (struct tt_lockent){ .addr = addr, .file = file, .tid = tid };
 	return &l->v[j];
 }
 
@@ -133,5 +133,5 @@ void tt_locks_event(struct tt_locks *l, struct tt_event *ev)
 void tt_locks_free(struct tt_locks *l)
 {
 	free(l->v);
-	*l = (struct tt_locks){0};
+	*l = (struct tt_locks){ 0 };
 }

@@ -291,7 +291,8 @@ int main(int argc, char **argv)
 			for (w = 0; w < 4 && strcmp(optarg, weights[w]); w++)
 				;
 			if (w == 4)
-				tt_bad_value("weight", optarg, "is not calls, bytes, time or leaked");
+				tt_bad_value("weight", optarg,
+					     "is not calls, bytes, time or leaked");
 			opt.weight = w;
 			have_weight = true;
 			continue;
@@ -353,7 +354,8 @@ int main(int argc, char **argv)
 	if (have_weight && sink != &tt_sink_folded)
 		tt_usage_error("%s", "--weight applies to the folded format only");
 	if (have_fit && sink != &tt_sink_json && sink != &tt_sink_perfetto)
-		tt_usage_error("%s", "--max-slices and --full apply to the json and perfetto formats");
+		tt_usage_error("%s",
+			       "--max-slices and --full apply to the json and perfetto formats");
 	if (have_compress && sink != &tt_sink_perfetto)
 		tt_usage_error("%s", "--no-compress applies to the perfetto format only");
 	if (opt.split_bytes) {

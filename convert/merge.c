@@ -110,7 +110,7 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 	struct tt_tstream *streams = tt_xcalloc(nstreams, sizeof(*streams));
 	struct tt_tstream **heap = tt_xcalloc(nstreams, sizeof(*heap));
 	const struct tt_filter *filter = run->filter;
-	struct tt_progress prog = {.shown = -1, .next_check = UINT64_MAX};
+	struct tt_progress prog = { .shown = -1, .next_check = UINT64_MAX };
 
 	tt_decode_bytes = 0;
 	if (run->opt->progress) {

@@ -56,7 +56,9 @@ static void tt_meta_procs(struct tt_meta *m, struct tt_run *run, struct tt_pent 
 	size_t n = run->nprocs, i, g;
 
 	for (i = 0; i < n; i++)
-		pe[i] = (struct tt_pent){.pid = run->procs[i]->pid, .order = i, .f = run->procs[i]};
+		pe[i] = (struct tt_pent){ .pid = run->procs[i]->pid,
+					  .order = i,
+					  .f = run->procs[i] };
 	tt_sort(pe, n, sizeof(*pe), tt_pent_cmp);
 	m->procs = tt_xcalloc(n, sizeof(*m->procs));
 	/* Slots by first start: a group's first entry has its earliest start. */
@@ -178,7 +180,7 @@ static void tt_meta_threads(struct tt_meta *m, struct tt_run *run, const struct 
 
 			/* Named: every thread with an event, and every main thread. */
 			if (t->first_seen || t->tid == f->pid)
-				te[n++] = (struct tt_tent){f->pid, t->tid, i, t};
+				te[n++] = (struct tt_tent){ f->pid, t->tid, i, t };
 		}
 	}
 	tt_sort(te, n, sizeof(*te), tt_tent_cmp);
@@ -234,7 +236,7 @@ void tt_meta_build(struct tt_meta *m, struct tt_run *run)
 {
 	struct tt_pent *pe = tt_xcalloc(run->nprocs, sizeof(*pe));
 
-	*m = (struct tt_meta){0};
+	*m = (struct tt_meta){ 0 };
 	tt_meta_procs(m, run, pe);
 	tt_meta_tree(m, pe, run->nprocs);
 	tt_meta_threads(m, run, pe);

@@ -64,17 +64,17 @@ struct tt_thread {
 	const char *name;    /* current name; NULL = none known ("thread <tid>") */
 	uint64_t first_seen; /* order of first appearance in the whole run, 0 = no event yet */
 	uint64_t events;
-	uint64_t busy_ns;	    /* sum of call durations (summary) */
-	void *out;	    /* the output format's own state of the thread (one conversion) */
-	uint32_t out_mark;  /* the output format's own use (JSON: 1 + the last part it is in) */
+	uint64_t busy_ns;  /* sum of call durations (summary) */
+	void *out;	   /* the output format's own state of the thread (one conversion) */
+	uint32_t out_mark; /* the output format's own use (JSON: 1 + the last part it is in) */
 	/* Relative times: first event start, last event end, THREAD_START and THREAD_END */
 	uint64_t first_ns;
 	uint64_t last_ns;
 	uint64_t start_ns;
 	uint64_t end_ns;
 	uint32_t tid;
-	bool started;	    /* recorded a THREAD_START: created while traced */
-	bool ended;	    /* recorded a THREAD_END */
+	bool started; /* recorded a THREAD_START: created while traced */
+	bool ended;   /* recorded a THREAD_END */
 };
 
 /* Heap accounting of one process image (state.c, when the output asks for it). */

@@ -54,7 +54,7 @@ int tt_multi_begin(struct tt_multi_iter *it, unsigned version, const uint8_t *p,
 		return 0;
 	/* headers first: their column lengths say where each column of parts begins */
 	struct tt_multi_iter hdr = *it;
-	uint64_t nparts, total[TT_NCOLS] = {0};
+	uint64_t nparts, total[TT_NCOLS] = { 0 };
 	struct tt_multi_part m;
 
 	if (tt_get_varint(&hdr.p, hdr.end, &nparts) || nparts > len)

@@ -20,12 +20,12 @@ void tt_pb_reserve_slow(struct tt_pb *pb, size_t n)
 void tt_pb_free(struct tt_pb *pb)
 {
 	free(pb->buf);
-	*pb = (struct tt_pb){0};
+	*pb = (struct tt_pb){ 0 };
 }
 
 void tt_pb_str(struct tt_pb *pb, uint32_t field, const char *s)
 {
-	static const uint8_t repl[3] = {0xef, 0xbf, 0xbd}; /* U+FFFD */
+	static const uint8_t repl[3] = { 0xef, 0xbf, 0xbd }; /* U+FFFD */
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t n = strlen((const char *)p), out = 0;
 

@@ -375,11 +375,11 @@ uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat)
 
 uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
 {
-	static const char *const extra[] = {[PF_KEY_RESULT - TT_ROLE_COUNT] = "result",
-					    [PF_KEY_PATH - TT_ROLE_COUNT] = "path",
-					    [PF_KEY_ERRNO - TT_ROLE_COUNT] = "errno",
-					    [PF_KEY_HELD - TT_ROLE_COUNT] = "held_ns",
-					    [PF_KEY_CALLS - TT_ROLE_COUNT] = "calls"};
+	static const char *const extra[] = { [PF_KEY_RESULT - TT_ROLE_COUNT] = "result",
+					     [PF_KEY_PATH - TT_ROLE_COUNT] = "path",
+					     [PF_KEY_ERRNO - TT_ROLE_COUNT] = "errno",
+					     [PF_KEY_HELD - TT_ROLE_COUNT] = "held_ns",
+					     [PF_KEY_CALLS - TT_ROLE_COUNT] = "calls" };
 	uint64_t bit = 1ull << (key % 64);
 
 	if (!(s->keys[key / 64] & bit)) {

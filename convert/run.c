@@ -20,8 +20,9 @@ void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, st
 		const struct tt_options *opt)
 {
 	static const struct tt_options none = {
-		.filter = {.to_ns = UINT64_MAX, .categories = (1u << TT_CAT_COUNT) - 1}};
-	struct tt_run run = {.files = files, .nfiles = n, .out = out};
+		.filter = { .to_ns = UINT64_MAX, .categories = (1u << TT_CAT_COUNT) - 1 }
+	};
+	struct tt_run run = { .files = files, .nfiles = n, .out = out };
 	size_t k = 0;
 	void *self;
 

@@ -73,7 +73,7 @@ static int tt_header_valid(const uint8_t *p)
 /* The offset of the next valid chunk header at or after from, or size if there is none. */
 static size_t tt_resync(const uint8_t *d, size_t size, size_t from)
 {
-	static const uint8_t magic[4] = {'T', 'T', 'C', 'K'};
+	static const uint8_t magic[4] = { 'T', 'T', 'C', 'K' };
 
 	while (from < size && size - from >= TT_CHUNK_HEADER_LEN) {
 		const uint8_t *m = memmem(d + from, size - from, magic, sizeof(magic));
@@ -468,7 +468,7 @@ static void tt_finish(struct tt_scan_state *st)
 
 int tt_scan(struct tt_file *f)
 {
-	struct tt_scan_state st = {.f = f};
+	struct tt_scan_state st = { .f = f };
 	uint16_t version, min_reader;
 
 	tt_timemap_identity(&f->time);

@@ -136,7 +136,7 @@ static const char *tt_join_path(const char *dir, const char *name)
 	memcpy(p, dir, dl);
 	p[dl] = '/';
 	memcpy(p + dl + 1, name, nl + 1);
-	tt_joins[j] = (struct tt_join){dir, name, p};
+	tt_joins[j] = (struct tt_join){ dir, name, p };
 	tt_joins_used++;
 	return p;
 }
@@ -255,11 +255,11 @@ static void tt_track_fds(struct tt_event *ev)
 static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	struct tt_heapent e = {.addr = addr,
-			       .size = size,
-			       .at = ev->end_ns,
-			       .file = ev->file->index,
-			       .stack = ev->stack},
+	struct tt_heapent e = { .addr = addr,
+				.size = size,
+				.at = ev->end_ns,
+				.file = ev->file->index,
+				.stack = ev->stack },
 			  old;
 
 	if (!addr)

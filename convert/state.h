@@ -28,8 +28,6 @@ void tt_state_init_file(struct tt_file *f);
 /* Resolves ev->fd_path and applies the event's effects (open, close, heap, locks, names). */
 void tt_state_event(struct tt_event *ev);
 
-
-
 /* fd table of one file; fds out of [0, 2^20) are not tracked. */
 extern const char tt_fd_unnamed[];
 static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
@@ -41,6 +39,5 @@ static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
 /* fd is open on path (NULL: a file of unknown name) */
 void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path);
 void tt_fdtab_close(struct tt_fdtab *t, int64_t fd);
-
 
 #endif /* TT_STATE_H */

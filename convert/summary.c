@@ -155,7 +155,7 @@ static struct tt_lockstat *tt_lock_get(struct tt_summary *s, uint32_t file, uint
 		if (s->locks[j].addr == addr && s->locks[j].file == file)
 			return &s->locks[j];
 	s->locks_n++;
-	s->locks[j] = (struct tt_lockstat){.addr = addr, .file = file};
+	s->locks[j] = (struct tt_lockstat){ .addr = addr, .file = file };
 	return &s->locks[j];
 }
 
@@ -186,7 +186,7 @@ static bool tt_lock_user(struct tt_summary *s, uint32_t file, uint64_t addr, uin
 		if (s->users[j].addr == addr && s->users[j].file == file && s->users[j].tid == tid)
 			return false;
 	s->users_n++;
-	s->users[j] = (struct tt_lockuser){.addr = addr, .file = file, .tid = tid};
+	s->users[j] = (struct tt_lockuser){ .addr = addr, .file = file, .tid = tid };
 	return true;
 }
 

@@ -45,14 +45,14 @@ static const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *
 	return buf;
 }
 
-static const char *const tt_time_units[] = {"ns", "\xc2\xb5s", "ms", "s", NULL};
-static const char *const tt_byte_units[] = {"B", "KiB", "MiB", "GiB", "TiB", NULL};
+static const char *const tt_time_units[] = { "ns", "\xc2\xb5s", "ms", "s", NULL };
+static const char *const tt_byte_units[] = { "B", "KiB", "MiB", "GiB", "TiB", NULL };
 
 /* For the %10s columns of the tables; TT_NS0 unpadded, for text. */
-#define TT_NS(v) tt_hum((char[32]){0}, 32, (v), tt_time_units, 1000, 10)
-#define TT_NS0(v) tt_hum((char[32]){0}, 32, (v), tt_time_units, 1000, 0)
-#define TT_BYTES(v) tt_hum((char[32]){0}, 32, (v), tt_byte_units, 1024, 10)
-#define TT_BYTES0(v) tt_hum((char[32]){0}, 32, (v), tt_byte_units, 1024, 0)
+#define TT_NS(v) tt_hum((char[32]){ 0 }, 32, (v), tt_time_units, 1000, 10)
+#define TT_NS0(v) tt_hum((char[32]){ 0 }, 32, (v), tt_time_units, 1000, 0)
+#define TT_BYTES(v) tt_hum((char[32]){ 0 }, 32, (v), tt_byte_units, 1024, 10)
+#define TT_BYTES0(v) tt_hum((char[32]){ 0 }, 32, (v), tt_byte_units, 1024, 0)
 
 static void tt_more(struct tt_out *o, size_t total, const char *what)
 {
@@ -159,7 +159,7 @@ static void tt_print_procs(struct tt_out *o, struct tt_run *run)
 
 	/* run->procs is in start order: the first image of each pid makes its node. */
 	for (size_t i = 0; i < np; i++)
-		keys[i] = (struct tt_pkey){run->procs[i]->pid, i};
+		keys[i] = (struct tt_pkey){ run->procs[i]->pid, i };
 	tt_sort(keys, np, sizeof(*keys), tt_pkey_cmp);
 	/* node_of[] first holds the first image of each image's pid */
 	for (size_t i = 0, g = 0; i < np; i++) {
@@ -175,7 +175,7 @@ static void tt_print_procs(struct tt_out *o, struct tt_run *run)
 			continue;
 		}
 		node_of[i] = n;
-		nodes[n++] = (struct tt_pnode){i, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX};
+		nodes[n++] = (struct tt_pnode){ i, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX };
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t ppid = run->procs[nodes[i].image]->ppid;
@@ -433,16 +433,16 @@ static const struct {
 	int sig;
 	const char *name;
 } tt_signames[] = {
-	{SIGHUP, "SIGHUP"},	  {SIGINT, "SIGINT"},	{SIGQUIT, "SIGQUIT"},
-	{SIGILL, "SIGILL"},	  {SIGTRAP, "SIGTRAP"}, {SIGABRT, "SIGABRT"},
-	{SIGBUS, "SIGBUS"},	  {SIGFPE, "SIGFPE"},	{SIGKILL, "SIGKILL"},
-	{SIGUSR1, "SIGUSR1"},	  {SIGSEGV, "SIGSEGV"}, {SIGUSR2, "SIGUSR2"},
-	{SIGPIPE, "SIGPIPE"},	  {SIGALRM, "SIGALRM"}, {SIGTERM, "SIGTERM"},
-	{SIGCHLD, "SIGCHLD"},	  {SIGCONT, "SIGCONT"}, {SIGSTOP, "SIGSTOP"},
-	{SIGTSTP, "SIGTSTP"},	  {SIGTTIN, "SIGTTIN"}, {SIGTTOU, "SIGTTOU"},
-	{SIGURG, "SIGURG"},	  {SIGXCPU, "SIGXCPU"}, {SIGXFSZ, "SIGXFSZ"},
-	{SIGVTALRM, "SIGVTALRM"}, {SIGPROF, "SIGPROF"}, {SIGWINCH, "SIGWINCH"},
-	{SIGIO, "SIGIO"},	  {SIGSYS, "SIGSYS"},
+	{ SIGHUP, "SIGHUP" },	    { SIGINT, "SIGINT" },   { SIGQUIT, "SIGQUIT" },
+	{ SIGILL, "SIGILL" },	    { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+	{ SIGBUS, "SIGBUS" },	    { SIGFPE, "SIGFPE" },   { SIGKILL, "SIGKILL" },
+	{ SIGUSR1, "SIGUSR1" },	    { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+	{ SIGPIPE, "SIGPIPE" },	    { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+	{ SIGCHLD, "SIGCHLD" },	    { SIGCONT, "SIGCONT" }, { SIGSTOP, "SIGSTOP" },
+	{ SIGTSTP, "SIGTSTP" },	    { SIGTTIN, "SIGTTIN" }, { SIGTTOU, "SIGTTOU" },
+	{ SIGURG, "SIGURG" },	    { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+	{ SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" }, { SIGWINCH, "SIGWINCH" },
+	{ SIGIO, "SIGIO" },	    { SIGSYS, "SIGSYS" },
 };
 
 static const char *tt_signal_name(int sig)
@@ -631,16 +631,18 @@ static void tt_print_sites(struct tt_out *o)
 			switch (key) {
 			case 0:
 			case 1:
-				tt_out_printf(o, "  %s in %llu allocations", TT_BYTES0(s->alloc_bytes),
+				tt_out_printf(o, "  %s in %llu allocations",
+					      TT_BYTES0(s->alloc_bytes),
 					      (unsigned long long)s->allocs);
 				break;
 			case 2:
-				tt_out_printf(o, "  %s in %lld blocks", TT_BYTES0((uint64_t)s->live_bytes),
+				tt_out_printf(o, "  %s in %lld blocks",
+					      TT_BYTES0((uint64_t)s->live_bytes),
 					      (long long)s->live_blocks);
 				break;
 			case 3:
-				tt_out_printf(o, "  %s waiting in %llu acquisitions", TT_NS0(s->wait_ns),
-					      (unsigned long long)s->waits);
+				tt_out_printf(o, "  %s waiting in %llu acquisitions",
+					      TT_NS0(s->wait_ns), (unsigned long long)s->waits);
 				break;
 			default:
 				tt_out_printf(o, "  %s, %s in %llu calls", TT_BYTES0(s->io_bytes),

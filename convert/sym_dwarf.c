@@ -53,7 +53,7 @@ static void tt_sym_curs_read(struct tt_sym_file *f)
 				cap = ncap;
 			}
 			f->curs[f->ncurs++] =
-				(struct tt_sym_curange){.lo = lo, .hi = hi, .cu = *cu};
+				(struct tt_sym_curange){ .lo = lo, .hi = hi, .cu = *cu };
 		}
 	}
 done:
@@ -115,7 +115,7 @@ static bool tt_sym_fn_add(struct tt_sym_cu *cu, size_t *cap, Dwarf_Die *die)
 			cu->v = v;
 			*cap = ncap;
 		}
-		cu->v[cu->n++] = (struct tt_sym_fn){.lo = lo, .hi = hi, .die = *die};
+		cu->v[cu->n++] = (struct tt_sym_fn){ .lo = lo, .hi = hi, .die = *die };
 	}
 	return true;
 }

@@ -95,7 +95,7 @@ static void tt_sym_syms_read(struct tt_sym_file *f)
 		if ((type == STT_NOTYPE || !sym.st_size) && !tt_sym_in_code(elf, shndx))
 			continue;
 		raw[nraw].sym =
-			(struct tt_sym_sym){.lo = value, .hi = value + sym.st_size, .name = name};
+			(struct tt_sym_sym){ .lo = value, .hi = value + sym.st_size, .name = name };
 		if (raw[nraw].sym.hi < value)
 			raw[nraw].sym.hi = UINT64_MAX;
 		raw[nraw].rank = tt_sym_bind_rank(&sym);

@@ -197,5 +197,5 @@ void tt_sym_strings_free(struct tt_sym_strings *s)
 		free(b);
 	}
 	free(s->strs.v);
-	s->strs = (struct tt_sym_tab){0};
+	s->strs = (struct tt_sym_tab){ 0 };
 }

@@ -39,7 +39,7 @@
 #include "symbolize.h"
 #include "sym_int.h"
 
-static const struct tt_sym_frame tt_sym_unknown = {NULL, NULL, 0, 0};
+static const struct tt_sym_frame tt_sym_unknown = { NULL, NULL, 0, 0 };
 static const char tt_sym_deleted[] = " (deleted)";
 
 struct tt_sym_module {
@@ -76,11 +76,11 @@ static void tt_sym_close(struct tt_symbolizer *s, struct tt_sym_file *f)
 		}
 	}
 	free(f->cus.v);
-	f->cus = (struct tt_sym_tab){0};
+	f->cus = (struct tt_sym_tab){ 0 };
 	for (i = 0; i < f->quals.cap; i++)
 		free((void *)f->quals.v[i].val);
 	free(f->quals.v);
-	f->quals = (struct tt_sym_tab){0};
+	f->quals = (struct tt_sym_tab){ 0 };
 	free(f->syms);
 	f->syms = NULL;
 	f->nsyms = 0;
@@ -325,7 +325,7 @@ static void tt_sym_cache_put(struct tt_sym_file *f, uint64_t addr, const struct 
 		f->cache_cap = cap;
 	}
 	e = tt_sym_cache_slot(f->cache, f->cache_cap, addr);
-	*e = (struct tt_sym_ent){.addr = addr, .f = fr, .n = n};
+	*e = (struct tt_sym_ent){ .addr = addr, .f = fr, .n = n };
 	f->ncache++;
 }
 
@@ -402,7 +402,7 @@ static bool tt_sym_grow(void **p, size_t *cap, size_t need, size_t size)
 static struct tt_sym_file *tt_sym_file_get(struct tt_symbolizer *s, const char *path,
 					   const char *build_id)
 {
-	struct tt_sym_filekey key = {path, build_id};
+	struct tt_sym_filekey key = { path, build_id };
 	uint64_t h = tt_sym_strhash(tt_sym_strhash(0, path), build_id);
 	struct tt_sym_slot *slot = tt_sym_tab_find(&s->filetab, h, tt_sym_file_eq, &key);
 	struct tt_sym_file *f;
@@ -415,7 +415,7 @@ static struct tt_sym_file *tt_sym_file_get(struct tt_symbolizer *s, const char *
 	f = tt_sym_alloc(&s->str, sizeof(*f), _Alignof(struct tt_sym_file));
 	if (!f)
 		return NULL;
-	*f = (struct tt_sym_file){.hash = h, .state = TT_SYM_NEW};
+	*f = (struct tt_sym_file){ .hash = h, .state = TT_SYM_NEW };
 	f->path = tt_sym_strdup(&s->str, path);
 	f->build_id = tt_sym_strdup(&s->str, build_id);
 	if (!f->path || !f->build_id)
@@ -439,7 +439,7 @@ int tt_sym_add_module(struct tt_symbolizer *s, const char *path, uint64_t bias,
 	f = tt_sym_file_get(s, path ? path : "", build_id ? build_id : "");
 	if (!f)
 		return -1;
-	key = (struct tt_sym_modkey){.s = s, .file = f, .bias = bias};
+	key = (struct tt_sym_modkey){ .s = s, .file = f, .bias = bias };
 	h = tt_sym_mix(f->hash ^ tt_sym_mix(bias));
 	slot = tt_sym_tab_find(&s->modtab, h, tt_sym_mod_eq, &key);
 	if (slot && slot->val)
@@ -447,7 +447,7 @@ int tt_sym_add_module(struct tt_symbolizer *s, const char *path, uint64_t bias,
 	if (s->nmods >= INT_MAX || !tt_sym_tab_reserve(&s->modtab) ||
 	    !tt_sym_grow((void **)&s->mods, &s->mods_cap, s->nmods + 1, sizeof(*s->mods)))
 		return -1;
-	s->mods[s->nmods] = (struct tt_sym_module){.file = f, .bias = bias};
+	s->mods[s->nmods] = (struct tt_sym_module){ .file = f, .bias = bias };
 	slot = tt_sym_tab_find(&s->modtab, h, tt_sym_mod_eq, &key);
 	tt_sym_tab_put(&s->modtab, slot, h, s->nmods + 1);
 	return (int)s->nmods++;

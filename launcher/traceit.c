@@ -28,7 +28,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: traceit [-o DIR] [-e CATEGORIES] [-s] [-q] [--] PROGRAM [ARGS...]\n"
-		"Run PROGRAM and record its thread, lock, memory and I/O calls, one trace file per\n"
+		"Run PROGRAM and record its thread, lock, memory and I/O calls, one trace file "
+		"per\n"
 		"process, into DIR.\n"
 		"\n"
 		"  -o, --output DIR        write the trace files into DIR (created if needed;\n"
@@ -43,7 +44,8 @@ static void usage(FILE *f)
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
 		"\n"
-		"The exit status is PROGRAM's (128+N if it died of signal N); 125 if traceit itself\n"
+		"The exit status is PROGRAM's (128+N if it died of signal N); 125 if traceit "
+		"itself\n"
 		"failed, 126 if PROGRAM could not be executed, 127 if it was not found.\n"
 		"Convert the trace with traceit-convert(1); see traceit(1) for the environment.\n");
 }
@@ -165,7 +167,11 @@ static int is_static_elf(const char *file)
 
 	if (!f)
 		return 0;
-	if (fread(h, 1, sizeof(h), f) == sizeof(h) && !memcmp(h, "\x7f" "ELF", 4) &&
+	if (fread(h, 1, sizeof(h), f) == sizeof(h) &&
+	    !memcmp(h,
+		    "\x7f"
+		    "ELF",
+		    4) &&
 	    h[4] == 2 /* ELFCLASS64 */ && h[5] == 1 /* little endian */) {
 		uint64_t phoff;
 		uint16_t phentsize, phnum;
@@ -210,10 +216,14 @@ static int count_traces(const char *dir)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' }, { "events", required_argument, NULL, 'e' },
-		{ "quiet", no_argument, NULL, 'q' },	    { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },	    { "stacks", optional_argument, NULL, 's' },
-		{ "stack-depth", required_argument, NULL, 'D' }, { NULL, 0, NULL, 0 },
+		{ "output", required_argument, NULL, 'o' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "stacks", optional_argument, NULL, 's' },
+		{ "stack-depth", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *events = NULL, *stacks = NULL, *depth = NULL;
 	char dir[PATH_MAX], absdir[PATH_MAX], lib[PATH_MAX], bindir[PATH_MAX];
@@ -353,12 +363,13 @@ int main(int argc, char **argv)
 
 		if (n == 0) {
 			fprintf(stderr,
-				"%s: no trace was written into %s (was %s statically linked, setuid, "
+				"%s: no trace was written into %s (was %s statically linked, "
+				"setuid, "
 				"or not run at all?)\n",
 				prog_name, dir, argv[optind]);
 		} else {
-			fprintf(stderr, "%s: %d trace file%s in %s\n", prog_name, n, n > 1 ? "s" : "",
-				dir);
+			fprintf(stderr, "%s: %d trace file%s in %s\n", prog_name, n,
+				n > 1 ? "s" : "", dir);
 			fprintf(stderr,
 				"%s: for Perfetto UI (ui.perfetto.dev): %s%straceit-convert -f "
 				"perfetto -o %s.pftrace %s\n",

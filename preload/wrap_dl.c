@@ -80,7 +80,7 @@ static int exists(const char *path)
  * expand_origin): their buffers are never live at the same time, the stack holds one set.
  */
 __attribute__((noinline)) static void *open_from_callers_path(struct link_map *caller,
-							     const char *file, int mode)
+							      const char *file, int mode)
 {
 	union {
 		Dl_serinfo si;

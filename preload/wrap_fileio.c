@@ -81,7 +81,8 @@ static void record_creat(struct tt_thread *t, uint64_t t0, uint64_t t1, int ret,
 }
 
 #define TT_CREAT_BODY(fn)                                                                          \
-	TT_BODY(fn, -1, int, TT_FD_CALL(real_##fn(path, mode)), record_creat(t, t0, t1, ret, e, path, mode))
+	TT_BODY(fn, -1, int, TT_FD_CALL(real_##fn(path, mode)),                                    \
+		record_creat(t, t0, t1, ret, e, path, mode))
 
 TT_EXPORT int creat(const char *path, mode_t mode)
 {
@@ -133,8 +134,8 @@ TT_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t count, off64_t off)
 /* readv, writev: result, fd, iovcnt */
 #define TT_RWV_BODY(fn, EV)                                                                        \
 	TT_BODY(fn, -1, ssize_t, TT_NOT_OURS(fd, real_##fn(fd, iov, iovcnt)),                      \
-		tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(fd),               \
-			  TT_S(iovcnt), 0, 1))
+		tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(fd), TT_S(iovcnt), \
+			  0, 1))
 
 TT_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
@@ -273,8 +274,8 @@ TT_EXPORT int dup2(int fd, int newfd)
 {
 	tt_stream_relocate(newfd);
 	TT_BODY(dup2, -1, int, real_dup2(fd, newfd),
-		tt_record(t, TT_EV_DUP2, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(fd), TT_S(newfd),
-			  0, 1))
+		tt_record(t, TT_EV_DUP2, t0, t1, ret < 0, e, 3, TT_S(ret), TT_S(fd), TT_S(newfd), 0,
+			  1))
 }
 
 TT_EXPORT int dup3(int fd, int newfd, int flags)
@@ -342,6 +343,5 @@ TT_EXPORT int pipe2(int fds[2], int flags)
 		return private_pipe(fds, flags);
 	TT_BODY(pipe2, -1, int, TT_FD_CALL(real_pipe2(fds, flags)),
 		tt_record(t, TT_EV_PIPE2, t0, t1, ret < 0, e, 4, TT_S(ret),
-			  TT_S(ret < 0 ? -1 : fds[0]), TT_S(ret < 0 ? -1 : fds[1]), TT_S(flags),
-			  1))
+			  TT_S(ret < 0 ? -1 : fds[0]), TT_S(ret < 0 ? -1 : fds[1]), TT_S(flags), 1))
 }

@@ -89,7 +89,7 @@ TT_REAL(pthread_cond_clockwait, NULL);
 #define TT_REAL_OLD(name, version)                                                                 \
 	static __typeof__(name) *real_##name##_old;                                                \
 	static const struct tt_real_entry tt_real_entry_##name##_old                               \
-		__attribute__((used, section("tt_real_tab"), aligned(sizeof(void *)))) = {        \
+		__attribute__((used, section("tt_real_tab"), aligned(sizeof(void *)))) = {         \
 			(void **)&real_##name##_old, #name, version                                \
 		}
 
@@ -227,8 +227,8 @@ TT_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec 
 {
 	TT_NEED_REAL(pthread_mutex_timedlock, ENOSYS);
 	TT_NEED_REAL(pthread_mutex_trylock, ENOSYS);
-	TT_ACQUIRE_BODY(TT_EV_MUTEX_TIMEDLOCK, m, mutex_holder(m), 1,
-			real_pthread_mutex_trylock(m), real_pthread_mutex_timedlock(m, abstime))
+	TT_ACQUIRE_BODY(TT_EV_MUTEX_TIMEDLOCK, m, mutex_holder(m), 1, real_pthread_mutex_trylock(m),
+			real_pthread_mutex_timedlock(m, abstime))
 }
 
 TT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -353,10 +353,13 @@ TT_EXPORT int TT_COND_NAME(pthread_cond_broadcast)(pthread_cond_t *c)
 }
 
 #ifdef TT_COND_OLD
+/* the version after @ is no expression: not to be formatted */
+/* clang-format off */
 TT_SYMVER(tt_lockv_pthread_cond_wait_232, pthread_cond_wait@@GLIBC_2.3.2);
 TT_SYMVER(tt_lockv_pthread_cond_timedwait_232, pthread_cond_timedwait@@GLIBC_2.3.2);
 TT_SYMVER(tt_lockv_pthread_cond_signal_232, pthread_cond_signal@@GLIBC_2.3.2);
 TT_SYMVER(tt_lockv_pthread_cond_broadcast_232, pthread_cond_broadcast@@GLIBC_2.3.2);
+/* clang-format on */
 
 /* The old ABI: same events, the old real functions (they take the old condvar layout). */
 int tt_lockv_pthread_cond_wait_225(pthread_cond_t *c, pthread_mutex_t *m);
@@ -391,10 +394,13 @@ TT_EXPORT int tt_lockv_pthread_cond_broadcast_225(pthread_cond_t *c)
 	TT_TIMED_BODY(TT_EV_COND_BROADCAST, real_pthread_cond_broadcast_old(c), 2, TT_U(c), 0, 0)
 }
 
+/* the version after @ is no expression: not to be formatted */
+/* clang-format off */
 TT_SYMVER(tt_lockv_pthread_cond_wait_225, pthread_cond_wait@GLIBC_2.2.5);
 TT_SYMVER(tt_lockv_pthread_cond_timedwait_225, pthread_cond_timedwait@GLIBC_2.2.5);
 TT_SYMVER(tt_lockv_pthread_cond_signal_225, pthread_cond_signal@GLIBC_2.2.5);
 TT_SYMVER(tt_lockv_pthread_cond_broadcast_225, pthread_cond_broadcast@GLIBC_2.2.5);
+/* clang-format on */
 #endif
 
 #ifdef TT_HAVE_CLOCKWAIT
@@ -503,8 +509,8 @@ TT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 	int e = errno;
 	int failed = ret != 0 && ret != PTHREAD_BARRIER_SERIAL_THREAD;
 
-	tt_record(t, TT_EV_BARRIER_WAIT, t0, t1, failed, failed ? ret : 0, 2, TT_S(ret), TT_U(b),
-		  0, 0, 1);
+	tt_record(t, TT_EV_BARRIER_WAIT, t0, t1, failed, failed ? ret : 0, 2, TT_S(ret), TT_U(b), 0,
+		  0, 1);
 	errno = e;
 	return ret;
 }

@@ -142,8 +142,8 @@ TT_EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_REALLOCARRAY, t0, t1, !p && bytes, e, 4, TT_U(p), TT_U(ptr), nmemb,
-		  size, 0);
+	tt_record(t, TT_EV_REALLOCARRAY, t0, t1, !p && bytes, e, 4, TT_U(p), TT_U(ptr), nmemb, size,
+		  0);
 	errno = e;
 	return p;
 }

@@ -216,8 +216,8 @@ TT_EXPORT int rename(const char *path, const char *newpath)
 TT_EXPORT int renameat(int dirfd, const char *path, int newdirfd, const char *newpath)
 {
 	TT_BODY(renameat, -1, int, real_renameat(dirfd, path, newdirfd, newpath),
-		record_path(t, TT_EV_RENAMEAT, t0, t1, ret, e, TT_S(dirfd), 0, TT_S(newdirfd), 0,
-			    1, path, 3, newpath))
+		record_path(t, TT_EV_RENAMEAT, t0, t1, ret, e, TT_S(dirfd), 0, TT_S(newdirfd), 0, 1,
+			    path, 3, newpath))
 }
 
 TT_EXPORT int mkdir(const char *path, mode_t mode)
@@ -264,6 +264,6 @@ TT_EXPORT int closedir(DIR *dir)
 
 	tt_fddir_closing(dir);
 	TT_BODY(closedir, -1, int, real_closedir(dir),
-		tt_record(t, TT_EV_CLOSEDIR, t0, t1, ret < 0, e, 3, TT_S(ret), TT_U(dir),
-			  TT_S(fd), 0, 1))
+		tt_record(t, TT_EV_CLOSEDIR, t0, t1, ret < 0, e, 3, TT_S(ret), TT_U(dir), TT_S(fd),
+			  0, 1))
 }

@@ -350,8 +350,8 @@ TT_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int f
 }
 
 /* sendto, recvfrom: BYTES, FD, REQ, FLAGS, PEER */
-static void record_dgram(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1,
-			 ssize_t ret, int e, int fd, size_t len, int flags, const char *peer)
+static void record_dgram(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, ssize_t ret,
+			 int e, int fd, size_t len, int flags, const char *peer)
 {
 	uint64_t args[TT_MAX_ARGS] = { TT_S(fd), len, (unsigned)flags, 0, 0 };
 	const char *strs[TT_MAX_ARGS] = { NULL, NULL, NULL, peer, NULL };
@@ -359,8 +359,8 @@ static void record_dgram(struct tt_thread *t, unsigned type, uint64_t t0, uint64
 	tt_record_args(t, type, t0, t1, ret < 0, e, TT_S(ret), args, strs);
 }
 
-TT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
-			 __CONST_SOCKADDR_ARG addr, socklen_t alen)
+TT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_ARG addr,
+			 socklen_t alen)
 {
 	char text[TT_ADDR_TEXT];
 
@@ -385,7 +385,7 @@ TT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	uint64_t t1 = tt_now();                                                                    \
 	int e = errno;                                                                             \
 	char text[TT_ADDR_TEXT];                                                                   \
-	record_dgram(t, TT_EV_RECVFROM, t0, t1, ret, e, fd, len, flags,                           \
+	record_dgram(t, TT_EV_RECVFROM, t0, t1, ret, e, fd, len, flags,                            \
 		     ret >= 0 ? addr_out_text(text, sa, cap, alen) : NULL);                        \
 	errno = e;                                                                                 \
 	return ret;

@@ -231,9 +231,8 @@ TT_REAL(execveat, NULL);
 TT_REAL(quick_exit, NULL);
 
 /* fexecve and execveat: the same pending-then-failure recording as the other execs */
-static void record_exec_at(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1,
-			   int failed, int err, uint64_t a0, const char *path, char *const argv[],
-			   int flags)
+static void record_exec_at(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+			   int err, uint64_t a0, const char *path, char *const argv[], int flags)
 {
 	char joined[1024];
 	const char *strs[TT_MAX_ARGS] = { NULL, path, joined };

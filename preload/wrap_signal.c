@@ -102,7 +102,8 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	TT_NEED_OR(sigaction, -1);
 	if (sig <= 0 || sig >= TT_NSIG || sig == SIGKILL || sig == SIGSTOP || !act ||
 	    atomic_load(&tt_state) != TT_ACTIVE || in_vfork_child()) {
-		struct handler prev = sig > 0 && sig < TT_NSIG ? handlers[sig] : (struct handler){ 0 };
+		struct handler prev =
+			sig > 0 && sig < TT_NSIG ? handlers[sig] : (struct handler){ 0 };
 		int ret = tt_real.sigaction(sig, act, old);
 
 		if (ret == 0)
@@ -110,15 +111,16 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 		return ret;
 	}
 
-	void *fn = (act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction : (void *)act->sa_handler;
+	void *fn =
+		(act->sa_flags & SA_SIGINFO) ? (void *)act->sa_sigaction : (void *)act->sa_handler;
 	struct handler prev = handlers[sig];
 
 	if (fn == (void *)SIG_DFL || fn == (void *)SIG_IGN) {
 		/* the default action of a fatal signal: ours drains first, then dies of it */
 		int ret = fn == (void *)SIG_DFL && tt_signal_is_fatal(sig) &&
-				  sig != tt_cfg.ring_signal
-			  ? tt_crash_set(tt_real.sigaction, sig, old)
-			  : tt_real.sigaction(sig, act, old);
+					  sig != tt_cfg.ring_signal
+				  ? tt_crash_set(tt_real.sigaction, sig, old)
+				  : tt_real.sigaction(sig, act, old);
 
 		if (ret == 0) {
 			unwrap(sig, &prev, old);
@@ -155,7 +157,8 @@ TT_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 		sigaddset(&act.sa_mask, sig);
 	if (sigaction(sig, &act, &old) < 0)
 		return SIG_ERR;
-	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction : old.sa_handler;
+	return (old.sa_flags & SA_SIGINFO) ? (sighandler_t)(void *)old.sa_sigaction
+					   : old.sa_handler;
 }
 
 TT_EXPORT int kill(pid_t pid, int sig)

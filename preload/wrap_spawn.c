@@ -115,8 +115,8 @@ TT_EXPORT int pclose(FILE *stream)
 TT_EXPORT pid_t wait(int *status)
 {
 	TT_WRAP_BODY(TT_CAT_PROCESS, wait, -1, pid_t, real_wait(status),
-		     tt_record(t, TT_EV_WAIT, t0, t1, ret < 0, e, 2, TT_S(ret), TT_STATUS(ret, status),
-			       0, 0, 1))
+		     tt_record(t, TT_EV_WAIT, t0, t1, ret < 0, e, 2, TT_S(ret),
+			       TT_STATUS(ret, status), 0, 0, 1))
 }
 
 TT_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
@@ -139,7 +139,8 @@ TT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 	int e = errno;
 	int ok = ret == 0 && info;
 	uint64_t args[TT_MAX_ARGS] = { idtype == P_ALL ? TT_S(-1) : TT_S(id), TT_S(options),
-				       ok ? TT_S(info->si_pid) : 0, ok ? TT_S(info->si_status) : 0 };
+				       ok ? TT_S(info->si_pid) : 0,
+				       ok ? TT_S(info->si_status) : 0 };
 
 	tt_record_args(t, TT_EV_WAITID, t0, t1, ret < 0, e, TT_S(ret), args, NULL);
 	errno = e;
@@ -149,8 +150,8 @@ TT_EXPORT int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 TT_EXPORT pid_t wait3(int *status, int options, struct rusage *usage)
 {
 	TT_WRAP_BODY(TT_CAT_PROCESS, wait3, -1, pid_t, real_wait3(status, options, usage),
-		     tt_record(t, TT_EV_WAIT3, t0, t1, ret < 0, e, 3, TT_S(ret), TT_STATUS(ret, status),
-			       TT_S(options), 0, 1))
+		     tt_record(t, TT_EV_WAIT3, t0, t1, ret < 0, e, 3, TT_S(ret),
+			       TT_STATUS(ret, status), TT_S(options), 0, 1))
 }
 
 TT_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *usage)

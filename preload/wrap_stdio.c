@@ -112,8 +112,8 @@ static int stream_fd(FILE *f)
 
 /* Events of (result, stream, fd): result is an int or off_t, failed when negative */
 #define TT_REC_STREAM(EV, f)                                                                       \
-	tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 3, TT_S(ret), TT_U(f), TT_S(stream_fd(f)),    \
-		  0, 1)
+	tt_record(t, TT_EV_##EV, t0, t1, ret < 0, e, 3, TT_S(ret), TT_U(f), TT_S(stream_fd(f)), 0, \
+		  1)
 
 /* fopen, freopen: the new stream's descriptor now names path */
 static void record_fopen(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, FILE *ret,
@@ -205,8 +205,7 @@ TT_EXPORT size_t __fread_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FI
 
 TT_EXPORT size_t __fread_unlocked_chk(void *ptr, size_t ptrlen, size_t size, size_t n, FILE *f)
 {
-	TT_FRW_BODY(__fread_unlocked_chk, FREAD,
-		    real___fread_unlocked_chk(ptr, ptrlen, size, n, f))
+	TT_FRW_BODY(__fread_unlocked_chk, FREAD, real___fread_unlocked_chk(ptr, ptrlen, size, n, f))
 }
 
 TT_EXPORT size_t fwrite(const void *ptr, size_t size, size_t n, FILE *f)

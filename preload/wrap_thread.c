@@ -63,8 +63,8 @@ static void *trampoline(void *p)
 	return ret;
 }
 
-TT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-			     void *(*fn)(void *), void *arg)
+TT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *),
+			     void *arg)
 {
 	TT_NEED_OR(pthread_create, EAGAIN);
 	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
@@ -204,7 +204,7 @@ TT_REAL(pthread_cancel, NULL);
 /* pthread calls return their error number and leave errno alone */
 #define TT_THREAD_CALL(fn, EV, call, n, value)                                                     \
 	TT_WRAP_BODY(TT_CAT_THREAD, fn, ENOSYS, int, call,                                         \
-		     tt_record(t, TT_EV_##EV, t0, t1, ret != 0, ret, n, TT_S(ret), TT_U(thread),      \
+		     tt_record(t, TT_EV_##EV, t0, t1, ret != 0, ret, n, TT_S(ret), TT_U(thread),   \
 			       value, 0, 1))
 
 #define TT_RETVAL(ret, retval) (((ret) == 0 && (retval)) ? TT_U(*(retval)) : 0)
@@ -218,7 +218,8 @@ TT_EXPORT int pthread_tryjoin_np(pthread_t thread, void **retval)
 TT_EXPORT int pthread_timedjoin_np(pthread_t thread, void **retval, const struct timespec *abstime)
 {
 	TT_THREAD_CALL(pthread_timedjoin_np, PTHREAD_TIMEDJOIN,
-		       real_pthread_timedjoin_np(thread, retval, abstime), 3, TT_RETVAL(ret, retval))
+		       real_pthread_timedjoin_np(thread, retval, abstime), 3,
+		       TT_RETVAL(ret, retval))
 }
 
 TT_EXPORT int pthread_detach(pthread_t thread)

@@ -136,16 +136,15 @@ TT_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec
 			real___ppoll_chk(fds, nfds, timeout, ss, fdslen))
 }
 
-TT_EXPORT int select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
-		     fd_set *restrict efds, struct timeval *restrict timeout)
+TT_EXPORT int select(int nfds, fd_set *restrict rfds, fd_set *restrict wfds, fd_set *restrict efds,
+		     struct timeval *restrict timeout)
 {
 	TT_TIMEOUT_BODY(select, SELECT, tv_ns(timeout),
 			real_select(nfds, rfds, wfds, efds, timeout))
 }
 
-TT_EXPORT int pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds,
-		      fd_set *restrict efds, const struct timespec *restrict timeout,
-		      const sigset_t *restrict ss)
+TT_EXPORT int pselect(int nfds, fd_set *restrict rfds, fd_set *restrict wfds, fd_set *restrict efds,
+		      const struct timespec *restrict timeout, const sigset_t *restrict ss)
 {
 	TT_TIMEOUT_BODY(pselect, PSELECT, ts_ns(timeout),
 			real_pselect(nfds, rfds, wfds, efds, timeout, ss))

@@ -7,20 +7,20 @@
 #include "format.h"
 
 const struct tt_role_info tt_roles[TT_ROLE_COUNT] = {
-#define TT_ROLE(sym, str, knd) [TT_ROLE_##sym] = {.name = str, .kind = knd},
+#define TT_ROLE(sym, str, knd) [TT_ROLE_##sym] = { .name = str, .kind = knd },
 #include "events.def"
 #undef TT_ROLE
 };
 
 const struct tt_event_info tt_events[TT_EV_COUNT] = {
-	[TT_EV_INVALID] = {.name = "invalid"},
-#define TT_EVENT(sym, str, cat, fx, res, a0, a1, a2, a3, a4) \
-	[TT_EV_##sym] = {                                    \
-		.name = str,                                 \
-		.category = TT_CAT_##cat,                    \
-		.effect = TT_FX_##fx,                        \
-		.result = TT_ROLE_##res,                     \
-		.args = {TT_ROLE_##a0, TT_ROLE_##a1, TT_ROLE_##a2, TT_ROLE_##a3, TT_ROLE_##a4}},
+	[TT_EV_INVALID] = { .name = "invalid" },
+#define TT_EVENT(sym, str, cat, fx, res, a0, a1, a2, a3, a4)                                       \
+	[TT_EV_##sym] = { .name = str,                                                             \
+			  .category = TT_CAT_##cat,                                                \
+			  .effect = TT_FX_##fx,                                                    \
+			  .result = TT_ROLE_##res,                                                 \
+			  .args = { TT_ROLE_##a0, TT_ROLE_##a1, TT_ROLE_##a2, TT_ROLE_##a3,        \
+				    TT_ROLE_##a4 } },
 #include "events.def"
 #undef TT_EVENT
 };

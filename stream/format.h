@@ -145,8 +145,8 @@ enum tt_chunk_kind {
 	TT_CHUNK_STRINGS = 2,
 	TT_CHUNK_EVENTS = 3,
 	TT_CHUNK_END = 4,
-	TT_CHUNK_STACKS = 5,  /* since version 2 */
-	TT_CHUNK_MODULES = 6, /* since version 2 */
+	TT_CHUNK_STACKS = 5,	   /* since version 2 */
+	TT_CHUNK_MODULES = 6,	   /* since version 2 */
 	TT_CHUNK_EVENTS_MULTI = 7, /* since version 3 */
 };
 
@@ -193,33 +193,33 @@ enum tt_clock_kind {
 
 /* PROCESS fields */
 enum tt_process_field {
-	TT_P_PID = 1,		/* number */
-	TT_P_PPID = 2,		/* number */
-	TT_P_START_NS = 3,	/* number: CLOCK_MONOTONIC at stream start */
+	TT_P_PID = 1,		 /* number */
+	TT_P_PPID = 2,		 /* number */
+	TT_P_START_NS = 3,	 /* number: CLOCK_MONOTONIC at stream start */
 	TT_P_START_REALTIME = 4, /* number: CLOCK_REALTIME ns, read with START_NS */
-	TT_P_CLOCK = 5,		/* number: enum tt_clock_kind */
-	TT_P_CATEGORIES = 6,	/* number: mask of recorded categories (1 << TT_CAT_x) */
-	TT_P_FORKED = 7,	/* number: 1 if this stream was started in a fork child */
-	TT_P_FLUSH_MS = 8,	/* number */
-	TT_P_BUFFER_KB = 9,	/* number */
-	TT_P_STACKS = 10,	/* number: categories asked to carry stacks (TRACEIT_STACKS) */
-	TT_P_STACK_DEPTH = 11,	/* number: frames kept at most */
-	TT_P_EXE = 32,		/* string: /proc/self/exe */
-	TT_P_ARGV = 33,		/* string: arguments, each followed by a NUL */
-	TT_P_HOSTNAME = 34,	/* string */
-	TT_P_COMM = 35,		/* string: the main thread's name at stream start */
-	TT_P_TRACER = 36,	/* string: "traceit <version>" */
-	TT_P_FD = 37,		/* string, repeated: "<fd> <target>" for each fd open at start */
+	TT_P_CLOCK = 5,		 /* number: enum tt_clock_kind */
+	TT_P_CATEGORIES = 6,	 /* number: mask of recorded categories (1 << TT_CAT_x) */
+	TT_P_FORKED = 7,	 /* number: 1 if this stream was started in a fork child */
+	TT_P_FLUSH_MS = 8,	 /* number */
+	TT_P_BUFFER_KB = 9,	 /* number */
+	TT_P_STACKS = 10,	 /* number: categories asked to carry stacks (TRACEIT_STACKS) */
+	TT_P_STACK_DEPTH = 11,	 /* number: frames kept at most */
+	TT_P_EXE = 32,		 /* string: /proc/self/exe */
+	TT_P_ARGV = 33,		 /* string: arguments, each followed by a NUL */
+	TT_P_HOSTNAME = 34,	 /* string */
+	TT_P_COMM = 35,		 /* string: the main thread's name at stream start */
+	TT_P_TRACER = 36,	 /* string: "traceit <version>" */
+	TT_P_FD = 37,		 /* string, repeated: "<fd> <target>" for each fd open at start */
 };
 
 /* END fields */
 enum tt_end_field {
-	TT_E_EVENTS = 1,     /* number: events written */
-	TT_E_LOST = 2,	     /* number: events lost (dropped, or not written after an error) */
-	TT_E_END_NS = 3,     /* number: CLOCK_MONOTONIC at the final drain */
-	TT_E_CHUNKS = 4,     /* number: EVENTS chunks written */
-	TT_E_THREADS = 5,    /* number: threads that recorded events */
-	TT_E_EXIT_KIND = 6,  /* number: enum tt_exit_kind */
+	TT_E_EVENTS = 1,      /* number: events written */
+	TT_E_LOST = 2,	      /* number: events lost (dropped, or not written after an error) */
+	TT_E_END_NS = 3,      /* number: CLOCK_MONOTONIC at the final drain */
+	TT_E_CHUNKS = 4,      /* number: EVENTS chunks written */
+	TT_E_THREADS = 5,     /* number: threads that recorded events */
+	TT_E_EXIT_KIND = 6,   /* number: enum tt_exit_kind */
 	TT_E_EXIT_STATUS = 7, /* number: status passed to exit/_exit when known */
 	TT_E_STACK_MASK = 8,  /* number: categories recorded with stacks (version 2) */
 };
@@ -229,7 +229,8 @@ enum tt_exit_kind {
 	TT_EXIT_EXIT = 1,  /* exit() or return from main */
 	TT_EXIT__EXIT = 2, /* _exit / _Exit */
 	TT_EXIT_EXEC = 3,  /* the image was replaced by exec */
-	TT_EXIT_SIGNAL = 4, /* killed by a fatal signal (status: the signal), drained by the handler */
+	TT_EXIT_SIGNAL =
+		4, /* killed by a fatal signal (status: the signal), drained by the handler */
 };
 
 /* Categories, the values of TRACEIT_EVENTS and of the CSV category column. */
@@ -246,7 +247,7 @@ enum tt_category {
 #define TT_CAT_ENUM(sym, str) TT_CAT_##sym,
 	TT_CATEGORIES(TT_CAT_ENUM)
 #undef TT_CAT_ENUM
-	TT_CAT_COUNT
+		TT_CAT_COUNT
 };
 
 /* "memory, thread, ..., wait, ": the names for messages, "all" to follow */
@@ -347,9 +348,9 @@ enum tt_effect {
 /* The table, for both sides: built once from events.def in events.c. */
 struct tt_event_info {
 	const char *name;
-	uint8_t category;	    /* enum tt_category */
-	uint8_t effect;		    /* enum tt_effect */
-	uint8_t result;		    /* enum tt_role */
+	uint8_t category;	   /* enum tt_category */
+	uint8_t effect;		   /* enum tt_effect */
+	uint8_t result;		   /* enum tt_role */
 	uint8_t args[TT_MAX_ARGS]; /* enum tt_role */
 };
 

@@ -54,9 +54,9 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	char *mem = mmap(NULL, GUARD + ALT_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	stack_t ss = {.ss_sp = mem + GUARD, .ss_size = ALT_SIZE};
+	stack_t ss = { .ss_sp = mem + GUARD, .ss_size = ALT_SIZE };
 	struct sigaction sa;
-	struct itimerval it = {.it_value = {0, 50000}};
+	struct itimerval it = { .it_value = { 0, 50000 } };
 	char c;
 
 	if (mem == MAP_FAILED || mprotect(mem, GUARD, PROT_NONE) || sigaltstack(&ss, NULL) ||

@@ -41,7 +41,7 @@ static void work(long n)
 
 static void *second_exit(void *arg)
 {
-	struct timespec ms = {0, 1000000};
+	struct timespec ms = { 0, 1000000 };
 
 	(void)arg;
 	while (!atomic_load(&done))

@@ -32,7 +32,7 @@ static pthread_mutex_t rm;			       /* recursive */
 static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_mutex_t cmu = PTHREAD_MUTEX_INITIALIZER; /* the condvar's mutex */
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-static sem_t sm;	  /* the semaphore under test */
+static sem_t sm;	 /* the semaphore under test */
 static sem_t step, done; /* orchestration: main -> helper, helper -> main */
 static pthread_barrier_t bar;
 static pthread_spinlock_t sp;

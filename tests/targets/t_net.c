@@ -31,7 +31,7 @@ static struct sockaddr_in tcp_addr;
 #define CHECK(cond, code)                                                                          \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "t_net: check failed at line %d: %s\n", __LINE__,         \
+			fprintf(stderr, "t_net: check failed at line %d: %s\n", __LINE__,          \
 				strerror(errno));                                                  \
 			exit(code);                                                                \
 		}                                                                                  \
@@ -227,11 +227,12 @@ static void connect6(int fd, const unsigned char addr[16], unsigned short port, 
 
 static void address_forms(void)
 {
-	static const unsigned char doc[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					       0,    0,    0xff, 0,    0, 0x42, 0x83, 0x29 };
+	static const unsigned char doc[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0,	0,    0,
+					       0,    0,	   0xff, 0,    0, 0x42, 0x83, 0x29 };
 	static const unsigned char one[16] = { [15] = 1 };
-	static const unsigned char mapped[16] = { [10] = 0xff, [11] = 0xff, [12] = 10,
-						  [13] = 1,    [14] = 2,    [15] = 3 };
+	static const unsigned char mapped[16] = {
+		[10] = 0xff, [11] = 0xff, [12] = 10, [13] = 1, [14] = 2, [15] = 3
+	};
 	static const unsigned char link[16] = { 0xfe, 0x80, [15] = 1 };
 	struct sockaddr other;
 	int x = socket(AF_INET, SOCK_DGRAM, 0);

@@ -3,7 +3,8 @@
 #include <cstdio>
 #include <vector>
 
-namespace shapes {
+namespace shapes
+{
 template <typename T> struct Grid {
 	std::vector<T *> cells;
 	__attribute__((noinline)) void grow(int n)

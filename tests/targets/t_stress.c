@@ -81,7 +81,8 @@ static int fork_tree(int n)
 		for (int k = 0; k < nk; k++) {
 			int st;
 
-			if (waitpid(kids[k], &st, 0) != kids[k] || !WIFEXITED(st) || WEXITSTATUS(st))
+			if (waitpid(kids[k], &st, 0) != kids[k] || !WIFEXITED(st) ||
+			    WEXITSTATUS(st))
 				bad = 1;
 		}
 		if (i)
@@ -137,7 +138,8 @@ int main(int argc, char **argv)
 				free(malloc(8005));
 				_exit(0);
 			}
-			if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+			if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+			    WEXITSTATUS(st))
 				return 1;
 		}
 		stop = 1;

@@ -25,7 +25,7 @@
 #define CHECK(cond, code)                                                                          \
 	do {                                                                                       \
 		if (!(cond)) {                                                                     \
-			fprintf(stderr, "t_wait: check failed at line %d: %s\n", __LINE__,        \
+			fprintf(stderr, "t_wait: check failed at line %d: %s\n", __LINE__,         \
 				strerror(errno));                                                  \
 			exit(code);                                                                \
 		}                                                                                  \

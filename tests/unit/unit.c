@@ -48,19 +48,19 @@ static uint64_t pb_read_varint(const uint8_t **p)
 
 static void test_varints(void)
 {
-	static const uint64_t vals[] = {0,
-					1,
-					127,
-					128,
-					300,
-					16383,
-					16384,
-					(1ull << 28) - 1,
-					1ull << 28,
-					UINT32_MAX,
-					(uint64_t)INT64_MAX,
-					UINT64_MAX};
-	static const int64_t svals[] = {0, -1, 1, -64, 64, INT64_MIN, INT64_MAX};
+	static const uint64_t vals[] = { 0,
+					 1,
+					 127,
+					 128,
+					 300,
+					 16383,
+					 16384,
+					 (1ull << 28) - 1,
+					 1ull << 28,
+					 UINT32_MAX,
+					 (uint64_t)INT64_MAX,
+					 UINT64_MAX };
+	static const int64_t svals[] = { 0, -1, 1, -64, 64, INT64_MIN, INT64_MAX };
 	int good = 1;
 
 	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
@@ -92,7 +92,7 @@ static void test_varints(void)
 
 static void test_pb(void)
 {
-	struct tt_pb pb = {0};
+	struct tt_pb pb = { 0 };
 	const uint8_t *p;
 	size_t at, inner;
 	uint64_t v;
@@ -233,8 +233,8 @@ static void test_categories(void)
 /* Ticks to ns: through the sync points, monotonic, extrapolated outside them. */
 static void test_timemap(void)
 {
-	struct tt_syncpt pt[] = {{3000, 2000}, {1000, 1000}, {2000, 1500}};
-	struct tt_timemap m = {0};
+	struct tt_syncpt pt[] = { { 3000, 2000 }, { 1000, 1000 }, { 2000, 1500 } };
+	struct tt_timemap m = { 0 };
 	uint32_t hint = 0;
 	uint64_t prev = 0;
 	int mono = 1;
@@ -260,7 +260,7 @@ static void test_timemap(void)
 /* JSON time: three decimals, and nested or touching slices stay apart for float readers. */
 static void test_jsontime(void)
 {
-	struct tt_jtime t = {0};
+	struct tt_jtime t = { 0 };
 	char buf[128], *e;
 	double ts, dur, ts2;
 
