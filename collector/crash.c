@@ -32,6 +32,23 @@ static const int fatal[] = { SIGHUP,  SIGINT,  SIGQUIT,	  SIGILL,  SIGTRAP, SIGA
 			     SIGALRM, SIGTERM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM,
 			     SIGPROF, SIGPOLL, SIGPWR,	  SIGSYS };
 
+/* Raised by the faulting instruction or by abort() itself: never blocked, never deferred. */
+static int synchronous(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGTRAP || sig == SIGSYS || sig == SIGABRT;
+}
+
+uint64_t tt_fatal_async_mask(void)
+{
+	uint64_t set = 0;
+
+	for (int sig = 1; sig <= SIGRTMAX && sig <= 64; sig++)
+		if (tt_signal_is_fatal(sig) && !synchronous(sig))
+			set |= 1ull << (sig - 1);
+	return set;
+}
+
 int tt_signal_is_fatal(int sig)
 {
 	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
@@ -68,6 +85,10 @@ int tt_crash_set(int (*real_sigaction)(int, const struct sigaction *, struct sig
 	sa.sa_sigaction = tt_crash_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESETHAND | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
+	/* another fatal signal waits for this drain, and then ends the process by itself */
+	for (int s = 1; s <= SIGRTMAX && s <= 64; s++)
+		if (tt_fatal_async_mask() & (1ull << (s - 1)))
+			sigaddset(&sa.sa_mask, s);
 	return real_sigaction(sig, &sa, old);
 }
 

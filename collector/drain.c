@@ -236,14 +236,19 @@ struct sync_drain_args {
 	int exit_kind, status, end;
 };
 
-/* A drain from an application thread: no SIGXFSZ may kill the program on our behalf. */
+/*
+ * A drain from an application thread: no SIGXFSZ may kill the program on our behalf, and a
+ * fatal signal from outside (SIGTERM, SIGINT...) waits for the drain to end, so that its own
+ * drain (crash.c) then finds the lock free and the trace whole.
+ */
 static void sync_drain_here(void *arg)
 {
 	const struct sync_drain_args *a = arg;
 	int exit_kind = a->exit_kind, status = a->status, end = a->end;
-	uint64_t set = 1ull << (SIGXFSZ - 1), old, before = 0, after = 0;
+	uint64_t set = 1ull << (SIGXFSZ - 1), old, before = 0, after = 0,
+		 block = set | tt_fatal_async_mask();
 
-	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
+	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &block, &old, 8);
 	tt_sys2(SYS_rt_sigpending, &before, 8);
 	tt_drain_all(end);
 	if (end && atomic_load(&tt_state) != TT_DEAD) {

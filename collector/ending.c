@@ -15,35 +15,56 @@
 static _Atomic int final_tid;
 static _Atomic int final_done;
 
-/* A thread that lost the race to drain: wait for the drain, a few seconds at most. */
-static void wait_final_drain(void)
+/*
+ * Elects the thread that does the last drain: 1 for it, 0 for any other, which first waits
+ * (a few seconds at most) for that drain to end.  The election comes before the state
+ * changes, so that a loser never sees the process shutting down with no drainer named yet.
+ */
+static int elect_final(void)
 {
-	int tid = atomic_load(&final_tid);
+	int none = 0, me = tt_gettid();
 
-	if (!tid || tid == tt_gettid())
-		return;
+	if (atomic_compare_exchange_strong(&final_tid, &none, me))
+		return 1;
+	if (none == me)
+		return 0; /* this thread is draining already (a signal in its drain) */
 	for (int i = 0; i < 5000 && !atomic_load(&final_done); i++) {
 		struct timespec ms = { 0, 1000000 };
 
 		tt_sys2(SYS_nanosleep, &ms, NULL);
 	}
+	return 0;
+}
+
+/* The elected thread: tracing active, and off from now on; else nothing to drain. */
+static int begin_final(void)
+{
+	int expect = TT_ACTIVE;
+
+	if (!atomic_compare_exchange_strong(&tt_state, &expect, TT_SHUTDOWN)) {
+		atomic_store(&final_done, 1);
+		return 0;
+	}
+	atomic_store(&tt_mask, 0);
+	return 1;
 }
 
 void tt_final_drain(int exit_kind, int status)
 {
-	int expect = TT_ACTIVE;
-
 	if (tt_getpid() != tt_owner_pid)
 		return; /* a vfork child shares our memory: it must not touch the stream */
-	if (!atomic_compare_exchange_strong(&tt_state, &expect, TT_SHUTDOWN)) {
-		wait_final_drain();
+	if (!elect_final() || !begin_final())
 		return;
+	/*
+	 * A program's signal handler that ends the process on top of its thread's own drain:
+	 * the lock cannot be taken, nor the drain redone half-way; the trace keeps what was
+	 * written (the END record is missing, as after a kill).
+	 */
+	if (!tt_writer_held_here()) {
+		tt_writer_lock();
+		tt_sync_drain(exit_kind, status, 1);
+		tt_writer_unlock();
 	}
-	atomic_store(&final_tid, tt_gettid());
-	atomic_store(&tt_mask, 0);
-	tt_writer_lock();
-	tt_sync_drain(exit_kind, status, 1);
-	tt_writer_unlock();
 	atomic_store(&final_done, 1);
 	tt_writer_wake();
 }
@@ -54,20 +75,13 @@ void tt_final_drain(int exit_kind, int status)
  */
 void tt_crash_drain(int sig)
 {
-	int expect = TT_ACTIVE;
-
-	if (!atomic_compare_exchange_strong(&tt_state, &expect, TT_SHUTDOWN)) {
-		wait_final_drain();
+	if (!elect_final() || !begin_final())
 		return;
-	}
-	atomic_store(&final_tid, tt_gettid());
-	atomic_store(&tt_mask, 0);
-	for (int i = 0; i < 2000; i++) {
+	for (int i = 0; i < 2000 && !tt_writer_held_here(); i++) {
 		if (tt_writer_trylock()) {
 			tt_sync_drain(TT_EXIT_SIGNAL, sig, 1);
 			tt_writer_unlock();
-			atomic_store(&final_done, 1);
-			return;
+			break;
 		}
 		struct timespec ms = { 0, 1000000 };
 
@@ -82,9 +96,17 @@ void tt_drain_locked_final(void)
 	tt_sync_drain(TT_EXIT_UNKNOWN, 0, 1);
 }
 
+/* Fork child: no drain is under way in it. */
+void tt_ending_reset(void)
+{
+	atomic_store(&final_tid, 0);
+	atomic_store(&final_done, 0);
+}
+
 void tt_exec_drain(void)
 {
-	if (atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid)
+	if (atomic_load(&tt_state) != TT_ACTIVE || tt_getpid() != tt_owner_pid ||
+	    tt_writer_held_here())
 		return;
 	tt_writer_lock();
 	tt_sync_drain(TT_EXIT_EXEC, 0, 1);

@@ -173,6 +173,8 @@ int tt_is_crash_handler(const void *fn);
 void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *));
 /* Whether sig's default action ends the process (crash.c) */
 int tt_signal_is_fatal(int sig);
+/* The fatal signals that come from outside (kill, the terminal, timers), as a kernel mask */
+uint64_t tt_fatal_async_mask(void);
 /* Sets the drain-then-die handler on sig (the program asked for SIG_DFL) */
 int tt_crash_set(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *), int sig,
 		 struct sigaction *old);

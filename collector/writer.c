@@ -170,6 +170,7 @@ void tt_writer_stop(void)
 void tt_writer_reinit(void)
 {
 	tt_writer_lock_reset();
+	tt_ending_reset();
 	atomic_store(&writer_wake, 0);
 	atomic_store(&writer_state, 0);
 	atomic_store(&writer_stop, 0);
