@@ -145,21 +145,22 @@ static void pf_describe_run(struct pf *p)
 	 * A process is its chain of images (exec): one process track and one ProcessTree
 	 * entry each, with the parent of the first image and the name of the last.
 	 */
-	at = pf_meta_begin(p, run->base_ns);
-	m = tt_pb_begin(&p->grp, PF_P_PROCESS_TREE);
 	for (size_t i = 0; i < run->nprocs; i++) {
 		struct tt_file *f = run->procs[i];
 
 		if (p->files[f->index].chain != (int)f->index)
 			continue;
+		/* a packet each: thousands of long command lines stay under a group's size */
+		at = pf_meta_begin(p, run->base_ns);
+		m = tt_pb_begin(&p->grp, PF_P_PROCESS_TREE);
 		c = tt_pb_begin(&p->grp, 1); /* Process {pid, ppid, cmdline} */
 		tt_pb_int(&p->grp, 1, f->pid);
 		tt_pb_int(&p->grp, 2, f->ppid);
 		pf_cmdline(p, 3, pf_last_image(p, f));
 		tt_pb_end(&p->grp, c);
+		tt_pb_end(&p->grp, m);
+		pf_packet_end(p, at);
 	}
-	tt_pb_end(&p->grp, m);
-	pf_packet_end(p, at);
 	for (size_t i = 0; i < run->nprocs; i++) {
 		struct tt_file *f = run->procs[i];
 		uint64_t uuid = pf_process_uuid(p, f);

@@ -1,6 +1,7 @@
 /*
  * pb.c - the protocol buffers writer's buffer and its UTF-8 strings.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "out.h"
@@ -15,6 +16,15 @@ void tt_pb_reserve_slow(struct tt_pb *pb, size_t n)
 		cap *= 2;
 	pb->buf = tt_xrealloc(pb->buf, cap);
 	pb->cap = cap;
+}
+
+void tt_pb_too_long(size_t n)
+{
+	fprintf(stderr,
+		"traceit-convert: a protobuf message of %zu bytes, over its length "
+		"prefix's reach; output abandoned\n",
+		n);
+	exit(2);
 }
 
 void tt_pb_free(struct tt_pb *pb)

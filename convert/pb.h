@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#define tt_unlikely_pb(x) __builtin_expect(!!(x), 0)
+
 enum tt_wire { TT_WIRE_VARINT = 0, TT_WIRE_I64 = 1, TT_WIRE_LEN = 2, TT_WIRE_I32 = 5 };
 
 /* The most any one scalar field takes: a 5-byte tag and a 10-byte varint. */
@@ -118,10 +120,16 @@ static inline size_t tt_pb_begin(struct tt_pb *pb, uint32_t field)
 	return pb->len;
 }
 
+/* A message longer than its length prefix can say: the output would be corrupt. */
+void tt_pb_too_long(size_t n) __attribute__((noreturn, cold));
+
 static inline void tt_pb_end(struct tt_pb *pb, size_t at)
 {
 	size_t n = pb->len - at;
 	uint8_t *p = pb->buf + at - 4;
+
+	if (tt_unlikely_pb(n >> 28))
+		tt_pb_too_long(n);
 
 	p[0] = (uint8_t)(n | 0x80);
 	p[1] = (uint8_t)(n >> 7 | 0x80);
@@ -145,6 +153,9 @@ static inline void tt_pb_end_n(struct tt_pb *pb, size_t at, unsigned n)
 {
 	size_t len = pb->len - at;
 	uint8_t *p = pb->buf + at - n;
+
+	if (tt_unlikely_pb(len >> (7 * n)))
+		tt_pb_too_long(len);
 
 	for (unsigned i = 0; i < n; i++, len >>= 7)
 		p[i] = (uint8_t)((len & 0x7f) | (i + 1 < n ? 0x80 : 0));

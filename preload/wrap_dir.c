@@ -26,10 +26,19 @@ TT_REAL(fdopendir, NULL);
 static DIR *_Atomic fddirs[TT_FDDIRS];
 static _Atomic int nfddirs; /* slots ever used: readdir looks no further */
 
-/* "/proc/self/fd", "/proc/thread-self/fd", "/proc/PID/fd", "/proc/PID/task/TID/fd", "/dev/fd" */
+/* "fd", or "task/TID/fd": what follows a process's folder in /proc to name its descriptors */
+static int names_fd_dir(const char *rest)
+{
+	size_t n = strlen(rest);
+
+	return !strcmp(rest, "fd") ||
+	       (!strncmp(rest, "task/", 5) && n > 8 && !strcmp(rest + n - 3, "/fd"));
+}
+
+/* "/proc/self/fd", "/proc/thread-self/fd", "/proc/PID/fd", ".../task/TID/fd", "/dev/fd" */
 static int names_own_fds(const char *path)
 {
-	char pid[24], buf[64];
+	char pid[24], buf[96];
 	size_t n;
 
 	if (!path)
@@ -41,15 +50,12 @@ static int names_own_fds(const char *path)
 		return 0;
 	memcpy(buf, path, n);
 	buf[n] = '\0';
-	if (!strcmp(buf, "/proc/self/fd") || !strcmp(buf, "/proc/thread-self/fd") ||
-	    !strcmp(buf, "/dev/fd"))
+	if (!strcmp(buf, "/proc/thread-self/fd") || !strcmp(buf, "/dev/fd"))
 		return 1;
-	snprintf(pid, sizeof(pid), "/proc/%d/", tt_getpid());
-	if (strncmp(buf, pid, strlen(pid)))
-		return 0;
-	n = strlen(buf);
-	return !strcmp(buf + strlen(pid), "fd") ||
-	       (!strncmp(buf + strlen(pid), "task/", 5) && n > 3 && !strcmp(buf + n - 3, "/fd"));
+	if (!strncmp(buf, "/proc/self/", 11))
+		return names_fd_dir(buf + 11);
+	n = (size_t)snprintf(pid, sizeof(pid), "/proc/%d/", tt_getpid());
+	return !strncmp(buf, pid, n) && names_fd_dir(buf + n);
 }
 
 void tt_fddir_opened(DIR *dir, const char *path)
