@@ -1,5 +1,7 @@
 /*
- * emit_perfetto.c - Perfetto's own trace format (TrackEvent protobuf), for Perfetto UI.
+ * emit_perfetto.c - Perfetto's own trace format (TrackEvent protobuf), for Perfetto UI: the
+ * sink, its tracks, its events in time order and its arrows (counters: pf_count.c; packets,
+ * sequences and interning: pf_seq.c).
  *
  * What goes where (traceit-convert(1) says the same to users):
  *	process		a process track (pid, name, command line) and the ProcessTree entry
@@ -32,49 +34,13 @@
 
 #define TT_PF_HOLD_NS 1000000u
 #define TT_PF_RING 16384u
-#define TT_PF_CTR_WINDOW_NS 10000u
 #define TT_PF_SWEEP 65536u
 
 enum { PF_FLOW_PROCESS = 16, PF_FLOW_EXEC, PF_FLOW_THREAD, PF_FLOW_PAIR };
 
-static const struct {
-	const char *name;
-	uint8_t unit; /* CounterDescriptor.Unit: 2 count, 3 bytes */
-	uint8_t cat;
-} pf_ctr_info[PF_NCTR] = {
-	[PF_CTR_HEAP] = { "heap", 3, TT_CAT_MEMORY },
-	[PF_CTR_BLOCKS] = { "allocations", 2, TT_CAT_MEMORY },
-	[PF_CTR_FDS] = { "fds", 2, TT_CAT_IO },
-	[PF_CTR_THREADS] = { "threads", 2, TT_CAT_THREAD },
-};
-
-/* CounterDescriptor.Unit of the folded calls' counters */
-static const uint8_t pf_fold_unit[TT_NFOLD] = { 2, 3, 3 };
-
-static inline uint64_t pf_abs(const struct pf *p, uint64_t rel)
-{
-	return p->run->base_ns + rel;
-}
-
 /*
  * Tracks and the process tree, on sequence 1
  */
-static void pf_counter_track(struct pf *p, uint64_t uuid, uint64_t parent, const char *name,
-			     unsigned unit)
-{
-	size_t at = pf_meta_begin(p, 0), d, c;
-
-	d = tt_pb_begin(&p->grp, PF_P_TRACK_DESCRIPTOR);
-	tt_pb_uint(&p->grp, 1, uuid);
-	tt_pb_uint(&p->grp, 5, parent);
-	tt_pb_str(&p->grp, 2, name);
-	c = tt_pb_begin(&p->grp, 8); /* counter */
-	tt_pb_uint(&p->grp, 3, unit);
-	tt_pb_end(&p->grp, c);
-	tt_pb_end(&p->grp, d);
-	pf_packet_end(p, at);
-}
-
 /*
  * A command line as repeated strings.  The stream keeps argv joined by spaces, so the
  * words are split again at spaces; the first is the process's name, which the trace
@@ -185,225 +151,6 @@ static void pf_describe_run(struct pf *p)
 				pf_counter_track(p, pf_uuid(PF_UUID_COUNTER, f->index, k), uuid,
 						 pf_ctr_info[k].name, pf_ctr_info[k].unit);
 	}
-}
-
-/* A counter sample on sequence 1: absolute time, explicit track. */
-static void pf_counter(struct pf *p, uint64_t uuid, uint64_t rel, uint64_t v)
-{
-	size_t at = pf_meta_begin(p, pf_abs(p, rel)), e;
-
-	e = tt_pb_begin(&p->grp, PF_P_TRACK_EVENT);
-	tt_pb_uint(&p->grp, PF_TE_TYPE, PF_COUNTER);
-	tt_pb_uint(&p->grp, PF_TE_TRACK_UUID, uuid);
-	tt_pb_int(&p->grp, PF_TE_COUNTER_VALUE, (int64_t)v);
-	tt_pb_end(&p->grp, e);
-	pf_packet_end(p, at);
-}
-
-/*
- * Process counters: a sample when the value changes, at most two per counter per
- * TT_PF_CTR_WINDOW_NS: the highest value of the window when it is not its last (so that
- * the heap's peak is in the trace), and its last value.
- */
-static void pf_ctr_flush(struct pf *p, struct tt_file *f, unsigned k)
-{
-	struct pf_ctr *c = &p->files[f->index].ctr[k];
-	uint64_t uuid = pf_uuid(PF_UUID_COUNTER, f->index, k);
-
-	if (!c->pending)
-		return;
-	c->pending = false;
-	if (c->max > c->pend && c->max_ts < c->pend_ts)
-		pf_counter(p, uuid, c->max_ts, c->max);
-	else if (c->have_emitted && c->pend == c->emitted)
-		return;
-	pf_counter(p, uuid, c->pend_ts, c->pend);
-	c->emitted = c->pend;
-	c->have_emitted = true;
-}
-
-static void pf_ctr_update(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
-{
-	struct pf_ctr *c = &p->files[f->index].ctr[k];
-	const struct tt_filter *flt = p->run->filter;
-
-	c->seen = v;
-	if (!p->ctr_on[k] || ts > flt->to_ns)
-		return;
-	if (ts < flt->from_ns)
-		ts = flt->from_ns; /* the value the window opens with */
-	if (c->pending && ts < c->window_end) {
-		if (v > c->max) {
-			c->max = v;
-			c->max_ts = c->pend_ts > ts ? c->pend_ts : ts;
-		}
-		c->pend = v;
-		c->pend_ts = c->pend_ts > ts ? c->pend_ts : ts;
-		return;
-	}
-	pf_ctr_flush(p, f, k);
-	c->pending = true;
-	c->pend = c->max = v;
-	c->pend_ts = c->max_ts = ts;
-	c->window_end = (ts / TT_PF_CTR_WINDOW_NS + 1) * TT_PF_CTR_WINDOW_NS;
-}
-
-/* The common case inline: the value did not change. */
-static inline void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts,
-				uint64_t v)
-{
-	struct pf_ctr *c = &p->files[f->index].ctr[k];
-
-	if (v != c->seen || !c->have_emitted)
-		pf_ctr_update(p, f, k, ts, v);
-}
-
-static void pf_counters(struct pf *p, const struct tt_event *ev)
-{
-	struct tt_file *f = ev->file;
-	struct pf_file *pf = &p->files[f->index];
-
-	if (!pf->counters_on) {
-		/* At the start of the process: no heap, the inherited descriptors, one thread. */
-		uint64_t start = tt_run_rel(p->run, f->start_ns), fds = 0;
-
-		for (size_t i = 0; i < f->nfd_seeds; i++)
-			fds += f->fd_seeds[i].fd >= 0;
-		pf->counters_on = true;
-		pf_ctr_check(p, f, PF_CTR_HEAP, start, 0);
-		pf_ctr_check(p, f, PF_CTR_BLOCKS, start, 0);
-		pf_ctr_check(p, f, PF_CTR_FDS, start, fds);
-		pf_ctr_check(p, f, PF_CTR_THREADS, start, 1);
-	}
-	pf_ctr_check(p, f, PF_CTR_HEAP, ev->end_ns, f->mem.live_bytes);
-	pf_ctr_check(p, f, PF_CTR_BLOCKS, ev->end_ns, f->mem.live_blocks);
-	pf_ctr_check(p, f, PF_CTR_FDS, ev->end_ns, f->fds.open);
-	pf_ctr_check(p, f, PF_CTR_THREADS, ev->end_ns, f->threads_live);
-}
-
-/*
- * Folded calls: per thread, calls, bytes allocated and bytes freed per interval
- */
-static void pf_fold_sample(void *ctx, void *who, unsigned k, uint64_t ts, uint64_t v)
-{
-	struct pf_seq *s = who;
-
-	pf_counter(ctx, pf_uuid(PF_UUID_FOLD, s->uuid, k), ts, v);
-}
-
-/*
- * With stacks, the folded calls of an interval are weighted callstack samples: an instant
- * per (stack, function) at the interval's start on a track of the thread's, weighted by the
- * bytes allocated (allocations) or the calls, so that a flame graph of a time range still
- * covers every call.
- */
-static void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
-{
-	uint64_t ts = pf_abs(p, (s->stk_at - 1) * p->fit.interval_ns), track;
-	size_t at;
-
-	if (!s->nstk)
-		return;
-	track = pf_uuid(PF_UUID_FOLD_STACKS, s->uuid, 0);
-	if (!s->stk_described) {
-		size_t pk = pf_meta_begin(p, 0), d;
-
-		d = tt_pb_begin(&p->grp, PF_P_TRACK_DESCRIPTOR);
-		tt_pb_uint(&p->grp, 1, track);
-		tt_pb_uint(&p->grp, 5, s->uuid);
-		tt_pb_str(&p->grp, 2, "folded call stacks");
-		tt_pb_end(&p->grp, d);
-		pf_packet_end(p, pk);
-		s->stk_described = true;
-	}
-	for (size_t i = 0; i < s->stk_cap; i++) {
-		struct pf_stk *k = &s->stk[i];
-		uint64_t iid;
-
-		if (!k->calls)
-			continue;
-		pf_seq_touch(p, s, ts);
-		iid = pf_stack_iid(p, s, k->stack);
-		tt_pb_uint(&p->ev, PF_TE_TYPE, PF_INSTANT);
-		tt_pb_uint(&p->ev, PF_TE_TRACK_UUID, track);
-		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, k->type));
-		at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
-		tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_CALLS));
-		tt_pb_uint(&p->ev, PF_DA_UINT, k->calls);
-		tt_pb_end_n(&p->ev, at, 1);
-		if (k->bytes) {
-			at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
-			tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, TT_ROLE_SIZE));
-			tt_pb_uint(&p->ev, PF_DA_UINT, k->bytes);
-			tt_pb_end_n(&p->ev, at, 1);
-		}
-		if (iid) {
-			tt_pb_uint(&p->ev, PF_TE_CALLSTACK_IID, iid);
-			tt_pb_double(&p->ev, PF_TE_CALLSTACK_WEIGHT,
-				     (double)(k->bytes ? k->bytes : k->calls));
-		}
-		pf_emit(p, s, ts, false);
-		*k = (struct pf_stk){ 0 };
-	}
-	s->nstk = 0;
-}
-
-static void pf_fold_stack(struct pf *p, struct pf_seq *s, const struct tt_event *ev)
-{
-	uint64_t at = ev->end_ns / p->fit.interval_ns + 1;
-	unsigned fx = tt_events[ev->type].effect;
-	size_t i, mask;
-
-	if (s->stk_at != at)
-		pf_fold_stacks_flush(p, s);
-	s->stk_at = at;
-	if ((s->nstk + 1) * 2 > s->stk_cap) {
-		struct pf_stk *old = s->stk;
-		size_t n = s->stk_cap;
-
-		s->stk_cap = n ? 2 * n : 64;
-		s->stk = tt_xcalloc(s->stk_cap, sizeof(*s->stk));
-		for (size_t k = 0; k < n; k++) {
-			if (!old[k].calls)
-				continue;
-			mask = s->stk_cap - 1;
-			for (i = (old[k].stack * 31u + old[k].type) & mask; s->stk[i].calls;
-			     i = (i + 1) & mask)
-				;
-			s->stk[i] = old[k];
-		}
-		free(old);
-	}
-	mask = s->stk_cap - 1;
-	for (i = (ev->stack * 31u + ev->type) & mask; s->stk[i].calls; i = (i + 1) & mask)
-		if (s->stk[i].stack == ev->stack && s->stk[i].type == ev->type)
-			break;
-	if (!s->stk[i].calls) {
-		s->stk[i].stack = ev->stack;
-		s->stk[i].type = ev->type;
-		s->nstk++;
-	}
-	s->stk[i].calls++;
-	if (!ev->failed && (fx == TT_FX_ALLOC || fx == TT_FX_REALLOC))
-		s->stk[i].bytes += tt_alloc_size(ev);
-}
-
-static void pf_fold(struct pf *p, const struct tt_event *ev)
-{
-	struct pf_seq *s = pf_seq_of(p, ev->thread);
-	struct pf_file *pf = &p->files[ev->file->index];
-
-	if (!s->fold.at) {
-		if (!s->described)
-			pf_describe_thread(p, s);
-		for (unsigned k = 0; k < TT_NFOLD; k++)
-			pf_counter_track(p, pf_uuid(PF_UUID_FOLD, s->uuid, k), s->uuid,
-					 tt_fold_names[k], pf_fold_unit[k]);
-	}
-	tt_fold_add(&p->fit, &s->fold, ev, (int64_t)(ev->file->mem.live_bytes - pf->live),
-		    pf_fold_sample, p, s);
-	if (ev->stack)
-		pf_fold_stack(p, s, ev);
 }
 
 /*
@@ -984,7 +731,8 @@ static void pf_end(void *self, struct tt_run *run)
 		p->all[i]->thread->out = NULL;
 		free(p->all[i]->ring);
 		free(p->all[i]->groups);
-		free(p->all[i]->map);
+		free(p->all[i]->map.v);
+		free(p->all[i]->stk_map.v);
 		free(p->all[i]->stk);
 		free(p->all[i]);
 	}

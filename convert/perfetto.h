@@ -99,16 +99,22 @@ struct pf_pend {
 	uint8_t nout, nin;
 };
 
+/* The folded calls of one (stack, function) in an interval. */
 struct pf_stk {
 	uint32_t stack;
 	uint16_t type;
-	uint64_t calls; /* 0: a free slot */
+	uint64_t calls;
 	uint64_t bytes;
 };
 
+/* An open-addressing map of non-zero 64-bit keys to values (pf_seq.c). */
 struct pf_map_ent {
-	uint64_t key;
-	uint64_t iid;
+	uint64_t key; /* 0: a free slot */
+	uint64_t val;
+};
+struct pf_map {
+	struct pf_map_ent *v;
+	size_t cap, n;
 };
 
 /* One packet sequence: a traced thread. */
@@ -129,8 +135,7 @@ struct pf_seq {
 	uint64_t names[(TT_EV_COUNT + 63) / 64];
 	uint64_t keys[(PF_KEY_COUNT + 63) / 64];
 	uint32_t cats;
-	struct pf_map_ent *map; /* strings, frames, stacks: (kind, key) -> iid */
-	size_t map_cap, map_n;
+	struct pf_map map; /* strings, frames, stacks: (kind, key) -> iid */
 	uint64_t next_iid;
 	/* the pending events: a ring of cap (a power of two) from serial head to tail */
 	struct pf_pend *ring;
@@ -140,6 +145,7 @@ struct pf_seq {
 	uint64_t ghead, gtail;
 	struct tt_fold fold; /* its folded calls */
 	/* with stacks, its folded calls of the current interval by (stack, type) */
+	struct pf_map stk_map; /* (type, stack) + 1 -> index in stk */
 	struct pf_stk *stk;
 	size_t stk_cap, nstk;
 	uint64_t stk_at;
@@ -187,6 +193,32 @@ struct pf {
 	size_t nall, all_cap;
 };
 
+/* The process counters: name, CounterDescriptor.Unit (2 count, 3 bytes), category. */
+struct pf_ctr_info {
+	const char *name;
+	uint8_t unit;
+	uint8_t cat;
+};
+extern const struct pf_ctr_info pf_ctr_info[PF_NCTR];
+
+/* Absolute MONOTONIC ns of a time relative to the run's time 0. */
+static inline uint64_t pf_abs(const struct pf *p, uint64_t rel)
+{
+	return p->run->base_ns + rel;
+}
+
+/* pf_count.c */
+/* The track descriptor of a counter, under parent. */
+void pf_counter_track(struct pf *p, uint64_t uuid, uint64_t parent, const char *name,
+		      unsigned unit);
+/* The process counters after ev; the pending sample of counter k of f. */
+void pf_counters(struct pf *p, const struct tt_event *ev);
+void pf_ctr_flush(struct pf *p, struct tt_file *f, unsigned k);
+/* A call folded to fit the viewer; the samples of a thread's last interval. */
+void pf_fold(struct pf *p, const struct tt_event *ev);
+void pf_fold_sample(void *ctx, void *who, unsigned k, uint64_t ts, uint64_t v);
+void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s);
+
 /* pf_seq.c */
 void pf_init(struct pf *p);
 void pf_finish(struct pf *p);
@@ -205,6 +237,13 @@ static inline struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t)
 }
 /* Starts the sequence's interning tables over when the group changed. */
 void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts);
+/*
+ * The value of key in m, or 0 with *slot where it goes (room for it made): pf_map_put fills
+ * that slot.  pf_map_clear empties m, keeping its room.
+ */
+uint64_t pf_map_find(struct pf_map *m, uint64_t key, struct pf_map_ent **slot);
+void pf_map_put(struct pf_map *m, struct pf_map_ent *slot, uint64_t key, uint64_t val);
+void pf_map_clear(struct pf_map *m);
 /* Interned ids, adding the definition to p->intern when new this generation. */
 uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type);
 uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat);

@@ -307,10 +307,7 @@ void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts)
 	memset(s->names, 0, sizeof(s->names));
 	memset(s->keys, 0, sizeof(s->keys));
 	s->cats = 0;
-	if (s->map_n) {
-		memset(s->map, 0, s->map_cap * sizeof(*s->map));
-		s->map_n = 0;
-	}
+	pf_map_clear(&s->map);
 	s->next_iid = 1;
 }
 
@@ -391,42 +388,58 @@ uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
 	return key;
 }
 
-/* The iid of (kind, key) in s, 0 if not interned yet: then *slot is where it goes. */
-static uint64_t pf_map_find(struct pf_seq *s, uint64_t key, struct pf_map_ent **slot)
+static inline size_t pf_map_hash(uint64_t key, size_t mask)
+{
+	return (key * 0x9e3779b97f4a7c15u) >> 20 & mask;
+}
+
+uint64_t pf_map_find(struct pf_map *m, uint64_t key, struct pf_map_ent **slot)
 {
 	size_t mask, i;
 
-	if ((s->map_n + 1) * 2 > s->map_cap) {
-		struct pf_map_ent *old = s->map;
-		size_t n = s->map_cap;
+	if ((m->n + 1) * 2 > m->cap) {
+		struct pf_map_ent *old = m->v;
+		size_t n = m->cap;
 
-		s->map_cap = n ? 2 * n : 64;
-		s->map = tt_xcalloc(s->map_cap, sizeof(*s->map));
+		m->cap = n ? 2 * n : 64;
+		m->v = tt_xcalloc(m->cap, sizeof(*m->v));
 		for (size_t k = 0; k < n; k++) {
 			if (!old[k].key)
 				continue;
-			mask = s->map_cap - 1;
-			for (i = (old[k].key * 0x9e3779b97f4a7c15u) >> 20 & mask; s->map[i].key;
-			     i = (i + 1) & mask)
+			for (i = pf_map_hash(old[k].key, m->cap - 1); m->v[i].key;
+			     i = (i + 1) & (m->cap - 1))
 				;
-			s->map[i] = old[k];
+			m->v[i] = old[k];
 		}
 		free(old);
 	}
-	mask = s->map_cap - 1;
-	for (i = (key * 0x9e3779b97f4a7c15u) >> 20 & mask; s->map[i].key; i = (i + 1) & mask)
-		if (s->map[i].key == key)
-			return s->map[i].iid;
-	*slot = &s->map[i];
+	mask = m->cap - 1;
+	for (i = pf_map_hash(key, mask); m->v[i].key; i = (i + 1) & mask)
+		if (m->v[i].key == key)
+			return m->v[i].val;
+	*slot = &m->v[i];
 	return 0;
 }
 
-static uint64_t pf_map_add(struct pf_seq *s, struct pf_map_ent *slot, uint64_t key)
+void pf_map_put(struct pf_map *m, struct pf_map_ent *slot, uint64_t key, uint64_t val)
 {
 	slot->key = key;
-	slot->iid = s->next_iid++;
-	s->map_n++;
-	return slot->iid;
+	slot->val = val;
+	m->n++;
+}
+
+void pf_map_clear(struct pf_map *m)
+{
+	if (m->n)
+		memset(m->v, 0, m->cap * sizeof(*m->v));
+	m->n = 0;
+}
+
+/* A new iid for key in s's interning map. */
+static uint64_t pf_map_add(struct pf_seq *s, struct pf_map_ent *slot, uint64_t key)
+{
+	pf_map_put(&s->map, slot, key, s->next_iid);
+	return s->next_iid++;
 }
 
 uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str)
@@ -434,7 +447,7 @@ uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str)
 	uint64_t key = (uint64_t)(uintptr_t)str ^ (uint64_t)PF_MAP_STR << 56, iid;
 	struct pf_map_ent *slot;
 
-	if ((iid = pf_map_find(s, key, &slot)))
+	if ((iid = pf_map_find(&s->map, key, &slot)))
 		return iid;
 	iid = pf_map_add(s, slot, key);
 	pf_intern_entry(p, PF_I_STRINGS, iid, str);
@@ -448,7 +461,7 @@ static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
 	struct pf_map_ent *slot;
 	size_t at;
 
-	if ((iid = pf_map_find(s, key, &slot)))
+	if ((iid = pf_map_find(&s->map, key, &slot)))
 		return iid;
 	iid = pf_map_add(s, slot, key);
 	pf_intern_entry(p, PF_I_FUNCTION_NAMES, iid, text);
@@ -457,7 +470,7 @@ static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
 	 * already, so one mapping without a range stands for all of them.
 	 */
 	key = (uint64_t)PF_MAP_MAPPING << 56;
-	if (!(mapping = pf_map_find(s, key, &slot))) {
+	if (!(mapping = pf_map_find(&s->map, key, &slot))) {
 		mapping = pf_map_add(s, slot, key);
 		at = tt_pb_begin(&p->intern, PF_I_MAPPINGS);
 		tt_pb_uint(&p->intern, 1, mapping);
@@ -480,7 +493,7 @@ uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack)
 
 	if (!cs || !cs->nframe)
 		return 0;
-	if ((iid = pf_map_find(s, key, &slot)))
+	if ((iid = pf_map_find(&s->map, key, &slot)))
 		return iid;
 	iid = pf_map_add(s, slot, key);
 	frames = tt_xmalloc(cs->nframe * sizeof(*frames));
