@@ -41,12 +41,13 @@ static int synchronous(int sig)
 
 uint64_t tt_fatal_async_mask(void)
 {
-	uint64_t set = 0;
+	static uint64_t mask; /* the same every time: made on first use */
 
-	for (int sig = 1; sig <= SIGRTMAX && sig <= 64; sig++)
-		if (tt_signal_is_fatal(sig) && !synchronous(sig))
-			set |= 1ull << (sig - 1);
-	return set;
+	if (!mask)
+		for (int sig = 1; sig <= SIGRTMAX && sig <= 64; sig++)
+			if (tt_signal_is_fatal(sig) && !synchronous(sig))
+				mask |= 1ull << (sig - 1);
+	return mask;
 }
 
 int tt_signal_is_fatal(int sig)

@@ -107,30 +107,25 @@ static int hides(const char *name)
 	return *name >= '0' && *name <= '9' && !*end && fd <= 0x7fffffff && tt_fd_hidden((int)fd);
 }
 
+/* readdir and readdir64: the listing of our descriptors skips them, any other passes. */
+#define TT_READDIR_BODY(fn)                                                                        \
+	__typeof__(real_##fn(dir)) e;                                                              \
+	TT_NEED_REAL(fn, NULL);                                                                    \
+	if (tt_likely(!atomic_load(&nfddirs)) || !is_fddir(dir))                                   \
+		return real_##fn(dir);                                                             \
+	do                                                                                         \
+		e = real_##fn(dir);                                                                \
+	while (e && hides(e->d_name));                                                             \
+	return e;
+
 TT_EXPORT struct dirent *readdir(DIR *dir)
 {
-	struct dirent *e;
-
-	TT_NEED_REAL(readdir, NULL);
-	if (tt_likely(!atomic_load(&nfddirs)) || !is_fddir(dir))
-		return real_readdir(dir);
-	do
-		e = real_readdir(dir);
-	while (e && hides(e->d_name));
-	return e;
+	TT_READDIR_BODY(readdir)
 }
 
 TT_EXPORT struct dirent64 *readdir64(DIR *dir)
 {
-	struct dirent64 *e;
-
-	TT_NEED_REAL(readdir64, NULL);
-	if (tt_likely(!atomic_load(&nfddirs)) || !is_fddir(dir))
-		return real_readdir64(dir);
-	do
-		e = real_readdir64(dir);
-	while (e && hides(e->d_name));
-	return e;
+	TT_READDIR_BODY(readdir64)
 }
 
 /* The folder of fd, by its name in /proc/self/fd, decides whether it lists ours. */
