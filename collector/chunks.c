@@ -36,6 +36,8 @@ struct multi_part {
 	uint32_t tid, n, flags;
 	uint64_t first, last;
 	uint32_t len[TT_NCOLS];
+	struct tt_thread *t; /* its ring, released up to pos once the chunk is written */
+	uint64_t pos;
 };
 static struct multi_part *mparts;
 static unsigned nmparts;
@@ -290,6 +292,8 @@ int tt_chunk_multi(void)
 		tt_events_written += mbuf_events;
 		tt_chunks_written++;
 	}
+	for (unsigned k = 0; k < nmparts; k++)
+		tt_ring_release(mparts[k].t, mparts[k].pos, 0);
 	mbuf_len = 0;
 	mhdr_len = 0;
 	nmparts = 0;
@@ -314,9 +318,11 @@ int tt_chunk_multi_due(int final)
 	return 0;
 }
 
-void tt_chunk_stage(struct tt_enc *c)
+void tt_chunk_stage(struct tt_enc *c, uint64_t pos)
 {
 	struct multi_part m = {
+		.t = c->t,
+		.pos = pos,
 		.tid = c->t->tid,
 		.n = c->n,
 		.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),

@@ -24,8 +24,11 @@ extern uint64_t tt_events_written, tt_events_lost, tt_chunks_written;
 
 /* Writes the chunk c holds as an EVENTS chunk (strings first), then empties c. */
 int tt_chunk_events(struct tt_enc *c);
-/* Moves the chunk c holds into the shared EVENTS_MULTI chunk, then empties c. */
-void tt_chunk_stage(struct tt_enc *c);
+/*
+ * Moves the chunk c holds into the shared EVENTS_MULTI chunk, then empties c; once that is
+ * written, the thread's ring is released up to pos.
+ */
+void tt_chunk_stage(struct tt_enc *c, uint64_t pos);
 /* Writes the shared chunk, if anything is staged. */
 int tt_chunk_multi(void);
 /* At the end of a pass: writes the shared chunk if final, full enough or held long enough. */

@@ -130,6 +130,22 @@ void tt_config_read(struct tt_config *cfg)
 			tt_log("TRACEIT_RING_SIGNAL is for TRACEIT_MODE=ring; ignored");
 	}
 
+	/*
+	 * Where the shared-buffer file goes (rings.h): "off" keeps the buffers private, as a
+	 * relative directory would be once the program changes directory.
+	 */
+	s = secure_getenv("TRACEIT_SHM_DIR");
+	if (!s || !*s)
+		s = "/dev/shm";
+	if (!strcmp(s, "off")) {
+		cfg->shm_dir[0] = 0;
+	} else if (s[0] != '/' || strlen(s) >= sizeof(cfg->shm_dir)) {
+		tt_log("TRACEIT_SHM_DIR='%s' is not an absolute directory; using /dev/shm", s);
+		strcpy(cfg->shm_dir, "/dev/shm");
+	} else {
+		strcpy(cfg->shm_dir, s);
+	}
+
 	/* The output directory, made absolute now: the program may chdir later. */
 	s = secure_getenv("TRACEIT_OUTPUT");
 	if (!s || !*s)

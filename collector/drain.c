@@ -13,6 +13,7 @@
 #include "encode.h"
 #include "chunks.h"
 #include "drain.h"
+#include "shm.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -35,27 +36,12 @@ void tt_fail(const char *what, long err)
 }
 
 /*
- * Gives the drained room back to the thread.  In the middle of a drain (partial), a thread
- * waiting for room is woken only once half its ring is free: woken for every bit of room,
- * it would preempt the writer again and again to fill it, and the two would take turns on
- * one CPU.  The drain's last release wakes it in any case.
- */
-static void release(struct tt_thread *t, uint64_t pos, int partial)
-{
-	atomic_store_explicit(&t->tail, pos, memory_order_release);
-	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
-	if (atomic_load(&t->waiting) && (!partial || atomic_load(&t->head) - pos <= t->half))
-		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
-}
-
-/*
  * Ring mode: the thread itself moves the tail when it overwrites its oldest records, so a
  * record is copied first and taken only if the tail did not move meanwhile (the thread
  * claims space with the same compare-and-swap before it writes there).
  */
 static void flush_dropped(struct tt_thread *t);
 
-#define TT_RECORD_MAX 4096 /* words: longer than any record (5 strings of TT_STR_MAX) */
 static uint64_t ring_copy[TT_RECORD_MAX];
 
 static void drain_thread_ring(struct tt_thread *t)
@@ -98,7 +84,6 @@ static void drain_thread_ring(struct tt_thread *t)
 
 /* Asks for the history slots of the record at pos; returns the position of the next one. */
 #define PREFETCH_RECORDS 4
-#define RELEASE_RECORDS 1024
 static inline uint64_t prefetch_record(struct tt_thread *t, uint64_t pos, uint64_t head)
 {
 	if (pos >= head)
@@ -113,19 +98,30 @@ static inline uint64_t prefetch_record(struct tt_thread *t, uint64_t pos, uint64
 	return pos + nw;
 }
 
-/* Drains one thread's ring: encodes what is there, or discards it when tracing is dead. */
+/*
+ * Drains one thread's ring: encodes what is there, or discards it when tracing is dead.
+ *
+ * Room goes back to the thread only once its records are in the file: until then they stay
+ * in the ring, which is the shared-buffer file's (rings.h), so that a process killed
+ * meanwhile loses none of them.  A chunk is written after a quarter of the ring at most, so
+ * that a thread waiting for room gets it while the writer encodes the next part (the two
+ * would otherwise take turns on one CPU when the writer is the bottleneck).
+ */
 static void drain_thread(struct tt_thread *t)
 {
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
-	uint64_t pos = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	uint64_t pos = t->rpos, tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
+	uint64_t from, quarter = (t->mask + 1) / 4;
 	struct tt_enc c;
 	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
 
+	if (pos < tail || pos > head)
+		pos = tail; /* cannot happen: keep to what the ring says */
 	if (pos == head)
 		return;
 	tt_enc_begin(&c, t);
+	from = pos;
 	uint64_t ahead = pos; /* the record prefetched last */
-	unsigned encoded = 0;
 
 	for (int i = 0; i < PREFETCH_RECORDS; i++)
 		ahead = prefetch_record(t, ahead, head);
@@ -147,27 +143,29 @@ static void drain_thread(struct tt_thread *t)
 				tt_events_lost++;
 		}
 		pos += nw;
-		/*
-		 * Encoded records are out of the ring: give their room back now, not after the
-		 * chunk is compressed and written, so that a thread waiting for room (the writer
-		 * is the bottleneck when threads make events faster than it compresses them)
-		 * goes on while the writer works, instead of the two taking turns.
-		 */
-		if (++encoded % RELEASE_RECORDS == 0)
-			release(t, pos, 1);
-		if (tt_enc_full(&c)) {
-			release(t, pos, 1);
-			tt_chunk_events(&c);
+		if (tt_enc_full(&c) || pos - from >= quarter) {
+			if (!dead)
+				tt_chunk_events(&c);
+			tt_ring_release(t, pos, 1);
+			from = pos;
 			dead = atomic_load(&tt_state) == TT_DEAD;
 		}
 	}
-	release(t, pos, 0);
-	/* a drop mode LOST record may follow (flush_dropped): it must not overtake the events */
-	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < TT_SMALL_CHUNK)
-		tt_chunk_stage(&c);
-	else if (!dead)
-		tt_chunk_events(&c);
+	t->rpos = pos;
 	t->wake_sent = 0;
+	/*
+	 * A little of a thread's goes into the shared chunk, which releases it when written,
+	 * unless the thread needs the room.  A drop mode LOST record may follow (flush_dropped):
+	 * it must not overtake the events.
+	 */
+	if (!dead && c.n && !tt_cfg.drop && tt_enc_size(&c) < TT_SMALL_CHUNK &&
+	    !atomic_load(&t->waiting) && pos - tail < t->half / 2) {
+		tt_chunk_stage(&c, pos);
+		return;
+	}
+	if (!dead)
+		tt_chunk_events(&c);
+	tt_ring_release(t, pos, 0);
 }
 
 /*
@@ -203,9 +201,14 @@ int tt_writer_setup(void)
 	return 0;
 }
 
+#define TT_ORPHANS_HELD 64
+
 void tt_drain_all(int final)
 {
+	unsigned held = 0, ended = 0;
+
 	tt_clock_sync(&tt_sync_tick, &tt_sync_ns);
+	tt_shm_sync(tt_sync_tick, tt_sync_ns);
 	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
 		uint32_t st = atomic_load_explicit(&t->state, memory_order_acquire);
 
@@ -220,11 +223,20 @@ void tt_drain_all(int final)
 		if (st == TT_T_ORPHANED) {
 			tt_events_lost += t->lost;
 			t->lost = 0;
+			held += atomic_load(&t->tail) != atomic_load(&t->head);
+			ended++;
+		}
+	}
+	/* many ended threads wait for the shared chunk: write it, so that they can be reused */
+	tt_chunk_multi_due(final || held >= TT_ORPHANS_HELD);
+	/* an ended thread's state is free once all its records are written */
+	for (struct tt_thread *t = tt_thread_first(); ended && t; t = t->next) {
+		if (atomic_load(&t->state) == TT_T_ORPHANED &&
+		    atomic_load(&t->tail) == atomic_load(&t->head)) {
 			atomic_store_explicit(&t->state, TT_T_FREE, memory_order_release);
 			atomic_fetch_sub(&tt_orphans, 1);
 		}
 	}
-	tt_chunk_multi_due(final);
 	/* after the rings: every stack their events name was complete before the event was */
 	if (tt_cfg.stacks && tt_chunks_ok && atomic_load(&tt_state) != TT_DEAD) {
 		if (!tt_modules_flush(tt_chunk_side))
@@ -258,6 +270,8 @@ static void sync_drain_here(void *arg)
 			lost += t->lost;
 		tt_stream_write_end(exit_kind, status, tt_events_written, lost, tt_chunks_written,
 				    atomic_load(&tt_threads_attached));
+		/* everything is in the stream: nothing is left to recover */
+		tt_shm_remove();
 	}
 	/* a write past RLIMIT_FSIZE queued SIGXFSZ for us: take it back before unblocking */
 	tt_sys2(SYS_rt_sigpending, &after, 8);

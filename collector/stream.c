@@ -4,6 +4,7 @@
  * the writer lock held.
  */
 #include "tt.h"
+#include "shm.h"
 #include "sys.h"
 #include "codec.h"
 
@@ -33,7 +34,7 @@ int tt_stream_fd(void)
  * unlike the trace they cannot be moved again: if the program dup2s onto one, stacks stop.
  */
 /* up to two pipes: libunwind's local and generic unwinders each open one */
-#define TT_PRIVATE_FDS (TT_OUR_FDS - 1)
+#define TT_PRIVATE_FDS (TT_OUR_FDS - 2)
 static int private_fd[TT_PRIVATE_FDS] = { [0 ... TT_PRIVATE_FDS - 1] = -1 };
 
 /* The lowest of our descriptors (INT_MAX: none): one compare keeps the read and write
@@ -43,6 +44,9 @@ int tt_fd_min = INT_MAX;
 static void refresh_fd_min(void)
 {
 	int m = out_fd >= 0 ? out_fd : INT_MAX;
+
+	if (tt_shm_fd() >= 0 && tt_shm_fd() < m)
+		m = tt_shm_fd();
 
 	for (int i = 0; i < TT_PRIVATE_FDS; i++)
 		if (private_fd[i] >= 0 && private_fd[i] < m)
@@ -79,15 +83,15 @@ int tt_private_fd_is(int fd)
 
 int tt_fd_is_ours(int fd)
 {
-	return fd >= 0 && (fd == out_fd || tt_private_fd_is(fd));
+	return fd >= 0 && (fd == out_fd || fd == tt_shm_fd() || tt_private_fd_is(fd));
 }
 
 /* The descriptors above in increasing order, for splitting close ranges; returns how many. */
 int tt_fds_ours(int fds[TT_OUR_FDS])
 {
-	int all[TT_OUR_FDS] = { out_fd }, n = 0;
+	int all[TT_OUR_FDS] = { out_fd, tt_shm_fd() }, n = 0;
 
-	memcpy(all + 1, private_fd, sizeof(private_fd));
+	memcpy(all + 2, private_fd, sizeof(private_fd));
 	for (int i = 0; i < TT_OUR_FDS; i++) {
 		if (all[i] < 0)
 			continue;
@@ -250,6 +254,13 @@ void tt_stream_relocate(int fd)
 		return;
 	if (tt_private_fd_is(fd))
 		tt_stacks_disable("the program reused a descriptor of libunwind's");
+	if (fd >= 0 && fd == tt_shm_fd()) {
+		tt_registry_lock(); /* no state is being mapped from it meanwhile */
+		tt_shm_set_fd(tt_fd_move_high(fd, 1));
+		tt_registry_unlock();
+		refresh_fd_min();
+		return;
+	}
 	if (fd < 0 || fd != out_fd)
 		return;
 	tt_writer_lock();
@@ -298,11 +309,17 @@ int tt_stream_yield_fd(void)
 	tt_drain_locked_final();
 	tt_close(out_fd);
 	out_fd = -1;
+	/* the shared buffers' too: the trace is whole, nothing is left to recover */
+	tt_registry_lock();
+	if (tt_shm_fd() >= 0)
+		tt_close(tt_shm_fd());
+	tt_shm_set_fd(-1);
+	tt_registry_unlock();
 	refresh_fd_min();
 	atomic_store(&tt_state, TT_DEAD);
 	tt_writer_unlock();
 	tt_log("the program reached its descriptor limit; tracing stopped to give it the trace's "
-	       "descriptor, the trace so far stays readable");
+	       "descriptors, the trace so far stays readable");
 	return 1;
 }
 
@@ -337,9 +354,9 @@ static void exe_basename(const char *exe, char *name, size_t len)
 }
 
 /* Creates <dir>/<program>.<pid>[.<n>].trc: never follows a symlink, never overwrites. */
-static int create_file(const char *exe, int pid)
+static int create_file(const char *exe, int pid, char path[4400])
 {
-	char name[256], path[4400], *p;
+	char name[256], *p;
 
 	exe_basename(exe, name, sizeof(name));
 	for (unsigned seq = 0; seq < 1000; seq++) {
@@ -375,10 +392,11 @@ static int create_file(const char *exe, int pid)
 }
 
 /*
- * Moves the trace fd high, away from 0-2 and from the low numbers a program expects to get
- * from its next open(), with close-on-exec.
+ * Moves one of our descriptors high, away from 0-2 and from the low numbers a program expects
+ * to get from its next open(), with close-on-exec.  Returns the new number, or with must, -1
+ * if there is none (else fd is kept where it is).
  */
-static int move_high(int fd)
+int tt_fd_move_high(int fd, int must)
 {
 	struct rlimit rl;
 	long base = 512;
@@ -390,10 +408,12 @@ static int move_high(int fd)
 		base = 3;
 	long nfd = tt_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, base);
 
-	if (nfd < 0)
+	if (nfd < 0 && must)
+		nfd = tt_sys3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
+	if (nfd < 0 && !must)
 		return fd;
 	tt_close(fd);
-	return (int)nfd;
+	return nfd < 0 ? -1 : (int)nfd;
 }
 
 int tt_stream_open(int forked)
@@ -456,11 +476,17 @@ int tt_stream_open(int forked)
 		.sync_tick = sync_tick,
 		.sync_ns = sync_ns,
 	};
-	int fd = create_file(exe, pid);
+	static char path[4400];
+	int fd = create_file(exe, pid, path);
 
 	if (fd < 0)
 		return fd;
-	out_fd = move_high(fd);
+	/* before the first state of the stream is made (a fork child's, just below) */
+	tt_shm_create(path);
+	refresh_fd_min();
+	if (forked)
+		tt_thread_share();
+	out_fd = tt_fd_move_high(fd, 0);
 	refresh_fd_min();
 
 	int err = write_all(pre, sizeof(pre), NULL, 0);

@@ -9,6 +9,7 @@
  */
 #include "tt.h"
 #include "sys.h"
+#include "shm.h"
 
 #include <string.h>
 
@@ -60,6 +61,7 @@ static void reset_ring(struct tt_thread *t)
 {
 	uint64_t pos = atomic_load(&t->tail);
 
+	t->rpos = pos;
 	atomic_store(&t->head, pos);
 	/* a token ring looks full to the fast path: every event goes to tt_reserve_slow */
 	t->tail_cache = t->nobuf ? pos - t->mask - 1 : pos;
@@ -94,16 +96,38 @@ _Atomic uint32_t tt_orphans;
 static size_t ring_bytes;
 static int cap_reported;
 
+/* A state's region: the header a reader of the shared-buffer file needs, the state, the ring */
+#define STATE_OFF sizeof(struct tt_rings_region)
+#define RING_OFF (STATE_OFF + ((sizeof(struct tt_thread) + 63) & ~(size_t)63))
+_Static_assert(TT_T_FREE == TT_RINGS_STATE_FREE, "rings.h names the free state");
+
+static struct tt_rings_region *region_of(struct tt_thread *t)
+{
+	return (struct tt_rings_region *)((char *)t - STATE_OFF);
+}
+
 static struct tt_thread *new_state(size_t words)
 {
-	size_t len = sizeof(struct tt_thread) + 64 + words * 8;
-	char *mem = tt_mmap(len);
+	size_t len = RING_OFF + words * 8;
+	char *mem = tt_shm_map(len);
 
-	if (!mem)
+	if (!mem && !(mem = tt_mmap(len)))
 		return NULL;
-	struct tt_thread *t = (struct tt_thread *)mem;
+	struct tt_thread *t = (struct tt_thread *)(mem + STATE_OFF);
+	struct tt_rings_region *rg = (struct tt_rings_region *)mem;
 
-	t->ring = (uint64_t *)(mem + ((sizeof(*t) + 63) & ~(size_t)63));
+	*rg = (struct tt_rings_region){
+		.magic = TT_REGION_MAGIC,
+		.header_len = sizeof(*rg),
+		.region_len = (len + 4095) & ~(size_t)4095,
+		.ring_off = RING_OFF,
+		.ring_words = words,
+		.head_off = STATE_OFF + offsetof(struct tt_thread, head),
+		.tail_off = STATE_OFF + offsetof(struct tt_thread, tail),
+		.tid_off = STATE_OFF + offsetof(struct tt_thread, tid),
+		.state_off = STATE_OFF + offsetof(struct tt_thread, state),
+	};
+	t->ring = (uint64_t *)(mem + RING_OFF);
 	t->mask = words - 1;
 	/* ring mode never asks the writer for a pass: a full ring drops its oldest events */
 	t->half = tt_cfg.ring ? words : words / 2;
@@ -144,6 +168,20 @@ static struct tt_thread *short_of_memory(size_t words)
 			       "lost");
 	}
 	return t;
+}
+
+/*
+ * Gives the drained room back to the thread.  In the middle of a drain (partial), a thread
+ * waiting for room is woken only once half its ring is free: woken for every bit of room,
+ * it would preempt the writer again and again to fill it, and the two would take turns on
+ * one CPU.  The drain's last release wakes it in any case.
+ */
+void tt_ring_release(struct tt_thread *t, uint64_t pos, int partial)
+{
+	atomic_store_explicit(&t->tail, pos, memory_order_release);
+	atomic_fetch_add_explicit(&t->tail_seq, 1, memory_order_release);
+	if (atomic_load(&t->waiting) && (!partial || atomic_load(&t->head) - pos <= t->half))
+		tt_futex_wake((volatile uint32_t *)&t->tail_seq, 1);
 }
 
 /*
@@ -240,18 +278,71 @@ struct tt_thread *tt_thread_find_self(uint64_t value)
  * In a fork child only the forking thread exists.  Everything in the rings was recorded by
  * the parent, which writes it itself: discard it all, keep the caller's state for reuse.
  */
+/*
+ * The forking thread's state as it was when fork was called: in the child, the shared
+ * mapping shows the parent's state as the parent goes on changing it (its fork wrapper
+ * marks it busy, unwinds a stack...), not as it was at the fork.  Registry lock held.
+ */
+static uint8_t fork_snap[RING_OFF];
+static struct tt_thread *fork_snap_of;
+
+void tt_thread_fork_prepare(void)
+{
+	struct tt_thread *self = tt_self;
+
+	fork_snap_of = NULL;
+	for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
+		if (t == self) {
+			memcpy(fork_snap, region_of(t), RING_OFF);
+			fork_snap_of = t;
+		}
+}
+
 void tt_thread_after_fork_child(struct tt_thread *keep)
 {
-	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
-		atomic_store(&t->tail, atomic_load(&t->head));
-		atomic_store(&t->tail_seq, 0);
-		reset_ring(t);
-		if (t != keep)
-			atomic_store(&t->state, TT_T_FREE);
+	struct tt_thread *t, *next, *kept = NULL;
+
+	/*
+	 * The states may be the parent's shared-buffer file: first memory of the child's own
+	 * for the one it keeps, before anything is written there; the others go, the child
+	 * has no thread for them.  Single-threaded here: the registry can be rebuilt.
+	 */
+	for (t = tt_thread_first(); t; t = next) {
+		next = t->next;
+		if (t != keep) {
+			tt_munmap(region_of(t), t->map_len);
+			continue;
+		}
+		if (tt_shm_rebind(region_of(t), t->map_len, t == fork_snap_of ? fork_snap : NULL,
+				  RING_OFF, 1) < 0) {
+			/* cannot be told from the parent's: the child records nothing */
+			atomic_store(&tt_mask, 0);
+			atomic_store(&tt_state, TT_DEAD);
+			tt_self = &tt_thread_dead;
+			continue;
+		}
+		kept = t;
 	}
+	atomic_store(&registry, kept);
+	ring_bytes = 0;
 	atomic_store(&tt_orphans, 0);
-	if (keep && keep != &tt_thread_dead) {
-		keep->tid = (uint32_t)tt_gettid();
-		keep->self = (uint64_t)pthread_self();
+	if (kept) {
+		kept->next = NULL;
+		if (!kept->nobuf)
+			ring_bytes = (kept->mask + 1) * 8;
+		atomic_store(&kept->tail, atomic_load(&kept->head));
+		atomic_store(&kept->tail_seq, 0);
+		reset_ring(kept);
+		kept->tid = (uint32_t)tt_gettid();
+		kept->self = (uint64_t)pthread_self();
 	}
+}
+
+/* Fork child, its stream open: the state it kept moves into its own shared-buffer file. */
+void tt_thread_share(void)
+{
+	struct tt_thread *t = tt_thread_first();
+
+	if (t && tt_shm_on())
+		tt_shm_rebind(region_of(t), t->map_len, NULL, RING_OFF, 0);
 }

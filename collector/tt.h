@@ -18,6 +18,7 @@
 
 #include "base.h"
 #include "format.h"
+#include "rings.h"
 #include "clock.h"
 #include "stacks.h"
 
@@ -39,27 +40,6 @@ enum tt_thread_state {
 	TT_T_ORPHANED, /* its thread exited: drain, then recycle */
 	TT_T_FREE,     /* drained, available to a new thread */
 };
-
-/*
- * Ring record layout (64-bit words):
- *	w0	type (bits 0-15) | words in record (16-31) | failed (bit 32) | errno (40-63)
- *	w1	start tick
- *	w2	end tick
- *	then the result word if the event has a result role, then one word per argument role,
- *	then for each STR argument its bytes, padded to 8 (the argument word holds len + 1, or
- *	0 for a NULL string); then, if w0 has TT_W0_HAS_STACK, the stack id.
- * A record of type TT_EV_INVALID is padding up to the end of the ring.
- */
-#define TT_W0(type, nwords, failed, err)                                                           \
-	((uint64_t)(type) | ((uint64_t)(nwords) << 16) | ((uint64_t) !!(failed) << 32) |           \
-	 ((uint64_t)(uint32_t)(err) << 40))
-#define TT_W0_HAS_STACK (1ull << 33) /* the record's last word is a stack id */
-#define TT_W0_TYPE(w) ((unsigned)((w)&0xffff))
-#define TT_W0_WORDS(w) ((unsigned)(((w) >> 16) & 0xffff))
-#define TT_W0_FAILED(w) ((unsigned)(((w) >> 32) & 1))
-#define TT_W0_ERRNO(w) ((int)((w) >> 40))
-
-#define TT_STR_MAX 4096 /* longest string kept in a record; longer ones are cut */
 
 struct tt_thread {
 	/* Producer side: touched by the owning thread on every event. */
@@ -85,6 +65,7 @@ struct tt_thread {
 	_Atomic uint32_t state;	   /* enum tt_thread_state */
 	uint32_t wake_sent;
 	uint32_t multi_id;	/* the shared chunk its last part went into (chunks.c) */
+	uint64_t rpos;		/* where the next drain reads: past tail while a part is staged */
 	uint64_t self;		/* pthread_self() of the owner, for name lookups */
 	struct tt_thread *next; /* registry list, never unlinked */
 	size_t map_len;
@@ -110,8 +91,9 @@ struct tt_config {
 	uint32_t stack_depth;
 	uint32_t buffer_total_mb;  /* all threads' buffers together */
 	int buffer_total_by_limit; /* buffer_total_mb lowered by tt_config_memory_limit */
-	int ring;	 /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
-	int ring_signal; /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
+	int ring;	   /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
+	int ring_signal;   /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
+	char shm_dir[256]; /* TRACEIT_SHM_DIR: the shared-buffer file's folder, "" = none */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -133,7 +115,11 @@ void tt_thread_dtor(void *arg);
 void tt_thread_init_key(void);
 struct tt_thread *tt_thread_first(void);
 struct tt_thread *tt_thread_find_self(uint64_t pthread_self_value);
+void tt_thread_fork_prepare(void);
 void tt_thread_after_fork_child(struct tt_thread *keep);
+void tt_thread_share(void);
+/* The drains: room up to pos is free again, its records written (partial: more to come) */
+void tt_ring_release(struct tt_thread *t, uint64_t pos, int partial);
 void tt_registry_lock(void);
 void tt_registry_unlock(void);
 void tt_registry_reinit(void);
@@ -188,9 +174,10 @@ void tt_stream_write_end(int exit_kind, int status, uint64_t events, uint64_t lo
 int tt_stream_fd(void);
 int tt_fd_is_ours(int fd);
 extern int tt_fd_min; /* lowest of them, INT_MAX if none */
-#define TT_OUR_FDS 9  /* the trace and libunwind's pipes (two, room for four) */
+#define TT_OUR_FDS 10 /* the trace, the shared buffers, libunwind's pipes (two, room for four) */
 int tt_fds_ours(int fds[TT_OUR_FDS]);
 void tt_stream_relocate(int fd);
+int tt_fd_move_high(int fd, int must);
 int tt_stream_yield_fd(void);
 void tt_stream_forget(void);
 

@@ -12,6 +12,7 @@
 
 #include "codec.h"
 #include "decode.h"
+#include "recover.h"
 #include "multi.h"
 #include "zinflate.h"
 
@@ -229,6 +230,11 @@ static int tt_load(struct tt_tstream *s)
 	s->stack_ids = (c->flags & TT_CHUNK_STACK_IDS) != 0;
 	s->columns = (c->flags & TT_CHUNK_COLUMNS) != 0;
 	s->nhist = 0;
+	s->raw = NULL;
+	if (c->flags & TT_REF_RAW) {
+		s->raw = s->file->recovered_bufs[c->offset];
+		return 0;
+	}
 	if (c->flags & TT_REF_PART) {
 		const uint8_t *raw = tt_multi_payload(s, c, &why);
 
@@ -440,8 +446,31 @@ short_record:
 }
 #undef TT_C
 
+/* A recovered record: checked when it was read back (recover.c). */
+static int tt_decode_raw(struct tt_tstream *s, struct tt_event *ev, uint64_t *key)
+{
+	uint64_t end_tick;
+
+	s->raw += tt_recover_decode(s->raw, ev, &end_tick);
+	if (end_tick < s->prev_end)
+		end_tick = s->prev_end; /* as the recorder clamps a CPU migration's step back */
+	s->prev_end = end_tick;
+	if (ev->start_tick > end_tick)
+		ev->start_tick = end_tick;
+	*key = tt_timemap_ns(&s->file->time, end_tick, &s->hint);
+	ev->end_ns = tt_rel(*key, s->base_ns);
+	ev->start_ns = ev->start_tick == end_tick
+			       ? ev->end_ns
+			       : tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint),
+					s->base_ns);
+	ev->fd_path = NULL;
+	return 0;
+}
+
 static int tt_decode_one(struct tt_tstream *s, struct tt_event *ev, uint64_t *key)
 {
+	if (s->raw)
+		return tt_decode_raw(s, ev, key);
 	return s->columns ? tt_decode_layout(s, ev, key, true)
 			  : tt_decode_layout(s, ev, key, false);
 }

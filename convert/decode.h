@@ -33,8 +33,9 @@ struct tt_tstream {
 	/* read position and end of each column; the interleaved layout uses column 0 only */
 	const uint8_t *cp[TT_NCOLS];
 	const uint8_t *cend[TT_NCOLS];
-	bool columns;	/* the chunk is in the column layout */
-	uint64_t *hist; /* column layout: the chunk's ADDR values so far */
+	bool columns;	     /* the chunk is in the column layout */
+	const uint64_t *raw; /* a recovered chunk (TT_REF_RAW): its next record, else NULL */
+	uint64_t *hist;	     /* column layout: the chunk's ADDR values so far */
 	uint32_t nhist, hist_cap;
 	uint32_t left; /* records left in cur */
 	uint32_t hint; /* timemap segment */

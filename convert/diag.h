@@ -27,6 +27,8 @@ enum tt_problem_kind {
 	TT_PB_UNKNOWN_STRING, /* an event refers to a string id never defined */
 	TT_PB_CLOCK,	      /* too few clock sync points: timestamps are estimates */
 	TT_PB_BAD_STACKS,     /* a STACKS or MODULES chunk that does not parse, or a bad stack id */
+	TT_PB_RECOVERED,      /* no END chunk, the undrained records read from the shared buffers */
+	TT_PB_RINGS,	      /* a shared-buffer file that cannot be read */
 	TT_PB_COUNT
 };
 

@@ -43,6 +43,8 @@ struct tt_chunk_ref {
 };
 
 #define TT_REF_PART 0x8000 /* in tt_chunk_ref.flags: the converter's own, never in a file */
+/* Recovered records (recover.h): offset indexes file->recovered_bufs, payload_len is words */
+#define TT_REF_RAW 0x4000
 
 /* An fd open when the stream started (TT_P_FD). */
 struct tt_fd_seed {
@@ -155,6 +157,12 @@ struct tt_file {
 	uint64_t pthread_created;
 	struct tt_arena arena;
 	struct tt_problems problems;
+
+	/* Records read back from the shared-buffer file (no END record: recover.h) */
+	uint64_t **recovered_bufs;
+	size_t nrecovered_bufs, nrecovered_bufs_cap;
+	uint64_t recovered;	    /* records */
+	const char *recovered_from; /* the file's path */
 };
 
 union tt_value {

@@ -5,9 +5,15 @@
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 #include "codec.h"
 #include "scan.h"
+#include "recover.h"
 #include "multi.h"
 #include "zinflate.h"
 
@@ -398,6 +404,37 @@ struct tt_thread *tt_file_thread(struct tt_file *f, uint32_t tid)
 	return NULL;
 }
 
+/*
+ * A process that died before its second sync point (killed early, or a raw exit_group): on
+ * the machine that recorded it, and if it has not rebooted since, the time stamp counter
+ * read now against CLOCK_MONOTONIC gives the rate the one point cannot.
+ */
+static void tt_add_sync_now(struct tt_scan_state *st)
+{
+#if defined(__x86_64__)
+	struct tt_file *f = st->f;
+	char host[256];
+	struct timespec ts;
+	uint64_t tick = __rdtsc(), ns;
+	double rate;
+
+	if (!f->hostname || gethostname(host, sizeof(host)) || strcmp(host, f->hostname) ||
+	    clock_gettime(CLOCK_MONOTONIC, &ts))
+		return;
+	ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (tick <= st->sync[0].tick || ns <= st->sync[0].ns + 1000000)
+		return;
+	rate = (double)(tick - st->sync[0].tick) / (double)(ns - st->sync[0].ns);
+	if (rate < 0.2 || rate > 10) /* ticks per ns: not the same boot, or no invariant TSC */
+		return;
+	struct tt_chunk_header h = { .sync_tick = tick, .sync_ns = ns };
+
+	tt_add_sync(st, &h);
+#else
+	(void)st;
+#endif
+}
+
 static void tt_make_timemap(struct tt_scan_state *st)
 {
 	struct tt_file *f = st->f;
@@ -407,6 +444,8 @@ static void tt_make_timemap(struct tt_scan_state *st)
 		tt_timemap_identity(&f->time);
 		return;
 	}
+	if (st->nsync == 1 && f->recovered_from)
+		tt_add_sync_now(st);
 	used = tt_timemap_build(&f->time, st->sync, st->nsync);
 	if (used == 0 && f->nchunks)
 		tt_problem(&f->problems, TT_PB_CLOCK,
@@ -433,11 +472,24 @@ static void tt_finish(struct tt_scan_state *st)
 		tt_problem(&f->problems, TT_PB_NO_PROCESS,
 			   "no process record (damaged?); pid taken as %u", f->pid);
 	}
-	if (!f->has_end)
+	if (!f->has_end && f->recovered)
+		tt_problem(&f->problems, TT_PB_RECOVERED,
+			   "no end record (the process was killed by SIGKILL or the OOM killer, "
+			   "or ended by a raw exit_group system call as Go programs do): %llu "
+			   "events it had not written were recovered from %s",
+			   (unsigned long long)f->recovered, tt_basename(f->recovered_from));
+	else if (!f->has_end && f->recovered_from)
+		tt_problem(&f->problems, TT_PB_RECOVERED,
+			   "no end record (the process was killed by SIGKILL or the OOM killer, "
+			   "or ended by a raw exit_group system call as Go programs do): its "
+			   "shared buffers (%s) held nothing more",
+			   tt_basename(f->recovered_from));
+	else if (!f->has_end)
 		tt_problem(&f->problems, TT_PB_NO_END,
 			   "no end record (the process was killed by SIGKILL or the OOM killer, "
 			   "ended by a raw exit_group system call as Go programs do, or is still "
-			   "running): the events since its last flush are missing");
+			   "running), and no shared buffers to recover from: the events since its "
+			   "last flush are missing");
 	if (f->exe && *f->exe)
 		f->program = tt_basename(f->exe);
 	else if (f->comm && *f->comm)
@@ -488,6 +540,15 @@ int tt_scan(struct tt_file *f)
 	}
 	f->usable = true;
 	tt_walk(&st);
+	if (!f->has_end) {
+		struct tt_syncpt pt;
+
+		if (tt_recover(f, &st.seq, &st.chunk_cap, &pt)) {
+			struct tt_chunk_header h = { .sync_tick = pt.tick, .sync_ns = pt.ns };
+
+			tt_add_sync(&st, &h);
+		}
+	}
 	tt_finish(&st);
 	free(st.sync);
 	free(st.tmp);
@@ -505,6 +566,11 @@ void tt_file_release(struct tt_file *f)
 	tt_callstack_free(&f->stacks);
 	tt_arena_free(&f->arena);
 	tt_problems_free(&f->problems);
+	for (size_t i = 0; i < f->nrecovered_bufs; i++)
+		free(f->recovered_bufs[i]);
+	free(f->recovered_bufs);
+	f->recovered_bufs = NULL;
+	f->nrecovered_bufs = f->nrecovered_bufs_cap = 0;
 	f->chunks = NULL;
 	f->threads = NULL;
 	f->fd_seeds = NULL;

@@ -78,6 +78,8 @@ static const char *tt_stream_state(const struct tt_file *f)
 		return "damaged";
 	if (c[TT_PB_NO_END])
 		return "no end record";
+	if (c[TT_PB_RECOVERED])
+		return "recovered";
 	return "complete";
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "rings.h"
 
 static const char *prog_name = "traceit";
 
@@ -213,6 +214,40 @@ static int count_traces(const char *dir)
 	return n;
 }
 
+/*
+ * Processes that died without a last drain (killed, or ended by a raw exit_group) left
+ * their buffers in shared memory: moved into the folder beside their streams, where the
+ * converter reads them and where they no longer hold the machine's memory.
+ */
+static void adopt_rings(const char *dir, int quiet)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX + 256];
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		const char *why;
+		int r;
+
+		if (e->d_type != DT_LNK || l < 7 || strcmp(e->d_name + l - 6, ".rings"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		r = tt_rings_adopt(path, &why);
+		if (r < 0)
+			fprintf(stderr, "%s: cannot %s for %s: %s\n", prog_name, why, path,
+				strerror(-r));
+		else if (r > 0 && !quiet)
+			fprintf(stderr,
+				"%s: %.*s ended without writing out its buffers; kept in %s for "
+				"traceit-convert\n",
+				prog_name, (int)(l - 6), e->d_name, e->d_name);
+	}
+	closedir(d);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -357,6 +392,7 @@ int main(int argc, char **argv)
 		}
 	}
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	adopt_rings(absdir, quiet || untraceable);
 
 	if (!quiet && !untraceable) {
 		int n = count_traces(absdir);

@@ -36,6 +36,7 @@ static void fork_prepare(void)
 	 * or a registry being modified. */
 	tt_writer_lock();
 	tt_registry_lock();
+	tt_thread_fork_prepare();
 	fork_locked = 1;
 }
 

@@ -6,7 +6,8 @@
 # What strace sees that the trace does not, and is filtered out below:
 # - everything before libtraceit's constructor ran (the dynamic loader opening and reading
 #   libraries): only lines after the trace file was created are kept;
-# - the tracer's own system calls: the trace file (.trc) and its reads of /proc;
+# - the tracer's own system calls: the trace file (.trc), its shared buffers (.rings) and
+#   its reads of /proc;
 # - the loader's internal opens and reads of shared libraries (dlopen, .so files);
 # - system calls glibc makes internally, not through the public functions: its reads of
 #   configuration files (/etc: NSS, locale aliases, localtime), time zone and locale data,
@@ -35,11 +36,11 @@ compare() {
 	for item in $calls; do
 		local want got call=${item%%=*} event=${item#*=}
 		want=$(awk '/\.trc>?/ { go = 1 } go' "$log" |
-			grep -v -E '/proc/|\.trc|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|/usr/share/zoneinfo|gconv|/etc/|<socket:|resumed>' |
+			grep -v -E '/proc/|\.trc|\.rings|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|/usr/share/zoneinfo|gconv|/etc/|<socket:|resumed>' |
 			grep -c -E "^[0-9]+ +$call\(" || true)
 		# every way of opening a file is one system call: open, openat or creat
 		[ "$call" = openat ] && want=$(awk '/\.trc>?/ { go = 1 } go' "$log" |
-			grep -v -E '/proc/|\.trc|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|/usr/share/zoneinfo|gconv|/etc/|<socket:|resumed>' |
+			grep -v -E '/proc/|\.trc|\.rings|\.so[.0-9]*[>"]|/usr/lib/locale|/usr/share/locale|/usr/share/zoneinfo|gconv|/etc/|<socket:|resumed>' |
 			grep -c -E "^[0-9]+ +(open|openat|creat)\(" || true)
 		case $call in
 		openat) got=$(count '.name == "open" or .name == "openat" or .name == "creat" or .name == "fopen" or .name == "freopen" or .name == "opendir"') ;;

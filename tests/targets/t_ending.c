@@ -11,6 +11,11 @@
  *				/proc/self/fd, fstat and fstatat(fd, "", AT_EMPTY_PATH) must
  *				agree: status 1 if they do not
  *	t_ending rawfds		prints the descriptors getdents64 lists, one per line
+ *	t_ending exitgroup N	N pairs, then the exit_group system call (no atexit, no
+ *				destructor: as the Go runtime ends)
+ *	t_ending kill N T	N pairs in each of T threads and in main, then SIGKILL
+ *	t_ending forkkill N	forks a child that makes N pairs and SIGKILLs itself; the
+ *				parent waits for it, makes N pairs and returns 0
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -25,6 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +43,13 @@ static void work(long n)
 
 		free(p);
 	}
+}
+
+static void *worker(void *arg)
+{
+	work((long)arg);
+	atomic_fetch_add(&done, 1);
+	return NULL;
 }
 
 static void *second_exit(void *arg)
@@ -123,8 +136,34 @@ int main(int argc, char **argv)
 		kill(getpid(), atoi(argv[2]));
 		return 99; /* not reached: the default action ends the process */
 	}
+	if (!strcmp(how, "kill") && argc > 3) {
+		long n = atol(argv[2]), t = atol(argv[3]);
+
+		for (long i = 0; i < t; i++)
+			pthread_create(&th, NULL, worker, (void *)n);
+		work(n);
+		while (atomic_load(&done) < t)
+			sched_yield();
+		kill(getpid(), SIGKILL);
+		return 99;
+	}
 	if (argc < 3)
 		return 2;
+	if (!strcmp(how, "forkkill")) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			work(atol(argv[2]));
+			kill(getpid(), SIGKILL);
+		}
+		waitpid(pid, NULL, 0);
+		work(atol(argv[2]));
+		return 0;
+	}
+	if (!strcmp(how, "exitgroup")) {
+		work(atol(argv[2]));
+		syscall(SYS_exit_group, 0);
+	}
 	if (!strcmp(how, "race"))
 		pthread_create(&th, NULL, second_exit, NULL);
 	work(atol(argv[2]));

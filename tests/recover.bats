@@ -1,0 +1,128 @@
+#!/usr/bin/env bats
+# A process that dies without its last drain (SIGKILL, a raw exit_group, as Go programs end)
+# leaves its buffers in a shared-memory file; the launcher or the converter reads them back,
+# and nothing recorded up to the death is lost.  When that file cannot be had, the program
+# runs as before, told once.
+
+load helpers
+
+# mallocs in the CSV of $OUT
+mallocs() {
+	"$CONVERT" -f csv -o - "$OUT" 2>/dev/null | awk -F, '$7 == "malloc"' | wc -l
+}
+
+# shared-buffer files of the pid in $1 left in shared memory
+leftovers() {
+	ls "${TRACEIT_SHM_DIR:-/dev/shm}" 2>/dev/null | grep -c "^traceit-$1-" || true
+}
+
+@test "SIGKILL during heavy allocation in four threads: every event up to the kill" {
+	run "$TRACEIT" -o "$OUT" -- "$T/t_ending" kill 200000 3
+	[ "$status" -eq 137 ]
+	[[ "$output" == *"ended without writing out its buffers; kept in t_ending."*".rings"* ]]
+	# the launcher moved the file into the folder: a file now, not a link
+	rings=$(ls "$OUT"/*.rings)
+	[ -f "$rings" ] && [ ! -L "$rings" ]
+	run "$CONVERT" -f summary "$OUT"
+	expect_eq "converts (a kill is not damage)" 0 "$status"
+	[[ "$output" == *"(recovered)"* ]]
+	[[ "$output" == *"events it had not written were recovered from t_ending."*".rings"* ]]
+	expect_eq mallocs 800000 "$(mallocs)"
+	expect_eq frees 800000 "$("$CONVERT" -f csv -o - "$OUT" 2>/dev/null | awk -F, '$7 == "free"' | wc -l)"
+}
+
+@test "a raw exit_group (no atexit, no destructor): the whole trace" {
+	run "$TRACEIT" -q -o "$OUT" -- "$T/t_ending" exitgroup 5000
+	[ "$status" -eq 0 ]
+	expect_eq mallocs 5000 "$(mallocs)"
+	run "$CONVERT" -f summary "$OUT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"raw exit_group"*": 10000 events it had not written were recovered"* ]]
+}
+
+@test "without the launcher: the converter moves the file out of shared memory itself" {
+	run traced "$T/t_ending" exitgroup 3000
+	[ "$status" -eq 0 ]
+	link=$(ls "$OUT"/*.rings)
+	[ -L "$link" ]
+	pid=$(basename "$link" .rings)
+	pid=${pid##*.}
+	expect_eq "in shared memory" 1 "$(leftovers "$pid")"
+	expect_eq mallocs 3000 "$(mallocs)"
+	[ -f "$link" ] && [ ! -L "$link" ]
+	expect_eq "moved out" 0 "$(leftovers "$pid")"
+	# and again: the same events, from the moved file
+	expect_eq "mallocs again" 3000 "$(mallocs)"
+}
+
+@test "a normal end leaves no shared-buffer file behind" {
+	run traced "$T/t_ending" exit 1000
+	[ "$status" -eq 0 ]
+	[ -z "$(ls "$OUT"/*.rings 2>/dev/null)" ]
+	run "$CONVERT" -f summary "$OUT"
+	[[ "$output" == *"(complete)"* ]]
+	expect_eq leftovers 0 "$(ls /dev/shm | grep -c "^traceit-$(ls "$OUT" | sed 's/.*\.\([0-9]*\)\.trc/\1/')-" || true)"
+}
+
+@test "ring mode: the flight recorder survives SIGKILL" {
+	run env TRACEIT_MODE=ring "$TRACEIT" -q -o "$OUT" -- "$T/t_ending" kill 200000 1
+	[ "$status" -eq 137 ]
+	n=$(mallocs)
+	[ "$n" -gt 1000 ] && [ "$n" -lt 400000 ]
+	run "$CONVERT" -f summary "$OUT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(recovered)"* ]]
+}
+
+@test "a fork child killed: its own buffers are recovered, the parent's trace is whole" {
+	run "$TRACEIT" -q -o "$OUT" -- "$T/t_ending" forkkill 20000
+	[ "$status" -eq 0 ]
+	expect_eq streams 2 "$(ls "$OUT"/*.trc | wc -l)"
+	expect_eq "rings files" 1 "$(ls "$OUT"/*.rings | wc -l)"
+	run "$CONVERT" -f summary "$OUT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"exit 0 "*"(complete)"* ]]
+	[[ "$output" == *"(recovered)"* ]]
+	expect_eq mallocs 40000 "$(mallocs)"
+}
+
+@test "no shared memory to be had: one line, the program as untraced, the trace complete" {
+	native=$("$T/t_ending" exit 1000; echo "rc=$?")
+	run env TRACEIT_SHM_DIR=/nonexistent/dir TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_ending" exit 1000
+	expect_eq status 0 "$status"
+	expect_eq "one line" 1 "$(grep -c "cannot keep the buffers in /nonexistent/dir (no such folder" <<<"$output")"
+	[ "$native" = "rc=0" ]
+	expect_eq mallocs 1000 "$(mallocs)"
+	run "$CONVERT" -f summary "$OUT"
+	[[ "$output" == *"(complete)"* ]]
+	# TRACEIT_SHM_DIR=off: private buffers, nothing said
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	run env TRACEIT_SHM_DIR=off TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_ending" exit 1000
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	expect_eq "mallocs, private" 1000 "$(mallocs)"
+}
+
+@test "a file size limit below a buffer: no SIGBUS, no SIGXFSZ, one line, the run as untraced" {
+	# 512 KB: enough for this trace, not for a 1 MB buffer's blocks
+	native=$(bash -c "ulimit -f 512; '$T/t_ending' kill 1000 2" 2>&1; echo "rc=$?")
+	run bash -c "ulimit -f 512; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/t_ending' exit 1000; echo rc=\$?"
+	[[ "$output" == *"cannot reserve "*" KB in /dev/shm for a thread's buffer (file size limit"* ]]
+	[[ "$output" == *"rc=0" ]]
+	expect_eq "said once" 1 "$(grep -c "cannot reserve" <<<"$output")"
+	expect_eq mallocs 1000 "$(mallocs)"
+	[[ "$native" == *"rc=137" ]]
+}
+
+@test "Go (cgo): a complete trace although the runtime ends with a raw exit_group" {
+	command -v go >/dev/null || skip "go is not installed (Debian: golang-go)"
+	export GOCACHE="$BATS_TEST_TMPDIR/gocache" GOPATH="$BATS_TEST_TMPDIR/gopath" CGO_ENABLED=1
+	go build -o "$BATS_TEST_TMPDIR/cgo_work" "$TT_SRCDIR/tests/go/cgo_work.go"
+	native=$("$BATS_TEST_TMPDIR/cgo_work" 20000; echo "rc=$?")
+	traced_out=$(TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$BATS_TEST_TMPDIR/cgo_work" 20000; echo "rc=$?")
+	expect_eq "same output" "$native" "$traced_out"
+	expect_eq "12345-byte mallocs" 20000 \
+		"$("$CONVERT" -f csv -o - "$OUT" 2>/dev/null | awk -F, '$7 == "malloc" && $13 == 12345' | wc -l)"
+	run "$CONVERT" -f summary "$OUT"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"raw exit_group"*"recovered"* ]]
+}
