@@ -35,34 +35,6 @@ static uint32_t parse_categories(const char *var, const char *s, uint32_t fallba
 	return mask ? mask : fallback;
 }
 
-/* "USR2", "SIGUSR2" or a number; 0 if it is none we can catch */
-static int parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = { { "USR1", SIGUSR1 },   { "USR2", SIGUSR2 }, { "HUP", SIGHUP },
-		      { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
-		      { "WINCH", SIGWINCH }, { "PWR", SIGPWR },	  { "URG", SIGURG } };
-	char *end;
-
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i].name))
-			return names[i].sig;
-	if (!strncmp(s, "RTMIN+", 6)) {
-		long n = strtol(s + 6, &end, 10);
-
-		return *end || n < 0 || SIGRTMIN + n > SIGRTMAX ? 0 : (int)(SIGRTMIN + n);
-	}
-	long n = strtol(s, &end, 10);
-
-	if (*end || n < 1 || n > 64 || n == SIGKILL || n == SIGSTOP)
-		return 0;
-	return (int)n;
-}
-
 static uint32_t parse_number(const char *name, uint32_t def, uint32_t min, uint32_t max)
 {
 	const char *s = secure_getenv(name);
@@ -121,13 +93,30 @@ void tt_config_read(struct tt_config *cfg)
 	cfg->ring_signal = 0;
 	s = secure_getenv("TRACEIT_RING_SIGNAL");
 	if (s && *s) {
-		cfg->ring_signal = parse_signal(s);
+		cfg->ring_signal = tt_parse_signal(s);
 		if (!cfg->ring_signal)
 			tt_log("TRACEIT_RING_SIGNAL='%s' is not a signal (USR1, USR2, or a number "
 			       "from 1 to 64 other than KILL and STOP); no dump on a signal",
 			       s);
 		else if (!cfg->ring)
 			tt_log("TRACEIT_RING_SIGNAL is for TRACEIT_MODE=ring; ignored");
+	}
+
+	s = secure_getenv("TRACEIT_START");
+	cfg->start_off = s && !strcmp(s, "off");
+	if (s && *s && strcmp(s, "off") && strcmp(s, "on"))
+		tt_log("TRACEIT_START='%s' is not on or off; starting on", s);
+	cfg->toggle_signal = 0;
+	s = secure_getenv("TRACEIT_TOGGLE_SIGNAL");
+	if (s && *s) {
+		cfg->toggle_signal = tt_parse_signal(s);
+		if (!cfg->toggle_signal)
+			tt_log("TRACEIT_TOGGLE_SIGNAL='%s' is not a signal (USR1, USR2, or a "
+			       "number "
+			       "from 1 to 64 other than KILL and STOP); no toggling by signal",
+			       s);
+		else if (cfg->toggle_signal == cfg->ring_signal)
+			cfg->ring_signal = 0; /* a toggle writes the ring out already */
 	}
 
 	/*

@@ -98,7 +98,8 @@ void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struc
 	struct sigaction old;
 
 	for (int sig = 1; sig <= SIGRTMAX; sig++) {
-		if (!tt_signal_is_fatal(sig) || sig == tt_cfg.ring_signal)
+		if (!tt_signal_is_fatal(sig) || sig == tt_cfg.ring_signal ||
+		    sig == tt_cfg.toggle_signal)
 			continue;
 		if (real_sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_DFL &&
 		    !(old.sa_flags & SA_SIGINFO))

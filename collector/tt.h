@@ -94,6 +94,8 @@ struct tt_config {
 	int ring;	   /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
 	int ring_signal;   /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
 	char shm_dir[256]; /* TRACEIT_SHM_DIR: the shared-buffer file's folder, "" = none */
+	int start_off;	   /* TRACEIT_START=off: tracing starts switched off */
+	int toggle_signal; /* TRACEIT_TOGGLE_SIGNAL: switches tracing on and off, 0 = none */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -102,6 +104,13 @@ extern int tt_owner_pid; /* the process that owns the stream (a vfork child is n
 /* exit() was called with status (the exit wrapper); tt_exit_status: it, or 0 */
 void tt_note_exit_status(int status);
 int tt_exit_status(void);
+
+/* control.c: tracing on and off at run time (traceit.h, the toggle signal) */
+int tt_control_set(int on, int new_window);
+int tt_control_enabled(void);
+void tt_control_toggle(void);
+void tt_control_start_off(void);
+uint32_t tt_control_start_mask(void);
 
 /* config.c */
 void tt_config_read(struct tt_config *cfg);

@@ -525,7 +525,7 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 	tt_pending(s, first == last ? -1 : 0);
 }
 
-void tt_tstream_advance(struct tt_tstream *s)
+static void tt_tstream_step(struct tt_tstream *s)
 {
 	bool load = s->state == TT_TS_PENDING;
 	int r;
@@ -559,8 +559,86 @@ void tt_tstream_advance(struct tt_tstream *s)
 	}
 }
 
+/*
+ * Spans (traceit.h): a SPAN_BEGIN is held until its SPAN_END, which becomes one SPAN from the
+ * begin's start to the end's, named by the begin; a span still open when the thread's events
+ * run out ends at its last one, marked unfinished.  Either record alone is not shown.
+ */
+static bool tt_span_take(struct tt_tstream *s)
+{
+	struct tt_event *ev = &s->ev;
+
+	if (ev->type == TT_EV_SPAN_BEGIN) {
+		tt_grow((void **)&s->spans, &s->spans_cap, s->nspans + 1, sizeof(*s->spans));
+		s->spans[s->nspans++] = (struct tt_open_span){ ev->args[0].str, ev->args[1].str,
+							       ev->start_tick, ev->start_ns };
+		return false;
+	}
+	if (ev->type == TT_EV_SPAN_END) {
+		if (!s->nspans) {
+			tt_problem(&s->file->problems, TT_PB_ANNOTATIONS,
+				   "thread %u ended a span it had not begun (traceit_span_end "
+				   "once too often); left out",
+				   s->thread->tid);
+			return false;
+		}
+		const struct tt_open_span *o = &s->spans[--s->nspans];
+
+		ev->type = TT_EV_SPAN;
+		ev->args[0].str = o->name;
+		ev->args[1].str = o->cat;
+		ev->args[2].u = 0;
+		ev->start_tick = o->start_tick;
+		ev->start_ns = o->start_ns;
+	}
+	return true;
+}
+
+void tt_tstream_advance(struct tt_tstream *s)
+{
+	for (;;) {
+		tt_tstream_step(s);
+		if (s->state == TT_TS_READY) {
+			if (!tt_span_take(s))
+				continue;
+			s->last_key = s->key;
+			return;
+		}
+		if (s->state == TT_TS_PENDING || !s->nspans)
+			return;
+		/* the thread is done: what it left open ends with its last event */
+		const struct tt_open_span *o = &s->spans[--s->nspans];
+		uint64_t end = s->last_key > s->base_ns ? s->last_key - s->base_ns : 0;
+
+		if (!s->nspans)
+			tt_problem(&s->file->problems, TT_PB_ANNOTATIONS,
+				   "thread %u left a span open (no traceit_span_end): shown up to "
+				   "its last event",
+				   s->thread->tid);
+		s->ev.type = TT_EV_SPAN;
+		s->ev.failed = false;
+		s->ev.err = 0;
+		s->ev.result.u = 0;
+		memset(s->ev.args, 0, sizeof(s->ev.args));
+		s->ev.args[0].str = o->name;
+		s->ev.args[1].str = o->cat;
+		s->ev.args[2].u = 1;
+		s->ev.start_tick = o->start_tick;
+		s->ev.start_ns = o->start_ns;
+		s->ev.end_ns = end < o->start_ns ? o->start_ns : end;
+		s->ev.stack = 0;
+		s->ev.fd_path = NULL;
+		s->key = s->last_key;
+		s->state = TT_TS_READY;
+		return;
+	}
+}
+
 void tt_tstream_release(struct tt_tstream *s)
 {
+	free(s->spans);
+	s->spans = NULL;
+	s->nspans = s->spans_cap = 0;
 	tt_unload(s);
 	free(s->hist);
 	s->hist = NULL;

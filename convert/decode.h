@@ -47,6 +47,15 @@ struct tt_tstream {
 	struct tt_event look; /* record read after a pending exec */
 	uint64_t look_key;
 	bool have_look;
+	/* the thread's open spans (SPAN_BEGIN records not ended yet), innermost last */
+	struct tt_open_span *spans;
+	size_t nspans, spans_cap;
+	uint64_t last_key; /* the latest key handed out: where open spans end */
+};
+
+struct tt_open_span {
+	const char *name, *cat;
+	uint64_t start_tick, start_ns;
 };
 
 /* Sets up the stream of chunks [first, last) of thread t; ends PENDING or DONE. */

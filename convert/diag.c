@@ -71,6 +71,7 @@ static const char *const tt_more[TT_PB_COUNT] = {
 	[TT_PB_BAD_STACKS] = "stack problems",
 	[TT_PB_RECOVERED] = "times",
 	[TT_PB_RINGS] = "times",
+	[TT_PB_ANNOTATIONS] = "annotation problems",
 };
 
 /*
@@ -90,7 +91,8 @@ void tt_problems_flush(struct tt_problems *p, const char *name, uint64_t decoded
 		 * A clock estimate is a caveat, not damage: the file converted cleanly; so is a
 		 * process killed whose buffers were read back.
 		 */
-		if (k != TT_PB_CLOCK && k != TT_PB_RECOVERED && tt_diag_status < 1)
+		if (k != TT_PB_CLOCK && k != TT_PB_RECOVERED && k != TT_PB_ANNOTATIONS &&
+		    tt_diag_status < 1)
 			tt_diag_status = 1;
 		/* A truncated file has no END either; its truncation already says so. */
 		if (k == TT_PB_NO_END && p->count[TT_PB_TRUNCATED])

@@ -29,6 +29,7 @@ enum tt_problem_kind {
 	TT_PB_BAD_STACKS,     /* a STACKS or MODULES chunk that does not parse, or a bad stack id */
 	TT_PB_RECOVERED,      /* no END chunk, the undrained records read from the shared buffers */
 	TT_PB_RINGS,	      /* a shared-buffer file that cannot be read */
+	TT_PB_ANNOTATIONS,    /* spans ended twice or never, async ends of unknown ids */
 	TT_PB_COUNT
 };
 

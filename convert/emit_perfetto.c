@@ -223,14 +223,34 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 	}
 	pf_seq_touch(p, s, ts);
 	tt_pb_uint(&p->ev, PF_TE_TYPE, instant ? PF_INSTANT : PF_BEGIN);
-	tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));
+	if (info->category == TT_CAT_USER) {
+		/* the program's annotations (traceit.h) are named by the program */
+		const char *name = ev->type == TT_EV_TRACING
+					   ? (ev->args[0].u ? "tracing on" : "tracing off")
+				   : ev->args[0].str ? ev->args[0].str
+						     : "(unnamed)";
+
+		tt_pb_str(&p->ev, PF_TE_NAME, name);
+	} else {
+		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));
+	}
 	tt_pb_uint(&p->ev, PF_TE_CATEGORY_IIDS, pf_cat_iid(p, s, info->category));
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		unsigned role = info->args[i];
 
-		if (role == TT_ROLE_NONE ||
+		if (role == TT_ROLE_NONE || role == TT_ROLE_UNAME ||
 		    (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str))
 			continue;
+		if (role == TT_ROLE_FVALUE) {
+			size_t at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
+			double v;
+
+			memcpy(&v, &ev->args[i].u, sizeof(v));
+			tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, role));
+			tt_pb_double(&p->ev, PF_DA_DOUBLE, v);
+			tt_pb_end_n(&p->ev, at, 1);
+			continue;
+		}
 		pf_arg(p, s, role, role, ev->args[i]);
 	}
 	if (ev->fd_path && !tt_arg(ev, TT_ROLE_PATH))

@@ -22,6 +22,7 @@ struct tt_filter {
 	uint32_t *tids; /* sorted; ntids == 0: every thread */
 	size_t ntids;
 	uint32_t categories; /* mask of 1 << enum tt_category */
+	uint32_t window;     /* 0: every window of tracing */
 };
 
 /* Everything passes. */
@@ -73,7 +74,8 @@ static inline bool tt_filter_event(const struct tt_filter *f, const struct tt_ev
 	return tt_filter_category(f, tt_events[ev->type].category) &&
 	       ev->end_ns - ev->start_ns >= f->min_dur_ns && ev->end_ns >= f->from_ns &&
 	       ev->start_ns <= f->to_ns &&
-	       (!f->ntids || tt_filter_has_id(f->tids, f->ntids, ev->thread->tid));
+	       (!f->ntids || tt_filter_has_id(f->tids, f->ntids, ev->thread->tid)) &&
+	       (!f->window || ev->file->window == f->window);
 }
 
 #endif /* TT_FILTER_H */

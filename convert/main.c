@@ -82,6 +82,10 @@ static const char tt_usage[] =
 	"      --category=CAT[,CAT...]  only these categories:\n"
 	"                         " TT_CATEGORY_LIST "all\n"
 	"      --min-duration=TIME  only events that lasted at least TIME\n"
+	"      --window=N       only the Nth window of tracing of each process: the\n"
+	"                         time from the start, or from traceit_enable, the\n"
+	"                         toggle signal or traceit_new_window, to the next\n"
+	"                         switch (traceit.h(3))\n"
 	"      --weight=W       folded: weigh each stack by calls (default), bytes\n"
 	"                         (allocated, or read and written), time (ns spent\n"
 	"                         in the calls) or leaked (bytes still allocated at\n"
@@ -128,6 +132,7 @@ enum {
 	TT_OPT_TID,
 	TT_OPT_CATEGORY,
 	TT_OPT_MIN_DURATION,
+	TT_OPT_WINDOW,
 	TT_OPT_SPLIT_MB,
 	TT_OPT_WEIGHT,
 	TT_OPT_MAX_SLICES,
@@ -169,6 +174,11 @@ static void tt_parse_filter(struct tt_options *o, int c, const char *name, const
 			f->categories = 0;
 		*have_category = true;
 		bad = tt_parse_categories(arg, &f->categories, &why);
+		f->active = true;
+		break;
+	case TT_OPT_WINDOW:
+		bad = tt_parse_count(arg, UINT32_MAX, &v, &why);
+		f->window = (uint32_t)v;
 		f->active = true;
 		break;
 	case TT_OPT_SPLIT_MB:
@@ -256,6 +266,7 @@ int main(int argc, char **argv)
 		{ "tid", required_argument, NULL, TT_OPT_TID },
 		{ "category", required_argument, NULL, TT_OPT_CATEGORY },
 		{ "min-duration", required_argument, NULL, TT_OPT_MIN_DURATION },
+		{ "window", required_argument, NULL, TT_OPT_WINDOW },
 		{ "split-mb", required_argument, NULL, TT_OPT_SPLIT_MB },
 		{ "weight", required_argument, NULL, TT_OPT_WEIGHT },
 		{ "max-slices", required_argument, NULL, TT_OPT_MAX_SLICES },

@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "emit.h"
 #include "state.h"
+#include "annot.h"
 
 /*
  * The progress bar: on stderr, redrawn in place at most 5 times a second, from the bytes of
@@ -113,6 +114,7 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 	struct tt_progress prog = { .shown = -1, .next_check = UINT64_MAX };
 
 	tt_decode_bytes = 0;
+	tt_annot_reset();
 	if (run->opt->progress) {
 		for (size_t i = 0; i < run->nprocs; i++)
 			for (size_t c = 0; c < run->procs[i]->nchunks; c++)

@@ -155,6 +155,7 @@ struct tt_file {
 	uint64_t decoded;      /* events handed to the output */
 	uint64_t last_end_ns;  /* latest event end, relative: duration without an END record */
 	uint64_t pthread_created;
+	uint32_t window; /* the window of tracing the events are in now (TRACING events) */
 	struct tt_arena arena;
 	struct tt_problems problems;
 

@@ -62,6 +62,7 @@ enum {
 	PF_DA_NAME_IID = 1,
 	PF_DA_UINT = 3,
 	PF_DA_INT = 4,
+	PF_DA_DOUBLE = 5,
 	PF_DA_STRING = 6,
 	PF_DA_POINTER = 7,
 	PF_DA_STRING_IID = 17,

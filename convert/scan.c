@@ -162,7 +162,7 @@ static void tt_add_events(struct tt_scan_state *st, const struct tt_chunk_header
 	c->tid = h->tid;
 	c->nevents = h->nevents;
 	c->seq = st->seq++;
-	c->flags = h->flags & ~TT_REF_PART;
+	c->flags = h->flags & ~(TT_REF_PART | TT_REF_RAW); /* the converter's own flags */
 	c->part_off = c->part_len = 0;
 }
 
@@ -206,7 +206,8 @@ static void tt_add_multi(struct tt_scan_state *st, const struct tt_chunk_header 
 			.tid = m.tid,
 			.nevents = m.nevents,
 			.seq = st->seq++,
-			.flags = (uint16_t)(m.flags | (h->flags & TT_CHUNK_DEFLATED) | TT_REF_PART),
+			.flags = (uint16_t)((m.flags & ~TT_REF_RAW) |
+					    (h->flags & TT_CHUNK_DEFLATED) | TT_REF_PART),
 			/* version 4: the part's index, its columns found again when decoded */
 			.part_off = it.by_column ? k : (uint32_t)m.off,
 			.part_len = (uint32_t)m.len,

@@ -2,6 +2,7 @@
  * state.c - fd table, thread names and lifetimes, and (on demand) heap and lock tracking.
  */
 #include "state.h"
+#include "annot.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ void tt_state_init_file(struct tt_file *f)
 	for (size_t i = 0; i < f->nfd_seeds; i++)
 		tt_fdtab_open(&f->fds, f->fd_seeds[i].fd, f->fd_seeds[i].target);
 	f->threads_live = f->threads_peak = 1; /* the main thread */
+	f->window = 1;			       /* a process starts in its first window */
 }
 
 static const char *tt_socket_name(int64_t domain)
@@ -375,6 +377,10 @@ void tt_state_event(struct tt_event *ev)
 			tt_track_heap(ev, fx);
 		return; /* nothing else to do for the commonest events */
 	}
+	if (tt_events[ev->type].category == TT_CAT_USER) {
+		tt_annot_event(ev);
+		return;
+	}
 	if (tt_events[ev->type].category == TT_CAT_LOCK) {
 		if (tt_tracking & TT_TRACK_LOCKS)
 			tt_locks_event(&tt_locks, ev);
@@ -408,6 +414,10 @@ void tt_state_event(struct tt_event *ev)
 			if (target)
 				target->name = name->str;
 		}
+		break;
+	case TT_EV_THREAD_NAME:
+		if (name && name->str)
+			t->name = name->str;
 		break;
 	case TT_EV_PRCTL:
 		/* PR_SET_NAME names the calling thread. */

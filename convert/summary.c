@@ -219,12 +219,78 @@ static void tt_lock_event(struct tt_summary *s, const struct tt_event *ev, unsig
 	}
 }
 
+/* The statistics of the annotation name of kind; the same pointer is mostly the same name */
+static struct tt_ustat *tt_user_get(struct tt_summary *s, const char *name, unsigned kind)
+{
+	size_t c = ((uintptr_t)name >> 3 ^ kind) % TT_ARRAY_SIZE(s->user_cache);
+
+	if (!name)
+		name = "(unnamed)";
+	if (s->user_cache[c].name == name && s->user_cache[c].kind == kind)
+		return &s->user[s->user_cache[c].at];
+	for (size_t i = 0; i < s->user_n; i++) {
+		if (s->user[i].kind == kind && !strcmp(s->user[i].name, name)) {
+			s->user_cache[c].name = name;
+			s->user_cache[c].kind = (uint8_t)kind;
+			s->user_cache[c].at = i;
+			return &s->user[i];
+		}
+	}
+	tt_grow((void **)&s->user, &s->user_cap, s->user_n + 1, sizeof(*s->user));
+	s->user[s->user_n] = (struct tt_ustat){ .name = name, .kind = (uint8_t)kind };
+	return &s->user[s->user_n++];
+}
+
+static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
+{
+	uint64_t dur = ev->end_ns - ev->start_ns;
+	struct tt_ustat *u;
+	double v;
+
+	switch (ev->type) {
+	case TT_EV_SPAN:
+	case TT_EV_ASYNC_END: /* its start is the begin's (annot.c) */
+		u = tt_user_get(s, ev->args[0].str, 0);
+		u->count++;
+		u->total_ns += dur;
+		if (dur > u->max_ns)
+			u->max_ns = dur;
+		u->unfinished += ev->type == TT_EV_SPAN && ev->args[2].u;
+		break;
+	case TT_EV_MARK:
+	case TT_EV_ASYNC_INSTANT:
+		tt_user_get(s, ev->args[0].str, 1)->count++;
+		break;
+	case TT_EV_COUNTER:
+	case TT_EV_COUNTER_F:
+		if (ev->type == TT_EV_COUNTER)
+			v = (double)ev->args[1].s;
+		else
+			memcpy(&v, &ev->args[1].u, sizeof(v));
+		u = tt_user_get(s, ev->args[0].str, 2);
+		if (!u->count++ || v < u->min)
+			u->min = v;
+		if (u->count == 1 || v > u->max)
+			u->max = v;
+		u->last = v;
+		break;
+	default:
+		break;
+	}
+}
+
 static void tt_summary_event(void *self, const struct tt_event *ev)
 {
 	struct tt_summary *s = self;
 	struct tt_fstat *f = &s->fn[ev->type];
 	uint64_t dur = ev->end_ns - ev->start_ns;
 
+	if (tt_events[ev->type].category == TT_CAT_USER) {
+		/* the program's own units of work: their own table, not calls */
+		ev->thread->events++;
+		tt_user_event(s, ev);
+		return;
+	}
 	f->calls++;
 	f->errors += ev->failed;
 	f->total_ns += dur;
@@ -278,6 +344,7 @@ static void tt_summary_end(void *self, struct tt_run *run)
 	free(s->io);
 	free(s->locks);
 	free(s->users);
+	free(s->user);
 	free(s);
 }
 

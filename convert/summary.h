@@ -52,6 +52,15 @@ struct tt_lockuser {
 	uint32_t tid;
 };
 
+/* Per annotation name (traceit.h): spans and async spans, instants, counters. */
+struct tt_ustat {
+	const char *name;
+	uint8_t kind; /* 0 span, 1 instant, 2 counter */
+	uint64_t count;
+	uint64_t total_ns, max_ns, unfinished;
+	double last, min, max; /* counters */
+};
+
 #define TT_NSIG 128 /* signals counted by number; others in [0] */
 
 struct tt_summary {
@@ -76,6 +85,13 @@ struct tt_summary {
 	size_t users_cap;
 	size_t users_n;
 	uint64_t signals[TT_NSIG];
+	struct tt_ustat *user; /* in order of first appearance */
+	size_t user_n, user_cap;
+	struct {
+		const char *name;
+		uint8_t kind;
+		size_t at;
+	} user_cache[256];
 	struct tt_arena arena;
 };
 

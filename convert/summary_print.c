@@ -479,6 +479,64 @@ static void tt_print_signals(struct tt_out *o, struct tt_summary *s)
 		tt_out_printf(o, "  (none recorded)\n");
 }
 
+/* The program's annotations (traceit.h): spans by name, then counters; nothing if none. */
+static void tt_print_user(struct tt_out *o, struct tt_summary *s)
+{
+	bool head = false;
+
+	for (size_t i = 0; i < s->user_n; i++) {
+		const struct tt_ustat *u = &s->user[i];
+		char total[32], mean[32], max[32];
+
+		if (u->kind != 0)
+			continue;
+		if (!head)
+			tt_out_printf(o,
+				      "\nSpans (the program's annotations, by name)\n  %10s %10s "
+				      "%10s %10s %10s name\n",
+				      "count", "total", "mean", "max", "unfinished");
+		head = true;
+		snprintf(total, sizeof(total), "%s", TT_NS0(u->total_ns));
+		snprintf(mean, sizeof(mean), "%s", TT_NS0(u->count ? u->total_ns / u->count : 0));
+		snprintf(max, sizeof(max), "%s", TT_NS0(u->max_ns));
+		tt_out_printf(o, "  %10llu %10s %10s %10s %10llu ", (unsigned long long)u->count,
+			      total, mean, max, (unsigned long long)u->unfinished);
+		tt_out_text(o, u->name);
+		tt_out_puts(o, "\n");
+	}
+	head = false;
+	for (size_t i = 0; i < s->user_n; i++) {
+		const struct tt_ustat *u = &s->user[i];
+
+		if (u->kind != 2)
+			continue;
+		if (!head)
+			tt_out_printf(o,
+				      "\nCounters (the program's annotations)\n  %10s %14s %14s "
+				      "%14s name\n",
+				      "samples", "last", "min", "max");
+		head = true;
+		tt_out_printf(o, "  %10llu %14.6g %14.6g %14.6g ", (unsigned long long)u->count,
+			      u->last, u->min, u->max);
+		tt_out_text(o, u->name);
+		tt_out_puts(o, "\n");
+	}
+	head = false;
+	for (size_t i = 0; i < s->user_n; i++) {
+		const struct tt_ustat *u = &s->user[i];
+
+		if (u->kind != 1)
+			continue;
+		if (!head)
+			tt_out_printf(o, "\nInstants (the program's annotations)\n  %10s name\n",
+				      "count");
+		head = true;
+		tt_out_printf(o, "  %10llu ", (unsigned long long)u->count);
+		tt_out_text(o, u->name);
+		tt_out_puts(o, "\n");
+	}
+}
+
 static void tt_print_events(struct tt_out *o, struct tt_run *run)
 {
 	uint64_t lost = 0;
@@ -689,6 +747,7 @@ void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 	tt_print_threads(o, run);
 	tt_print_locks(o, s, run);
 	tt_print_signals(o, s);
+	tt_print_user(o, s);
 	tt_print_sites(o);
 	tt_print_events(o, run);
 }

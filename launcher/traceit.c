@@ -36,11 +36,15 @@ static void usage(FILE *f)
 		"  -o, --output DIR        write the trace files into DIR (created if needed;\n"
 		"                          default: a new folder traceit-PROGRAM[.N] here)\n"
 		"  -e, --events LIST       categories to record, comma separated: memory, thread,\n"
-		"                          lock, process, io, net, wait, or all (default: all)\n"
+		"                          lock, process, io, net, wait, user, or all (default:\n"
+		"                          all)\n"
 		"  -s, --stacks[=LIST]     record the call stack of each event (of the categories\n"
 		"                          in LIST, default: all recorded ones); costs about\n"
 		"                          0.2-1 us per event\n"
 		"      --stack-depth=N     frames kept per stack (default 32, at most 256)\n"
+		"      --start-off         start with tracing off (traceit_enable(), or the\n"
+		"                          --toggle signal, switches it on)\n"
+		"      --toggle=SIG        switch tracing on and off at each SIG (USR2...)\n"
 		"  -q, --quiet             do not print where the trace went\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -258,11 +262,13 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "stacks", optional_argument, NULL, 's' },
 		{ "stack-depth", required_argument, NULL, 'D' },
+		{ "start-off", no_argument, NULL, 'F' },
+		{ "toggle", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL, *events = NULL, *stacks = NULL, *depth = NULL;
+	const char *out = NULL, *events = NULL, *stacks = NULL, *depth = NULL, *toggle = NULL;
 	char dir[PATH_MAX], absdir[PATH_MAX], lib[PATH_MAX], bindir[PATH_MAX];
-	int quiet = 0, c, in_tree;
+	int quiet = 0, start_off = 0, c, in_tree;
 
 	while ((c = getopt_long(argc, argv, "+o:e:sqhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -277,6 +283,16 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			depth = optarg;
+			break;
+		case 'F':
+			start_off = 1;
+			break;
+		case 'T':
+			if (!tt_parse_signal(optarg))
+				die_usage("--toggle takes a signal (USR1, USR2, HUP, RTMIN+N or a "
+					  "number other than KILL and STOP), not",
+					  optarg);
+			toggle = optarg;
 			break;
 		case 'q':
 			quiet = 1;
@@ -365,6 +381,10 @@ int main(int argc, char **argv)
 		setenv("TRACEIT_STACKS", stacks, 1);
 	if (depth)
 		setenv("TRACEIT_STACK_DEPTH", depth, 1);
+	if (start_off)
+		setenv("TRACEIT_START", "off", 1);
+	if (toggle)
+		setenv("TRACEIT_TOGGLE_SIGNAL", toggle, 1);
 
 	pid_t pid = fork();
 

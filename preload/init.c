@@ -67,13 +67,18 @@ static void fork_child(void)
 	}
 }
 
-/* TRACEIT_RING_SIGNAL: the flight recorder's contents to the file, on the user's request */
-static void ring_signal(int sig)
+/*
+ * TRACEIT_RING_SIGNAL: the flight recorder's contents to the file; TRACEIT_TOGGLE_SIGNAL:
+ * tracing on or off.  On the user's request.
+ */
+static void control_signal(int sig)
 {
 	int e = errno;
 
-	(void)sig;
-	tt_ring_dump();
+	if (sig == tt_cfg.toggle_signal)
+		tt_control_toggle();
+	else
+		tt_ring_dump();
 	errno = e;
 }
 
@@ -116,15 +121,19 @@ __attribute__((constructor(101))) static void tt_init(void)
 	/* the real sigaction, not our wrapper: installing these must not be recorded */
 	tt_crash_install(tt_real.sigaction);
 	tt_deadline = tt_cfg.ring ? UINT64_MAX : tt_now() + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
-	if (tt_cfg.ring && tt_cfg.ring_signal) {
-		struct sigaction sa = { .sa_handler = ring_signal, .sa_flags = SA_RESTART };
+	for (int i = 0; i < 2; i++) {
+		int sig = i ? tt_cfg.toggle_signal : tt_cfg.ring ? tt_cfg.ring_signal : 0;
+		struct sigaction sa = { .sa_handler = control_signal, .sa_flags = SA_RESTART };
 
 		sigfillset(&sa.sa_mask);
-		tt_real.sigaction(tt_cfg.ring_signal, &sa, NULL);
+		if (sig)
+			tt_real.sigaction(sig, &sa, NULL);
 	}
+	if (tt_cfg.start_off)
+		tt_control_start_off();
 	tt_modules_snapshot(tt_now());
 	atomic_store(&tt_state, TT_ACTIVE);
-	atomic_store(&tt_mask, tt_cfg.categories);
+	atomic_store(&tt_mask, tt_control_start_mask());
 }
 
 /*

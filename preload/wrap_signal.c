@@ -52,8 +52,10 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 			  0);
 	}
 	errno = e;
-	/* the program took over the dump signal: dump anyway, then run its handler */
-	if (tt_cfg.ring && sig == tt_cfg.ring_signal)
+	/* the program took over the dump or toggle signal: ours first, then its handler */
+	if (sig == tt_cfg.toggle_signal)
+		tt_control_toggle();
+	else if (tt_cfg.ring && sig == tt_cfg.ring_signal)
 		tt_ring_dump();
 	if (h.fn && h.siginfo)
 		((void (*)(int, siginfo_t *, void *))h.fn)(sig, info, uc);
@@ -118,7 +120,7 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	if (fn == (void *)SIG_DFL || fn == (void *)SIG_IGN) {
 		/* the default action of a fatal signal: ours drains first, then dies of it */
 		int ret = fn == (void *)SIG_DFL && tt_signal_is_fatal(sig) &&
-					  sig != tt_cfg.ring_signal
+					  sig != tt_cfg.ring_signal && sig != tt_cfg.toggle_signal
 				  ? tt_crash_set(tt_real.sigaction, sig, old)
 				  : tt_real.sigaction(sig, act, old);
 

@@ -2,6 +2,8 @@
  * events.c - the event and role tables, expanded from events.def for both the recorder and
  * the converter.
  */
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format.h"
@@ -53,4 +55,35 @@ int tt_parse_category_list(const char *s, uint32_t *mask, const char **bad, size
 		p += len + (p[len] == ',');
 	}
 	return 0;
+}
+
+/*
+ * The signals TRACEIT_RING_SIGNAL and TRACEIT_TOGGLE_SIGNAL name, for the recorder and the
+ * launcher: "USR2", "SIGUSR2", "RTMIN+N" or a number; 0 if it is none we can catch.
+ */
+int tt_parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} names[] = { { "USR1", SIGUSR1 },   { "USR2", SIGUSR2 }, { "HUP", SIGHUP },
+		      { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
+		      { "WINCH", SIGWINCH }, { "PWR", SIGPWR },	  { "URG", SIGURG } };
+	char *end;
+
+	if (!strncmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name))
+			return names[i].sig;
+	if (!strncmp(s, "RTMIN+", 6)) {
+		long n = strtol(s + 6, &end, 10);
+
+		return *end || n < 0 || SIGRTMIN + n > SIGRTMAX ? 0 : (int)(SIGRTMIN + n);
+	}
+	long n = strtol(s, &end, 10);
+
+	if (*end || n < 1 || n > 64 || n == SIGKILL || n == SIGSTOP)
+		return 0;
+	return (int)n;
 }

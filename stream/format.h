@@ -130,7 +130,7 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
-#define TT_FORMAT_VERSION 4
+#define TT_FORMAT_VERSION 5
 #define TT_FORMAT_MIN_READER 4
 
 #define TT_PREAMBLE_LEN 16
@@ -241,7 +241,8 @@ enum tt_exit_kind {
 	X(PROCESS, "process")                                                                      \
 	X(IO, "io")                                                                                \
 	X(NET, "net")                                                                              \
-	X(WAIT, "wait")
+	X(WAIT, "wait")                                                                            \
+	X(USER, "user")
 
 enum tt_category {
 #define TT_CAT_ENUM(sym, str) TT_CAT_##sym,
@@ -261,6 +262,8 @@ enum tt_category {
  * *bad (*badlen bytes).  No allocation, no stdio: the recorder parses in its constructor.
  */
 int tt_parse_category_list(const char *s, uint32_t *mask, const char **bad, size_t *badlen);
+/* A signal by name or number, as the TRACEIT_*_SIGNAL variables take it; 0: none (events.c) */
+int tt_parse_signal(const char *s);
 
 /* How an argument is encoded */
 enum tt_kind {

@@ -178,7 +178,8 @@ def main():
         if not t or t[0] != "thread":
             fail("an event on a track never described as a thread")
         if e.type in (BEGIN, INSTANT):
-            if e.name_iid not in s["names"]:
+            # the program's annotations carry their own name (a string, not interned)
+            if not e.HasField("name") and e.name_iid not in s["names"]:
                 fail("name iid %d not interned on sequence %d" % (e.name_iid, seq))
             for c in e.category_iids:
                 if c not in s["cats"]:
@@ -202,9 +203,11 @@ def main():
                     args[k] = str(a.int_value)
                 elif a.HasField("string_value"):
                     args[k] = a.string_value
+                elif a.HasField("double_value"):
+                    args[k] = repr(a.double_value)
             for f in e.flow_ids:
                 flow_src.setdefault(f, []).append((ts, order))
-            name = s["names"][e.name_iid]
+            name = e.name if e.HasField("name") else s["names"][e.name_iid]
             if e.type == INSTANT:
                 for f in e.terminating_flow_ids:
                     flow_in.append((f, order, ts))
