@@ -581,6 +581,15 @@ static const char *uncovered(const struct file *f, unsigned type)
 	return stack ? NULL : "a stack id";
 }
 
+/*
+ * The span records the decoder pairs (a thread's SPAN_BEGIN and SPAN_END become one SPAN,
+ * which no stream holds): test_spans, not the record-for-record round trip.
+ */
+static bool paired(unsigned type)
+{
+	return type == TT_EV_SPAN_BEGIN || type == TT_EV_SPAN_END || type == TT_EV_SPAN;
+}
+
 /* Every type, NREC records each, interleaved, in two chunks of one thread. */
 static void test_all_types(void)
 {
@@ -598,6 +607,8 @@ static void test_all_types(void)
 		chunk_begin(&f, c ? 1u << TT_CAT_MEMORY : 0);
 		for (unsigned k = 0; k < NREC; k++)
 			for (unsigned type = 1; type < TT_EV_COUNT; type++) {
+				if (paired(type))
+					continue;
 				make(&r, type, k, c, &tick);
 				if (chunk_add(&f, &r, c * NREC + k)) {
 					refused++;
@@ -644,6 +655,8 @@ static void test_all_types(void)
 				 why);
 	}
 	for (unsigned type = 1; type < TT_EV_COUNT; type++) {
+		if (paired(type))
+			continue;
 		const char *missing = uncovered(&f, type);
 
 		if (!*msg[type] && count[type] != 2 * NREC)
@@ -672,6 +685,47 @@ static struct rec plain(unsigned type, uint64_t start, uint64_t end)
 		else
 			r.v[i] = 0x1000u + (unsigned)i;
 	return r;
+}
+
+/*
+ * Spans: a begin and its end come back as one SPAN from the begin's start to the end's end,
+ * named by the begin, nested ones innermost first; an end with nothing open is left out.
+ */
+static void test_spans(void)
+{
+	struct file f;
+	struct tt_file tf;
+	uint64_t t = 7000000000000ull;
+	struct rec r[] = {
+		plain(TT_EV_SPAN_BEGIN, t, t),	       plain(TT_EV_SPAN_BEGIN, t + 10, t + 10),
+		plain(TT_EV_MALLOC, t + 20, t + 30),   plain(TT_EV_SPAN_END, t + 40, t + 40),
+		plain(TT_EV_SPAN_END, t + 50, t + 50), plain(TT_EV_SPAN_END, t + 60, t + 60),
+	};
+	size_t n = 0;
+	int good = 1;
+
+	r[0].s[1] = "outer"; /* slot 0 is the result */
+	r[1].s[1] = "inner";
+	file_begin(&f);
+	chunk_begin(&f, 0);
+	for (size_t i = 0; i < N(r); i++)
+		good &= !chunk_add(&f, &r[i], (unsigned)i);
+	chunk_end(&f, true);
+	file_end(&f);
+
+	struct tt_event *ev = decode(&f, &tf, &n);
+
+	good &= ev && n == 3;
+	good &= good && ev[0].type == TT_EV_MALLOC;
+	good &= good && ev[1].type == TT_EV_SPAN && !strcmp(ev[1].args[0].str, "inner") &&
+		ev[1].start_tick == t + 10 && ev[1].end_ns == t + 40 - START_NS;
+	good &= good && ev[2].type == TT_EV_SPAN && !strcmp(ev[2].args[0].str, "outer") &&
+		ev[2].start_tick == t && ev[2].end_ns == t + 50 - START_NS;
+	good &= good && tf.problems.count[TT_PB_ANNOTATIONS] == 1;
+	ok(good, "spans: paired into SPAN events, innermost first; an extra end left out");
+	free(ev);
+	tt_file_release(&tf);
+	file_free(&f);
 }
 
 /* An end tick before the previous one (a CPU migration) and a start after the end. */
@@ -825,6 +879,7 @@ int main(void)
 	}
 	test_all_types();
 	test_ticks();
+	test_spans();
 	test_exec();
 	test_refused();
 	test_crc();
