@@ -641,6 +641,9 @@ static void pf_event(void *self, const struct tt_event *ev)
 
 	pf_counters(p, ev);
 	p->watermark = ev->end_ns;
+	if (tt_events[ev->type].category == TT_CAT_USER &&
+	    pf_user_event(p, ev, pf_process_uuid(p, ev->file)))
+		return;
 	if (tt_fit_fold(&p->fit, ev)) {
 		pf_fold(p, ev);
 		pf_track_live(p, ev);
@@ -758,6 +761,8 @@ static void pf_end(void *self, struct tt_run *run)
 	}
 	free(p->all);
 	tt_flows_free(&p->flows);
+	for (size_t i = 0; i < p->run->nfiles; i++)
+		pf_user_free(&p->files[i]);
 	free(p->files);
 	free(p);
 }

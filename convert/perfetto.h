@@ -50,6 +50,8 @@ enum {
 	PF_TE_TRACK_UUID = 11,
 	PF_TE_NAME = 23,
 	PF_TE_COUNTER_VALUE = 30,
+	PF_TE_DOUBLE_COUNTER_VALUE = 44,
+	PF_TE_CATEGORIES = 22,
 	PF_TE_FLOW_IDS = 47,
 	PF_TE_TERMINATING_FLOW_IDS = 48,
 	PF_TE_CALLSTACK_IID = 56,
@@ -170,6 +172,8 @@ struct pf_file {
 	int next_image;	  /* index of the file that continues its pid after exec, -1 none */
 	int chain;	  /* index of the first image of its chain of execs */
 	uint64_t live;	  /* heap in use after the last event: what a free gave back */
+	struct pf_utrack *utracks; /* the program's counter and async tracks (pf_user.c) */
+	size_t nutracks, utracks_cap;
 };
 
 struct pf {
@@ -253,7 +257,22 @@ uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str);
 uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack);
 /* Track uuids */
 uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b);
-enum { PF_UUID_PROCESS = 1, PF_UUID_THREAD, PF_UUID_COUNTER, PF_UUID_FOLD, PF_UUID_FOLD_STACKS };
+enum {
+	PF_UUID_PROCESS = 1,
+	PF_UUID_THREAD,
+	PF_UUID_COUNTER,
+	PF_UUID_FOLD,
+	PF_UUID_FOLD_STACKS,
+	PF_UUID_USER
+};
+
+/*
+ * pf_user.c: a counter sample or an async span's step of the program's, on its own track
+ * under the process track parent; false if ev is none of those (or an async step whose id
+ * never began), which its thread then shows as an instant.
+ */
+bool pf_user_event(struct pf *p, const struct tt_event *ev, uint64_t parent);
+void pf_user_free(struct pf_file *pf);
 /* The track descriptor of a thread (again when its name changed). */
 void pf_describe_thread(struct pf *p, struct pf_seq *s);
 

@@ -48,8 +48,17 @@ rc=0" ]
 	[[ "$output" =~ \ 1\ +[0-9.]+\ .s\ +[0-9.]+\ .s\ +[0-9.]+\ .s\ +0\ handoff ]]
 	[[ "$output" =~ \ 3\ +1\ +1\ +3\ queue ]]
 	[[ "$output" =~ \ 3\ +0.5\ +0\ +0.5\ ratio ]]
-	# Perfetto: the same slices, named by the program
+	# Perfetto: the same slices named by the program, async spans and counters on tracks of
+	# the process (decoded with the project's schema when protoc and python3-protobuf exist)
 	"$CONVERT" -f perfetto -o "$BATS_TEST_TMPDIR/t.pftrace" "$OUT"
+	command -v protoc >/dev/null && "$PY" -c 'import google.protobuf' 2>/dev/null ||
+		skip "protoc or python3-protobuf missing: the Perfetto output is not decoded"
+	mkdir -p "$BATS_TEST_TMPDIR/pb"
+	protoc -I "$TT_SRCDIR/tests/perfetto" --python_out="$BATS_TEST_TMPDIR/pb" traceit-perfetto.proto
+	"$PY" "$TT_SRCDIR/tests/perfetto/check-pftrace.py" "$BATS_TEST_TMPDIR/pb" \
+		"$BATS_TEST_TMPDIR/t.pftrace" --summary >"$BATS_TEST_TMPDIR/s.json"
+	expect_eq "perfetto spans (batch: its begin and its step)" "3 3 3 1 2" "$("$JQ" -r '[.names.request, .names.parse, .names.reply, .names.handoff, .names.batch] | map(tostring) | join(" ")' "$BATS_TEST_TMPDIR/s.json")"
+	expect_eq "perfetto counters" "3 0.5" "$("$JQ" -r '.counters | to_entries | map(select(.key | test("/(queue|ratio)$"))) | sort_by(.key) | map(.value | tostring) | join(" ")' "$BATS_TEST_TMPDIR/s.json")"
 }
 
 @test "misuse: a span ended twice or never, an unknown id, NULL and long strings" {

@@ -117,7 +117,12 @@ def main():
                     parent = tracks.get(t[1])
                     pid = parent[1] if parent else None
                     k = "%s/%s" % (pid, t[2])
-                    counters[k] = max(counters.get(k, 0), e.counter_value)
+                    v = e.double_counter_value if e.HasField("double_counter_value") \
+                        else e.counter_value
+                    counters[k] = max(counters.get(k, 0), v)
+                elif e.type == BEGIN:
+                    # an async span of the program's, on a track of its process
+                    names_count[e.name] = names_count.get(e.name, 0) + 1
                 elif e.type == INSTANT:
                     # on a process track: lost events, what was folded (not in --events)
                     names_count[e.name] = names_count.get(e.name, 0) + 1
