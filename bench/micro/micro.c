@@ -4,6 +4,8 @@
  *	micro noop ITERATIONS	bench_noop(i) (libbenchfn.so): 1 call per iteration
  *	micro malloc ITERATIONS	free(malloc(16)): 2 calls per iteration
  *	micro mutex ITERATIONS	pthread_mutex_lock + pthread_mutex_unlock: 2 calls per iteration
+ *	micro span ITERATIONS	traceit_span_begin + traceit_span_end (traceit.h): 1 pair, counted
+ *				as 2 calls, per iteration
  *
  * Run natively, under the floor interposer (noop) or under traceit (malloc, mutex), and
  * compare.  Prints "calls=N wall_ns_per_call=X cpu_ns_per_call=Y": the loop alone, timed
@@ -14,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "traceit.h"
 
 int bench_noop(int x);
 
@@ -56,6 +60,12 @@ int main(int argc, char **argv)
 			pthread_mutex_lock(&lock);
 			sum++;
 			pthread_mutex_unlock(&lock);
+		}
+		calls = 2 * n;
+	} else if (!strcmp(argv[1], "span")) {
+		for (unsigned long i = 0; i < n; i++) {
+			traceit_span_begin("bench", "span");
+			traceit_span_end();
 		}
 		calls = 2 * n;
 	} else {
