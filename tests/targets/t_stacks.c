@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -89,9 +90,15 @@ int main(int argc, char **argv)
 		fn();
 		dlclose(h);
 	}
-	if (argc > 2 && fork() == 0) {
-		level2(4); /* MARK_CHILD */
-		_exit(0);
+	if (argc > 2) {
+		pid_t child = fork();
+
+		if (child == 0) {
+			level2(4); /* MARK_CHILD */
+			_exit(0);
+		}
+		/* its stream whole (and its shared buffers gone) before the test reads them */
+		waitpid(child, NULL, 0);
 	}
 	puts("done");
 	return 0;
