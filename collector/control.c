@@ -22,6 +22,29 @@ static void record_switch(struct tt_thread *t, int on, uint32_t window)
 	tt_record(t, TT_EV_TRACING, now, now, 0, 0, 2, (uint64_t)on, window, 0, 0, 1);
 }
 
+static void record_fd(void *ctx, int fd, const char *target)
+{
+	struct tt_thread *t = ctx;
+	uint64_t now = tt_now(), args[TT_MAX_ARGS] = { (uint64_t)(int64_t)fd };
+	const char *strs[TT_MAX_ARGS] = { NULL, target };
+
+	tt_record_args(t, TT_EV_FD_OPEN, now, now, 0, 0, 0, args, strs);
+}
+
+/*
+ * A window begins after tracing was off: what was opened and closed meanwhile went
+ * unrecorded, so the descriptors open now are recorded anew, the converter's table reset.
+ */
+static void resync_fds(struct tt_thread *t)
+{
+	uint64_t now = tt_now();
+
+	if (!(tt_cfg.categories & (1u << TT_CAT_IO)))
+		return;
+	tt_record(t, TT_EV_FDS_RESET, now, now, 0, 0, 0, 0, 0, 0, 0, 1);
+	tt_each_fd(record_fd, t);
+}
+
 /* Turns tracing on or off (new: a new window even if it is on already).  Returns 0, or -1 if
  * tracing is not running at all. */
 int tt_control_set(int on, int new_window)
@@ -57,8 +80,11 @@ int tt_control_set(int on, int new_window)
 		atomic_store(&tt_mask, tt_cfg.categories);
 		struct tt_thread *t = tt_enter(TT_CAT_USER);
 
-		if (t)
+		if (t) {
 			record_switch(t, 1, w);
+			if (!was)
+				resync_fds(t);
+		}
 	}
 	errno = e;
 	return 0;

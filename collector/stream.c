@@ -172,15 +172,15 @@ static char *fmt_uint(char *p, unsigned long v)
 	return p;
 }
 
-/* The fds open at stream start, so that the converter can name inherited descriptors. */
-static uint8_t *put_fds(uint8_t *p, const uint8_t *end)
+/* Calls fn for every descriptor open in the process but the recorder's own. */
+int tt_each_fd(void (*fn)(void *ctx, int fd, const char *target), void *ctx)
 {
 	int dfd = tt_openat(AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 	char dents[4096];
 	long n;
 
 	if (dfd < 0)
-		return p;
+		return dfd;
 	while ((n = tt_sys3(SYS_getdents64, dfd, dents, sizeof(dents))) > 0) {
 		for (long off = 0; off < n;) {
 			struct {
@@ -190,7 +190,7 @@ static uint8_t *put_fds(uint8_t *p, const uint8_t *end)
 				unsigned char type;
 				char name[];
 			} *d = (void *)(dents + off);
-			char path[64] = "/proc/self/fd/", entry[4200], *q;
+			char path[64] = "/proc/self/fd/", target[4096];
 			long fd = 0;
 
 			off += d->reclen;
@@ -198,18 +198,41 @@ static uint8_t *put_fds(uint8_t *p, const uint8_t *end)
 				continue;
 			for (const char *c = d->name; *c; c++)
 				fd = fd * 10 + (*c - '0');
-			if (fd == dfd || fd == out_fd)
+			if (fd == dfd || tt_fd_is_ours((int)fd))
 				continue;
 			strcat(path, d->name);
-			q = fmt_uint(entry, (unsigned long)fd);
-			*q++ = ' ';
-			if (read_link(path, q, sizeof(entry) - (size_t)(q - entry)) <= 0)
+			if (read_link(path, target, sizeof(target)) <= 0)
 				continue;
-			p = put_bytes(p, end, TT_P_FD, entry, strlen(entry));
+			fn(ctx, (int)fd, target);
 		}
 	}
 	tt_close(dfd);
-	return p;
+	return 0;
+}
+
+struct fd_fields {
+	uint8_t *p;
+	const uint8_t *end;
+};
+
+static void put_fd(void *ctx, int fd, const char *target)
+{
+	struct fd_fields *f = ctx;
+	char entry[4200], *q = fmt_uint(entry, (unsigned long)fd);
+
+	*q++ = ' ';
+	strncpy(q, target, sizeof(entry) - (size_t)(q - entry) - 1);
+	entry[sizeof(entry) - 1] = 0;
+	f->p = put_bytes(f->p, f->end, TT_P_FD, entry, strlen(entry));
+}
+
+/* The fds open at stream start, so that the converter can name inherited descriptors. */
+static uint8_t *put_fds(uint8_t *p, const uint8_t *end)
+{
+	struct fd_fields f = { p, end };
+
+	tt_each_fd(put_fd, &f);
+	return f.p;
 }
 
 static int write_all(const void *a, size_t alen, const void *b, size_t blen)

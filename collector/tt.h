@@ -187,6 +187,7 @@ extern int tt_fd_min; /* lowest of them, INT_MAX if none */
 int tt_fds_ours(int fds[TT_OUR_FDS]);
 void tt_stream_relocate(int fd);
 int tt_fd_move_high(int fd, int must);
+int tt_each_fd(void (*fn)(void *ctx, int fd, const char *target), void *ctx);
 int tt_stream_yield_fd(void);
 void tt_stream_forget(void);
 

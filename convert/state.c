@@ -165,6 +165,14 @@ static const char *tt_open_path(struct tt_event *ev, const struct tt_fdtab *fds)
 static void tt_track_fds(struct tt_event *ev)
 {
 	struct tt_fdtab *fds = &ev->file->fds;
+
+	if (ev->type == TT_EV_FDS_RESET) {
+		/* tracing was off: the FD_OPEN events that follow say what is open now */
+		for (size_t i = 0; i < fds->cap; i++)
+			fds->path[i] = NULL;
+		fds->open = 0;
+		return;
+	}
 	const union tt_value *fd = tt_arg(ev, TT_ROLE_FD);
 	const union tt_value *path = tt_arg(ev, TT_ROLE_PATH);
 	int64_t res = ev->result.s;

@@ -91,6 +91,16 @@ rc=0" ]
 	[[ "$output" == *"--window: '0' is not a positive whole number"* ]]
 }
 
+@test "a window begins knowing the descriptors opened and closed while tracing was off" {
+	printf 'abcdefgh' >"$BATS_TEST_TMPDIR/data"
+	run traced "$T/t_annot" fds "$BATS_TEST_TMPDIR/data"
+	[ "$status" -eq 0 ] && [ "$output" = "read 8" ]
+	# the read names its file, opened while off; the fd closed while off is not open
+	expect_eq "read names the file" "$BATS_TEST_TMPDIR/data" "$("$CONVERT" -f csv -o - "$OUT" | awk -F, '$7 == "read" { print $11 }')"
+	expect_eq "the window's descriptors" 1 "$("$CONVERT" -f csv -o - "$OUT" | awk -F, -v p="$BATS_TEST_TMPDIR/data" '$7 == "fd_open" && $11 == p' | wc -l)"
+	expect_eq resyncs 1 "$(csv_count '$7 == "fds_resync"')"
+}
+
 @test "TRACEIT_TOGGLE_SIGNAL: each delivery switches, the program's own handler still runs" {
 	native=$("$T/t_annot" signal 12)
 	run env TRACEIT_TOGGLE_SIGNAL=USR2 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_annot" signal 12

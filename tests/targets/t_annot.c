@@ -11,13 +11,17 @@
  *	t_annot signal SIG	100 mallocs, raise(SIG) (the toggle signal), 100 mallocs,
  *				raise(SIG), 100 mallocs; the program has its own handler for SIG
  *				and prints how many times it ran
+ *	t_annot fds PATH	with tracing off, opens PATH and opens and closes it again; on
+ *				again, reads the first descriptor and closes it
  * Built against the header alone: untraced, it runs the same and prints the same.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "traceit.h"
 
@@ -107,6 +111,19 @@ int main(int argc, char **argv)
 			mallocs(10, 2222);
 		}
 		traceit_new_window();
+		return 0;
+	}
+	if (!strcmp(how, "fds") && argc > 2) {
+		char b[8];
+		int fd, fd2;
+
+		traceit_disable();
+		fd = open(argv[2], O_RDONLY);
+		fd2 = open(argv[2], O_RDONLY);
+		close(fd2);
+		traceit_enable();
+		printf("read %d\n", (int)read(fd, b, sizeof(b)));
+		close(fd);
 		return 0;
 	}
 	if (!strcmp(how, "signal") && argc > 2) {
