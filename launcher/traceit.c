@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "format.h"
@@ -45,6 +46,10 @@ static void usage(FILE *f)
 		"      --start-off         start with tracing off (traceit_enable(), or the\n"
 		"                          --toggle signal, switches it on)\n"
 		"      --toggle=SIG        switch tracing on and off at each SIG (USR2...)\n"
+		"      --delay=TIME        start with tracing off, switch it on after TIME\n"
+		"      --duration=TIME     switch tracing off TIME after it came on (with\n"
+		"                          these two the launcher sends the --toggle signal,\n"
+		"                          RTMIN+7 if none is given, to PROGRAM only)\n"
 		"  -q, --quiet             do not print where the trace went\n"
 		"  -h, --help              show this help and exit\n"
 		"  -V, --version           show the version and exit\n"
@@ -219,6 +224,65 @@ static int count_traces(const char *dir)
 }
 
 /*
+ * --delay and --duration without --toggle: a real-time signal programs seldom use (glibc
+ * keeps the first two for itself).
+ */
+#define TT_TIMED_SIGNAL "RTMIN+7"
+
+/* "1.5", "1.5s", "200ms", "10us": seconds into *out.  Returns 0, or -1. */
+static int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || v < 0 || v > 1e7)
+		return -1;
+	if (!strcmp(end, "") || !strcmp(end, "s"))
+		*out = v;
+	else if (!strcmp(end, "ms"))
+		*out = v / 1e3;
+	else if (!strcmp(end, "us"))
+		*out = v / 1e6;
+	else
+		return -1;
+	return 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Switches the program's tracing on after delay and off after duration more, with its
+ * toggle signal.  Returns 1 with *status if the program ended first, else 0 (then the caller
+ * waits for it as usual).
+ */
+static int toggle_at_times(pid_t pid, int sig, double delay, double duration, int *status)
+{
+	double t0 = now_s(),
+	       at[2] = { delay > 0 ? delay : -1, duration > 0 ? delay + duration : -1 };
+
+	for (int i = 0; i < 2; i++) {
+		if (at[i] < 0)
+			continue;
+		while (now_s() - t0 < at[i]) {
+			struct timespec ms = { 0, 2000000 };
+			pid_t r = waitpid(pid, status, WNOHANG);
+
+			if (r == pid)
+				return 1;
+			nanosleep(&ms, NULL);
+		}
+		kill(pid, sig);
+	}
+	return 0;
+}
+
+/*
  * Processes that died without a last drain (killed, or ended by a raw exit_group) left
  * their buffers in shared memory: moved into the folder beside their streams, where the
  * converter reads them and where they no longer hold the machine's memory.
@@ -264,11 +328,14 @@ int main(int argc, char **argv)
 		{ "stack-depth", required_argument, NULL, 'D' },
 		{ "start-off", no_argument, NULL, 'F' },
 		{ "toggle", required_argument, NULL, 'T' },
+		{ "delay", required_argument, NULL, 'Y' },
+		{ "duration", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *out = NULL, *events = NULL, *stacks = NULL, *depth = NULL, *toggle = NULL;
 	char dir[PATH_MAX], absdir[PATH_MAX], lib[PATH_MAX], bindir[PATH_MAX];
 	int quiet = 0, start_off = 0, c, in_tree;
+	double delay = 0, duration = -1; /* seconds; duration < 0: no end */
 
 	while ((c = getopt_long(argc, argv, "+o:e:sqhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -286,6 +353,16 @@ int main(int argc, char **argv)
 			break;
 		case 'F':
 			start_off = 1;
+			break;
+		case 'Y':
+			if (parse_seconds(optarg, &delay))
+				die_usage("--delay takes a time (1.5, 1.5s, 200ms, 10us)", optarg);
+			break;
+		case 'U':
+			if (parse_seconds(optarg, &duration) || duration <= 0)
+				die_usage(
+					"--duration takes a time above 0 (1.5, 1.5s, 200ms, 10us)",
+					optarg);
 			break;
 		case 'T':
 			if (!tt_parse_signal(optarg))
@@ -381,7 +458,10 @@ int main(int argc, char **argv)
 		setenv("TRACEIT_STACKS", stacks, 1);
 	if (depth)
 		setenv("TRACEIT_STACK_DEPTH", depth, 1);
-	if (start_off)
+	/* --delay, --duration: the launcher sends the toggle signal when each time comes */
+	if ((delay > 0 || duration > 0) && !toggle)
+		toggle = TT_TIMED_SIGNAL;
+	if (start_off || delay > 0)
 		setenv("TRACEIT_START", "off", 1);
 	if (toggle)
 		setenv("TRACEIT_TOGGLE_SIGNAL", toggle, 1);
@@ -405,10 +485,15 @@ int main(int argc, char **argv)
 	signal(SIGQUIT, SIG_IGN);
 	int status, ret;
 
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fprintf(stderr, "%s: waitpid: %s\n", prog_name, strerror(errno));
-			return 125;
+	if ((delay > 0 || duration > 0) &&
+	    toggle_at_times(pid, tt_parse_signal(toggle), delay, duration, &status) == 1) {
+		/* the program ended before the last switch */
+	} else {
+		while (waitpid(pid, &status, 0) < 0) {
+			if (errno != EINTR) {
+				fprintf(stderr, "%s: waitpid: %s\n", prog_name, strerror(errno));
+				return 125;
+			}
 		}
 	}
 	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

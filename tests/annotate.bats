@@ -117,6 +117,21 @@ rc=0" ]
 	expect_eq "off again" 0 "$(csv_count '$7 == "malloc" && $13 == 5555')"
 }
 
+@test "the launcher's --delay and --duration: one window, in the middle of the run" {
+	run "$TRACEIT" -q --delay=150ms --duration=200ms -o "$OUT" -- "$T/t_annot" slow
+	[ "$status" -eq 0 ]
+	sizes=$("$CONVERT" -f csv -o - "$OUT" | awk -F, '$7 == "malloc" && $13 >= 100 && $13 < 160 { print $13 }')
+	n=$(wc -l <<<"$sizes")
+	# 60 allocations 10 ms apart: about 20 in the window, none of the first and last ones
+	[ "$n" -ge 5 ] && [ "$n" -le 40 ]
+	[ "$(head -1 <<<"$sizes")" -gt 100 ] && [ "$(tail -1 <<<"$sizes")" -lt 159 ]
+	expect_eq windows "1/1 0/1" "$("$CONVERT" -f csv -o - "$OUT" | awk -F, '$7 == "tracing" { split($15, a, /[= ]/); printf "%s%s/%s", n++ ? " " : "", a[2], a[4] }')"
+	run "$TRACEIT" --delay=soon -- true
+	[ "$status" -eq 125 ] && [[ "$output" == *"--delay takes a time"* ]]
+	run "$TRACEIT" --duration=0 -- true
+	[ "$status" -eq 125 ] && [[ "$output" == *"--duration takes a time above 0"* ]]
+}
+
 @test "a bad TRACEIT_TOGGLE_SIGNAL or TRACEIT_START: one line, the default kept" {
 	native=$("$T/t_annot" signal 12)
 	run env TRACEIT_TOGGLE_SIGNAL=BOGUS TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_annot" signal 12

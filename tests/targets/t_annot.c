@@ -11,6 +11,7 @@
  *	t_annot signal SIG	100 mallocs, raise(SIG) (the toggle signal), 100 mallocs,
  *				raise(SIG), 100 mallocs; the program has its own handler for SIG
  *				and prints how many times it ran
+ *	t_annot slow		60 mallocs of 100 to 159 bytes, 10 ms apart
  *	t_annot fds PATH	with tracing off, opens PATH and opens and closes it again; on
  *				again, reads the first descriptor and closes it
  * Built against the header alone: untraced, it runs the same and prints the same.
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "traceit.h"
@@ -111,6 +113,15 @@ int main(int argc, char **argv)
 			mallocs(10, 2222);
 		}
 		traceit_new_window();
+		return 0;
+	}
+	if (!strcmp(how, "slow")) {
+		for (int i = 0; i < 60; i++) {
+			struct timespec ms10 = { 0, 10000000 };
+
+			mallocs(1, 100 + (size_t)i);
+			nanosleep(&ms10, NULL);
+		}
 		return 0;
 	}
 	if (!strcmp(how, "fds") && argc > 2) {
