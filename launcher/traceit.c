@@ -300,9 +300,15 @@ static void adopt_rings(const char *dir, int quiet)
 		const char *why;
 		int r;
 
-		if (e->d_type != DT_LNK || l < 7 || strcmp(e->d_name + l - 6, ".rings"))
+		struct stat st;
+
+		if ((e->d_type != DT_LNK && e->d_type != DT_UNKNOWN) || l < 7 ||
+		    strcmp(e->d_name + l - 6, ".rings"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		/* some filesystems do not say a name's type in the listing */
+		if (e->d_type == DT_UNKNOWN && (lstat(path, &st) || !S_ISLNK(st.st_mode)))
+			continue;
 		r = tt_rings_adopt(path, &why);
 		if (r < 0)
 			fprintf(stderr, "%s: cannot %s for %s: %s\n", prog_name, why, path,
