@@ -64,17 +64,18 @@ static char *put_uint(char *p, uint64_t v)
 }
 
 /*
- * fallocate past RLIMIT_FSIZE queues SIGXFSZ, whose default action would end the program:
- * blocked meanwhile and taken back if it came.
+ * Growing a file past RLIMIT_FSIZE (ftruncate, fallocate) queues SIGXFSZ, whose default
+ * action would end the program: blocked meanwhile and taken back if it came.
  */
-static long reserve(int fd, uint64_t off, uint64_t len)
+static long guarded(long nr, int fd, uint64_t a, uint64_t b)
 {
 	uint64_t set = 1ull << (SIGXFSZ - 1), old, before = 0, after = 0;
 	long r;
 
 	tt_sys4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
 	tt_sys2(SYS_rt_sigpending, &before, 8);
-	r = tt_sys4(SYS_fallocate, fd, 0, off, len);
+	r = nr == SYS_fallocate ? tt_sys4(SYS_fallocate, fd, 0, a, b)
+				: tt_sys2(SYS_ftruncate, fd, a);
 	tt_sys2(SYS_rt_sigpending, &after, 8);
 	if ((after & set) && !(before & set)) {
 		struct timespec zero = { 0, 0 };
@@ -83,6 +84,16 @@ static long reserve(int fd, uint64_t off, uint64_t len)
 	}
 	tt_sys4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, 8);
 	return r;
+}
+
+static long reserve(int fd, uint64_t off, uint64_t len)
+{
+	return guarded(SYS_fallocate, fd, off, len);
+}
+
+static long set_size(int fd, uint64_t size)
+{
+	return guarded(SYS_ftruncate, fd, size, 0);
 }
 
 static const char *why(long err)
@@ -165,23 +176,32 @@ fail:
 	shm_path[0] = 0;
 }
 
-void *tt_shm_map(size_t len)
+/*
+ * The region's bytes past rsv are a hole until the ring reaches them (tt_shm_reserve): a
+ * thread that records little, as most of a thread-churning program's do, costs the memory it
+ * uses, not its whole ring, as with private memory.
+ */
+void *tt_shm_map(size_t len, size_t rsv, uint64_t *off)
 {
 	long err, r;
 
 	if (!shm_path[0] || shm_full || shm_fd < 0)
 		return NULL;
 	len = (len + PAGE - 1) & ~(size_t)(PAGE - 1);
-	err = reserve(shm_fd, shm_size, len);
+	rsv = rsv > len ? len : (rsv + PAGE - 1) & ~(size_t)(PAGE - 1);
+	err = set_size(shm_fd, shm_size + len);
+	if (!err)
+		err = reserve(shm_fd, shm_size, rsv);
 	r = err ? -1
 		: tt_sys6(SYS_mmap, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, shm_size);
 	if (err || (r < 0 && r > -4096)) {
 		if (!err)
 			err = r;
 		/* blocks reserved in part go back: nothing maps them */
-		tt_sys2(SYS_ftruncate, shm_fd, shm_size);
+		set_size(shm_fd, shm_size);
 		goto fail;
 	}
+	*off = shm_size;
 	shm_size += len;
 	return (void *)r;
 fail:
@@ -195,6 +215,13 @@ fail:
 int tt_shm_on(void)
 {
 	return shm_path[0] && !shm_full && shm_fd >= 0;
+}
+
+long tt_shm_reserve(uint64_t off, uint64_t len)
+{
+	if (shm_fd < 0)
+		return -EBADF;
+	return reserve(shm_fd, off, len);
 }
 
 void tt_shm_sync(uint64_t tick, uint64_t ns)
@@ -225,7 +252,8 @@ void tt_shm_remove(void)
  * anonymous memory, else a region of the child's own file.  Returns 0, or -1 if the region
  * could not be replaced.
  */
-int tt_shm_rebind(void *region, size_t len, const void *content, size_t keep, int private)
+int tt_shm_rebind(void *region, size_t len, const void *content, size_t keep, int private,
+		  size_t rsv, uint64_t *off)
 {
 	uint8_t save[1024];
 	long r;
@@ -238,12 +266,16 @@ int tt_shm_rebind(void *region, size_t len, const void *content, size_t keep, in
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	} else {
 		len = (len + PAGE - 1) & ~(size_t)(PAGE - 1);
-		if (!tt_shm_on() || reserve(shm_fd, shm_size, len))
+		rsv = rsv > len ? len : (rsv + PAGE - 1) & ~(size_t)(PAGE - 1);
+		if (!tt_shm_on() || set_size(shm_fd, shm_size + len) ||
+		    reserve(shm_fd, shm_size, rsv))
 			return -1;
 		r = tt_sys6(SYS_mmap, region, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 			    shm_fd, shm_size);
-		if (r >= 0 || r <= -4096)
+		if (r >= 0 || r <= -4096) {
+			*off = shm_size;
 			shm_size += len;
+		}
 	}
 	if (r < 0 && r > -4096)
 		return -1;

@@ -145,6 +145,12 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 		t->lost++;
 		return NULL;
 	}
+	/* first time this far into the ring: reserve the blocks before writing there */
+	uint64_t at = atomic_load_explicit(&t->head, memory_order_relaxed) & t->mask;
+	uint64_t upto = at + nwords > size ? at + 1 : at + nwords; /* a padding word, or all */
+
+	if (upto > t->rsv)
+		tt_ring_reserve_more(t, upto);
 	if (tt_cfg.ring)
 		return ring_reserve(t, nwords);
 

@@ -11,6 +11,7 @@
 #include "sys.h"
 #include "shm.h"
 
+#include <errno.h>
 #include <string.h>
 
 __thread struct tt_thread *tt_self __attribute__((tls_model("initial-exec")));
@@ -106,10 +107,27 @@ static struct tt_rings_region *region_of(struct tt_thread *t)
 	return (struct tt_rings_region *)((char *)t - STATE_OFF);
 }
 
+/*
+ * A shared ring's blocks are reserved a piece at a time, from its start, as the thread gets
+ * there (tt_ring_reserve_more): the first piece with the state.
+ */
+#define FIRST_RSV (64u << 10)
+#define PAGE_SIZE_ 4096u
+
+/* Ring words that end on a page boundary of the region, at least words, at most the ring. */
+static uint64_t rsv_words(const struct tt_thread *t, uint64_t words)
+{
+	uint64_t end = (RING_OFF + words * 8 + PAGE_SIZE_ - 1) & ~(uint64_t)(PAGE_SIZE_ - 1);
+	uint64_t w = (end - RING_OFF) / 8;
+
+	return w > t->mask + 1 ? t->mask + 1 : w;
+}
+
 static struct tt_thread *new_state(size_t words)
 {
 	size_t len = RING_OFF + words * 8;
-	char *mem = tt_shm_map(len);
+	uint64_t off = 0;
+	char *mem = tt_shm_map(len, RING_OFF + FIRST_RSV, &off);
 
 	if (!mem && !(mem = tt_mmap(len)))
 		return NULL;
@@ -129,6 +147,8 @@ static struct tt_thread *new_state(size_t words)
 	};
 	t->ring = (uint64_t *)(mem + RING_OFF);
 	t->mask = words - 1;
+	t->shm_off = off;
+	t->rsv = off ? rsv_words(t, FIRST_RSV / 8) : words;
 	/* ring mode never asks the writer for a pass: a full ring drops its oldest events */
 	t->half = tt_cfg.ring ? words : words / 2;
 	t->nobuf = words == TT_TOKEN_WORDS;
@@ -168,6 +188,40 @@ static struct tt_thread *short_of_memory(size_t words)
 			       "lost");
 	}
 	return t;
+}
+
+/*
+ * The thread is about to write ring words past those reserved: reserve more (twice as many,
+ * at least up to need); if the filesystem has no room, the rest of the ring becomes private
+ * memory, which cannot fail, but is lost if the process is killed.  Said once.
+ */
+void tt_ring_reserve_more(struct tt_thread *t, uint64_t need)
+{
+	static int said;
+	uint64_t size = t->mask + 1, want = rsv_words(t, need > 2 * t->rsv ? need : 2 * t->rsv);
+	long err;
+
+	if (t->rsv >= size)
+		return;
+	err = t->shm_off ? tt_shm_reserve(t->shm_off + RING_OFF + t->rsv * 8, (want - t->rsv) * 8)
+			 : -EBADF;
+	if (!err) {
+		t->rsv = want;
+		return;
+	}
+	uint64_t from = RING_OFF + t->rsv * 8; /* a page boundary of the region: rsv_words */
+	long r = tt_sys6(SYS_mmap, (char *)t - STATE_OFF + from, (size - t->rsv) * 8,
+			 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+	if (r < 0 && r > -4096)
+		return; /* still the reserved part only: the slow path wraps early */
+	t->rsv = size;
+	if (!said) {
+		said = 1;
+		tt_log("cannot reserve more of the shared buffers (error %d): what threads record "
+		       "from now on is lost if the process is killed",
+		       (int)-err);
+	}
 }
 
 /*
@@ -314,7 +368,7 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 			continue;
 		}
 		if (tt_shm_rebind(region_of(t), t->map_len, t == fork_snap_of ? fork_snap : NULL,
-				  RING_OFF, 1) < 0) {
+				  RING_OFF, 1, 0, NULL) < 0) {
 			/* cannot be told from the parent's: the child records nothing */
 			atomic_store(&tt_mask, 0);
 			atomic_store(&tt_state, TT_DEAD);
@@ -335,6 +389,8 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 		reset_ring(kept);
 		kept->tid = (uint32_t)tt_gettid();
 		kept->self = (uint64_t)pthread_self();
+		kept->shm_off = 0; /* private memory, all of it writable */
+		kept->rsv = kept->mask + 1;
 	}
 }
 
@@ -343,6 +399,12 @@ void tt_thread_share(void)
 {
 	struct tt_thread *t = tt_thread_first();
 
-	if (t && tt_shm_on())
-		tt_shm_rebind(region_of(t), t->map_len, NULL, RING_OFF, 0);
+	uint64_t off = 0;
+
+	if (t && tt_shm_on() &&
+	    !tt_shm_rebind(region_of(t), t->map_len, NULL, RING_OFF, 0, RING_OFF + FIRST_RSV,
+			   &off)) {
+		t->shm_off = off;
+		t->rsv = rsv_words(t, FIRST_RSV / 8);
+	}
 }

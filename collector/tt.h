@@ -45,6 +45,7 @@ struct tt_thread {
 	/* Producer side: touched by the owning thread on every event. */
 	uint64_t *ring;
 	uint64_t mask;	     /* ring words - 1 */
+	uint64_t rsv;	     /* ring words from the start that may be written (shm.c) */
 	uint64_t half;	     /* ring words / 2 */
 	uint64_t tail_cache; /* last tail the producer saw */
 	_Atomic uint64_t head;
@@ -69,6 +70,7 @@ struct tt_thread {
 	uint64_t self;		/* pthread_self() of the owner, for name lookups */
 	struct tt_thread *next; /* registry list, never unlinked */
 	size_t map_len;
+	uint64_t shm_off; /* the region's offset in the shared-buffer file; 0: private memory */
 };
 
 /* The per-thread pointer: initial-exec so that reading it never allocates (the dynamic
@@ -127,6 +129,8 @@ struct tt_thread *tt_thread_find_self(uint64_t pthread_self_value);
 void tt_thread_fork_prepare(void);
 void tt_thread_after_fork_child(struct tt_thread *keep);
 void tt_thread_share(void);
+/* The ring's next words are written to for the first time: their blocks reserved (shm.c) */
+void tt_ring_reserve_more(struct tt_thread *t, uint64_t need);
 /* The drains: room up to pos is free again, its records written (partial: more to come) */
 void tt_ring_release(struct tt_thread *t, uint64_t pos, int partial);
 void tt_registry_lock(void);
@@ -217,7 +221,7 @@ static inline uint64_t *tt_reserve(struct tt_thread *t, unsigned nwords)
 	uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed);
 	uint64_t idx = h & t->mask;
 
-	if (tt_likely(idx + nwords <= t->mask + 1 && h + nwords - t->tail_cache <= t->mask + 1))
+	if (tt_likely(idx + nwords <= t->rsv && h + nwords - t->tail_cache <= t->mask + 1))
 		return &t->ring[idx];
 	return tt_reserve_slow(t, nwords);
 }
