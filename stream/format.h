@@ -130,7 +130,8 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
-#define TT_FORMAT_VERSION 5
+/* 5: the user category (traceit.h); 6: the ITT sync events (events.def) */
+#define TT_FORMAT_VERSION 6
 #define TT_FORMAT_MIN_READER 4
 
 #define TT_PREAMBLE_LEN 16
