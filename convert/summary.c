@@ -219,6 +219,22 @@ static void tt_lock_event(struct tt_summary *s, const struct tt_event *ev, unsig
 	}
 }
 
+/*
+ * A lock the program named through ITT (__itt_sync_create or _rename): its name if it gave
+ * one, else its kind ("tbb::spin_mutex"); the last one given stands.
+ */
+static void tt_lock_name(struct tt_summary *s, const struct tt_event *ev)
+{
+	const union tt_value *lock = tt_arg(ev, TT_ROLE_LOCK), *name = tt_arg(ev, TT_ROLE_NAME),
+			     *kind = tt_arg(ev, TT_ROLE_OBJTYPE);
+	const char *n = name && name->str && *name->str ? name->str : NULL;
+
+	if (!n && kind && kind->str && *kind->str)
+		n = kind->str;
+	if (lock && lock->u && n)
+		tt_lock_get(s, ev->file->index, lock->u)->name = n;
+}
+
 /* The statistics of the annotation name of kind; the same pointer is mostly the same name */
 static struct tt_ustat *tt_user_get(struct tt_summary *s, const char *name, unsigned kind)
 {
@@ -320,6 +336,8 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 	case TT_FX_CONDWAIT:
 		if (ev->held_ns >= 0) /* a condition wait let its mutex go */
 			tt_lock_event(s, ev, TT_FX_RELEASE, dur);
+		if (ev->type == TT_EV_ITT_SYNC_CREATE || ev->type == TT_EV_ITT_SYNC_RENAME)
+			tt_lock_name(s, ev);
 		break;
 	case TT_FX_INSTANT: {
 		/* a moment with a signal: one delivered (kill and raise are calls, not moments) */

@@ -43,6 +43,7 @@ struct tt_lockstat {
 	uint64_t holds; /* releases matched to their acquisition */
 	uint64_t hold_ns;
 	uint64_t hold_max;
+	const char *name; /* the program's name for it (__itt_sync_create, _rename), or NULL */
 };
 
 /* A (process image, lock, thread) that acquired it: "threads involved" */

@@ -405,8 +405,9 @@ static void tt_print_locks(struct tt_out *o, struct tt_summary *s, struct tt_run
 	struct tt_lockstat *v = tt_xcalloc(s->locks_n, sizeof(*v));
 	size_t n = 0;
 
+	/* a lock only named (created through ITT, never taken) has no row */
 	for (size_t i = 0; i < s->locks_cap; i++)
-		if (s->locks[i].addr)
+		if (s->locks[i].addr && (s->locks[i].acquired || s->locks[i].holds))
 			v[n++] = s->locks[i];
 	tt_sort(v, n, sizeof(*v), tt_lock_cmp);
 	tt_out_printf(o, "\nLocks (by total wait)\n  %10s %10s %10s %10s %10s %10s %7s %8s %s\n",
@@ -416,10 +417,11 @@ static void tt_print_locks(struct tt_out *o, struct tt_summary *s, struct tt_run
 		char addr[24];
 
 		*tt_fmt_hex(addr, v[i].addr) = '\0';
-		tt_out_printf(o, "  %10llu %10llu %10s %10s %10s %10s %7u %8u %s\n",
+		tt_out_printf(o, "  %10llu %10llu %10s %10s %10s %10s %7u %8u %s%s%s\n",
 			      (unsigned long long)v[i].acquired, (unsigned long long)v[i].contended,
 			      TT_NS(v[i].wait_ns), TT_NS(v[i].wait_max), TT_NS(v[i].hold_ns),
-			      TT_NS(v[i].hold_max), v[i].threads, run->files[v[i].file]->pid, addr);
+			      TT_NS(v[i].hold_max), v[i].threads, run->files[v[i].file]->pid, addr,
+			      v[i].name ? " " : "", v[i].name ? v[i].name : "");
 	}
 	if (!n)
 		tt_out_printf(o, "  (no lock calls recorded)\n");

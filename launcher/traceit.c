@@ -458,6 +458,18 @@ int main(int argc, char **argv)
 	setenv("LD_PRELOAD", preload, 1);
 	free(preload);
 	setenv("TRACEIT_OUTPUT", absdir, 1);
+	/*
+	 * The ITT static part in the program or its libraries (PyTorch, oneTBB...) loads the
+	 * collector this names: the library already preloaded, by an absolute path that still
+	 * holds after the program changes folder.  A collector the user chose is kept.
+	 */
+	const char *itt = getenv("INTEL_LIBITTNOTIFY64");
+
+	if (!itt || !*itt) {
+		char abslib[PATH_MAX];
+
+		setenv("INTEL_LIBITTNOTIFY64", realpath(lib, abslib) ? abslib : lib, 1);
+	}
 	if (events)
 		setenv("TRACEIT_EVENTS", events, 1);
 	if (stacks)

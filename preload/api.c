@@ -6,7 +6,8 @@
  * nothing otherwise (traceit.h).  Each becomes one event of the USER category (THREAD for a
  * name), recorded like a wrapper's, its strings copied into the buffer: the program's
  * strings need not outlive the call.  A span's begin and end are two records; the converter
- * pairs them, and tells a span ended twice or never.
+ * pairs them, and tells a span ended twice or never.  The ITT collector (itt.c) records
+ * through the same functions (tt_user_*, wrap.h).
  */
 #include "wrap.h"
 
@@ -37,8 +38,8 @@ static _Atomic uint64_t next_span_id = 1;
 #define TT_SPAN_ID_BIT (1ull << 63)
 #define MAX_PAIRS 8 /* key/value pairs an instant keeps */
 
-static void record_user(unsigned type, const char *name, const char *cat, uint64_t a2,
-			const char *a2s)
+/* One annotation event (itt.c records the ITT calls with these too). */
+void tt_user_record(unsigned type, const char *name, const char *cat, uint64_t a2, const char *a2s)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_USER);
 
@@ -54,10 +55,10 @@ static void record_user(unsigned type, const char *name, const char *cat, uint64
 
 TT_EXPORT void traceit_span_begin(const char *category, const char *name)
 {
-	record_user(TT_EV_SPAN_BEGIN, name, category, 0, NULL);
+	tt_user_record(TT_EV_SPAN_BEGIN, name, category, 0, NULL);
 }
 
-TT_EXPORT void traceit_span_end(void)
+void tt_user_span_end(void)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_USER);
 
@@ -74,33 +75,33 @@ TT_EXPORT uint64_t traceit_span_start(const char *category, const char *name)
 {
 	uint64_t id = TT_SPAN_ID_BIT | atomic_fetch_add(&next_span_id, 1);
 
-	record_user(TT_EV_ASYNC_BEGIN, name, category, id, NULL);
+	tt_user_record(TT_EV_ASYNC_BEGIN, name, category, id, NULL);
 	return id;
 }
 
 TT_EXPORT void traceit_span_finish(uint64_t id)
 {
-	record_user(TT_EV_ASYNC_END, NULL, NULL, id, NULL);
+	tt_user_record(TT_EV_ASYNC_END, NULL, NULL, id, NULL);
 }
 
 TT_EXPORT void traceit_async_begin(const char *category, const char *name, uint64_t id)
 {
-	record_user(TT_EV_ASYNC_BEGIN, name, category, id & ~TT_SPAN_ID_BIT, NULL);
+	tt_user_record(TT_EV_ASYNC_BEGIN, name, category, id & ~TT_SPAN_ID_BIT, NULL);
 }
 
 TT_EXPORT void traceit_async_instant(const char *category, const char *name, uint64_t id)
 {
-	record_user(TT_EV_ASYNC_INSTANT, name, category, id & ~TT_SPAN_ID_BIT, NULL);
+	tt_user_record(TT_EV_ASYNC_INSTANT, name, category, id & ~TT_SPAN_ID_BIT, NULL);
 }
 
 TT_EXPORT void traceit_async_end(const char *category, const char *name, uint64_t id)
 {
-	record_user(TT_EV_ASYNC_END, name, category, id & ~TT_SPAN_ID_BIT, NULL);
+	tt_user_record(TT_EV_ASYNC_END, name, category, id & ~TT_SPAN_ID_BIT, NULL);
 }
 
 TT_EXPORT void traceit_instant(const char *category, const char *name)
 {
-	record_user(TT_EV_MARK, name, category, 0, NULL);
+	tt_user_record(TT_EV_MARK, name, category, 0, NULL);
 }
 
 /* p += the decimal text of v; no stdio here, which may allocate. */
@@ -141,10 +142,10 @@ TT_EXPORT void traceit_instant_args(const char *category, const char *name, int 
 		p = put_int(p, end, values[i]);
 	}
 	*p = 0;
-	record_user(TT_EV_MARK, name, category, 0, buf);
+	tt_user_record(TT_EV_MARK, name, category, 0, buf);
 }
 
-TT_EXPORT void traceit_counter(const char *name, long long value)
+void tt_user_counter(const char *name, long long value)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_USER);
 
@@ -158,7 +159,7 @@ TT_EXPORT void traceit_counter(const char *name, long long value)
 	errno = e;
 }
 
-TT_EXPORT void traceit_counter_double(const char *name, double value)
+void tt_user_counter_double(const char *name, double value)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_USER);
 
@@ -174,7 +175,7 @@ TT_EXPORT void traceit_counter_double(const char *name, double value)
 	errno = e;
 }
 
-TT_EXPORT void traceit_thread_name(const char *name)
+void tt_user_thread_name(const char *name)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
 
@@ -186,6 +187,27 @@ TT_EXPORT void traceit_thread_name(const char *name)
 
 	tt_record_args(t, TT_EV_THREAD_NAME, now, now, 0, 0, 0, args, strs);
 	errno = e;
+}
+
+/* traceit.h's names for the recordings itt.c shares */
+TT_EXPORT void traceit_span_end(void)
+{
+	tt_user_span_end();
+}
+
+TT_EXPORT void traceit_counter(const char *name, long long value)
+{
+	tt_user_counter(name, value);
+}
+
+TT_EXPORT void traceit_counter_double(const char *name, double value)
+{
+	tt_user_counter_double(name, value);
+}
+
+TT_EXPORT void traceit_thread_name(const char *name)
+{
+	tt_user_thread_name(name);
 }
 
 TT_EXPORT void traceit_enable(void)

@@ -125,4 +125,14 @@ void tt_join_argv(char *buf, size_t len, char *const argv[]);
 void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, const char *path, char *const argv[]);
 
+/*
+ * api.c: the annotation events (category USER, THREAD for a name), for traceit.h's calls and
+ * the ITT collector (itt.c).  Nothing is recorded when tracing is off; errno is kept.
+ */
+void tt_user_record(unsigned type, const char *name, const char *cat, uint64_t a2, const char *a2s);
+void tt_user_span_end(void);
+void tt_user_counter(const char *name, long long value);
+void tt_user_counter_double(const char *name, double value);
+void tt_user_thread_name(const char *name);
+
 #endif /* TT_WRAP_H */

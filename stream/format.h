@@ -130,6 +130,7 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
+/* 5: the user category (traceit.h) and the ITT sync events (events.def) */
 #define TT_FORMAT_VERSION 5
 #define TT_FORMAT_MIN_READER 4
 
