@@ -4,6 +4,7 @@
  * did (its duration is the span's), and an end whose id never began is told.
  */
 #include "annot.h"
+#include "hashmap.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -15,44 +16,61 @@ struct tt_async_ent {
 	uint64_t start_tick, start_ns;
 };
 
-static struct tt_async_ent *tab;
-static size_t cap, used; /* cap: a power of two, or 0 */
+struct tt_async_key {
+	const struct tt_file *file;
+	uint64_t id;
+};
 
-static size_t slot_of(const struct tt_file *f, uint64_t id)
+static size_t async_hash_key(const struct tt_async_key *k)
 {
-	uint64_t h = (id ^ (uint64_t)(uintptr_t)f) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 32) & (cap - 1);
+	return tt_hash_mix(k->id ^ (uint64_t)(uintptr_t)k->file);
 }
+
+static size_t async_hash(const void *ent)
+{
+	const struct tt_async_ent *e = ent;
+
+	return async_hash_key(&(struct tt_async_key){ e->file, e->id });
+}
+
+static bool async_eq(const void *ent, const void *key)
+{
+	const struct tt_async_ent *e = ent;
+	const struct tt_async_key *k = key;
+
+	return e->file == k->file && e->id == k->id;
+}
+
+static bool async_used(const void *ent)
+{
+	return ((const struct tt_async_ent *)ent)->file != NULL;
+}
+
+static const struct tt_hkind async_kind = {
+	.size = sizeof(struct tt_async_ent),
+	.first = 64,
+	.fill = 2,
+	.hash = async_hash,
+	.eq = async_eq,
+	.used = async_used,
+};
+
+static struct tt_hmap tab;
 
 static struct tt_async_ent *find(const struct tt_file *f, uint64_t id, bool add)
 {
-	if (add && (used + 1) * 2 > cap) {
-		struct tt_async_ent *old = tab;
-		size_t n = cap;
+	struct tt_async_key k = { f, id };
+	size_t h = async_hash_key(&k);
+	struct tt_async_ent *e = tt_hmap_find(&tab, &async_kind, h, &k);
 
-		cap = cap ? cap * 2 : 64;
-		tab = tt_xcalloc(cap, sizeof(*tab));
-		used = 0;
-		for (size_t i = 0; i < n; i++)
-			if (old[i].file)
-				*find(old[i].file, old[i].id, true) = old[i];
-		free(old);
-	}
-	if (!cap)
-		return NULL;
-	for (size_t i = slot_of(f, id);; i = (i + 1) & (cap - 1)) {
-		if (tab[i].file == f && tab[i].id == id)
-			return &tab[i];
-		if (!tab[i].file) {
-			if (!add)
-				return NULL;
-			tab[i].file = f;
-			tab[i].id = id;
-			used++;
-			return &tab[i];
-		}
-	}
+	if (e || !add)
+		return e;
+	if (!tt_hmap_reserve(&tab, &async_kind))
+		tt_oom();
+	e = tt_hmap_add(&tab, &async_kind, h);
+	e->file = f;
+	e->id = id;
+	return e;
 }
 
 void tt_annot_event(struct tt_event *ev)
@@ -97,7 +115,5 @@ void tt_annot_event(struct tt_event *ev)
 
 void tt_annot_reset(void)
 {
-	free(tab);
-	tab = NULL;
-	cap = used = 0;
+	tt_hmap_free(&tab);
 }

@@ -754,8 +754,8 @@ static void pf_end(void *self, struct tt_run *run)
 		p->all[i]->thread->out = NULL;
 		free(p->all[i]->ring);
 		free(p->all[i]->groups);
-		free(p->all[i]->map.v);
-		free(p->all[i]->stk_map.v);
+		tt_hmap_free(&p->all[i]->map);
+		tt_hmap_free(&p->all[i]->stk_map);
 		free(p->all[i]->stk);
 		free(p->all[i]);
 	}

@@ -1,12 +1,13 @@
 /*
- * flows.c - pairing causes and effects (see flows.h).  Three small open-addressing maps
- * whose entries start with their key; entries are never removed, only emptied.
+ * flows.c - pairing causes and effects (see flows.h).  Three hash tables whose entries start
+ * with their key; entries are never removed, only emptied.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit.h"
 #include "flows.h"
+#include "hashmap.h"
 #include "util.h"
 
 #define TT_FLOW_PENDING 8 /* ends kept waiting per key (or per condition variable) */
@@ -46,58 +47,47 @@ struct tt_flow_cond {
 
 static inline size_t tt_fhash(const struct tt_fkey *k)
 {
-	uint64_t x = k->a * 0x9e3779b97f4a7c15ull ^ k->b ^ ((uint64_t)k->c << 56);
-
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return (size_t)(x ^ (x >> 31));
+	return (size_t)tt_hash_mix(tt_hash_fib(k->a) ^ k->b ^ ((uint64_t)k->c << 56));
 }
 
-static inline bool tt_fkey_eq(const struct tt_fkey *x, const struct tt_fkey *y)
+static size_t tt_fkey_hash(const void *e)
 {
+	return tt_fhash(e);
+}
+
+static bool tt_fkey_eq(const void *e, const void *key)
+{
+	const struct tt_fkey *x = e, *y = key;
+
 	return x->a == y->a && x->b == y->b && x->c == y->c;
 }
 
-/* The entry of key in a map of entries of esize bytes that start with their key; created. */
-static void *tt_fmap_get(void **v, size_t *cap, size_t *n, size_t esize, struct tt_fkey key)
+static bool tt_fkey_used(const void *e)
 {
-	char *base;
-	size_t j;
+	return ((const struct tt_fkey *)e)->used != 0;
+}
 
-	if ((*n + 1) * 2 > *cap) {
-		char *old = *v;
-		size_t oldcap = *cap;
-
-		*cap = oldcap ? oldcap * 2 : 64;
-		*v = tt_xcalloc(*cap, esize);
-		for (size_t i = 0; i < oldcap; i++) {
-			const struct tt_fkey *k = (const void *)(old + i * esize);
-
-			if (!k->used)
-				continue;
-			for (j = tt_fhash(k) & (*cap - 1);
-			     ((struct tt_fkey *)((char *)*v + j * esize))->used;
-			     j = (j + 1) & (*cap - 1))
-				;
-			memcpy((char *)*v + j * esize, k, esize);
-		}
-		free(old);
+/* At most half full: the three differ only in their entries' size. */
+#define TT_FKIND(type)                                                                             \
+	{                                                                                          \
+		sizeof(type), 64, 2, tt_fkey_hash, tt_fkey_eq, tt_fkey_used                        \
 	}
-	base = *v;
-	key.used = 1;
-	for (j = tt_fhash(&key) & (*cap - 1);; j = (j + 1) & (*cap - 1)) {
-		struct tt_fkey *k = (void *)(base + j * esize);
 
-		if (!k->used) {
-			*k = key;
-			(*n)++;
-			return k;
-		}
-		if (tt_fkey_eq(k, &key))
-			return k;
+static const struct tt_hkind tt_pend_kind = TT_FKIND(struct tt_flow_pend);
+static const struct tt_hkind tt_lock_kind = TT_FKIND(struct tt_flow_lock);
+static const struct tt_hkind tt_cond_kind = TT_FKIND(struct tt_flow_cond);
+
+/* The entry of key in a table of entries that start with their key; made if new. */
+static inline void *tt_fmap_get(struct tt_hmap *m, const struct tt_hkind *kind, struct tt_fkey key)
+{
+	bool fresh;
+	struct tt_fkey *k = tt_hmap_get(m, kind, tt_fhash(&key), &key, &fresh);
+
+	if (fresh) {
+		*k = key;
+		k->used = 1;
 	}
+	return k;
 }
 
 void tt_flows_init(struct tt_flows *fl, tt_flow_fn *draw, void *ctx)
@@ -108,8 +98,7 @@ void tt_flows_init(struct tt_flows *fl, tt_flow_fn *draw, void *ctx)
 static struct tt_flow_pend *tt_pend(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1,
 				    uint64_t k2)
 {
-	return tt_fmap_get((void **)&fl->pend, &fl->pend_cap, &fl->pend_n, sizeof(*fl->pend),
-			   (struct tt_fkey){ k1, k2, kind, 0 });
+	return tt_fmap_get(&fl->pend, &tt_pend_kind, (struct tt_fkey){ k1, k2, kind, 0 });
 }
 
 static void tt_pend_remove(struct tt_flow_pend *p, unsigned i)
@@ -165,8 +154,7 @@ void tt_flows_target(struct tt_flows *fl, enum tt_flow_kind kind, uint64_t k1, u
 
 static struct tt_flow_lock *tt_lock(struct tt_flows *fl, uint32_t file, uint64_t lock)
 {
-	return tt_fmap_get((void **)&fl->locks, &fl->locks_cap, &fl->locks_n, sizeof(*fl->locks),
-			   (struct tt_fkey){ lock, file, 0, 0 });
+	return tt_fmap_get(&fl->locks, &tt_lock_kind, (struct tt_fkey){ lock, file, 0, 0 });
 }
 
 /* Draws the arrow of the pending acquisition, if it found a release. */
@@ -232,8 +220,7 @@ void tt_flows_settle(struct tt_flows *fl, uint32_t file, uint64_t lock)
 
 static struct tt_flow_cond *tt_cond(struct tt_flows *fl, uint32_t file, uint64_t cond)
 {
-	return tt_fmap_get((void **)&fl->conds, &fl->conds_cap, &fl->conds_n, sizeof(*fl->conds),
-			   (struct tt_fkey){ cond, file, 1, 0 });
+	return tt_fmap_get(&fl->conds, &tt_cond_kind, (struct tt_fkey){ cond, file, 1, 0 });
 }
 
 /* Whether wake w can have woken wait x: x was waiting when w started, and returned after. */
@@ -284,16 +271,18 @@ void tt_flows_wait(struct tt_flows *fl, uint32_t file, uint64_t cond, const stru
 
 void tt_flows_finish(struct tt_flows *fl)
 {
-	for (size_t i = 0; i < fl->locks_cap; i++)
-		if (fl->locks[i].key.used)
-			tt_lock_settle(fl, &fl->locks[i]);
+	struct tt_flow_lock *l;
+	size_t i = 0;
+
+	while ((l = tt_hmap_next(&fl->locks, &tt_lock_kind, &i)))
+		tt_lock_settle(fl, l);
 }
 
 void tt_flows_free(struct tt_flows *fl)
 {
-	free(fl->pend);
-	free(fl->locks);
-	free(fl->conds);
+	tt_hmap_free(&fl->pend);
+	tt_hmap_free(&fl->locks);
+	tt_hmap_free(&fl->conds);
 	*fl = (struct tt_flows){ 0 };
 }
 

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
+
 /* One end of an arrow: an event as written. */
 struct tt_flow_end {
 	uint64_t start; /* relative ns */
@@ -42,19 +44,12 @@ enum tt_flow_kind { TT_FLOW_PROCESS, TT_FLOW_EXEC, TT_FLOW_THREAD, TT_FLOW_LOCK,
 typedef void tt_flow_fn(void *ctx, enum tt_flow_kind kind, const struct tt_flow_end *from,
 			const struct tt_flow_end *to);
 
-struct tt_flow_pend; /* flows.c */
-struct tt_flow_lock;
-struct tt_flow_cond;
-
 struct tt_flows {
 	tt_flow_fn *draw;
 	void *ctx;
-	struct tt_flow_pend *pend; /* open addressing by (kind, k1, k2) */
-	size_t pend_cap, pend_n;
-	struct tt_flow_lock *locks; /* by (image, lock address) */
-	size_t locks_cap, locks_n;
-	struct tt_flow_cond *conds; /* by (image, cond address) */
-	size_t conds_cap, conds_n;
+	struct tt_hmap pend;  /* struct tt_flow_pend (flows.c) by (kind, k1, k2) */
+	struct tt_hmap locks; /* struct tt_flow_lock by (image, lock address) */
+	struct tt_hmap conds; /* struct tt_flow_cond by (image, cond address) */
 };
 
 /*

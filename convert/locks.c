@@ -1,100 +1,77 @@
 /*
- * locks.c - held locks per (process image, thread, lock): open addressing with
- * backward-shift deletion, like heapmap.c, so that an entry goes away with its last release.
+ * locks.c - held locks per (process image, thread, lock), in a hash table whose entries go
+ * away with their last release.
  */
-#include <stdlib.h>
-
 #include "args.h"
 #include "locks.h"
 
-static inline size_t tt_lslot(const struct tt_locks *l, uint32_t file, uint32_t tid, uint64_t addr)
-{
-	uint64_t x = addr ^ ((uint64_t)file << 47) ^ ((uint64_t)tid << 17);
+struct tt_lockkey {
+	uint64_t addr;
+	uint32_t file;
+	uint32_t tid;
+};
 
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return (size_t)x & (l->cap - 1);
+static inline size_t tt_lock_hash(uint32_t file, uint32_t tid, uint64_t addr)
+{
+	return (size_t)tt_hash_mix(addr ^ ((uint64_t)file << 47) ^ ((uint64_t)tid << 17));
 }
 
-static void tt_locks_grow(struct tt_locks *l)
+static size_t tt_lockent_hash(const void *e)
 {
-	struct tt_lockent *old = l->v;
-	size_t oldcap = l->cap;
+	const struct tt_lockent *l = e;
 
-	l->cap = oldcap ? oldcap * 2 : 256;
-	l->v = tt_xcalloc(l->cap, sizeof(*l->v));
-	for (size_t i = 0; i < oldcap; i++) {
-		size_t j;
-
-		if (!old[i].addr)
-			continue;
-		for (j = tt_lslot(l, old[i].file, old[i].tid, old[i].addr); l->v[j].addr;
-		     j = (j + 1) & (l->cap - 1))
-			;
-		l->v[j] = old[i];
-	}
-	free(old);
+	return tt_lock_hash(l->file, l->tid, l->addr);
 }
 
-/* The entry of (file, tid, addr), NULL if none; with create, a new empty one. */
-static struct tt_lockent *tt_locks_find(struct tt_locks *l, uint32_t file, uint32_t tid,
-					uint64_t addr, bool create)
+static bool tt_lockent_eq(const void *e, const void *key)
 {
-	size_t j;
+	const struct tt_lockent *l = e;
+	const struct tt_lockkey *k = key;
 
-	if (create && (l->n + 1) * 4 > l->cap * 3)
-		tt_locks_grow(l);
-	if (!l->cap)
-		return NULL;
-	for (j = tt_lslot(l, file, tid, addr); l->v[j].addr; j = (j + 1) & (l->cap - 1))
-		if (l->v[j].addr == addr && l->v[j].file == file && l->v[j].tid == tid)
-			return &l->v[j];
-	if (!create)
-		return NULL;
-	l->n++;
-	l->v[j] = (struct tt_lockent){ .addr = addr, .file = file, .tid = tid };
-	return &l->v[j];
+	return l->addr == k->addr && l->file == k->file && l->tid == k->tid;
 }
 
-static void tt_locks_remove(struct tt_locks *l, struct tt_lockent *e)
+static bool tt_lockent_used(const void *e)
 {
-	size_t mask = l->cap - 1, i = (size_t)(e - l->v), j;
-
-	l->n--;
-	for (j = (i + 1) & mask; l->v[j].addr; j = (j + 1) & mask) {
-		size_t home = tt_lslot(l, l->v[j].file, l->v[j].tid, l->v[j].addr);
-
-		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
-			continue;
-		l->v[i] = l->v[j];
-		i = j;
-	}
-	l->v[i].addr = 0;
+	return ((const struct tt_lockent *)e)->addr != 0;
 }
+
+static const struct tt_hkind tt_lock_kind = {
+	.size = sizeof(struct tt_lockent),
+	.first = 256,
+	.fill = 3,
+	.hash = tt_lockent_hash,
+	.eq = tt_lockent_eq,
+	.used = tt_lockent_used,
+};
 
 /* Ends the thread's latest hold of lock at time at: returns its length, or -1 if none. */
 static int64_t tt_locks_drop(struct tt_locks *l, uint32_t file, uint32_t tid, uint64_t lock,
 			     uint64_t at)
 {
-	struct tt_lockent *e = tt_locks_find(l, file, tid, lock, false);
+	struct tt_lockkey key = { lock, file, tid };
+	struct tt_lockent *e =
+		tt_hmap_find(&l->map, &tt_lock_kind, tt_lock_hash(file, tid, lock), &key);
 	uint64_t end;
 
 	if (!e)
 		return -1; /* acquired before tracing, or by another thread (semaphores) */
 	end = e->ends[--e->depth];
 	if (!e->depth)
-		tt_locks_remove(l, e);
+		tt_hmap_remove(&l->map, &tt_lock_kind, e);
 	return at > end ? (int64_t)(at - end) : 0;
 }
 
 static void tt_locks_take(struct tt_locks *l, uint32_t file, uint32_t tid, uint64_t lock,
 			  uint64_t at)
 {
-	struct tt_lockent *e = tt_locks_find(l, file, tid, lock, true);
+	struct tt_lockkey key = { lock, file, tid };
+	bool fresh;
+	struct tt_lockent *e =
+		tt_hmap_get(&l->map, &tt_lock_kind, tt_lock_hash(file, tid, lock), &key, &fresh);
 
+	if (fresh)
+		*e = (struct tt_lockent){ .addr = lock, .file = file, .tid = tid };
 	if (e->depth == TT_LOCK_DEPTH) {
 		for (unsigned i = 1; i < TT_LOCK_DEPTH; i++)
 			e->ends[i - 1] = e->ends[i];
@@ -132,6 +109,5 @@ void tt_locks_event(struct tt_locks *l, struct tt_event *ev)
 
 void tt_locks_free(struct tt_locks *l)
 {
-	free(l->v);
-	*l = (struct tt_locks){ 0 };
+	tt_hmap_free(&l->map);
 }

@@ -11,12 +11,13 @@
 #ifndef TT_LOCKS_H
 #define TT_LOCKS_H
 
+#include "hashmap.h"
 #include "model.h"
 
 #define TT_LOCK_DEPTH 4 /* nested holds kept per (thread, lock); deeper ones lose the oldest */
 
 struct tt_lockent {
-	uint64_t addr; /* 0 = empty slot */
+	uint64_t addr; /* 0 = free slot */
 	uint32_t file;
 	uint32_t tid;
 	uint32_t depth;
@@ -24,9 +25,7 @@ struct tt_lockent {
 };
 
 struct tt_locks {
-	struct tt_lockent *v;
-	size_t cap; /* power of two */
-	size_t n;
+	struct tt_hmap map; /* struct tt_lockent, at most three quarters full */
 };
 
 /*

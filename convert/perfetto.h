@@ -15,6 +15,7 @@
 #include "emit.h"
 #include "fit.h"
 #include "flows.h"
+#include "hashmap.h"
 #include "pb.h"
 
 /* Field numbers: TracePacket */
@@ -110,14 +111,10 @@ struct pf_stk {
 	uint64_t bytes;
 };
 
-/* An open-addressing map of non-zero 64-bit keys to values (pf_seq.c). */
+/* A map of non-zero 64-bit keys to values: pf_map_get() below. */
 struct pf_map_ent {
 	uint64_t key; /* 0: a free slot */
 	uint64_t val;
-};
-struct pf_map {
-	struct pf_map_ent *v;
-	size_t cap, n;
 };
 
 /* One packet sequence: a traced thread. */
@@ -138,7 +135,7 @@ struct pf_seq {
 	uint64_t names[(TT_EV_COUNT + 63) / 64];
 	uint64_t keys[(PF_KEY_COUNT + 63) / 64];
 	uint32_t cats;
-	struct pf_map map; /* strings, frames, stacks: (kind, key) -> iid */
+	struct tt_hmap map; /* strings, frames, stacks: (kind, key) -> iid */
 	uint64_t next_iid;
 	/* the pending events: a ring of cap (a power of two) from serial head to tail */
 	struct pf_pend *ring;
@@ -148,7 +145,7 @@ struct pf_seq {
 	uint64_t ghead, gtail;
 	struct tt_fold fold; /* its folded calls */
 	/* with stacks, its folded calls of the current interval by (stack, type) */
-	struct pf_map stk_map; /* (type, stack) + 1 -> index in stk */
+	struct tt_hmap stk_map; /* (type, stack) + 1 -> index + 1 in stk */
 	struct pf_stk *stk;
 	size_t stk_cap, nstk;
 	uint64_t stk_at;
@@ -242,13 +239,48 @@ static inline struct pf_seq *pf_seq_of(struct pf *p, struct tt_thread *t)
 }
 /* Starts the sequence's interning tables over when the group changed. */
 void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts);
+
+static inline size_t pf_map_hash(const void *e)
+{
+	return (size_t)(tt_hash_fib(*(const uint64_t *)e) >> 20);
+}
+
+static inline bool pf_map_eq(const void *e, const void *key)
+{
+	return *(const uint64_t *)e == *(const uint64_t *)key;
+}
+
+static inline bool pf_map_used(const void *e)
+{
+	return *(const uint64_t *)e != 0;
+}
+
+static inline const struct tt_hkind *pf_map_kind(void)
+{
+	static const struct tt_hkind kind = {
+		.size = sizeof(struct pf_map_ent),
+		.first = 64,
+		.fill = 2,
+		.hash = pf_map_hash,
+		.eq = pf_map_eq,
+		.used = pf_map_used,
+	};
+
+	return &kind;
+}
+
 /*
- * The value of key in m, or 0 with *slot where it goes (room for it made): pf_map_put fills
- * that slot.  pf_map_clear empties m, keeping its room.
+ * The entry of key in m; a new one has value 0 (*fresh).  Inline: the interning of a
+ * sequence's strings and stacks looks up every event's.
  */
-uint64_t pf_map_find(struct pf_map *m, uint64_t key, struct pf_map_ent **slot);
-void pf_map_put(struct pf_map *m, struct pf_map_ent *slot, uint64_t key, uint64_t val);
-void pf_map_clear(struct pf_map *m);
+static inline struct pf_map_ent *pf_map_get(struct tt_hmap *m, uint64_t key, bool *fresh)
+{
+	struct pf_map_ent *e = tt_hmap_get(m, pf_map_kind(), pf_map_hash(&key), &key, fresh);
+
+	e->key = key;
+	return e;
+}
+
 /* Interned ids, adding the definition to p->intern when new this generation. */
 uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type);
 uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat);

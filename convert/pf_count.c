@@ -193,27 +193,27 @@ void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
 		pf_emit(p, s, ts, false);
 	}
 	s->nstk = 0;
-	pf_map_clear(&s->stk_map);
+	tt_hmap_clear(&s->stk_map, pf_map_kind());
 }
 
 static void pf_fold_stack(struct pf *p, struct pf_seq *s, const struct tt_event *ev)
 {
-	uint64_t at = ev->end_ns / p->fit.interval_ns + 1, key, i;
+	uint64_t at = ev->end_ns / p->fit.interval_ns + 1, i;
 	unsigned fx = tt_events[ev->type].effect;
-	struct pf_map_ent *slot;
+	struct pf_map_ent *e;
+	bool fresh;
 
 	if (s->stk_at != at)
 		pf_fold_stacks_flush(p, s);
 	s->stk_at = at;
-	key = ((uint64_t)ev->type << 32 | ev->stack) + 1;
-	if (!(i = pf_map_find(&s->stk_map, key, &slot))) {
+	e = pf_map_get(&s->stk_map, ((uint64_t)ev->type << 32 | ev->stack) + 1, &fresh);
+	if (fresh) {
 		if (s->nstk == s->stk_cap)
 			tt_grow((void **)&s->stk, &s->stk_cap, s->nstk + 1, sizeof(*s->stk));
 		s->stk[s->nstk] = (struct pf_stk){ .stack = ev->stack, .type = ev->type };
-		i = ++s->nstk;
-		pf_map_put(&s->stk_map, slot, key, i);
+		e->val = ++s->nstk;
 	}
-	i--;
+	i = e->val - 1;
 	s->stk[i].calls++;
 	if (!ev->failed && (fx == TT_FX_ALLOC || fx == TT_FX_REALLOC))
 		s->stk[i].bytes += tt_alloc_size(ev);

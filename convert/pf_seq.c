@@ -307,7 +307,7 @@ void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts)
 	memset(s->names, 0, sizeof(s->names));
 	memset(s->keys, 0, sizeof(s->keys));
 	s->cats = 0;
-	pf_map_clear(&s->map);
+	tt_hmap_clear(&s->map, pf_map_kind());
 	s->next_iid = 1;
 }
 
@@ -388,90 +388,44 @@ uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
 	return key;
 }
 
-static inline size_t pf_map_hash(uint64_t key, size_t mask)
+/* The iid of key in s's interning map; *fresh: a new one, whose definition is to be written. */
+static uint64_t pf_map_iid(struct pf_seq *s, uint64_t key, bool *fresh)
 {
-	return (key * 0x9e3779b97f4a7c15u) >> 20 & mask;
-}
+	struct pf_map_ent *e = pf_map_get(&s->map, key, fresh);
 
-uint64_t pf_map_find(struct pf_map *m, uint64_t key, struct pf_map_ent **slot)
-{
-	size_t mask, i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct pf_map_ent *old = m->v;
-		size_t n = m->cap;
-
-		m->cap = n ? 2 * n : 64;
-		m->v = tt_xcalloc(m->cap, sizeof(*m->v));
-		for (size_t k = 0; k < n; k++) {
-			if (!old[k].key)
-				continue;
-			for (i = pf_map_hash(old[k].key, m->cap - 1); m->v[i].key;
-			     i = (i + 1) & (m->cap - 1))
-				;
-			m->v[i] = old[k];
-		}
-		free(old);
-	}
-	mask = m->cap - 1;
-	for (i = pf_map_hash(key, mask); m->v[i].key; i = (i + 1) & mask)
-		if (m->v[i].key == key)
-			return m->v[i].val;
-	*slot = &m->v[i];
-	return 0;
-}
-
-void pf_map_put(struct pf_map *m, struct pf_map_ent *slot, uint64_t key, uint64_t val)
-{
-	slot->key = key;
-	slot->val = val;
-	m->n++;
-}
-
-void pf_map_clear(struct pf_map *m)
-{
-	if (m->n)
-		memset(m->v, 0, m->cap * sizeof(*m->v));
-	m->n = 0;
-}
-
-/* A new iid for key in s's interning map. */
-static uint64_t pf_map_add(struct pf_seq *s, struct pf_map_ent *slot, uint64_t key)
-{
-	pf_map_put(&s->map, slot, key, s->next_iid);
-	return s->next_iid++;
+	if (*fresh)
+		e->val = s->next_iid++;
+	return e->val;
 }
 
 uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str)
 {
-	uint64_t key = (uint64_t)(uintptr_t)str ^ (uint64_t)PF_MAP_STR << 56, iid;
-	struct pf_map_ent *slot;
+	bool fresh;
+	uint64_t iid = pf_map_iid(s, (uint64_t)(uintptr_t)str ^ (uint64_t)PF_MAP_STR << 56, &fresh);
 
-	if ((iid = pf_map_find(&s->map, key, &slot)))
-		return iid;
-	iid = pf_map_add(s, slot, key);
-	pf_intern_entry(p, PF_I_STRINGS, iid, str);
+	if (fresh)
+		pf_intern_entry(p, PF_I_STRINGS, iid, str);
 	return iid;
 }
 
 /* A frame of a stack: its text is its function name (InternedString), and the frame. */
 static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
 {
-	uint64_t key = (uint64_t)(uintptr_t)text ^ (uint64_t)PF_MAP_FRAME << 56, iid, mapping;
-	struct pf_map_ent *slot;
+	bool fresh;
+	uint64_t iid = pf_map_iid(s, (uint64_t)(uintptr_t)text ^ (uint64_t)PF_MAP_FRAME << 56,
+				  &fresh),
+		 mapping;
 	size_t at;
 
-	if ((iid = pf_map_find(&s->map, key, &slot)))
+	if (!fresh)
 		return iid;
-	iid = pf_map_add(s, slot, key);
 	pf_intern_entry(p, PF_I_FUNCTION_NAMES, iid, text);
 	/*
 	 * The trace processor wants every frame in a mapping; the frames are symbolised
 	 * already, so one mapping without a range stands for all of them.
 	 */
-	key = (uint64_t)PF_MAP_MAPPING << 56;
-	if (!(mapping = pf_map_find(&s->map, key, &slot))) {
-		mapping = pf_map_add(s, slot, key);
+	mapping = pf_map_iid(s, (uint64_t)PF_MAP_MAPPING << 56, &fresh);
+	if (fresh) {
 		at = tt_pb_begin(&p->intern, PF_I_MAPPINGS);
 		tt_pb_uint(&p->intern, 1, mapping);
 		tt_pb_end(&p->intern, at);
@@ -487,15 +441,15 @@ static uint64_t pf_frame_iid(struct pf *p, struct pf_seq *s, const char *text)
 uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack)
 {
 	const struct tt_cstack *cs = tt_callstack_get(s->file, stack);
-	uint64_t key = (uint64_t)stack ^ (uint64_t)PF_MAP_STACK << 56, iid, *frames;
-	struct pf_map_ent *slot;
+	uint64_t iid, *frames;
+	bool fresh;
 	size_t at;
 
 	if (!cs || !cs->nframe)
 		return 0;
-	if ((iid = pf_map_find(&s->map, key, &slot)))
+	iid = pf_map_iid(s, (uint64_t)stack ^ (uint64_t)PF_MAP_STACK << 56, &fresh);
+	if (!fresh)
 		return iid;
-	iid = pf_map_add(s, slot, key);
 	frames = tt_xmalloc(cs->nframe * sizeof(*frames));
 	for (uint32_t i = 0; i < cs->nframe; i++)
 		frames[i] = pf_frame_iid(p, s, cs->frame[i]);

@@ -1,54 +1,63 @@
 /*
- * sites.c - per-stack costs, in one open-addressing table keyed by (image, stack id).
+ * sites.c - per-stack costs, in one hash table keyed by (image, stack id).
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "args.h"
+#include "hashmap.h"
 #include "sites.h"
 
-static struct tt_site *tt_site_v;
-static size_t tt_site_cap, tt_site_n;
+static struct tt_hmap tt_sites; /* struct tt_site */
 
-static inline size_t tt_site_slot(const struct tt_file *f, uint32_t stack, size_t cap)
+struct tt_sitekey {
+	const struct tt_file *file;
+	uint32_t stack;
+};
+
+static inline size_t tt_site_hash(const struct tt_file *f, uint32_t stack)
 {
-	uint64_t h = ((uint64_t)f->index << 32 | stack) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h >> 32) & (cap - 1);
+	return (size_t)(tt_hash_fib((uint64_t)f->index << 32 | stack) >> 32);
 }
 
-static void tt_site_grow(void)
+static size_t tt_site_ehash(const void *e)
 {
-	struct tt_site *old = tt_site_v;
-	size_t oldcap = tt_site_cap;
+	const struct tt_site *s = e;
 
-	tt_site_cap = oldcap ? oldcap * 2 : 1024;
-	tt_site_v = tt_xcalloc(tt_site_cap, sizeof(*tt_site_v));
-	for (size_t i = 0; i < oldcap; i++) {
-		if (!old[i].file)
-			continue;
-		size_t j = tt_site_slot(old[i].file, old[i].stack, tt_site_cap);
-
-		while (tt_site_v[j].file)
-			j = (j + 1) & (tt_site_cap - 1);
-		tt_site_v[j] = old[i];
-	}
-	free(old);
+	return tt_site_hash(s->file, s->stack);
 }
+
+static bool tt_site_eq(const void *e, const void *key)
+{
+	const struct tt_site *s = e;
+	const struct tt_sitekey *k = key;
+
+	return s->file == k->file && s->stack == k->stack;
+}
+
+static bool tt_site_used(const void *e)
+{
+	return ((const struct tt_site *)e)->file != NULL;
+}
+
+static const struct tt_hkind tt_site_kind = {
+	.size = sizeof(struct tt_site),
+	.first = 1024,
+	.fill = 2,
+	.hash = tt_site_ehash,
+	.eq = tt_site_eq,
+	.used = tt_site_used,
+};
 
 static struct tt_site *tt_site_get(struct tt_file *f, uint32_t stack)
 {
-	if ((tt_site_n + 1) * 2 > tt_site_cap)
-		tt_site_grow();
-	size_t j = tt_site_slot(f, stack, tt_site_cap);
+	struct tt_sitekey key = { f, stack };
+	bool fresh;
+	struct tt_site *s =
+		tt_hmap_get(&tt_sites, &tt_site_kind, tt_site_hash(f, stack), &key, &fresh);
 
-	for (; tt_site_v[j].file; j = (j + 1) & (tt_site_cap - 1))
-		if (tt_site_v[j].file == f && tt_site_v[j].stack == stack)
-			return &tt_site_v[j];
-	tt_site_n++;
-	tt_site_v[j].file = f;
-	tt_site_v[j].stack = stack;
-	return &tt_site_v[j];
+	if (fresh) {
+		s->file = f;
+		s->stack = stack;
+	}
+	return s;
 }
 
 void tt_sites_live(struct tt_file *f, uint32_t stack, int64_t bytes)
@@ -97,21 +106,18 @@ void tt_sites_event(const struct tt_event *ev)
 
 struct tt_site *tt_sites_all(size_t *n)
 {
-	size_t k = 0;
+	struct tt_site *v = (struct tt_site *)tt_sites.v, *s;
+	size_t k = 0, i = 0;
 
-	/* compact in place: the table is not used as a table again after this */
-	for (size_t i = 0; i < tt_site_cap; i++)
-		if (tt_site_v[i].file)
-			tt_site_v[k++] = tt_site_v[i];
-	tt_site_cap = 0; /* a later tt_site_get would start a new table */
-	tt_site_n = 0;
+	/* compact in place, in slot order: the table is not used as a table again after this */
+	while ((s = tt_hmap_next(&tt_sites, &tt_site_kind, &i)))
+		v[k++] = *s;
+	tt_sites.cap = tt_sites.n = 0; /* a later tt_site_get would start a new table */
 	*n = k;
-	return tt_site_v;
+	return v;
 }
 
 void tt_sites_free(void)
 {
-	free(tt_site_v);
-	tt_site_v = NULL;
-	tt_site_cap = tt_site_n = 0;
+	tt_hmap_free(&tt_sites);
 }

@@ -10,7 +10,7 @@
 #include "model.h"
 
 struct tt_site {
-	struct tt_file *file; /* NULL = empty slot */
+	struct tt_file *file; /* NULL = free slot */
 	uint32_t stack;
 	uint64_t calls;
 	uint64_t time_ns;

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "heapmap.h"
+#include "hashmap.h"
 #include "sites.h"
 #include "locks.h"
 
@@ -20,7 +20,7 @@ static uint64_t tt_seen_seq;
 
 /* What the run tracks beyond descriptors and threads (enum tt_track). */
 static unsigned tt_tracking;
-static struct tt_heapmap tt_heap;
+static struct tt_hmap tt_heap; /* struct tt_heapent */
 static struct tt_locks tt_locks;
 
 /* The path of a descriptor known to be open without a known name. */
@@ -62,7 +62,7 @@ void tt_state_begin(unsigned track)
 
 void tt_state_end(void)
 {
-	tt_heap_free(&tt_heap);
+	tt_hmap_free(&tt_heap);
 	tt_locks_free(&tt_locks);
 	tt_tracking = 0;
 }
@@ -97,49 +97,60 @@ static const char *tt_socket_name(int64_t domain)
  * run, not its number of opens; both inputs are interned strings that live as long.
  */
 struct tt_join {
-	const char *dir, *name, *path;
+	const char *dir, *name, *path; /* path NULL: a free slot */
 };
 
-static struct tt_join *tt_joins;
-static size_t tt_joins_cap, tt_joins_used;
+static struct tt_hmap tt_joins; /* struct tt_join */
 static struct tt_arena tt_join_arena;
+
+static inline size_t tt_join_hash(const char *dir, const char *name)
+{
+	return ((uintptr_t)dir >> 3) ^ (uintptr_t)name;
+}
+
+static size_t tt_join_ehash(const void *e)
+{
+	const struct tt_join *j = e;
+
+	return tt_join_hash(j->dir, j->name);
+}
+
+static bool tt_join_eq(const void *e, const void *key)
+{
+	const struct tt_join *j = e, *k = key;
+
+	return j->dir == k->dir && j->name == k->name;
+}
+
+static bool tt_join_used(const void *e)
+{
+	return ((const struct tt_join *)e)->path != NULL;
+}
+
+static const struct tt_hkind tt_join_kind = {
+	.size = sizeof(struct tt_join),
+	.first = 1024,
+	.fill = 2,
+	.hash = tt_join_ehash,
+	.eq = tt_join_eq,
+	.used = tt_join_used,
+};
 
 static const char *tt_join_path(const char *dir, const char *name)
 {
-	if (tt_joins_used * 2 >= tt_joins_cap) {
-		size_t ncap = tt_joins_cap ? tt_joins_cap * 2 : 1024;
-		struct tt_join *n = tt_xcalloc(ncap, sizeof(*n));
+	struct tt_join key = { dir, name, NULL }, *j;
+	bool fresh;
 
-		for (size_t i = 0; i < tt_joins_cap; i++) {
-			if (!tt_joins[i].path)
-				continue;
-			size_t j =
-				(((uintptr_t)tt_joins[i].dir >> 3) ^ (uintptr_t)tt_joins[i].name) &
-				(ncap - 1);
-
-			while (n[j].path)
-				j = (j + 1) & (ncap - 1);
-			n[j] = tt_joins[i];
-		}
-		free(tt_joins);
-		tt_joins = n;
-		tt_joins_cap = ncap;
-	}
-	size_t j = (((uintptr_t)dir >> 3) ^ (uintptr_t)name) & (tt_joins_cap - 1);
-
-	while (tt_joins[j].path) {
-		if (tt_joins[j].dir == dir && tt_joins[j].name == name)
-			return tt_joins[j].path;
-		j = (j + 1) & (tt_joins_cap - 1);
-	}
+	j = tt_hmap_get(&tt_joins, &tt_join_kind, tt_join_hash(dir, name), &key, &fresh);
+	if (!fresh)
+		return j->path;
 	size_t dl = strlen(dir), nl = strlen(name);
 	char *p = tt_arena_alloc(&tt_join_arena, dl + nl + 2);
 
 	memcpy(p, dir, dl);
 	p[dl] = '/';
 	memcpy(p + dl + 1, name, nl + 1);
-	tt_joins[j] = (struct tt_join){ dir, name, p };
-	tt_joins_used++;
+	*j = (struct tt_join){ dir, name, p };
 	return p;
 }
 
@@ -258,6 +269,80 @@ static void tt_track_fds(struct tt_event *ev)
 	}
 }
 
+/* A live heap block, for the memory accounting; at most half the table's slots are used. */
+struct tt_heapent {
+	uint64_t addr; /* 0 = free slot (address 0 is never a live block) */
+	uint64_t size;
+	uint64_t at; /* when it was allocated (relative ns) */
+	uint32_t file;
+	uint32_t stack; /* where it was allocated (call stack id in file), 0 = unknown */
+};
+
+static inline size_t tt_heap_hash(uint32_t file, uint64_t addr)
+{
+	/*
+	 * Fibonacci hashing on the address without its alignment bits: one multiply, as this
+	 * runs for every heap event and every entry a free moves back.  The product's high bits
+	 * spread neighbouring blocks; byte-swapped into the low bits, they are the ones the
+	 * table keeps.
+	 */
+	return (size_t)__builtin_bswap64(tt_hash_fib((addr >> 4) ^ ((uint64_t)file << 44)));
+}
+
+static size_t tt_heapent_hash(const void *e)
+{
+	const struct tt_heapent *h = e;
+
+	return tt_heap_hash(h->file, h->addr);
+}
+
+static bool tt_heapent_eq(const void *e, const void *key)
+{
+	const struct tt_heapent *h = e, *k = key;
+
+	return h->addr == k->addr && h->file == k->file;
+}
+
+static bool tt_heapent_used(const void *e)
+{
+	return ((const struct tt_heapent *)e)->addr != 0;
+}
+
+static const struct tt_hkind tt_heap_kind = {
+	.size = sizeof(struct tt_heapent),
+	.first = 1024,
+	.fill = 2, /* linear probing stays short, and so do deletions' shifts */
+	.hash = tt_heapent_hash,
+	.eq = tt_heapent_eq,
+	.used = tt_heapent_used,
+};
+
+/* Records a live block; one already live at its address is replaced (returns true, *old). */
+static bool tt_heap_put(const struct tt_heapent *e, struct tt_heapent *old)
+{
+	bool fresh;
+	struct tt_heapent *h =
+		tt_hmap_get(&tt_heap, &tt_heap_kind, tt_heap_hash(e->file, e->addr), e, &fresh);
+
+	if (!fresh)
+		*old = *h;
+	*h = *e;
+	return !fresh;
+}
+
+/* Removes a block.  Returns true and its entry if it was live. */
+static bool tt_heap_take(uint32_t file, uint64_t addr, struct tt_heapent *out)
+{
+	struct tt_heapent key = { .addr = addr, .file = file }, *h;
+
+	h = tt_hmap_find(&tt_heap, &tt_heap_kind, tt_heap_hash(file, addr), &key);
+	if (!h)
+		return false;
+	*out = *h;
+	tt_hmap_remove(&tt_heap, &tt_heap_kind, h);
+	return true;
+}
+
 /*
  * The heap, from the effect column: which block each call creates or releases.  Counted per
  * process image, keyed by (image, address).
@@ -280,7 +365,7 @@ static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 		m->largest = size;
 	if (tt_tracking & TT_TRACK_SITES)
 		tt_sites_live(ev->file, ev->stack, (int64_t)size);
-	if (tt_heap_put(&tt_heap, &e, &old)) {
+	if (tt_heap_put(&e, &old)) {
 		/* Handed out twice without a free we saw: the old block is gone. */
 		m->live_bytes -= old.size;
 		m->live_blocks--;
@@ -304,7 +389,7 @@ static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 	if (!addr)
 		return;
 	m->frees += freed;
-	if (tt_heap_take(&tt_heap, ev->file->index, addr, &e)) {
+	if (tt_heap_take(ev->file->index, addr, &e)) {
 		m->live_bytes -= e.size;
 		m->live_blocks--;
 		if (freed && ev->start_ns - e.at < TT_SHORT_LIVED_NS)
@@ -322,10 +407,10 @@ static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
 	struct tt_heapent e, old;
 	bool has;
 
-	if (!tt_heap_take(&tt_heap, ev->file->index, addr, &e))
+	if (!tt_heap_take(ev->file->index, addr, &e))
 		return false;
 	has = e.size == size;
-	tt_heap_put(&tt_heap, &e, &old);
+	tt_heap_put(&e, &old);
 	return has;
 }
 

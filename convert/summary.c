@@ -17,64 +17,43 @@ static void *tt_summary_begin(struct tt_run *run)
 	struct tt_summary *s = tt_xcalloc(1, sizeof(*s));
 
 	s->out = run->out;
+	s->io.extra = sizeof(struct tt_iostat);
 	for (unsigned t = 0; t < TT_EV_COUNT; t++)
 		s->fn[t].min_ns = UINT64_MAX;
 	return s;
 }
 
-static uint64_t tt_hash_str(const char *p)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	while (*p)
-		h = (h ^ (unsigned char)*p++) * 0x100000001b3ull;
-	return h;
-}
-
-static void tt_io_grow(struct tt_summary *s)
-{
-	memset(s->io_cache, 0, sizeof(s->io_cache)); /* slots move */
-	struct tt_iostat *old = s->io;
-	size_t oldcap = s->io_cap;
-
-	s->io_cap = oldcap ? oldcap * 2 : 256;
-	s->io = tt_xcalloc(s->io_cap, sizeof(*s->io));
-	for (size_t i = 0; i < oldcap; i++) {
-		size_t j;
-
-		if (!old[i].key)
-			continue;
-		for (j = old[i].hash & (s->io_cap - 1); s->io[j].key; j = (j + 1) & (s->io_cap - 1))
-			;
-		s->io[j] = old[i];
-	}
-	free(old);
-}
-
 static struct tt_iostat *tt_io_get(struct tt_summary *s, const char *key, bool stable)
 {
 	size_t c = ((uintptr_t)key >> 3) % TT_ARRAY_SIZE(s->io_cache);
-	uint64_t h;
-	size_t j;
+	struct tt_iostat *io;
+	const char *str;
+	bool fresh;
 
 	if (stable && s->io_cache[c].key == key)
-		return &s->io[s->io_cache[c].slot];
-	if ((s->io_n + 1) * 2 > s->io_cap)
-		tt_io_grow(s);
-	h = tt_hash_str(key);
-	for (j = h & (s->io_cap - 1); s->io[j].key; j = (j + 1) & (s->io_cap - 1))
-		if (s->io[j].hash == h && !strcmp(s->io[j].key, key))
-			break;
-	if (!s->io[j].key) {
-		s->io_n++;
-		s->io[j].key = tt_arena_strndup(&s->arena, key, strlen(key));
-		s->io[j].hash = h;
-	}
+		return s->io_cache[c].io;
+	str = tt_intern(&s->io, key, &fresh);
+	if (!str)
+		tt_oom();
+	io = tt_intern_extra(&s->io, str);
+	io->key = str;
 	if (stable) {
 		s->io_cache[c].key = key;
-		s->io_cache[c].slot = j;
+		s->io_cache[c].io = io;
 	}
-	return &s->io[j];
+	return io;
+}
+
+struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n)
+{
+	struct tt_iostat *v = tt_xcalloc(tt_intern_count(&s->io), sizeof(*v));
+	const char *str;
+	size_t i = 0;
+
+	*n = 0;
+	while ((str = tt_intern_next(&s->io, &i)))
+		v[(*n)++] = *(struct tt_iostat *)tt_intern_extra(&s->io, str);
+	return v;
 }
 
 static void tt_io_event(struct tt_summary *s, const struct tt_event *ev, uint64_t dur)
@@ -115,79 +94,94 @@ static void tt_io_event(struct tt_summary *s, const struct tt_event *ev, uint64_
 	}
 }
 
-static inline size_t tt_mix(uint64_t x)
+static size_t tt_lockstat_hash(const void *e)
 {
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	return (size_t)(x ^ (x >> 31));
+	const struct tt_lockstat *l = e;
+
+	return (size_t)tt_hash_mix(l->addr ^ l->file);
 }
 
-static void tt_lock_grow(struct tt_summary *s)
+static bool tt_lockstat_eq(const void *e, const void *key)
 {
-	struct tt_lockstat *old = s->locks;
-	size_t oldcap = s->locks_cap;
+	const struct tt_lockstat *l = e, *k = key;
 
-	s->locks_cap = oldcap ? oldcap * 2 : 64;
-	s->locks = tt_xcalloc(s->locks_cap, sizeof(*s->locks));
-	for (size_t i = 0; i < oldcap; i++) {
-		size_t j;
-
-		if (!old[i].addr)
-			continue;
-		for (j = tt_mix(old[i].addr ^ old[i].file) & (s->locks_cap - 1); s->locks[j].addr;
-		     j = (j + 1) & (s->locks_cap - 1))
-			;
-		s->locks[j] = old[i];
-	}
-	free(old);
+	return l->addr == k->addr && l->file == k->file;
 }
+
+static bool tt_lockstat_used(const void *e)
+{
+	return ((const struct tt_lockstat *)e)->addr != 0;
+}
+
+static const struct tt_hkind tt_lockstat_kind = {
+	.size = sizeof(struct tt_lockstat),
+	.first = 64,
+	.fill = 2,
+	.hash = tt_lockstat_hash,
+	.eq = tt_lockstat_eq,
+	.used = tt_lockstat_used,
+};
 
 static struct tt_lockstat *tt_lock_get(struct tt_summary *s, uint32_t file, uint64_t addr)
 {
-	size_t j;
+	struct tt_lockstat key = { .addr = addr, .file = file }, *l;
+	bool fresh;
 
-	if ((s->locks_n + 1) * 2 > s->locks_cap)
-		tt_lock_grow(s);
-	for (j = tt_mix(addr ^ file) & (s->locks_cap - 1); s->locks[j].addr;
-	     j = (j + 1) & (s->locks_cap - 1))
-		if (s->locks[j].addr == addr && s->locks[j].file == file)
-			return &s->locks[j];
-	s->locks_n++;
-	s->locks[j] = (struct tt_lockstat){ .addr = addr, .file = file };
-	return &s->locks[j];
+	l = tt_hmap_get(&s->locks, &tt_lockstat_kind, tt_lockstat_hash(&key), &key, &fresh);
+	if (fresh)
+		*l = key;
+	return l;
 }
+
+struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n)
+{
+	struct tt_lockstat *v = tt_xcalloc(s->locks.n, sizeof(*v)), *l;
+	size_t i = 0;
+
+	*n = 0;
+	while ((l = tt_hmap_next(&s->locks, &tt_lockstat_kind, &i)))
+		v[(*n)++] = *l;
+	return v;
+}
+
+static size_t tt_lockuser_hash(const void *e)
+{
+	const struct tt_lockuser *u = e;
+
+	return (size_t)tt_hash_mix(u->addr ^ u->file ^ ((uint64_t)u->tid << 32));
+}
+
+static bool tt_lockuser_eq(const void *e, const void *key)
+{
+	const struct tt_lockuser *u = e, *k = key;
+
+	return u->addr == k->addr && u->file == k->file && u->tid == k->tid;
+}
+
+static bool tt_lockuser_used(const void *e)
+{
+	return ((const struct tt_lockuser *)e)->addr != 0;
+}
+
+static const struct tt_hkind tt_lockuser_kind = {
+	.size = sizeof(struct tt_lockuser),
+	.first = 64,
+	.fill = 2,
+	.hash = tt_lockuser_hash,
+	.eq = tt_lockuser_eq,
+	.used = tt_lockuser_used,
+};
 
 /* Adds (file, addr, tid) to the users; returns true if it is new. */
 static bool tt_lock_user(struct tt_summary *s, uint32_t file, uint64_t addr, uint32_t tid)
 {
-	size_t j;
+	struct tt_lockuser key = { .addr = addr, .file = file, .tid = tid }, *u;
+	bool fresh;
 
-	if ((s->users_n + 1) * 2 > s->users_cap) {
-		struct tt_lockuser *old = s->users;
-		size_t oldcap = s->users_cap;
-
-		s->users_cap = oldcap ? oldcap * 2 : 64;
-		s->users = tt_xcalloc(s->users_cap, sizeof(*s->users));
-		for (size_t i = 0; i < oldcap; i++) {
-			if (!old[i].addr)
-				continue;
-			for (j = tt_mix(old[i].addr ^ old[i].file ^ ((uint64_t)old[i].tid << 32)) &
-				 (s->users_cap - 1);
-			     s->users[j].addr; j = (j + 1) & (s->users_cap - 1))
-				;
-			s->users[j] = old[i];
-		}
-		free(old);
-	}
-	for (j = tt_mix(addr ^ file ^ ((uint64_t)tid << 32)) & (s->users_cap - 1); s->users[j].addr;
-	     j = (j + 1) & (s->users_cap - 1))
-		if (s->users[j].addr == addr && s->users[j].file == file && s->users[j].tid == tid)
-			return false;
-	s->users_n++;
-	s->users[j] = (struct tt_lockuser){ .addr = addr, .file = file, .tid = tid };
-	return true;
+	u = tt_hmap_get(&s->users, &tt_lockuser_kind, tt_lockuser_hash(&key), &key, &fresh);
+	if (fresh)
+		*u = key;
+	return fresh;
 }
 
 /* Locks, from the effect column: acquisitions (waits when they took time) and holds. */
@@ -358,10 +352,9 @@ static void tt_summary_end(void *self, struct tt_run *run)
 
 	tt_summary_print(s, run);
 	tt_sites_free();
-	tt_arena_free(&s->arena);
-	free(s->io);
-	free(s->locks);
-	free(s->users);
+	tt_intern_free(&s->io);
+	tt_hmap_free(&s->locks);
+	tt_hmap_free(&s->users);
 	free(s->user);
 	free(s);
 }

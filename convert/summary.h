@@ -8,6 +8,8 @@
 #define TT_SUMMARY_H
 
 #include "emit.h"
+#include "hashmap.h"
+#include "intern.h"
 
 /* Per function, like strace -c. */
 struct tt_fstat {
@@ -20,8 +22,7 @@ struct tt_fstat {
 
 /* Per file or endpoint (the path the fd was opened with, or its TT_P_FD target). */
 struct tt_iostat {
-	const char *key; /* NULL = empty slot */
-	uint64_t hash;
+	const char *key;
 	uint64_t opens;
 	uint64_t reads;
 	uint64_t writes;
@@ -33,7 +34,7 @@ struct tt_iostat {
 
 /* Per lock (process image, LOCK address), like mutrace. */
 struct tt_lockstat {
-	uint64_t addr; /* 0 = empty slot */
+	uint64_t addr; /* 0 = free slot */
 	uint32_t file;
 	uint32_t threads; /* distinct threads that acquired it */
 	uint64_t acquired;
@@ -48,7 +49,7 @@ struct tt_lockstat {
 
 /* A (process image, lock, thread) that acquired it: "threads involved" */
 struct tt_lockuser {
-	uint64_t addr; /* 0 = empty slot */
+	uint64_t addr; /* 0 = free slot */
 	uint32_t file;
 	uint32_t tid;
 };
@@ -68,23 +69,17 @@ struct tt_summary {
 	struct tt_out *out;
 	struct tt_fstat fn[TT_EV_COUNT];
 	uint64_t total_ns;
-	struct tt_iostat *io; /* open addressing by key */
-	size_t io_cap;
-	size_t io_n;
+	struct tt_intern io; /* the keys, each with its struct tt_iostat */
 	/*
 	 * Paths are interned per file, so the same pointer comes back for every read of a
 	 * file: a direct-mapped pointer cache saves hashing the path's bytes per call.
 	 */
 	struct {
 		const char *key;
-		size_t slot;
+		struct tt_iostat *io;
 	} io_cache[1024];
-	struct tt_lockstat *locks; /* open addressing by (file, addr) */
-	size_t locks_cap;
-	size_t locks_n;
-	struct tt_lockuser *users;
-	size_t users_cap;
-	size_t users_n;
+	struct tt_hmap locks; /* struct tt_lockstat by (file, addr) */
+	struct tt_hmap users; /* struct tt_lockuser */
 	uint64_t signals[TT_NSIG];
 	struct tt_ustat *user; /* in order of first appearance */
 	size_t user_n, user_cap;
@@ -93,9 +88,11 @@ struct tt_summary {
 		uint8_t kind;
 		size_t at;
 	} user_cache[256];
-	struct tt_arena arena;
 };
 
+/* Copies of the I/O and lock statistics, in no particular order (free() them). */
+struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n);
+struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
 
 #endif /* TT_SUMMARY_H */

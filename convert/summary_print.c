@@ -266,12 +266,9 @@ static int tt_io_cmp(const void *a, const void *b)
 
 static void tt_print_io(struct tt_out *o, struct tt_summary *s)
 {
-	struct tt_iostat *v = tt_xcalloc(s->io_n, sizeof(*v));
-	size_t n = 0;
+	size_t n;
+	struct tt_iostat *v = tt_summary_io(s, &n);
 
-	for (size_t i = 0; i < s->io_cap; i++)
-		if (s->io[i].key)
-			v[n++] = s->io[i];
 	tt_sort(v, n, sizeof(*v), tt_io_cmp);
 	tt_out_printf(o, "\nI/O per file (by time in calls)\n  %10s %7s %9s %9s %10s %10s %7s %s\n",
 		      "time", "opens", "reads", "writes", "read", "written", "errors", "file");
@@ -402,13 +399,16 @@ static int tt_lock_cmp(const void *a, const void *b)
 
 static void tt_print_locks(struct tt_out *o, struct tt_summary *s, struct tt_run *run)
 {
-	struct tt_lockstat *v = tt_xcalloc(s->locks_n, sizeof(*v));
-	size_t n = 0;
+	size_t n;
+	struct tt_lockstat *v = tt_summary_locks(s, &n);
 
 	/* a lock only named (created through ITT, never taken) has no row */
-	for (size_t i = 0; i < s->locks_cap; i++)
-		if (s->locks[i].addr && (s->locks[i].acquired || s->locks[i].holds))
-			v[n++] = s->locks[i];
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].acquired || v[i].holds)
+			v[kept++] = v[i];
+	n = kept;
 	tt_sort(v, n, sizeof(*v), tt_lock_cmp);
 	tt_out_printf(o, "\nLocks (by total wait)\n  %10s %10s %10s %10s %10s %10s %7s %8s %s\n",
 		      "acquired", "contended", "total wait", "max wait", "total hold", "max hold",

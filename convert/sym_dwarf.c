@@ -161,22 +161,65 @@ static int tt_sym_fn_cmp(const void *a, const void *b)
 	return x->hi < y->hi ? -1 : x->hi > y->hi;
 }
 
-/* For tables of structs whose first member is a const void *key. */
-static bool tt_sym_key_eq(uintptr_t val, const void *key)
+/*
+ * The tables of CUs and of qualified names hold pointers to structs whose first member is
+ * their key, a DIE's data address.
+ */
+static inline size_t tt_sym_key_hash(const void *key)
 {
-	return *(const void *const *)val == key;
+	return (size_t)tt_hash_mix((uintptr_t)key);
+}
+
+static size_t tt_sym_keyed_hash(const void *e)
+{
+	return tt_sym_key_hash(**(const void *const *const *)e);
+}
+
+static bool tt_sym_keyed_eq(const void *e, const void *key)
+{
+	return **(const void *const *const *)e == key;
+}
+
+static bool tt_sym_keyed_used(const void *e)
+{
+	return *(const void *const *)e != NULL;
+}
+
+static const struct tt_hkind tt_sym_keyed_kind = {
+	.size = sizeof(void *),
+	.first = 64,
+	.fill = 2,
+	.hash = tt_sym_keyed_hash,
+	.eq = tt_sym_keyed_eq,
+	.used = tt_sym_keyed_used,
+};
+
+void tt_sym_dwarf_close(struct tt_sym_file *f)
+{
+	struct tt_sym_cu **cu;
+	struct tt_sym_qual **q;
+	size_t i = 0;
+
+	while ((cu = tt_hmap_next(&f->cus, &tt_sym_keyed_kind, &i))) {
+		free((*cu)->v);
+		free(*cu);
+	}
+	tt_hmap_free(&f->cus);
+	i = 0;
+	while ((q = tt_hmap_next(&f->quals, &tt_sym_keyed_kind, &i)))
+		free(*q);
+	tt_hmap_free(&f->quals);
 }
 
 static const struct tt_sym_cu *tt_sym_cu_get(struct tt_sym_file *f, Dwarf_Die *cudie)
 {
-	uint64_t h = tt_sym_mix((uintptr_t)cudie->addr);
-	struct tt_sym_slot *slot = tt_sym_tab_find(&f->cus, h, tt_sym_key_eq, cudie->addr);
-	struct tt_sym_cu *cu;
+	size_t h = tt_sym_key_hash(cudie->addr);
+	struct tt_sym_cu **found = tt_hmap_find(&f->cus, &tt_sym_keyed_kind, h, cudie->addr), *cu;
 	size_t cap = 0;
 
-	if (slot && slot->val)
-		return (struct tt_sym_cu *)slot->val;
-	if (!tt_sym_tab_reserve(&f->cus))
+	if (found)
+		return *found;
+	if (!tt_hmap_reserve(&f->cus, &tt_sym_keyed_kind))
 		return NULL;
 	cu = calloc(1, sizeof(*cu));
 	if (!cu)
@@ -189,8 +232,7 @@ static const struct tt_sym_cu *tt_sym_cu_get(struct tt_sym_file *f, Dwarf_Die *c
 	}
 	if (cu->n)
 		qsort(cu->v, cu->n, sizeof(*cu->v), tt_sym_fn_cmp);
-	slot = tt_sym_tab_find(&f->cus, h, tt_sym_key_eq, cudie->addr);
-	tt_sym_tab_put(&f->cus, slot, h, (uintptr_t)cu);
+	*(struct tt_sym_cu **)tt_hmap_add(&f->cus, &tt_sym_keyed_kind, h) = cu;
 	return cu;
 }
 
@@ -341,13 +383,11 @@ static bool tt_sym_scope_path(Dwarf_Die *parent, Dwarf_Off target, char *buf, si
 static const char *tt_sym_qualified(struct tt_sym_strings *s, struct tt_sym_file *f, Dwarf_Die *die,
 				    const char *name)
 {
-	struct tt_sym_slot *slot;
-	struct tt_sym_qual *q;
+	struct tt_sym_qual *q, **found;
 	Dwarf_Attribute a;
 	Dwarf_Die decl = *die, next, cu;
 	char buf[1024];
-	size_t pos = 0;
-	uint64_t h;
+	size_t pos = 0, h;
 	int i;
 
 	for (i = 0; i < 8; i++) {
@@ -356,16 +396,16 @@ static const char *tt_sym_qualified(struct tt_sym_strings *s, struct tt_sym_file
 			break;
 		decl = next;
 	}
-	h = tt_sym_mix((uintptr_t)decl.addr);
-	slot = tt_sym_tab_find(&f->quals, h, tt_sym_key_eq, decl.addr);
-	if (slot && slot->val)
-		return ((struct tt_sym_qual *)slot->val)->name;
+	h = tt_sym_key_hash(decl.addr);
+	found = tt_hmap_find(&f->quals, &tt_sym_keyed_kind, h, decl.addr);
+	if (found)
+		return (*found)->name;
 	if (!dwarf_diecu(&decl, &cu, NULL, NULL) ||
 	    !tt_sym_scope_path(&cu, dwarf_dieoffset(&decl), buf, sizeof(buf), &pos, 0))
 		pos = 0;
 	if (pos < sizeof(buf))
 		snprintf(buf + pos, sizeof(buf) - pos, "%s", name);
-	if (!tt_sym_tab_reserve(&f->quals) || !(q = malloc(sizeof(*q))))
+	if (!tt_hmap_reserve(&f->quals, &tt_sym_keyed_kind) || !(q = malloc(sizeof(*q))))
 		return NULL;
 	q->key = decl.addr;
 	q->name = tt_sym_intern_str(s, buf);
@@ -373,8 +413,7 @@ static const char *tt_sym_qualified(struct tt_sym_strings *s, struct tt_sym_file
 		free(q);
 		return NULL;
 	}
-	slot = tt_sym_tab_find(&f->quals, h, tt_sym_key_eq, decl.addr);
-	tt_sym_tab_put(&f->quals, slot, h, (uintptr_t)q);
+	*(struct tt_sym_qual **)tt_hmap_add(&f->quals, &tt_sym_keyed_kind, h) = q;
 	return q->name;
 }
 

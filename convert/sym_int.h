@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
+#include "intern.h"
 #include "symbolize.h"
 
 /*
@@ -20,18 +22,6 @@
  * the innermost one are kept, so the innermost line still belongs to the innermost name.
  */
 #define TT_SYM_MAX_DEPTH 64
-
-/* Open addressing with linear probing; val 0 marks an empty slot. */
-struct tt_sym_slot {
-	uint64_t hash;
-	uintptr_t val;
-};
-
-struct tt_sym_tab {
-	struct tt_sym_slot *v;
-	size_t cap; /* power of two, or 0 */
-	size_t n;
-};
 
 /* One address range of a function (DW_TAG_subprogram) of a CU. */
 struct tt_sym_fn {
@@ -64,7 +54,7 @@ struct tt_sym_sym {
 	const char *name;
 };
 
-/* Cached result of one file address; f NULL marks an empty slot. */
+/* Cached result of one file address; f NULL marks a free slot. */
 struct tt_sym_ent {
 	uint64_t addr;
 	const struct tt_sym_frame *f;
@@ -82,8 +72,8 @@ struct tt_sym_file {
 	uint64_t last_use;
 	Dwfl *dwfl;
 	Dwfl_Module *mod;
-	struct tt_sym_tab cus;	     /* CU DIE data address -> struct tt_sym_cu *, while open */
-	struct tt_sym_tab quals;     /* -> struct tt_sym_qual *, while open */
+	struct tt_hmap cus;	     /* struct tt_sym_cu * by CU DIE data address, while open */
+	struct tt_hmap quals;	     /* struct tt_sym_qual *, while open */
 	struct tt_sym_curange *curs; /* sorted by lo */
 	size_t ncurs;
 	Dwarf_Addr curs_bias;
@@ -91,45 +81,31 @@ struct tt_sym_file {
 	struct tt_sym_sym *syms;
 	size_t nsyms;
 	bool syms_read;
-	struct tt_sym_ent *cache;
-	size_t ncache, cache_cap;
+	struct tt_hmap cache; /* struct tt_sym_ent, by address */
 };
 
-static inline uint64_t tt_sym_mix(uint64_t x)
-{
-	/* splitmix64 finaliser: code addresses differ mostly in their middle bits. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-/* Interned strings and the memory they live in (sym_str.c). */
+/* Interned strings, each with its demangled form, and the memory the rest lives in. */
 struct tt_sym_block;
 struct tt_sym_strings {
 	struct tt_sym_block *blocks;
-	struct tt_sym_tab strs;
+	/* extra: const char *, the demangled form: NULL until asked, the string itself when
+	 * it is not a mangled name */
+	struct tt_intern strs;
 };
 
 /*
  * Each function below is described where it is defined.
  *
- * sym_str.c: the hash tables, the allocator, and strings interned until tt_sym_free().
+ * sym_str.c: the allocator, and strings interned until tt_sym_free().
  */
-uint64_t tt_sym_strhash(uint64_t h, const char *s);
-bool tt_sym_tab_reserve(struct tt_sym_tab *t);
-struct tt_sym_slot *tt_sym_tab_find(const struct tt_sym_tab *t, uint64_t hash,
-				    bool (*eq)(uintptr_t val, const void *key), const void *key);
-void tt_sym_tab_put(struct tt_sym_tab *t, struct tt_sym_slot *slot, uint64_t hash, uintptr_t val);
 void *tt_sym_alloc(struct tt_sym_strings *s, size_t n, size_t align);
 char *tt_sym_strdup(struct tt_sym_strings *s, const char *str);
 const char *tt_sym_intern_str(struct tt_sym_strings *s, const char *str);
 const char *tt_sym_demangle(struct tt_sym_strings *s, const char *name);
 void tt_sym_strings_free(struct tt_sym_strings *s);
 
-/* sym_dwarf.c: from the DIEs of the open file f. */
+/* sym_dwarf.c: from the DIEs of the open file f; what it keeps of them goes with f's close. */
+void tt_sym_dwarf_close(struct tt_sym_file *f);
 Dwarf_Die *tt_sym_cu_find(struct tt_sym_file *f, uint64_t rel, Dwarf_Addr *dwbias);
 int tt_sym_scopes(struct tt_sym_file *f, Dwarf_Die *cudie, Dwarf_Addr pc, Dwarf_Die *chain);
 bool tt_sym_is_cxx(Dwarf_Die *die);

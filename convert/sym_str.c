@@ -1,6 +1,6 @@
 /*
- * sym_str.c - the symboliser's hash tables, its bump allocator, and the strings it interns
- * (names, files, errors) with their demangled forms, all kept until tt_sym_free().
+ * sym_str.c - the symboliser's bump allocator, and the strings it interns (names, files,
+ * errors) with their demangled forms, all kept until tt_sym_free().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,70 +18,6 @@ struct tt_sym_block {
 	size_t cap;
 	char data[];
 };
-
-/* An interned string, with its demangled form computed on first need. */
-struct tt_sym_str {
-	const char *dem; /* NULL until asked; str itself when not a mangled name */
-	char str[];
-};
-
-uint64_t tt_sym_strhash(uint64_t h, const char *s)
-{
-	/* FNV-1a */
-	h ^= 0xcbf29ce484222325ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
-/* Makes room for one more entry.  False on out of memory (the table is unchanged). */
-bool tt_sym_tab_reserve(struct tt_sym_tab *t)
-{
-	struct tt_sym_slot *v;
-	size_t cap, i, j;
-
-	if ((t->n + 1) * 2 <= t->cap)
-		return true;
-	cap = t->cap ? t->cap * 2 : 64;
-	v = calloc(cap, sizeof(*v));
-	if (!v)
-		return false;
-	for (i = 0; i < t->cap; i++) {
-		if (!t->v[i].val)
-			continue;
-		for (j = t->v[i].hash & (cap - 1); v[j].val; j = (j + 1) & (cap - 1))
-			;
-		v[j] = t->v[i];
-	}
-	free(t->v);
-	t->v = v;
-	t->cap = cap;
-	return true;
-}
-
-/*
- * The slot holding a value for which eq() holds, else the empty slot where it belongs (only
- * after tt_sym_tab_reserve()), else NULL.
- */
-struct tt_sym_slot *tt_sym_tab_find(const struct tt_sym_tab *t, uint64_t hash,
-				    bool (*eq)(uintptr_t val, const void *key), const void *key)
-{
-	size_t mask = t->cap - 1, i;
-
-	if (!t->cap)
-		return NULL;
-	for (i = hash & mask; t->v[i].val; i = (i + 1) & mask)
-		if (t->v[i].hash == hash && eq(t->v[i].val, key))
-			return &t->v[i];
-	return t->n < t->cap ? &t->v[i] : NULL;
-}
-
-void tt_sym_tab_put(struct tt_sym_tab *t, struct tt_sym_slot *slot, uint64_t hash, uintptr_t val)
-{
-	slot->hash = hash;
-	slot->val = val;
-	t->n++;
-}
 
 void *tt_sym_alloc(struct tt_sym_strings *s, size_t n, size_t align)
 {
@@ -126,54 +62,27 @@ char *tt_sym_strdup(struct tt_sym_strings *s, const char *str)
 	return p;
 }
 
-static bool tt_sym_str_eq(uintptr_t val, const void *key)
-{
-	return !strcmp(((const struct tt_sym_str *)val)->str, key);
-}
-
 /* NULL on out of memory. */
-static struct tt_sym_str *tt_sym_intern(struct tt_sym_strings *s, const char *str)
-{
-	uint64_t h = tt_sym_strhash(0, str);
-	struct tt_sym_slot *slot;
-	struct tt_sym_str *e;
-	size_t n;
-
-	slot = tt_sym_tab_find(&s->strs, h, tt_sym_str_eq, str);
-	if (slot && slot->val)
-		return (struct tt_sym_str *)slot->val;
-	if (!tt_sym_tab_reserve(&s->strs))
-		return NULL;
-	n = strlen(str) + 1;
-	e = tt_sym_alloc(s, sizeof(*e) + n, _Alignof(struct tt_sym_str));
-	if (!e)
-		return NULL;
-	e->dem = NULL;
-	memcpy(e->str, str, n);
-	slot = tt_sym_tab_find(&s->strs, h, tt_sym_str_eq, str);
-	tt_sym_tab_put(&s->strs, slot, h, (uintptr_t)e);
-	return e;
-}
-
 const char *tt_sym_intern_str(struct tt_sym_strings *s, const char *str)
 {
-	struct tt_sym_str *e = str ? tt_sym_intern(s, str) : NULL;
+	bool fresh;
 
-	return e ? e->str : NULL;
+	return str ? tt_intern(&s->strs, str, &fresh) : NULL;
 }
 
 /* The demangled form of a symbol name, or the name itself when it is not mangled C++. */
 const char *tt_sym_demangle(struct tt_sym_strings *s, const char *name)
 {
-	struct tt_sym_str *e = tt_sym_intern(s, name);
+	const char *str = tt_sym_intern_str(s, name), **dem;
 	char *d;
 	int status;
 
-	if (!e)
+	if (!str)
 		return NULL;
-	if (e->dem)
-		return e->dem;
-	e->dem = e->str;
+	dem = tt_intern_extra(&s->strs, str);
+	if (*dem)
+		return *dem;
+	*dem = str;
 	/* Only "_Z" names: __cxa_demangle() would also "demangle" plain C names like "f" or "i". */
 	if (name[0] == '_' && name[1] == 'Z') {
 		d = __cxa_demangle(name, NULL, NULL, &status);
@@ -181,11 +90,11 @@ const char *tt_sym_demangle(struct tt_sym_strings *s, const char *name)
 			const char *c = tt_sym_strdup(s, d);
 
 			if (c)
-				e->dem = c;
+				*dem = c;
 		}
 		free(d);
 	}
-	return e->dem;
+	return *dem;
 }
 
 void tt_sym_strings_free(struct tt_sym_strings *s)
@@ -196,6 +105,5 @@ void tt_sym_strings_free(struct tt_sym_strings *s)
 		s->blocks = b->next;
 		free(b);
 	}
-	free(s->strs.v);
-	s->strs = (struct tt_sym_tab){ 0 };
+	tt_intern_free(&s->strs);
 }

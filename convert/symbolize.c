@@ -17,9 +17,10 @@
  * Strings are copied out of libdw (interned) so that results outlive a file closed to stay
  * within the descriptor limit, and so that each demangling happens once per name.
  *
- * Here are the files (opened, checked, closed), the modules, the cache of results, and the
- * hash tables and interned strings that the rest uses.  Inside an open file, the DWARF is read
- * by sym_dwarf.c and the symbol table by sym_elf.c; sym_int.h has what they share.
+ * Here are the files (opened, checked, closed), the modules and the cache of results; the
+ * interned strings and the memory the rest uses are sym_str.c's.  Inside an open file, the
+ * DWARF is read by sym_dwarf.c and the symbol table by sym_elf.c; sym_int.h has what they
+ * share.
  */
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -51,8 +52,8 @@ struct tt_symbolizer {
 	Dwfl_Callbacks cb;
 	char *debuginfo_path;	   /* cb points at this pointer; NULL = elfutils' default */
 	struct tt_sym_strings str; /* sym_str.c */
-	struct tt_sym_tab filetab; /* (path, build id) -> struct tt_sym_file * */
-	struct tt_sym_tab modtab;  /* (file, bias) -> module index + 1 */
+	struct tt_hmap filetab;	   /* struct tt_sym_file * by (path, build id) */
+	struct tt_hmap modtab;	   /* struct tt_sym_modent by (file, bias) */
 	struct tt_sym_file **files;
 	size_t nfiles, files_cap;
 	struct tt_sym_module *mods;
@@ -65,22 +66,7 @@ struct tt_symbolizer {
 
 static void tt_sym_close(struct tt_symbolizer *s, struct tt_sym_file *f)
 {
-	size_t i;
-
-	for (i = 0; i < f->cus.cap; i++) {
-		struct tt_sym_cu *cu = (struct tt_sym_cu *)f->cus.v[i].val;
-
-		if (cu) {
-			free(cu->v);
-			free(cu);
-		}
-	}
-	free(f->cus.v);
-	f->cus = (struct tt_sym_tab){ 0 };
-	for (i = 0; i < f->quals.cap; i++)
-		free((void *)f->quals.v[i].val);
-	free(f->quals.v);
-	f->quals = (struct tt_sym_tab){ 0 };
+	tt_sym_dwarf_close(f);
 	free(f->syms);
 	f->syms = NULL;
 	f->nsyms = 0;
@@ -297,36 +283,43 @@ static unsigned tt_sym_lookup(struct tt_symbolizer *s, struct tt_sym_file *f, ui
 	return n;
 }
 
-static struct tt_sym_ent *tt_sym_cache_slot(struct tt_sym_ent *v, size_t cap, uint64_t addr)
+static inline size_t tt_sym_addr_hash(uint64_t addr)
 {
-	size_t mask = cap - 1, i;
-
-	for (i = tt_sym_mix(addr) & mask; v[i].f && v[i].addr != addr; i = (i + 1) & mask)
-		;
-	return &v[i];
+	/* splitmix64's finaliser: code addresses differ mostly in their middle bits */
+	return (size_t)tt_hash_mix(addr);
 }
+
+static size_t tt_sym_ent_hash(const void *e)
+{
+	return tt_sym_addr_hash(((const struct tt_sym_ent *)e)->addr);
+}
+
+static bool tt_sym_ent_eq(const void *e, const void *key)
+{
+	return ((const struct tt_sym_ent *)e)->addr == *(const uint64_t *)key;
+}
+
+static bool tt_sym_ent_used(const void *e)
+{
+	return ((const struct tt_sym_ent *)e)->f != NULL;
+}
+
+static const struct tt_hkind tt_sym_cache_kind = {
+	.size = sizeof(struct tt_sym_ent),
+	.first = 256,
+	.fill = 3,
+	.hash = tt_sym_ent_hash,
+	.eq = tt_sym_ent_eq,
+	.used = tt_sym_ent_used,
+};
 
 static void tt_sym_cache_put(struct tt_sym_file *f, uint64_t addr, const struct tt_sym_frame *fr,
 			     unsigned n)
 {
-	struct tt_sym_ent *e;
-
-	if ((f->ncache + 1) * 4 > f->cache_cap * 3) {
-		size_t cap = f->cache_cap ? f->cache_cap * 2 : 256, i;
-		struct tt_sym_ent *v = calloc(cap, sizeof(*v));
-
-		if (!v)
-			return; /* uncached: resolved again next time */
-		for (i = 0; i < f->cache_cap; i++)
-			if (f->cache[i].f)
-				*tt_sym_cache_slot(v, cap, f->cache[i].addr) = f->cache[i];
-		free(f->cache);
-		f->cache = v;
-		f->cache_cap = cap;
-	}
-	e = tt_sym_cache_slot(f->cache, f->cache_cap, addr);
-	*e = (struct tt_sym_ent){ .addr = addr, .f = fr, .n = n };
-	f->ncache++;
+	if (!tt_hmap_reserve(&f->cache, &tt_sym_cache_kind))
+		return; /* uncached: resolved again next time */
+	*(struct tt_sym_ent *)tt_hmap_add(&f->cache, &tt_sym_cache_kind, tt_sym_addr_hash(addr)) =
+		(struct tt_sym_ent){ .addr = addr, .f = fr, .n = n };
 }
 
 unsigned tt_sym_resolve(struct tt_symbolizer *s, int m, uint64_t addr,
@@ -342,12 +335,10 @@ unsigned tt_sym_resolve(struct tt_symbolizer *s, int m, uint64_t addr,
 		return 1;
 	f = s->mods[m].file;
 	rel = addr - s->mods[m].bias;
-	if (f->cache_cap) {
-		e = tt_sym_cache_slot(f->cache, f->cache_cap, rel);
-		if (e->f) {
-			*frames = e->f;
-			return e->n;
-		}
+	e = tt_hmap_find(&f->cache, &tt_sym_cache_kind, tt_sym_addr_hash(rel), &rel);
+	if (e) {
+		*frames = e->f;
+		return e->n;
 	}
 	if (!tt_sym_open(s, f))
 		return 1;
@@ -359,30 +350,76 @@ unsigned tt_sym_resolve(struct tt_symbolizer *s, int m, uint64_t addr,
 /* ---- modules ---- */
 
 struct tt_sym_filekey {
+	uint64_t hash;
 	const char *path, *build_id;
 };
 
-static bool tt_sym_file_eq(uintptr_t val, const void *key)
+static size_t tt_sym_file_hash(const void *e)
 {
-	const struct tt_sym_file *f = (const struct tt_sym_file *)val;
-	const struct tt_sym_filekey *k = key;
-
-	return !strcmp(f->path, k->path) && !strcmp(f->build_id, k->build_id);
+	return (size_t)(*(struct tt_sym_file *const *)e)->hash;
 }
 
-struct tt_sym_modkey {
-	const struct tt_symbolizer *s;
-	const struct tt_sym_file *file;
-	uint64_t bias;
+static bool tt_sym_file_eq(const void *e, const void *key)
+{
+	const struct tt_sym_file *f = *(struct tt_sym_file *const *)e;
+	const struct tt_sym_filekey *k = key;
+
+	return f->hash == k->hash && !strcmp(f->path, k->path) && !strcmp(f->build_id, k->build_id);
+}
+
+static bool tt_sym_file_used(const void *e)
+{
+	return *(struct tt_sym_file *const *)e != NULL;
+}
+
+static const struct tt_hkind tt_sym_file_kind = {
+	.size = sizeof(struct tt_sym_file *),
+	.first = 64,
+	.fill = 2,
+	.hash = tt_sym_file_hash,
+	.eq = tt_sym_file_eq,
+	.used = tt_sym_file_used,
 };
 
-static bool tt_sym_mod_eq(uintptr_t val, const void *key)
+/* A module: a file at a bias, and its index in mods. */
+struct tt_sym_modent {
+	const struct tt_sym_file *file; /* NULL: a free slot */
+	uint64_t bias;
+	size_t index;
+};
+
+static inline size_t tt_sym_mod_hash(const struct tt_sym_file *f, uint64_t bias)
 {
-	const struct tt_sym_modkey *k = key;
-	const struct tt_sym_module *m = &k->s->mods[val - 1];
+	return (size_t)tt_hash_mix(f->hash ^ tt_hash_mix(bias));
+}
+
+static size_t tt_sym_modent_hash(const void *e)
+{
+	const struct tt_sym_modent *m = e;
+
+	return tt_sym_mod_hash(m->file, m->bias);
+}
+
+static bool tt_sym_modent_eq(const void *e, const void *key)
+{
+	const struct tt_sym_modent *m = e, *k = key;
 
 	return m->file == k->file && m->bias == k->bias;
 }
+
+static bool tt_sym_modent_used(const void *e)
+{
+	return ((const struct tt_sym_modent *)e)->file != NULL;
+}
+
+static const struct tt_hkind tt_sym_mod_kind = {
+	.size = sizeof(struct tt_sym_modent),
+	.first = 64,
+	.fill = 2,
+	.hash = tt_sym_modent_hash,
+	.eq = tt_sym_modent_eq,
+	.used = tt_sym_modent_used,
+};
 
 static bool tt_sym_grow(void **p, size_t *cap, size_t need, size_t size)
 {
@@ -402,54 +439,51 @@ static bool tt_sym_grow(void **p, size_t *cap, size_t need, size_t size)
 static struct tt_sym_file *tt_sym_file_get(struct tt_symbolizer *s, const char *path,
 					   const char *build_id)
 {
-	struct tt_sym_filekey key = { path, build_id };
-	uint64_t h = tt_sym_strhash(tt_sym_strhash(0, path), build_id);
-	struct tt_sym_slot *slot = tt_sym_tab_find(&s->filetab, h, tt_sym_file_eq, &key);
+	struct tt_sym_filekey key = { tt_hash_str(tt_hash_str(0, path), build_id), path, build_id };
+	struct tt_sym_file **found = tt_hmap_find(&s->filetab, &tt_sym_file_kind, key.hash, &key);
 	struct tt_sym_file *f;
 
-	if (slot && slot->val)
-		return (struct tt_sym_file *)slot->val;
-	if (!tt_sym_tab_reserve(&s->filetab) ||
+	if (found)
+		return *found;
+	if (!tt_hmap_reserve(&s->filetab, &tt_sym_file_kind) ||
 	    !tt_sym_grow((void **)&s->files, &s->files_cap, s->nfiles + 1, sizeof(*s->files)))
 		return NULL;
 	f = tt_sym_alloc(&s->str, sizeof(*f), _Alignof(struct tt_sym_file));
 	if (!f)
 		return NULL;
-	*f = (struct tt_sym_file){ .hash = h, .state = TT_SYM_NEW };
+	*f = (struct tt_sym_file){ .hash = key.hash, .state = TT_SYM_NEW };
 	f->path = tt_sym_strdup(&s->str, path);
 	f->build_id = tt_sym_strdup(&s->str, build_id);
 	if (!f->path || !f->build_id)
 		return NULL;
 	s->files[s->nfiles++] = f;
-	slot = tt_sym_tab_find(&s->filetab, h, tt_sym_file_eq, &key);
-	tt_sym_tab_put(&s->filetab, slot, h, (uintptr_t)f);
+	*(struct tt_sym_file **)tt_hmap_add(&s->filetab, &tt_sym_file_kind, key.hash) = f;
 	return f;
 }
 
 int tt_sym_add_module(struct tt_symbolizer *s, const char *path, uint64_t bias,
 		      const char *build_id)
 {
+	struct tt_sym_modent key, *m;
 	struct tt_sym_file *f;
-	struct tt_sym_modkey key;
-	struct tt_sym_slot *slot;
-	uint64_t h;
+	size_t h;
 
 	if (!s)
 		return -1;
 	f = tt_sym_file_get(s, path ? path : "", build_id ? build_id : "");
 	if (!f)
 		return -1;
-	key = (struct tt_sym_modkey){ .s = s, .file = f, .bias = bias };
-	h = tt_sym_mix(f->hash ^ tt_sym_mix(bias));
-	slot = tt_sym_tab_find(&s->modtab, h, tt_sym_mod_eq, &key);
-	if (slot && slot->val)
-		return (int)(slot->val - 1);
-	if (s->nmods >= INT_MAX || !tt_sym_tab_reserve(&s->modtab) ||
+	key = (struct tt_sym_modent){ .file = f, .bias = bias };
+	h = tt_sym_mod_hash(f, bias);
+	m = tt_hmap_find(&s->modtab, &tt_sym_mod_kind, h, &key);
+	if (m)
+		return (int)m->index;
+	if (s->nmods >= INT_MAX || !tt_hmap_reserve(&s->modtab, &tt_sym_mod_kind) ||
 	    !tt_sym_grow((void **)&s->mods, &s->mods_cap, s->nmods + 1, sizeof(*s->mods)))
 		return -1;
 	s->mods[s->nmods] = (struct tt_sym_module){ .file = f, .bias = bias };
-	slot = tt_sym_tab_find(&s->modtab, h, tt_sym_mod_eq, &key);
-	tt_sym_tab_put(&s->modtab, slot, h, s->nmods + 1);
+	key.index = s->nmods;
+	*(struct tt_sym_modent *)tt_hmap_add(&s->modtab, &tt_sym_mod_kind, h) = key;
 	return (int)s->nmods++;
 }
 
@@ -506,6 +540,7 @@ struct tt_symbolizer *tt_sym_new(void)
 	s->cb.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->cb.section_address = dwfl_offline_section_address;
 	s->cb.debuginfo_path = &s->debuginfo_path;
+	s->str.strs.extra = sizeof(const char *);
 	/* A file holds its own descriptor, its debug file's and maybe a dwz file's. */
 	s->max_open = 256;
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY)
@@ -541,11 +576,11 @@ void tt_sym_free(struct tt_symbolizer *s)
 		return;
 	for (i = 0; i < s->nfiles; i++) {
 		tt_sym_close(s, s->files[i]);
-		free(s->files[i]->cache);
+		tt_hmap_free(&s->files[i]->cache);
 	}
 	tt_sym_strings_free(&s->str);
-	free(s->filetab.v);
-	free(s->modtab.v);
+	tt_hmap_free(&s->filetab);
+	tt_hmap_free(&s->modtab);
 	free(s->files);
 	free(s->mods);
 	free(s->debuginfo_path);

@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-static void tt_oom(void)
+void tt_oom(void)
 {
 	fputs("traceit-convert: out of memory\n", stderr);
 	exit(2);
@@ -69,7 +69,7 @@ struct tt_arena_block {
 
 #define TT_ARENA_BLOCK (64u << 10)
 
-void *tt_arena_alloc(struct tt_arena *a, size_t n)
+void *tt_arena_try_alloc(struct tt_arena *a, size_t n)
 {
 	struct tt_arena_block *b;
 	size_t size;
@@ -83,7 +83,9 @@ void *tt_arena_alloc(struct tt_arena *a, size_t n)
 	}
 	/* A big string gets a block of its own, so the current block keeps its free space. */
 	size = n > TT_ARENA_BLOCK / 4 ? n : TT_ARENA_BLOCK;
-	b = tt_xmalloc(sizeof(*b) + size);
+	b = malloc(sizeof(*b) + size);
+	if (!b)
+		return NULL;
 	b->size = size;
 	if (size == n && a->head) {
 		b->next = a->head->next;
@@ -94,6 +96,15 @@ void *tt_arena_alloc(struct tt_arena *a, size_t n)
 	a->head = b;
 	a->left = size - n;
 	return b->data;
+}
+
+void *tt_arena_alloc(struct tt_arena *a, size_t n)
+{
+	void *p = tt_arena_try_alloc(a, n);
+
+	if (!p)
+		tt_oom();
+	return p;
 }
 
 char *tt_arena_strndup(struct tt_arena *a, const void *s, size_t len)

@@ -13,6 +13,8 @@
 
 #define TT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Ends the converter: "out of memory", exit status 2. */
+_Noreturn void tt_oom(void);
 void *tt_xmalloc(size_t n);
 void *tt_xcalloc(size_t n, size_t size);
 void *tt_xrealloc(void *p, size_t n);
@@ -30,6 +32,8 @@ struct tt_arena {
 };
 
 void *tt_arena_alloc(struct tt_arena *a, size_t n);
+/* The same, NULL on out of memory, for callers that carry on without. */
+void *tt_arena_try_alloc(struct tt_arena *a, size_t n);
 /* Copies len bytes and adds a NUL. */
 char *tt_arena_strndup(struct tt_arena *a, const void *s, size_t len);
 void tt_arena_free(struct tt_arena *a);

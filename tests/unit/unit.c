@@ -1,6 +1,7 @@
 /*
  * unit.c - C unit tests, TAP output (Automake's TAP driver): the stream codec, the
- * protobuf writer, number formatting, the events table and the UTF-8 checks.
+ * protobuf writer, number formatting, the events table, the UTF-8 checks, and the
+ * converter's hash table and string interner.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -10,6 +11,8 @@
 
 #include "codec.h"
 #include "format.h"
+#include "hashmap.h"
+#include "intern.h"
 #include "jsontime.h"
 #include "out.h"
 #include "pb.h"
@@ -275,6 +278,169 @@ static void test_jsontime(void)
 	ok(ts2 >= ts + dur, "jsontime: a touching sibling starts after the float end (%s)", buf);
 }
 
+/* Entries of the hash table tests: a non-zero key and a value. */
+struct kv {
+	uint64_t key;
+	uint64_t val;
+};
+
+static size_t kv_hash(const void *e)
+{
+	return (size_t)tt_hash_mix(((const struct kv *)e)->key);
+}
+
+/* Every key in the same slot: one probe run that wraps past the table's end (slot 63). */
+static size_t kv_collide(const void *e)
+{
+	(void)e;
+	return 63;
+}
+
+static bool kv_eq(const void *e, const void *key)
+{
+	return ((const struct kv *)e)->key == *(const uint64_t *)key;
+}
+
+static bool kv_used(const void *e)
+{
+	return ((const struct kv *)e)->key != 0;
+}
+
+/* Inserts keys 1..n with value 3 * key; how many were new. */
+static size_t kv_fill(struct tt_hmap *m, const struct tt_hkind *k, uint64_t n)
+{
+	size_t fresh_n = 0;
+
+	for (uint64_t key = 1; key <= n; key++) {
+		bool fresh;
+		struct kv *e = tt_hmap_get(m, k, k->hash(&(struct kv){ key, 0 }), &key, &fresh);
+
+		if (fresh) {
+			e->key = key;
+			e->val = 3 * key;
+			fresh_n++;
+		}
+	}
+	return fresh_n;
+}
+
+/* Whether exactly the keys 1..n for which keep() holds are found, with their values. */
+static int kv_check(const struct tt_hmap *m, const struct tt_hkind *k, uint64_t n,
+		    bool (*keep)(uint64_t))
+{
+	for (uint64_t key = 1; key <= n; key++) {
+		const struct kv *e = tt_hmap_find(m, k, k->hash(&(struct kv){ key, 0 }), &key);
+
+		if (keep(key) ? !e || e->val != 3 * key : e != NULL)
+			return 0;
+	}
+	return 1;
+}
+
+static bool kv_all(uint64_t key)
+{
+	(void)key;
+	return true;
+}
+
+static bool kv_odd(uint64_t key)
+{
+	return key % 2;
+}
+
+/* Removes the even keys of 1..n. */
+static void kv_drop_even(struct tt_hmap *m, const struct tt_hkind *k, uint64_t n)
+{
+	for (uint64_t key = 2; key <= n; key += 2)
+		tt_hmap_remove(m, k, tt_hmap_find(m, k, k->hash(&(struct kv){ key, 0 }), &key));
+}
+
+static void test_hashmap(void)
+{
+	const struct tt_hkind spread = { sizeof(struct kv), 64, 2, kv_hash, kv_eq, kv_used };
+	const struct tt_hkind same = { sizeof(struct kv), 64, 3, kv_collide, kv_eq, kv_used };
+	struct tt_hmap m = { 0 };
+	uint64_t key = 5;
+	size_t i = 0, seen = 0;
+	bool fresh;
+
+	ok(!tt_hmap_find(&m, &spread, 0, &key), "hashmap: nothing found in an empty table");
+	ok(kv_fill(&m, &spread, 20) == 20 && m.n == 20 && m.cap == 64 &&
+		   kv_check(&m, &spread, 20, kv_all),
+	   "hashmap: 20 keys inserted and found, in the first 64 slots");
+	ok(kv_fill(&m, &spread, 20) == 0 && m.n == 20,
+	   "hashmap: an insert of a key present finds it");
+	ok(kv_fill(&m, &spread, 10000) == 9980 && m.n == 10000 && m.cap == 32768 &&
+		   kv_check(&m, &spread, 10000, kv_all),
+	   "hashmap: grown to 10000 keys, at most half full, every key still found");
+	while (tt_hmap_next(&m, &spread, &i))
+		seen++;
+	ok(seen == 10000, "hashmap: iteration visits every entry once (%zu)", seen);
+	kv_drop_even(&m, &spread, 10000);
+	ok(m.n == 5000 && kv_check(&m, &spread, 10000, kv_odd),
+	   "hashmap: 5000 keys deleted, the others still found");
+	tt_hmap_clear(&m, &spread);
+	ok(m.n == 0 && m.cap == 32768 &&
+		   !tt_hmap_find(&m, &spread, kv_hash(&(struct kv){ key, 0 }), &key),
+	   "hashmap: cleared, keeping its slots");
+	tt_hmap_free(&m);
+
+	ok(kv_fill(&m, &same, 40) == 40 && kv_check(&m, &same, 40, kv_all),
+	   "hashmap: 40 colliding keys, in one run wrapping past the end");
+	kv_drop_even(&m, &same, 40);
+	ok(m.n == 20 && kv_check(&m, &same, 40, kv_odd),
+	   "hashmap: colliding keys deleted from the middle of the run, the others found");
+	ok(kv_fill(&m, &same, 200) == 180 && m.cap == 512 && kv_check(&m, &same, 200, kv_all),
+	   "hashmap: 200 colliding keys, grown three quarters full at most");
+	ok(tt_hmap_get(&m, &same, 63, &key, &fresh) && !fresh, "hashmap: get finds a present key");
+	tt_hmap_free(&m);
+}
+
+static void test_intern(void)
+{
+	struct tt_intern in = { .extra = sizeof(uint64_t) };
+	const char *a, *b, *c;
+	char buf[32];
+	bool fresh, fresh2, same = true, kept = true;
+	size_t i = 0, seen = 0;
+
+	strcpy(buf, "/etc/passwd");
+	a = tt_intern(&in, buf, &fresh);
+	strcpy(buf, "/etc/group");
+	b = tt_intern(&in, buf, &fresh2);
+	ok(a && b && fresh && fresh2 && a != b && !strcmp(a, "/etc/passwd") &&
+		   !strcmp(b, "/etc/group"),
+	   "intern: two strings stored, each as a copy");
+	ok(*(uint64_t *)tt_intern_extra(&in, a) == 0,
+	   "intern: a new string's extra bytes are zero");
+	*(uint64_t *)tt_intern_extra(&in, a) = 42;
+	c = tt_intern(&in, "/etc/passwd", &fresh);
+	ok(c == a && !fresh && *(uint64_t *)tt_intern_extra(&in, c) == 42,
+	   "intern: an equal string gives the same pointer, and its extra bytes");
+	c = tt_intern(&in, "", &fresh);
+	ok(c && fresh && !*c && tt_intern(&in, "", &fresh) == c && !fresh,
+	   "intern: the empty string too");
+	for (unsigned k = 0; k < 5000; k++) {
+		snprintf(buf, sizeof(buf), "s%u", k);
+		c = tt_intern(&in, buf, &fresh);
+		same &= fresh && !strcmp(c, buf);
+		*(uint64_t *)tt_intern_extra(&in, c) = k;
+	}
+	for (unsigned k = 0; k < 5000; k++) {
+		snprintf(buf, sizeof(buf), "s%u", k);
+		c = tt_intern(&in, buf, &fresh);
+		kept &= !fresh && *(uint64_t *)tt_intern_extra(&in, c) == k;
+	}
+	ok(same && kept && tt_intern_count(&in) == 5003,
+	   "intern: 5000 more strings, each found again with its extra bytes");
+	ok(tt_intern(&in, "/etc/passwd", &fresh) == a,
+	   "intern: a string keeps its address while the table grows");
+	while (tt_intern_next(&in, &i))
+		seen++;
+	ok(seen == 5003, "intern: iteration visits every string once (%zu)", seen);
+	tt_intern_free(&in);
+}
+
 int main(void)
 {
 	test_varints();
@@ -285,6 +451,8 @@ int main(void)
 	test_categories();
 	test_timemap();
 	test_jsontime();
+	test_hashmap();
+	test_intern();
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }
