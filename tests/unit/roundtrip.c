@@ -18,22 +18,7 @@
 #include "scan.h"
 #include "roundtrip.h"
 
-static int ntest, nfail;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntest++;
-	nfail += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 #define TID 4242		  /* the one thread, the main one: tid == pid */
 #define START_NS 1000000000000ull /* TT_P_START_NS, the time base of the decoded ns */

@@ -18,22 +18,7 @@
 #include "pb.h"
 #include "timemap.h"
 
-static int ntest, nfail;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntest++;
-	nfail += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", ntest);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 /* Reads a protobuf varint, as a reader would (independent of the writer). */
 static uint64_t pb_read_varint(const uint8_t **p)
