@@ -2,8 +2,9 @@
  * emit_csv.c - one row per event, for spreadsheets, sqlite3 .import and scripts.
  *
  * The columns are fixed (the header below) so that a query does not depend on the event
- * type; what has no column of its own goes into details as key=value pairs.  Quoting is
- * RFC 4180: a field is quoted only when it holds a comma, quote, CR or LF.
+ * type; what has no column of its own goes into details as key=value pairs; the last column is
+ * the window of tracing (traceit.h).  Quoting is RFC 4180: a field is quoted only when it
+ * holds a comma, quote, CR or LF.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #include "errnames.h"
 
 static const char tt_csv_header[] =
-	"pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details\n";
+	"pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details,"
+	"window\n";
 
 struct tt_csv {
 	struct tt_out *out;
@@ -241,7 +243,12 @@ static void tt_csv_event(void *self, const struct tt_event *ev)
 		tt_det_room(c, 1)[0] = '\0';
 		tt_out_csv_str(o, c->details);
 	}
-	tt_out_write(o, "\n", 1);
+	/* the window of tracing the event is in (traceit.h: 1 unless the program switched) */
+	p = tt_out_reserve(o, 24);
+	*p++ = ',';
+	p = tt_fmt_u64(p, ev->file->window);
+	*p++ = '\n';
+	tt_out_commit(o, p);
 }
 
 static void tt_csv_end(void *self, struct tt_run *run)

@@ -84,6 +84,7 @@ rc=0" ]
 	expect_eq "switches" "0/1 1/2 0/2 1/3 0/3 1/4" "$("$CONVERT" -f csv -o - "$OUT" | awk -F, '$7 == "tracing" { split($15, a, /[= ]/); printf "%s%s/%s", n++ ? " " : "", a[2], a[4] }')"
 	for w in 1 2 3; do
 		expect_eq "window $w" 10 "$("$CONVERT" -f csv --window=$w -o - "$OUT" | awk -F, '$7 == "malloc"' | wc -l)"
+		expect_eq "window column $w" 10 "$(csv_count "\$7 == \"malloc\" && \$NF == $w")"
 	done
 	expect_eq "window 4" 0 "$("$CONVERT" -f csv --window=4 -o - "$OUT" | awk -F, '$7 == "malloc"' | wc -l)"
 	run "$CONVERT" -f csv --window=0 -o - "$OUT"
