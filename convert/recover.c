@@ -21,25 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Per event type, the kinds of its payload words in ring order (result first). */
-static uint8_t ring_kinds[TT_EV_COUNT][TT_MAX_ARGS + 1];
-static uint8_t ring_nkinds[TT_EV_COUNT];
-static bool kinds_ready;
-
-static void init_kinds(void)
+/* The kind of slot i of type's payload (0 the result, then the arguments); 0 for none. */
+static unsigned slot_kind(unsigned type, int i)
 {
-	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
-		unsigned n = 0;
+	unsigned role = i ? tt_events[type].args[i - 1] : tt_events[type].result;
 
-		for (int i = 0; i <= TT_MAX_ARGS; i++) {
-			unsigned role = i ? tt_events[t].args[i - 1] : tt_events[t].result;
-
-			ring_kinds[t][i] = role == TT_ROLE_NONE ? 0 : tt_roles[role].kind;
-			n += role != TT_ROLE_NONE;
-		}
-		ring_nkinds[t] = (uint8_t)n;
-	}
-	kinds_ready = true;
+	return role == TT_ROLE_NONE ? 0 : tt_roles[role].kind;
 }
 
 /* The latest end tick the stream has of each thread. */
@@ -87,7 +74,7 @@ static unsigned take_record(struct tt_file *f, uint64_t *r, uint64_t left)
 		return 0;
 	if (type == TT_EV_INVALID)
 		return nw;
-	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0, n = ring_nkinds[type], k = 0;
+	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0, n = tt_payload_words(type), k = 0;
 
 	if (3 + n + has_stack > nw)
 		return 0;
@@ -95,11 +82,11 @@ static unsigned take_record(struct tt_file *f, uint64_t *r, uint64_t left)
 	const uint8_t *end = (const uint8_t *)(r + nw - has_stack);
 
 	for (int i = 0; i <= TT_MAX_ARGS; i++) {
-		if (!ring_kinds[type][i])
+		if (!slot_kind(type, i))
 			continue;
 		uint64_t *w = &r[3 + k++];
 
-		if (ring_kinds[type][i] != TT_KIND_STR || !*w)
+		if (slot_kind(type, i) != TT_KIND_STR || !*w)
 			continue;
 		uint64_t len = *w - 1;
 
@@ -215,8 +202,6 @@ int tt_recover(struct tt_file *f, uint32_t *seq, size_t *cap, struct tt_syncpt *
 
 	if (fd < 0)
 		return 0;
-	if (!kinds_ready)
-		init_kinds();
 
 	uint8_t *map = NULL;
 	size_t size = 0;
@@ -291,11 +276,11 @@ int tt_recover_decode(const uint64_t *r, struct tt_event *ev, uint64_t *end_tick
 	for (int i = 0; i <= TT_MAX_ARGS; i++) {
 		union tt_value *v = i ? &ev->args[i - 1] : &ev->result;
 
-		if (!ring_kinds[type][i])
+		if (!slot_kind(type, i))
 			continue;
 		uint64_t w = r[3 + k++];
 
-		if (ring_kinds[type][i] == TT_KIND_STR)
+		if (slot_kind(type, i) == TT_KIND_STR)
 			v->str = (const char *)(uintptr_t)w;
 		else
 			v->u = w;
