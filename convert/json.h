@@ -134,6 +134,9 @@ static inline void tt_json_line(struct tt_json *j)
 /* Closes every part: lost events, names, metadata. */
 void tt_json_parts_end(struct tt_json *j);
 
+/* json_user.c: an event of the USER category, whole (the separator written already) */
+void tt_json_user(struct tt_json *j, const struct tt_event *ev, struct tt_jthread *jt);
+
 /* The main thread of f, which counter events are attributed to. */
 struct tt_thread *tt_json_main_thread(struct tt_file *f);
 
