@@ -12,4 +12,10 @@
 /* One line on stderr, "traceit: " first; safe in any context (no stdio, no malloc). */
 void tt_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Writes v in base (10 or 16), '-' first if neg, at p without passing end; returns the new
+ * end (no NUL).  Safe in any context, like tt_log, which uses it.
+ */
+char *tt_fmt_num(char *p, char *end, unsigned long long v, int neg, unsigned base);
+
 #endif /* TT_BASE_H */

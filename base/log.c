@@ -17,7 +17,7 @@ static char *put_str(char *p, char *end, const char *s)
 	return p;
 }
 
-static char *put_num(char *p, char *end, unsigned long long v, int neg, unsigned base)
+char *tt_fmt_num(char *p, char *end, unsigned long long v, int neg, unsigned base)
 {
 	char tmp[24];
 	int n = 0;
@@ -56,21 +56,22 @@ void tt_log(const char *fmt, ...)
 		case 'd': {
 			long long v = longs ? va_arg(ap, long) : va_arg(ap, int);
 
-			p = put_num(p, end, v < 0 ? -(unsigned long long)v : (unsigned long long)v,
-				    v < 0, 10);
+			p = tt_fmt_num(p, end,
+				       v < 0 ? -(unsigned long long)v : (unsigned long long)v,
+				       v < 0, 10);
 			break;
 		}
 		case 'u':
-			p = put_num(p, end,
-				    longs >= 2 ? va_arg(ap, unsigned long long)
-				    : longs    ? va_arg(ap, unsigned long)
-					       : va_arg(ap, unsigned),
-				    0, 10);
+			p = tt_fmt_num(p, end,
+				       longs >= 2 ? va_arg(ap, unsigned long long)
+				       : longs	  ? va_arg(ap, unsigned long)
+						  : va_arg(ap, unsigned),
+				       0, 10);
 			break;
 		case 'x':
-			p = put_num(p, end,
-				    longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 0,
-				    16);
+			p = tt_fmt_num(p, end,
+				       longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 0,
+				       16);
 			break;
 		case '%':
 			*p++ = '%';

@@ -49,20 +49,6 @@ static char *put_str(char *p, const char *s)
 	return p + n;
 }
 
-static char *put_uint(char *p, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	while (n)
-		*p++ = tmp[--n];
-	*p = 0;
-	return p;
-}
-
 /*
  * Growing a file past RLIMIT_FSIZE (ftruncate, fallocate) queues SIGXFSZ, whose default
  * action would end the program: blocked meanwhile and taken back if it came.
@@ -128,9 +114,9 @@ void tt_shm_create(const char *stream_path)
 	tt_clock_sync(&tick, &ns);
 	p = put_str(shm_path, tt_cfg.shm_dir);
 	p = put_str(p, "/traceit-");
-	p = put_uint(p, (uint64_t)tt_getpid());
+	p = tt_fmt_num(p, p + 20, (uint64_t)tt_getpid(), 0, 10);
 	p = put_str(p, "-");
-	p = put_uint(p, ns);
+	p = tt_fmt_num(p, p + 20, ns, 0, 10);
 	put_str(p, ".rings");
 	memcpy(link_path, stream_path, n - 4);
 	put_str(link_path + n - 4, ".rings");

@@ -157,17 +157,10 @@ static long read_link(const char *path, char *buf, size_t len)
 	return n;
 }
 
+/* v in decimal at p, NUL-terminated; returns the end (the NUL).  p has room for 21 bytes. */
 static char *fmt_uint(char *p, unsigned long v)
 {
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = tmp[--n];
+	p = tt_fmt_num(p, p + 20, v, 0, 10);
 	*p = 0;
 	return p;
 }

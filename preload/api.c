@@ -104,23 +104,6 @@ TT_EXPORT void traceit_instant(const char *category, const char *name)
 	tt_user_record(TT_EV_MARK, name, category, 0, NULL);
 }
 
-/* p += the decimal text of v; no stdio here, which may allocate. */
-static char *put_int(char *p, const char *end, long long v)
-{
-	char tmp[24];
-	int n = 0;
-	unsigned long long u = v < 0 ? 0 - (unsigned long long)v : (unsigned long long)v;
-
-	do
-		tmp[n++] = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0 && p < end)
-		*p++ = '-';
-	while (n && p < end)
-		*p++ = tmp[--n];
-	return p;
-}
-
 TT_EXPORT void traceit_instant_args(const char *category, const char *name, int n,
 				    const char *const *keys, const long long *values)
 {
@@ -139,7 +122,11 @@ TT_EXPORT void traceit_instant_args(const char *category, const char *name, int 
 		}
 		if (p < end)
 			*p++ = '=';
-		p = put_int(p, end, values[i]);
+		/* no stdio here, which may allocate */
+		p = tt_fmt_num(p, end,
+			       values[i] < 0 ? 0 - (unsigned long long)values[i]
+					     : (unsigned long long)values[i],
+			       values[i] < 0, 10);
 	}
 	*p = 0;
 	tt_user_record(TT_EV_MARK, name, category, 0, buf);
