@@ -260,7 +260,7 @@ static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
 	switch (ev->type) {
 	case TT_EV_SPAN:
 	case TT_EV_ASYNC_END: /* its start is the begin's (annot.c) */
-		u = tt_user_get(s, ev->args[0].str, 0);
+		u = tt_user_get(s, ev->args[0].str, TT_USTAT_SPAN);
 		u->count++;
 		u->total_ns += dur;
 		if (dur > u->max_ns)
@@ -269,7 +269,7 @@ static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
 		break;
 	case TT_EV_MARK:
 	case TT_EV_ASYNC_INSTANT:
-		tt_user_get(s, ev->args[0].str, 1)->count++;
+		tt_user_get(s, ev->args[0].str, TT_USTAT_INSTANT)->count++;
 		break;
 	case TT_EV_COUNTER:
 	case TT_EV_COUNTER_F:
@@ -277,7 +277,7 @@ static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
 			v = (double)ev->args[1].s;
 		else
 			memcpy(&v, &ev->args[1].u, sizeof(v));
-		u = tt_user_get(s, ev->args[0].str, 2);
+		u = tt_user_get(s, ev->args[0].str, TT_USTAT_COUNTER);
 		if (!u->count++ || v < u->min)
 			u->min = v;
 		if (u->count == 1 || v > u->max)

@@ -55,9 +55,10 @@ struct tt_lockuser {
 };
 
 /* Per annotation name (traceit.h): spans and async spans, instants, counters. */
+enum tt_ustat_kind { TT_USTAT_SPAN, TT_USTAT_INSTANT, TT_USTAT_COUNTER };
 struct tt_ustat {
 	const char *name;
-	uint8_t kind; /* 0 span, 1 instant, 2 counter */
+	uint8_t kind; /* enum tt_ustat_kind */
 	uint64_t count;
 	uint64_t total_ns, max_ns, unfinished;
 	double last, min, max; /* counters */

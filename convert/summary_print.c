@@ -484,58 +484,53 @@ static void tt_print_signals(struct tt_out *o, struct tt_summary *s)
 /* The program's annotations (traceit.h): spans by name, then counters; nothing if none. */
 static void tt_print_user(struct tt_out *o, struct tt_summary *s)
 {
-	bool head = false;
+	/* spans, then counters, then instants: each table only if it has a row */
+	static const struct {
+		unsigned kind;
+		const char *head;
+	} tables[] = {
+		{ TT_USTAT_SPAN,
+		  "\nSpans (the program's annotations, by name)\n       count      total"
+		  "       mean        max unfinished name\n" },
+		{ TT_USTAT_COUNTER,
+		  "\nCounters (the program's annotations)\n     samples           last"
+		  "            min            max name\n" },
+		{ TT_USTAT_INSTANT, "\nInstants (the program's annotations)\n       count name\n" },
+	};
 
-	for (size_t i = 0; i < s->user_n; i++) {
-		const struct tt_ustat *u = &s->user[i];
-		char total[32], mean[32], max[32];
+	for (size_t k = 0; k < TT_ARRAY_SIZE(tables); k++) {
+		bool head = false;
 
-		if (u->kind != 0)
-			continue;
-		if (!head)
-			tt_out_printf(o,
-				      "\nSpans (the program's annotations, by name)\n  %10s %10s "
-				      "%10s %10s %10s name\n",
-				      "count", "total", "mean", "max", "unfinished");
-		head = true;
-		snprintf(total, sizeof(total), "%s", TT_NS0(u->total_ns));
-		snprintf(mean, sizeof(mean), "%s", TT_NS0(u->count ? u->total_ns / u->count : 0));
-		snprintf(max, sizeof(max), "%s", TT_NS0(u->max_ns));
-		tt_out_printf(o, "  %10llu %10s %10s %10s %10llu ", (unsigned long long)u->count,
-			      total, mean, max, (unsigned long long)u->unfinished);
-		tt_out_text(o, u->name);
-		tt_out_puts(o, "\n");
-	}
-	head = false;
-	for (size_t i = 0; i < s->user_n; i++) {
-		const struct tt_ustat *u = &s->user[i];
+		for (size_t i = 0; i < s->user_n; i++) {
+			const struct tt_ustat *u = &s->user[i];
+			char total[32], mean[32];
 
-		if (u->kind != 2)
-			continue;
-		if (!head)
-			tt_out_printf(o,
-				      "\nCounters (the program's annotations)\n  %10s %14s %14s "
-				      "%14s name\n",
-				      "samples", "last", "min", "max");
-		head = true;
-		tt_out_printf(o, "  %10llu %14.6g %14.6g %14.6g ", (unsigned long long)u->count,
-			      u->last, u->min, u->max);
-		tt_out_text(o, u->name);
-		tt_out_puts(o, "\n");
-	}
-	head = false;
-	for (size_t i = 0; i < s->user_n; i++) {
-		const struct tt_ustat *u = &s->user[i];
-
-		if (u->kind != 1)
-			continue;
-		if (!head)
-			tt_out_printf(o, "\nInstants (the program's annotations)\n  %10s name\n",
-				      "count");
-		head = true;
-		tt_out_printf(o, "  %10llu ", (unsigned long long)u->count);
-		tt_out_text(o, u->name);
-		tt_out_puts(o, "\n");
+			if (u->kind != tables[k].kind)
+				continue;
+			if (!head)
+				tt_out_puts(o, tables[k].head);
+			head = true;
+			switch (u->kind) {
+			case TT_USTAT_SPAN:
+				snprintf(total, sizeof(total), "%s", TT_NS0(u->total_ns));
+				snprintf(mean, sizeof(mean), "%s",
+					 TT_NS0(u->count ? u->total_ns / u->count : 0));
+				tt_out_printf(o, "  %10llu %10s %10s %10s %10llu ",
+					      (unsigned long long)u->count, total, mean,
+					      TT_NS0(u->max_ns), (unsigned long long)u->unfinished);
+				break;
+			case TT_USTAT_COUNTER:
+				tt_out_printf(o, "  %10llu %14.6g %14.6g %14.6g ",
+					      (unsigned long long)u->count, u->last, u->min,
+					      u->max);
+				break;
+			default:
+				tt_out_printf(o, "  %10llu ", (unsigned long long)u->count);
+				break;
+			}
+			tt_out_text(o, u->name);
+			tt_out_puts(o, "\n");
+		}
 	}
 }
 
