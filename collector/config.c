@@ -69,6 +69,8 @@ void tt_config_read(struct tt_config *cfg)
 		cfg->stacks = parse_categories("TRACEIT_STACKS", s, 0) & cfg->categories;
 	cfg->stack_depth = parse_number("TRACEIT_STACK_DEPTH", 32, 1, 256);
 	cfg->flush_ms = parse_number("TRACEIT_FLUSH_MS", 1000, 1, 3600000);
+	cfg->func_depth = parse_number("TRACEIT_FUNC_DEPTH", TT_FUNC_STACK, 1, TT_FUNC_STACK);
+	cfg->func_min_ns = parse_number("TRACEIT_FUNC_MIN_NS", 0, 0, 4000000000u);
 	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 1024, 16, 1048576);
 
 	cfg->clock = -1;

@@ -238,8 +238,8 @@ void tt_drain_all(int final)
 		}
 	}
 	/* after the rings: every stack their events name was complete before the event was */
-	if (tt_cfg.stacks && tt_chunks_ok && atomic_load(&tt_state) != TT_DEAD) {
-		if (!tt_modules_flush(tt_chunk_side))
+	if (tt_chunks_ok && atomic_load(&tt_state) != TT_DEAD) {
+		if (!tt_modules_flush(tt_chunk_side) && tt_cfg.stacks)
 			tt_stacks_flush(tt_chunk_side);
 	}
 }

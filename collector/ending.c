@@ -53,6 +53,11 @@ void tt_final_drain(int exit_kind, int status)
 {
 	if (tt_getpid() != tt_owner_pid)
 		return; /* a vfork child shares our memory: it must not touch the stream */
+	/* exit from deep inside traced functions: they end here, open */
+	struct tt_thread *self = tt_enter(TT_CAT_FUNC);
+
+	if (self)
+		tt_func_close_all(self, 1);
 	if (!elect_final() || !begin_final())
 		return;
 	/*

@@ -1,6 +1,6 @@
 /*
  * modules.c - the loaded modules (program, libraries, vDSO) as the converter needs them to
- * symbolise stacks: path, load bias, address range and GNU build id, read from the loader's
+ * symbolise stacks and traced functions: path, load bias, address range and GNU build id, read from the loader's
  * own list (dl_iterate_phdr) at start and after every dlopen and dlclose that changed it.
  *
  * Each snapshot is encoded straight into a log in the stream's format, so that the writer
@@ -143,11 +143,20 @@ static int mod_lock_take(void)
 	return 1;
 }
 
+/* Function tracing symbolises its addresses too: from its first call on, modules are kept. */
+static _Atomic int mod_wanted;
+
+void tt_modules_want(uint64_t tick)
+{
+	if (!atomic_exchange(&mod_wanted, 1))
+		tt_modules_snapshot(tick);
+}
+
 void tt_modules_snapshot(uint64_t tick)
 {
 	unsigned long long c[2] = { 0, 0 };
 
-	if (!tt_stack_mask || mod_full || !mod_lock_take())
+	if ((!tt_stack_mask && !atomic_load(&mod_wanted)) || mod_full || !mod_lock_take())
 		return;
 	if (!modlog) {
 		long p = tt_syscall6(SYS_mmap, 0, TT_MODLOG_MAX, PROT_READ | PROT_WRITE,

@@ -34,6 +34,7 @@ void tt_stacks_after_fork_child(void);
 
 /* Takes a snapshot of the loaded modules if it changed (start, after dlopen and dlclose). */
 void tt_modules_snapshot(uint64_t tick);
+void tt_modules_want(uint64_t tick); /* recorded even without stacks, from now on */
 void tt_modules_after_fork_child(void);
 
 /* libunwind's private pipe (see stream.c, which keeps it away from the program). */

@@ -276,6 +276,7 @@ struct tt_thread *tt_thread_attach(void)
 		return NULL;
 	}
 	reset_ring(t);
+	tt_func_release(t);
 	atomic_fetch_add(&tt_threads_attached, 1);
 	t->tid = (uint32_t)tt_gettid();
 	t->self = (uint64_t)pthread_self();
@@ -364,6 +365,8 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 	for (t = tt_thread_first(); t; t = next) {
 		next = t->next;
 		if (t != keep) {
+			if (t->fs)
+				tt_munmap(t->fs, tt_func_stack_size());
 			tt_munmap(region_of(t), t->map_len);
 			continue;
 		}
@@ -391,6 +394,7 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 		kept->self = (uint64_t)pthread_self();
 		kept->shm_off = 0; /* private memory, all of it writable */
 		kept->rsv = kept->mask + 1;
+		tt_func_fork_child(kept);
 	}
 }
 

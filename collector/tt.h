@@ -54,10 +54,11 @@ struct tt_thread {
 	uint32_t dtor_rounds;
 	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
 	uint32_t nobuf;	    /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
-	uint32_t pad1;
+	uint32_t fn_unwritten; /* function entries to write before the next record (funcs.c) */
 	uint64_t lost;	  /* events this thread could not record, all told */
 	uint64_t dropped; /* dropped since the last LOST record (drop mode) */
 	uint64_t drop_first, drop_last;
+	struct tt_fstack *fs; /* the shadow stack of traced function calls, NULL until one */
 
 	/* Consumer side, on its own cache line. */
 	_Alignas(64) _Atomic uint64_t tail;
@@ -98,6 +99,9 @@ struct tt_config {
 	char shm_dir[256]; /* TRACEIT_SHM_DIR: the shared-buffer file's folder, "" = none */
 	int start_off;	   /* TRACEIT_START=off: tracing starts switched off */
 	int toggle_signal; /* TRACEIT_TOGGLE_SIGNAL: switches tracing on and off, 0 = none */
+	uint32_t func_depth;  /* TRACEIT_FUNC_DEPTH: function calls recorded this deep at most */
+	uint32_t func_min_ns; /* TRACEIT_FUNC_MIN_NS: shorter calls with nothing recorded inside
+				 are dropped */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -195,6 +199,20 @@ int tt_each_fd(void (*fn)(void *ctx, int fd, const char *target), void *ctx);
 int tt_stream_yield_fd(void);
 void tt_stream_forget(void);
 
+/*
+ * funcs.c: function tracing.  Frames are kept in a shadow stack per thread; an entry is
+ * written only once something is recorded inside it (tt_func_flush, from every record).
+ */
+#define TT_FUNC_STACK 4096 /* frames a thread's shadow stack holds */
+void tt_func_enter(struct tt_thread *t, uint64_t fn, uint64_t cfa, uint64_t now);
+void tt_func_exit(struct tt_thread *t, uint64_t fn, uint64_t now);
+void tt_func_longjmp(struct tt_thread *t, uint64_t target_sp);
+void tt_func_flush(struct tt_thread *t);
+void tt_func_close_all(struct tt_thread *t, int final); /* thread or process end */
+void tt_func_fork_child(struct tt_thread *t);
+void tt_func_release(struct tt_thread *t); /* the thread's state is recycled */
+size_t tt_func_stack_size(void);
+
 /* Generic recording of an event with string arguments (out of line, not hot). */
 void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, uint64_t result, const uint64_t *args, const char *const *strs);
@@ -254,6 +272,8 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 	if (__builtin_constant_p(type) && __builtin_constant_p(n) && n != tt_payload_words(type))
 		tt_payload_mismatch();
 
+	if (tt_unlikely(t->fn_unwritten))
+		tt_func_flush(t);
 	t->busy = 1;
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
 		sid = tt_stack_capture(t, t1);

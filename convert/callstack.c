@@ -331,8 +331,86 @@ const struct tt_cstack *tt_callstack_get(struct tt_file *f, uint32_t id)
 	return &t->v[id];
 }
 
+struct tt_funcname {
+	uint64_t addr; /* 0: free slot */
+	const char *name;
+};
+
+static size_t tt_funcname_hash(const void *e)
+{
+	uint64_t a = ((const struct tt_funcname *)e)->addr;
+
+	return (size_t)((a * 0x9e3779b97f4a7c15ull) >> 16);
+}
+
+static bool tt_funcname_eq(const void *e, const void *key)
+{
+	return ((const struct tt_funcname *)e)->addr == *(const uint64_t *)key;
+}
+
+static bool tt_funcname_used(const void *e)
+{
+	return ((const struct tt_funcname *)e)->addr != 0;
+}
+
+static const struct tt_hkind tt_funcname_kind = {
+	sizeof(struct tt_funcname), 256, 3, tt_funcname_hash, tt_funcname_eq, tt_funcname_used,
+};
+
+static const char *tt_func_text(struct tt_file *f, uint64_t tick, uint64_t addr)
+{
+	struct tt_module *m = tt_find_module(&f->stacks, tick, addr);
+	const struct tt_sym_frame *fr;
+	char text[256];
+	unsigned nf;
+
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	tt_sym_failed = true;
+#endif
+	if (!tt_sym && !tt_sym_failed && !(tt_sym = tt_sym_new()))
+		tt_sym_failed = true;
+	if (!m) {
+		snprintf(text, sizeof(text), "0x%llx", (unsigned long long)addr);
+		return tt_arena_strndup(&f->arena, text, strlen(text));
+	}
+	if (m->handle == -2)
+		m->handle = tt_sym ? tt_sym_add_module(tt_sym, m->path, m->bias, m->build_id) : -1;
+	nf = tt_sym ? tt_sym_resolve(tt_sym, m->handle, addr, &fr) : 0;
+	tt_module_check(m);
+	/* the entry of a function: the outermost frame is the function itself */
+	if (nf && fr[nf - 1].function)
+		return fr[nf - 1].function;
+	if (tt_sym)
+		tt_sym_fallback(tt_sym, m->handle, addr, text, sizeof(text));
+	else
+		snprintf(text, sizeof(text), "%s+0x%llx", tt_base(m->path),
+			 (unsigned long long)(addr - m->bias));
+	return tt_arena_strndup(&f->arena, text, strlen(text));
+}
+
+const char *tt_callstack_func(struct tt_file *f, uint64_t tick, uint64_t addr)
+{
+	struct tt_hmap *h = &f->stacks.funcs;
+	size_t hash = tt_funcname_hash(&(struct tt_funcname){ addr, NULL });
+	struct tt_funcname *e;
+
+	if (!addr)
+		return "0x0";
+	e = tt_hmap_find(h, &tt_funcname_kind, hash, &addr);
+	if (e)
+		return e->name;
+	const char *name = tt_func_text(f, tick, addr);
+
+	if (tt_hmap_reserve(h, &tt_funcname_kind)) {
+		e = tt_hmap_add(h, &tt_funcname_kind, hash);
+		*e = (struct tt_funcname){ addr, name };
+	}
+	return name;
+}
+
 void tt_callstack_free(struct tt_stacktab *t)
 {
+	tt_hmap_free(&t->funcs);
 	free(t->v);
 	free(t->mods);
 	free(t->snaps);

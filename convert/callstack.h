@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
+
 struct tt_file;
 
 struct tt_cstack {
@@ -50,6 +52,7 @@ struct tt_stacktab {
 	struct tt_modsnap *snaps;
 	size_t nsnaps, snaps_cap;
 	bool warned_unknown;
+	struct tt_hmap funcs; /* function names by entry address (tt_callstack_func) */
 };
 
 /* Pre-scan: one STACKS or MODULES payload, inflated (at: chunk offset, for messages). */
@@ -58,6 +61,12 @@ void tt_callstack_load_modules(struct tt_file *f, const uint8_t *p, size_t len, 
 
 /* Stack id of f, resolved; NULL for id 0, or an id the file does not define (reported). */
 const struct tt_cstack *tt_callstack_get(struct tt_file *f, uint32_t id);
+
+/*
+ * The name of the function at addr (a traced function's entry, FUNC records) with the modules
+ * mapped at tick: demangled, or "module+0x..." when unknown.  Cached per address.
+ */
+const char *tt_callstack_func(struct tt_file *f, uint64_t tick, uint64_t addr);
 
 void tt_callstack_free(struct tt_stacktab *t);
 /* Closes the symbolizer: at the end of a run. */

@@ -601,11 +601,22 @@ void tt_tstream_advance(struct tt_tstream *s)
 		if (s->state == TT_TS_READY) {
 			if (!tt_span_take(s))
 				continue;
+			tt_nest_event(&s->nest, &s->ev);
 			s->last_key = s->key;
 			return;
 		}
-		if (s->state == TT_TS_PENDING || !s->nspans)
+		if (s->state == TT_TS_PENDING)
 			return;
+		if (!s->nspans) {
+			/* functions left open end with the thread's last event too */
+			uint64_t end = s->last_key > s->base_ns ? s->last_key - s->base_ns : 0;
+
+			if (tt_nest_take_open(&s->nest, &s->ev, end)) {
+				s->key = s->last_key;
+				s->state = TT_TS_READY;
+			}
+			return;
+		}
 		/* the thread is done: what it left open ends with its last event */
 		const struct tt_open_span *o = &s->spans[--s->nspans];
 		uint64_t end = s->last_key > s->base_ns ? s->last_key - s->base_ns : 0;
@@ -628,6 +639,9 @@ void tt_tstream_advance(struct tt_tstream *s)
 		s->ev.end_ns = end < o->start_ns ? o->start_ns : end;
 		s->ev.stack = 0;
 		s->ev.fd_path = NULL;
+		s->ev.depth = 0;
+		s->ev.frames = NULL;
+		s->ev.self_ns = s->ev.end_ns - s->ev.start_ns;
 		s->key = s->last_key;
 		s->state = TT_TS_READY;
 		return;
@@ -639,6 +653,7 @@ void tt_tstream_release(struct tt_tstream *s)
 	free(s->spans);
 	s->spans = NULL;
 	s->nspans = s->spans_cap = 0;
+	tt_nest_free(&s->nest);
 	tt_unload(s);
 	free(s->hist);
 	s->hist = NULL;

@@ -14,6 +14,7 @@
 #define TT_DECODE_H
 
 #include "model.h"
+#include "nest.h"
 
 enum tt_tstream_state { TT_TS_PENDING, TT_TS_READY, TT_TS_DONE };
 
@@ -51,6 +52,7 @@ struct tt_tstream {
 	struct tt_open_span *spans;
 	size_t nspans, spans_cap;
 	uint64_t last_key; /* the latest key handed out: where open spans end */
+	struct tt_nest nest; /* the thread's open functions, self times */
 };
 
 struct tt_open_span {

@@ -22,6 +22,8 @@ struct tt_options {
 	uint64_t max_slices; /* json, perfetto: fold what does not fit this many slices (fit.h); 0:
 				all */
 	bool no_compress;    /* perfetto: packets not deflated */
+	bool graph_interleave; /* graph: the threads' lines in time order, not one after another */
+	bool lines;	       /* folded: frames split by source line, "function (file.c:12)" */
 };
 
 /* What the folded output weighs each stack by (--weight). */
@@ -63,6 +65,7 @@ extern const struct tt_sink tt_sink_csv;
 extern const struct tt_sink tt_sink_summary;
 extern const struct tt_sink tt_sink_folded;
 extern const struct tt_sink tt_sink_perfetto;
+extern const struct tt_sink tt_sink_graph;
 
 /* Relative time of an absolute CLOCK_MONOTONIC ns, clamped at 0. */
 static inline uint64_t tt_run_rel(const struct tt_run *run, uint64_t ns)

@@ -2,8 +2,10 @@
  * emit_csv.c - one row per event, for spreadsheets, sqlite3 .import and scripts.
  *
  * The columns are fixed (the header below) so that a query does not depend on the event
- * type; what has no column of its own goes into details as key=value pairs; the last column is
- * the window of tracing (traceit.h).  Quoting is RFC 4180: a field is quoted only when it
+ * type; what has no column of its own goes into details as key=value pairs; then come the window
+ * of tracing (traceit.h), the depth of traced functions the call is in and its self time
+ * (its duration less that of the calls recorded inside it, nest.h).  A traced function's
+ * row is named by the function.  Quoting is RFC 4180: a field is quoted only when it
  * holds a comma, quote, CR or LF.
  */
 #include <stdlib.h>
@@ -12,10 +14,11 @@
 #include "emit.h"
 #include "state.h"
 #include "errnames.h"
+#include "nest.h"
 
 static const char tt_csv_header[] =
 	"pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details,"
-	"window\n";
+	"window,depth,self_ns\n";
 
 struct tt_csv {
 	struct tt_out *out;
@@ -208,7 +211,13 @@ static void tt_csv_event(void *self, const struct tt_event *ev)
 	*p++ = ',';
 	p = tt_fmt_lit(p, cat, strlen(cat));
 	*p++ = ',';
-	p = tt_fmt_lit(p, info->name, strlen(info->name));
+	if (ev->type == TT_EV_FUNC) {
+		tt_out_commit(o, p);
+		tt_out_csv_str(o, tt_func_name(ev));
+		p = tt_out_reserve(o, 256);
+	} else {
+		p = tt_fmt_lit(p, info->name, strlen(info->name));
+	}
 	*p++ = ',';
 	if (info->result != TT_ROLE_NONE)
 		p = tt_roles[info->result].kind == TT_KIND_ADDR ? tt_fmt_hex(p, ev->result.u)
@@ -244,9 +253,14 @@ static void tt_csv_event(void *self, const struct tt_event *ev)
 		tt_out_csv_str(o, c->details);
 	}
 	/* the window of tracing the event is in (traceit.h: 1 unless the program switched) */
-	p = tt_out_reserve(o, 24);
+	p = tt_out_reserve(o, 64);
 	*p++ = ',';
 	p = tt_fmt_u64(p, ev->file->window);
+	*p++ = ',';
+	p = tt_fmt_u64(p, ev->depth);
+	*p++ = ',';
+	if (!tt_event_is_instant(ev->type))
+		p = tt_fmt_u64(p, ev->self_ns);
 	*p++ = '\n';
 	tt_out_commit(o, p);
 }

@@ -2,9 +2,9 @@
  * main.c - traceit-convert: turns traceit stream files into a Perfetto trace (protobuf), a
  * Chrome trace (JSON), a CSV table, a text summary or folded stacks.
  *
- *	traceit-convert [-f perfetto|json|csv|summary|folded] [--weight=W] [-o OUTPUT] [-q]
- *			[FILTER...] [--split-mb=N] [--max-slices=N|--full] [--no-compress]
- *			[--help] [--version] INPUT...
+ *	traceit-convert [-f perfetto|json|csv|summary|folded|graph] [--weight=W] [--lines]
+ *			[-o OUTPUT] [-q] [FILTER...] [--split-mb=N] [--max-slices=N|--full]
+ *			[--no-compress] [--graph-interleave] [--help] [--version] INPUT...
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
  * recursive).  All inputs merge into one timeline; time 0 is the start of the earliest
@@ -67,7 +67,10 @@ static const char tt_usage[] =
 	"                         call sites when stacks were recorded, as text\n"
 	"                       folded: call stacks for flamegraph.pl and speedscope,\n"
 	"                         one line per stack with its weight (needs a trace\n"
-	"                         recorded with TRACEIT_STACKS)\n"
+	"                         recorded with TRACEIT_STACKS, or of traced functions)\n"
+	"                       graph: the call tree of traced functions (programs\n"
+	"                         built with -finstrument-functions) as ftrace's\n"
+	"                         function_graph prints it\n"
 	"  -o, --output=FILE    write to FILE instead of standard output ('-')\n"
 	"  -q, --quiet          do not warn about damaged or incomplete inputs, and\n"
 	"                         show no progress bar\n"
@@ -90,6 +93,10 @@ static const char tt_usage[] =
 	"                         (allocated, or read and written), time (ns spent\n"
 	"                         in the calls) or leaked (bytes still allocated at\n"
 	"                         the end)\n"
+	"      --lines          folded: one frame per source line, \"function (file.c:12)\",\n"
+	"                         instead of one per function\n"
+	"      --graph-interleave  graph: the threads' lines in time order, not one\n"
+	"                         thread after another\n"
 	"      --max-slices=N   json, perfetto: at most N slices (default 5000000, what\n"
 	"                         Perfetto UI holds in about 1.5 GB); beyond, fast\n"
 	"                         frequent calls fold into per-thread counters\n"
@@ -138,6 +145,8 @@ enum {
 	TT_OPT_MAX_SLICES,
 	TT_OPT_FULL,
 	TT_OPT_NO_COMPRESS,
+	TT_OPT_GRAPH_INTERLEAVE,
+	TT_OPT_LINES,
 };
 
 /* Applies one filter or split option to o. */
@@ -218,7 +227,10 @@ static const struct tt_sink *tt_parse_format(const char *s)
 		return &tt_sink_folded;
 	if (!strcmp(s, "perfetto"))
 		return &tt_sink_perfetto;
-	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary or folded)", s);
+	if (!strcmp(s, "graph"))
+		return &tt_sink_graph;
+	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary, folded or graph)",
+		       s);
 	return NULL;
 }
 
@@ -272,6 +284,8 @@ int main(int argc, char **argv)
 		{ "max-slices", required_argument, NULL, TT_OPT_MAX_SLICES },
 		{ "full", no_argument, NULL, TT_OPT_FULL },
 		{ "no-compress", no_argument, NULL, TT_OPT_NO_COMPRESS },
+		{ "graph-interleave", no_argument, NULL, TT_OPT_GRAPH_INTERLEAVE },
+		{ "lines", no_argument, NULL, TT_OPT_LINES },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -293,6 +307,8 @@ int main(int argc, char **argv)
 	opt.weight = TT_WEIGHT_CALLS;
 	opt.max_slices = TT_FIT_DEFAULT_SLICES;
 	opt.no_compress = false;
+	opt.graph_interleave = false;
+	opt.lines = false;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
 		if (c == TT_OPT_WEIGHT) {
@@ -321,6 +337,14 @@ int main(int argc, char **argv)
 		if (c == TT_OPT_NO_COMPRESS) {
 			opt.no_compress = true;
 			have_compress = true;
+			continue;
+		}
+		if (c == TT_OPT_GRAPH_INTERLEAVE) {
+			opt.graph_interleave = true;
+			continue;
+		}
+		if (c == TT_OPT_LINES) {
+			opt.lines = true;
 			continue;
 		}
 		if (c >= TT_OPT_FROM) {
@@ -369,6 +393,10 @@ int main(int argc, char **argv)
 			       "--max-slices and --full apply to the json and perfetto formats");
 	if (have_compress && sink != &tt_sink_perfetto)
 		tt_usage_error("%s", "--no-compress applies to the perfetto format only");
+	if (opt.graph_interleave && sink != &tt_sink_graph)
+		tt_usage_error("%s", "--graph-interleave applies to the graph format only");
+	if (opt.lines && sink != &tt_sink_folded)
+		tt_usage_error("%s", "--lines applies to the folded format only");
 	if (opt.split_bytes) {
 		if (sink != &tt_sink_json)
 			tt_usage_error("%s", "--split-mb applies to the json format only");

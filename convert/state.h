@@ -18,6 +18,7 @@ enum tt_track {
 	TT_TRACK_HEAP = 1,  /* tt_file.mem: live blocks, peak, short-lived allocations */
 	TT_TRACK_LOCKS = 2, /* tt_event.held_ns on releases */
 	TT_TRACK_SITES = 4, /* sites.c: bytes still live per allocation stack */
+	TT_TRACK_ENTRIES = 8, /* FUNC_ENTRY events are handed to the output (function_graph) */
 };
 
 /* Starts tracking for a run (a set of tt_track flags); tt_state_end frees it. */

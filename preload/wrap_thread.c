@@ -21,7 +21,11 @@ struct start {
 
 static void record_thread_end(void *value)
 {
-	struct tt_thread *t = tt_enter(TT_CAT_THREAD);
+	struct tt_thread *t = tt_enter(TT_CAT_FUNC);
+
+	if (t && t->fs)
+		tt_func_close_all(t, 0);
+	t = tt_enter(TT_CAT_THREAD);
 
 	if (t) {
 		uint64_t now = tt_now();

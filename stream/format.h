@@ -130,8 +130,8 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
-/* 5: the user category (traceit.h) and the ITT sync events (events.def) */
-#define TT_FORMAT_VERSION 5
+/* 5: the user category (traceit.h) and the ITT sync events; 6: function tracing (events.def) */
+#define TT_FORMAT_VERSION 6
 #define TT_FORMAT_MIN_READER 4
 
 #define TT_PREAMBLE_LEN 16
@@ -234,6 +234,13 @@ enum tt_exit_kind {
 		4, /* killed by a fatal signal (status: the signal), drained by the handler */
 };
 
+/* How a traced function call ended (the FENDED argument of a FUNC record). */
+enum tt_func_end {
+	TT_FUNC_RETURNED = 0,
+	TT_FUNC_UNWOUND = 1, /* left by longjmp, or by an exception without its exit hook */
+	TT_FUNC_OPEN = 2,    /* still running when its thread or process ended */
+};
+
 /* Categories, the values of TRACEIT_EVENTS and of the CSV category column. */
 #define TT_CATEGORIES(X)                                                                           \
 	X(MEMORY, "memory")                                                                        \
@@ -243,7 +250,8 @@ enum tt_exit_kind {
 	X(IO, "io")                                                                                \
 	X(NET, "net")                                                                              \
 	X(WAIT, "wait")                                                                            \
-	X(USER, "user")
+	X(USER, "user")                                                                            \
+	X(FUNC, "function")
 
 enum tt_category {
 #define TT_CAT_ENUM(sym, str) TT_CAT_##sym,

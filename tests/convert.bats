@@ -53,7 +53,7 @@ golden_t_threads_memory() {
 
 @test "CSV loads as a table: header, one row per event, quoting" {
 	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$GOLDEN"
-	head -1 "$BATS_TEST_TMPDIR/t.csv" | grep -qx 'pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details,window'
+	head -1 "$BATS_TEST_TMPDIR/t.csv" | grep -qx 'pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details,window,depth,self_ns'
 	"$CONVERT" -f json -o "$JSON" "$GOLDEN"
 	# the calls and moments: slices and instants (not counters, arrows or names)
 	events=$(jqj '[.traceEvents[] | select(.ph == "X" or .ph == "i")] | length')

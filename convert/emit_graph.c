@@ -1,0 +1,254 @@
+/*
+ * emit_graph.c - the call tree as ftrace's function_graph tracer prints it (the kernel's
+ * Documentation/trace/ftrace.rst, kernel/trace/trace_functions_graph.c), one thread after
+ * another, or interleaved in time (--graph-interleave).
+ *
+ *	# tracer: function_graph
+ *	#
+ *	# TID  DURATION                  FUNCTION CALLS
+ *	# |     |   |                     |   |   |   |
+ *	 812)               |  main() {
+ *	 812)   0.180 us    |    malloc();
+ *	 812) + 12.330 us   |  }
+ *
+ * The first column is the thread where ftrace has the CPU.  A call with nothing recorded
+ * inside it is a leaf, "name();" with its duration; another opens "name() {" and closes "}"
+ * with its duration.  The calls the wrappers record (malloc, read...) are leaves at the depth
+ * of the function that made them.  Moments (a signal, a thread's start) are comments.  A call
+ * left by longjmp or an exception, or still running at the end, says so in a comment.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "nest.h"
+#include "state.h"
+
+struct tt_gthread {
+	FILE *tmp; /* its lines, when threads come one after another */
+	/* an entry not printed yet: a leaf if its own end comes next */
+	bool pending;
+	uint64_t pend_fn, pend_tick;
+	uint32_t pend_depth;
+	const char *pend_name;
+};
+
+struct tt_graph {
+	struct tt_run *run;
+	bool interleave;
+	int width; /* digits of the largest tid */
+	struct tt_gthread *threads;
+	size_t nthreads;
+};
+
+static void *tt_graph_begin(struct tt_run *run)
+{
+	struct tt_graph *g = tt_xcalloc(1, sizeof(*g));
+	uint32_t max = 0;
+
+	g->run = run;
+	g->interleave = run->opt->graph_interleave;
+	for (size_t i = 0; i < run->nprocs; i++) {
+		g->nthreads += run->procs[i]->nthreads;
+		for (size_t k = 0; k < run->procs[i]->nthreads; k++)
+			if (run->procs[i]->threads[k].tid > max)
+				max = run->procs[i]->threads[k].tid;
+	}
+	g->width = snprintf(NULL, 0, "%u", max);
+	g->threads = tt_xcalloc(g->nthreads ? g->nthreads : 1, sizeof(*g->threads));
+	for (size_t i = 0, n = 0; i < run->nprocs; i++)
+		for (size_t k = 0; k < run->procs[i]->nthreads; k++)
+			run->procs[i]->threads[k].out = &g->threads[n++];
+	tt_out_puts(run->out, "# tracer: function_graph\n#\n");
+	tt_out_printf(run->out, "# %-*s  DURATION                  FUNCTION CALLS\n", g->width + 2,
+		      "TID");
+	tt_out_printf(run->out, "# %-*s   |   |                     |   |   |   |\n\n",
+		      g->width + 2, "|");
+	return g;
+}
+
+/* ftrace's overhead mark (kernel/trace/trace_output.c trace_find_mark): strictly above */
+static char tt_graph_mark(uint64_t ns)
+{
+	static const struct {
+		uint64_t ns;
+		char sym;
+	} marks[] = {
+		{ 1000000000, '$' }, { 100000000, '@' }, { 10000000, '*' },
+		{ 1000000, '#' },    { 100000, '!' },	 { 10000, '+' },
+	};
+
+	for (size_t i = 0; i < TT_ARRAY_SIZE(marks); i++)
+		if (ns > marks[i].ns)
+			return marks[i].sym;
+	return ' ';
+}
+
+/*
+ * The duration column (trace_print_graph_duration): whole µs, then a dot and as many of the
+ * three ns digits as keep it within 7 digits (cut, not rounded), " us ", padded to 8.
+ */
+static int tt_graph_duration(char *buf, uint64_t ns)
+{
+	char us[24];
+	int len = snprintf(us, sizeof(us), "%llu", (unsigned long long)(ns / 1000));
+	int n = snprintf(buf, 32, "%c %s", tt_graph_mark(ns), us);
+
+	if (len < 7) {
+		char frac[4];
+
+		snprintf(frac, sizeof(frac), "%03u", (unsigned)(ns % 1000));
+		frac[8 - len - 1 < 3 ? 8 - len - 1 : 3] = 0;
+		n += snprintf(buf + n, 8, ".%s", frac);
+		len += (int)strlen(frac) + 1;
+	}
+	n += snprintf(buf + n, 8, " us ");
+	while (len++ < 8)
+		buf[n++] = ' ';
+	buf[n] = 0;
+	return n;
+}
+
+/* One line: the thread column, the duration (none: blank), the indent, then the text. */
+static void tt_graph_line(struct tt_graph *g, const struct tt_event *ev, bool has_dur,
+			  uint64_t dur, uint32_t depth, const char *text)
+{
+	struct tt_gthread *gt = ev->thread->out;
+	char col[48];
+
+	if (has_dur)
+		tt_graph_duration(col, dur);
+	else
+		snprintf(col, sizeof(col), "%14s", "");
+	if (g->interleave) {
+		tt_out_printf(g->run->out, " %*u) %s|  %*s%s\n", g->width, ev->thread->tid, col,
+			      (int)depth * 2, "", text);
+		return;
+	}
+	if (!gt->tmp && !(gt->tmp = tmpfile())) {
+		tt_error("cannot create a temporary file: %s", strerror(errno));
+		exit(2);
+	}
+	fprintf(gt->tmp, " %*u) %s|  %*s%s\n", g->width, ev->thread->tid, col, (int)depth * 2, "",
+		text);
+}
+
+static void tt_graph_flush_pending(struct tt_graph *g, const struct tt_event *ev)
+{
+	struct tt_gthread *gt = ev->thread->out;
+
+	if (!gt->pending)
+		return;
+	char text[4096];
+
+	gt->pending = false;
+	snprintf(text, sizeof(text), "%s() {", gt->pend_name);
+	tt_graph_line(g, ev, false, 0, gt->pend_depth, text);
+}
+
+static const char *tt_graph_how(uint64_t ended)
+{
+	return ended == TT_FUNC_UNWOUND ? " /* unwound */"
+	       : ended == TT_FUNC_OPEN	? " /* still running at the end */"
+					: "";
+}
+
+static void tt_graph_event(void *self, const struct tt_event *ev)
+{
+	struct tt_graph *g = self;
+	struct tt_gthread *gt = ev->thread->out;
+	uint64_t dur = ev->end_ns - ev->start_ns;
+	char text[4096];
+
+	if (!gt)
+		return;
+	if (ev->type == TT_EV_FUNC_ENTRY) {
+		tt_graph_flush_pending(g, ev);
+		gt->pending = true;
+		gt->pend_fn = ev->args[0].u;
+		gt->pend_tick = ev->start_tick;
+		gt->pend_depth = ev->depth;
+		gt->pend_name = tt_func_name(ev);
+		return;
+	}
+	if (ev->type == TT_EV_FUNC) {
+		const char *how = tt_graph_how(ev->args[1].u);
+
+		if (gt->pending && gt->pend_fn == ev->args[0].u && gt->pend_tick == ev->start_tick) {
+			/* its entry came, but what was inside it is filtered out: a leaf */
+			gt->pending = false;
+			snprintf(text, sizeof(text), "%s();%s", gt->pend_name, how);
+			tt_graph_line(g, ev, true, dur, ev->depth, text);
+			return;
+		}
+		tt_graph_flush_pending(g, ev);
+		if (ev->inner)
+			snprintf(text, sizeof(text), "}%s", how);
+		else
+			snprintf(text, sizeof(text), "%s();%s", tt_func_name(ev), how);
+		tt_graph_line(g, ev, true, dur, ev->depth, text);
+		return;
+	}
+	tt_graph_flush_pending(g, ev);
+	if (tt_event_is_instant(ev->type)) {
+		snprintf(text, sizeof(text), "/* %s */", tt_events[ev->type].name);
+		tt_graph_line(g, ev, false, 0, ev->depth, text);
+		return;
+	}
+	snprintf(text, sizeof(text), "%s();%s", tt_events[ev->type].name,
+		 ev->failed ? " /* failed */" : "");
+	tt_graph_line(g, ev, true, dur, ev->depth, text);
+}
+
+static void tt_graph_end(void *self, struct tt_run *run)
+{
+	struct tt_graph *g = self;
+	char buf[1 << 16];
+
+	for (size_t i = 0, n = 0; i < run->nprocs; i++) {
+		struct tt_file *f = run->procs[i];
+
+		for (size_t k = 0; k < f->nthreads; k++, n++) {
+			struct tt_gthread *gt = &g->threads[n];
+			struct tt_thread *t = &f->threads[k];
+
+			if (gt->pending) {
+				/* an entry whose end never came (the trace lost it) */
+				struct tt_event ev = { .file = f, .thread = t };
+
+				tt_graph_flush_pending(g, &ev);
+			}
+			if (!gt->tmp)
+				continue;
+			tt_out_printf(run->out,
+				      " ------------------------------------------\n"
+				      " %*u)  %s-%u (pid %u)\n"
+				      " ------------------------------------------\n\n",
+				      g->width, t->tid, t->name ? t->name : f->program, t->tid,
+				      f->pid);
+			rewind(gt->tmp);
+			for (size_t r; (r = fread(buf, 1, sizeof(buf), gt->tmp)) > 0;)
+				tt_out_write(run->out, buf, r);
+			if (ferror(gt->tmp)) {
+				tt_error("cannot read back a temporary file: %s", strerror(errno));
+				exit(2);
+			}
+			fclose(gt->tmp);
+			tt_out_puts(run->out, "\n");
+		}
+	}
+	for (size_t i = 0; i < run->nprocs; i++)
+		for (size_t k = 0; k < run->procs[i]->nthreads; k++)
+			run->procs[i]->threads[k].out = NULL;
+	free(g->threads);
+	free(g);
+}
+
+const struct tt_sink tt_sink_graph = {
+	.begin = tt_graph_begin,
+	.event = tt_graph_event,
+	.end = tt_graph_end,
+	.track = TT_TRACK_ENTRIES,
+};

@@ -1,0 +1,113 @@
+/*
+ * wrap_func.c - function tracing hooks: __cyg_profile_func_enter/exit, which programs built
+ * with -finstrument-functions call around each of their functions (glibc's are no-ops, so
+ * the preloaded ones are the ones called), and the longjmp family, which leaves functions
+ * without their exit hook.  The shadow stack itself is collector/funcs.c.
+ *
+ * The category is on by default, yet costs nothing to programs that were not built so: the
+ * hooks are never called.
+ */
+#include "wrap.h"
+
+#include <setjmp.h>
+
+/*
+ * The stack pointer of the hook's caller when it called: the return address sits just
+ * above the hook's frame (x86-64: the saved frame pointer, then the return address).
+ */
+#define TT_CALLER_SP() ((uint64_t)(uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *))
+
+TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_enter(void *fn,
+										 void *site)
+{
+	struct tt_thread *t = tt_enter(TT_CAT_FUNC);
+
+	(void)site;
+	if (!t)
+		return;
+	int e = errno;
+
+	t->busy = 1;
+	tt_func_enter(t, TT_U(fn), TT_CALLER_SP(), tt_now());
+	t->busy = 0;
+	errno = e;
+}
+
+/* Frames entered while tracing was on still end when it is off: their entries may be written. */
+TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_exit(void *fn,
+										void *site)
+{
+	struct tt_thread *t = tt_self;
+
+	(void)site;
+	if (!t || t->busy || !t->fs)
+		return;
+	int e = errno;
+
+	t->busy = 1;
+	tt_func_exit(t, TT_U(fn), tt_now());
+	t->busy = 0;
+	errno = e;
+}
+
+/*
+ * The stack pointer a jump buffer restores, or 0 if it cannot be read.  glibc keeps it
+ * mangled with the thread's pointer guard (sysdeps/unix/sysv/linux/x86_64/sysdep.h
+ * PTR_MANGLE: xor with %fs:0x30, then rotate left by 17; __jmpbuf[JB_RSP], JB_RSP = 6 in
+ * sysdeps/x86_64/jmpbuf-offsets.h).
+ */
+static uint64_t jump_target_sp(const struct __jmp_buf_tag *env)
+{
+#if defined(__x86_64__) && defined(__GLIBC__)
+	uint64_t v = (uint64_t)env->__jmpbuf[6], guard;
+
+	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
+	v = ((v >> 17) | (v << 47)) ^ guard;
+	/* the target is above the current stack pointer, on this stack; else do nothing */
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+
+	return v > sp && v - sp < (1ull << 30) ? v : 0;
+#else
+	(void)env;
+	return 0;
+#endif
+}
+
+static void before_jump(const struct __jmp_buf_tag *env)
+{
+	struct tt_thread *t = tt_self;
+
+	if (!t || t->busy || !t->fs)
+		return;
+	uint64_t sp = jump_target_sp(env);
+
+	if (!sp)
+		return;
+	int e = errno;
+
+	t->busy = 1;
+	tt_func_longjmp(t, sp);
+	t->busy = 0;
+	errno = e;
+}
+
+/* glibc's jumps, resolved by name: they never return, neither do these */
+#define TT_JUMP(name)                                                                              \
+	TT_REAL(name, NULL);                                                                       \
+	TT_EXPORT __attribute__((noreturn)) void name(struct __jmp_buf_tag env[1], int val)       \
+	{                                                                                          \
+		if (tt_unlikely(!real_##name))                                                     \
+			tt_resolve_all();                                                          \
+		if (tt_unlikely(!real_##name))                                                     \
+			__builtin_trap();                                                          \
+		before_jump(env);                                                                  \
+		real_##name(env, val);                                                             \
+		__builtin_unreachable();                                                           \
+	}
+
+extern void __longjmp_chk(struct __jmp_buf_tag env[1], int val) __attribute__((noreturn));
+
+TT_JUMP(longjmp)
+TT_JUMP(_longjmp)
+TT_JUMP(siglongjmp)
+TT_JUMP(__longjmp_chk)
