@@ -124,9 +124,9 @@ static struct tt_fstack *stack_of(struct tt_thread *t)
 	if (tt_likely(t->fs != NULL))
 		return t->fs;
 	if (min_ticks == UINT64_MAX)
-		min_ticks = tt_cfg.func_min_ns
-				    ? (tt_clock_ms_to_ticks(1000) * tt_cfg.func_min_ns) / 1000000000u
-				    : 0;
+		min_ticks = tt_cfg.func_min_ns ? (tt_clock_ms_to_ticks(1000) * tt_cfg.func_min_ns) /
+							 1000000000u
+					       : 0;
 	t->fs = tt_mmap(sizeof(struct tt_fstack));
 	tt_modules_want(tt_now()); /* the converter names the functions by their addresses */
 	return t->fs;

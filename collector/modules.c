@@ -1,7 +1,8 @@
 /*
  * modules.c - the loaded modules (program, libraries, vDSO) as the converter needs them to
- * symbolise stacks and traced functions: path, load bias, address range and GNU build id, read from the loader's
- * own list (dl_iterate_phdr) at start and after every dlopen and dlclose that changed it.
+ * symbolise stacks and traced functions: path, load bias, address range and GNU build id, read from
+ *the loader's own list (dl_iterate_phdr) at start and after every dlopen and dlclose that changed
+ *it.
  *
  * Each snapshot is encoded straight into a log in the stream's format, so that the writer
  * only copies it out (MODULES chunks).  A snapshot is the whole list, not a difference: a

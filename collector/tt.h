@@ -52,11 +52,11 @@ struct tt_thread {
 	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
 	uint32_t tid;
 	uint32_t dtor_rounds;
-	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
-	uint32_t nobuf;	    /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
+	uint32_t in_signal;    /* running a signal handler of the program: no unwinding */
+	uint32_t nobuf;	       /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
 	uint32_t fn_unwritten; /* function entries to write before the next record (funcs.c) */
-	uint64_t lost;	  /* events this thread could not record, all told */
-	uint64_t dropped; /* dropped since the last LOST record (drop mode) */
+	uint64_t lost;	       /* events this thread could not record, all told */
+	uint64_t dropped;      /* dropped since the last LOST record (drop mode) */
 	uint64_t drop_first, drop_last;
 	struct tt_fstack *fs; /* the shadow stack of traced function calls, NULL until one */
 
@@ -94,11 +94,11 @@ struct tt_config {
 	uint32_t stack_depth;
 	uint32_t buffer_total_mb;  /* all threads' buffers together */
 	int buffer_total_by_limit; /* buffer_total_mb lowered by tt_config_memory_limit */
-	int ring;	   /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
-	int ring_signal;   /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
-	char shm_dir[256]; /* TRACEIT_SHM_DIR: the shared-buffer file's folder, "" = none */
-	int start_off;	   /* TRACEIT_START=off: tracing starts switched off */
-	int toggle_signal; /* TRACEIT_TOGGLE_SIGNAL: switches tracing on and off, 0 = none */
+	int ring;	      /* TRACEIT_MODE=ring: keep the latest events, write them on demand */
+	int ring_signal;      /* TRACEIT_RING_SIGNAL: dump on this signal, 0 = none */
+	char shm_dir[256];    /* TRACEIT_SHM_DIR: the shared-buffer file's folder, "" = none */
+	int start_off;	      /* TRACEIT_START=off: tracing starts switched off */
+	int toggle_signal;    /* TRACEIT_TOGGLE_SIGNAL: switches tracing on and off, 0 = none */
 	uint32_t func_depth;  /* TRACEIT_FUNC_DEPTH: function calls recorded this deep at most */
 	uint32_t func_min_ns; /* TRACEIT_FUNC_MIN_NS: shorter calls with nothing recorded inside
 				 are dropped */

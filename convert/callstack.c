@@ -209,10 +209,19 @@ static const char *tt_frame_text(struct tt_file *f, const struct tt_sym_frame *f
 	return tt_arena_strndup(&f->arena, buf, strlen(buf));
 }
 
-static void tt_add_frame(const char ***v, size_t *n, size_t *cap, const char *s)
+struct tt_frames {
+	const char **v, **fn; /* with their lines, alone */
+	size_t n, cap;
+};
+
+static void tt_add_frame(struct tt_frames *f, const char *text, const char *fn)
 {
-	tt_grow((void **)v, cap, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = s;
+	size_t cap = f->cap;
+
+	tt_grow((void **)&f->v, &cap, f->n + 1, sizeof(*f->v));
+	tt_grow((void **)&f->fn, &f->cap, f->n + 1, sizeof(*f->fn));
+	f->v[f->n] = text;
+	f->fn[f->n++] = fn;
 }
 
 /* JSON string body of s into buf (escapes; bytes that are not UTF-8 become U+FFFD). */
@@ -246,8 +255,8 @@ static size_t tt_json_escape(char *buf, const char *s)
 
 static void tt_resolve(struct tt_file *f, struct tt_cstack *s)
 {
-	const char **v = NULL;
-	size_t n = 0, cap = 0;
+	struct tt_frames fr_ = { 0 };
+	size_t n;
 	char text[256];
 
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -264,7 +273,9 @@ static void tt_resolve(struct tt_file *f, struct tt_cstack *s)
 
 		if (!m) {
 			snprintf(text, sizeof(text), "0x%llx", (unsigned long long)addr);
-			tt_add_frame(&v, &n, &cap, tt_arena_strndup(&f->arena, text, strlen(text)));
+			const char *t = tt_arena_strndup(&f->arena, text, strlen(text));
+
+			tt_add_frame(&fr_, t, t);
 			continue;
 		}
 		if (m->handle == -2)
@@ -279,18 +290,25 @@ static void tt_resolve(struct tt_file *f, struct tt_cstack *s)
 			else
 				snprintf(text, sizeof(text), "%s+0x%llx", tt_base(m->path),
 					 (unsigned long long)(addr - m->bias));
-			tt_add_frame(&v, &n, &cap, tt_arena_strndup(&f->arena, text, strlen(text)));
+			const char *t = tt_arena_strndup(&f->arena, text, strlen(text));
+
+			tt_add_frame(&fr_, t, t);
 			continue;
 		}
 		for (unsigned k = 0; k < nf; k++)
-			tt_add_frame(&v, &n, &cap,
-				     fr[k].function ? tt_frame_text(f, &fr[k]) : "??");
+			tt_add_frame(&fr_, fr[k].function ? tt_frame_text(f, &fr[k]) : "??",
+				     fr[k].function ? fr[k].function : "??");
 	}
+	n = fr_.n;
 	s->frame = tt_arena_alloc(&f->arena, (n ? n : 1) * sizeof(*s->frame));
-	if (n)
-		memcpy(s->frame, v, n * sizeof(*v));
+	s->fname = tt_arena_alloc(&f->arena, (n ? n : 1) * sizeof(*s->fname));
+	if (n) {
+		memcpy(s->frame, fr_.v, n * sizeof(*fr_.v));
+		memcpy(s->fname, fr_.fn, n * sizeof(*fr_.fn));
+	}
 	s->nframe = (uint32_t)n;
-	free(v);
+	free(fr_.v);
+	free(fr_.fn);
 
 	size_t need = 3;
 

@@ -25,6 +25,7 @@ struct tt_cstack {
 	/* after tt_callstack_get(): */
 	uint32_t nframe;
 	const char **frame; /* "function (file:line)", inlined calls expanded, innermost first */
+	const char **fname; /* the same frames' functions alone */
 	const char *json;   /* the frames as a JSON array, ready to paste */
 	size_t json_len;
 	bool defined;

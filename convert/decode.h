@@ -51,7 +51,7 @@ struct tt_tstream {
 	/* the thread's open spans (SPAN_BEGIN records not ended yet), innermost last */
 	struct tt_open_span *spans;
 	size_t nspans, spans_cap;
-	uint64_t last_key; /* the latest key handed out: where open spans end */
+	uint64_t last_key;   /* the latest key handed out: where open spans end */
 	struct tt_nest nest; /* the thread's open functions, self times */
 };
 

@@ -5,18 +5,31 @@
  * bytes (bytes allocated, or read and written, by those calls), time (ns spent in the
  * calls), leaked (bytes allocated there and still live at the end of the trace).
  *
- * Sites of different processes with the same frames add up into one line.
+ * Frames are functions (inlined calls kept), so that a function called from three lines is
+ * one box; --lines splits them by source line, "function (file.c:12)".  Sites of different
+ * processes with the same frames add up into one line.
+ *
+ * Without recorded stacks, the stacks are those of the traced functions
+ * (-finstrument-functions): each function call and each recorded call inside them, weighed
+ * by calls, self time, or bytes; not by leaked bytes, which need recorded stacks.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "emit.h"
+#include "intern.h"
+#include "nest.h"
 #include "sites.h"
 #include "state.h"
 
 struct tt_folded {
 	struct tt_out *out;
 	unsigned weight;
+	bool lines;
+	struct tt_intern fstacks; /* function stacks' texts, each with its uint64_t weight */
+	char *buf;		  /* the text being built */
+	size_t cap;
 };
 
 struct tt_fline {
@@ -30,13 +43,79 @@ static void *tt_folded_begin(struct tt_run *run)
 
 	f->out = run->out;
 	f->weight = run->opt->weight;
+	f->lines = run->opt->lines;
+	f->fstacks.extra = sizeof(uint64_t);
 	return f;
+}
+
+/* A frame's text as a folded line can hold it: ';' would split it, a newline the line. */
+static size_t tt_fold_frame(char *p, const char *text)
+{
+	size_t n = 0;
+
+	for (const char *c = text; *c; c++)
+		p[n++] = *c == ';' ? ':' : *c == '\n' ? ' ' : *c;
+	return n;
+}
+
+static uint64_t tt_fstack_weight(const struct tt_folded *f, const struct tt_event *ev)
+{
+	switch (f->weight) {
+	case TT_WEIGHT_TIME:
+		return ev->self_ns;
+	case TT_WEIGHT_BYTES:
+		switch (tt_events[ev->type].effect) {
+		case TT_FX_ALLOC:
+		case TT_FX_REALLOC:
+			return ev->failed ? 0 : tt_alloc_size(ev);
+		case TT_FX_READ:
+		case TT_FX_WRITE:
+			return !ev->failed && ev->result.s > 0 ? (uint64_t)ev->result.s : 0;
+		default:
+			return 0;
+		}
+	case TT_WEIGHT_LEAKED:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* A call in or of traced functions: the functions open around it, then itself. */
+static void tt_fstack_event(struct tt_folded *f, const struct tt_event *ev)
+{
+	uint64_t w = tt_fstack_weight(f, ev), *acc;
+	const char *own = ev->type == TT_EV_FUNC ? tt_func_name(ev) : tt_events[ev->type].name;
+	size_t need = strlen(own) + 1, len = 0;
+	bool fresh;
+
+	if (!w)
+		return;
+	for (uint32_t i = 0; i < ev->depth; i++)
+		need += strlen(tt_callstack_func(ev->file, ev->start_tick, ev->frames[i])) + 1;
+	tt_grow((void **)&f->buf, &f->cap, need, 1);
+	for (uint32_t i = 0; i < ev->depth; i++) {
+		len += tt_fold_frame(f->buf + len,
+				     tt_callstack_func(ev->file, ev->start_tick, ev->frames[i]));
+		f->buf[len++] = ';';
+	}
+	len += tt_fold_frame(f->buf + len, own);
+	f->buf[len] = 0;
+	const char *key = tt_intern(&f->fstacks, f->buf, &fresh);
+
+	if (!key)
+		tt_oom();
+	acc = tt_intern_extra(&f->fstacks, key);
+	*acc += w;
 }
 
 static void tt_folded_event(void *self, const struct tt_event *ev)
 {
-	(void)self;
+	struct tt_folded *f = self;
+
 	tt_sites_event(ev);
+	if (!ev->stack && (ev->depth || ev->type == TT_EV_FUNC) && !tt_event_is_instant(ev->type))
+		tt_fstack_event(f, ev);
 }
 
 static uint64_t tt_site_weight(const struct tt_site *s, unsigned weight)
@@ -53,18 +132,18 @@ static uint64_t tt_site_weight(const struct tt_site *s, unsigned weight)
 	}
 }
 
-/* frames outermost first; ';' would split a frame, a newline the line */
-static char *tt_fold(const struct tt_cstack *cs)
+/* frames outermost first */
+static char *tt_fold(const struct tt_cstack *cs, bool lines)
 {
+	const char **frame = lines ? cs->frame : cs->fname;
 	size_t len = 1;
 
 	for (uint32_t i = 0; i < cs->nframe; i++)
-		len += strlen(cs->frame[i]) + 1;
+		len += strlen(frame[i]) + 1;
 	char *text = tt_xmalloc(len), *p = text;
 
 	for (uint32_t i = cs->nframe; i-- > 0;) {
-		for (const char *c = cs->frame[i]; *c; c++)
-			*p++ = *c == ';' ? ':' : *c == '\n' ? ' ' : *c;
+		p += tt_fold_frame(p, frame[i]);
 		if (i)
 			*p++ = ';';
 	}
@@ -91,9 +170,21 @@ static void tt_folded_end(void *self, struct tt_run *run)
 
 		if (!w || !(cs = tt_callstack_get(sites[i].file, sites[i].stack)) || !cs->nframe)
 			continue;
-		lines[nl].text = tt_fold(cs);
+		lines[nl].text = tt_fold(cs, f->lines);
 		lines[nl].weight = w;
 		nl++;
+	}
+	/* no recorded stacks: those of the traced functions */
+	if (!nl && tt_intern_count(&f->fstacks)) {
+		const char *key;
+		size_t it = 0;
+
+		lines = tt_xrealloc(lines, tt_intern_count(&f->fstacks) * sizeof(*lines));
+		while ((key = tt_intern_next(&f->fstacks, &it))) {
+			lines[nl].text = tt_xstrdup(key);
+			lines[nl].weight = *(uint64_t *)tt_intern_extra(&f->fstacks, key);
+			nl++;
+		}
 	}
 	tt_sort(lines, nl, sizeof(*lines), tt_fline_cmp);
 	for (size_t i = 0; i < nl; i++) {
@@ -115,6 +206,8 @@ static void tt_folded_end(void *self, struct tt_run *run)
 	}
 	free(lines);
 	tt_sites_free();
+	tt_intern_free(&f->fstacks);
+	free(f->buf);
 	free(f);
 }
 

@@ -112,8 +112,8 @@ static int tt_graph_duration(char *buf, uint64_t ns)
 }
 
 /* One line: the thread column, the duration (none: blank), the indent, then the text. */
-static void tt_graph_line(struct tt_graph *g, const struct tt_event *ev, bool has_dur,
-			  uint64_t dur, uint32_t depth, const char *text)
+static void tt_graph_line(struct tt_graph *g, const struct tt_event *ev, bool has_dur, uint64_t dur,
+			  uint32_t depth, const char *text)
 {
 	struct tt_gthread *gt = ev->thread->out;
 	char col[48];
@@ -176,7 +176,8 @@ static void tt_graph_event(void *self, const struct tt_event *ev)
 	if (ev->type == TT_EV_FUNC) {
 		const char *how = tt_graph_how(ev->args[1].u);
 
-		if (gt->pending && gt->pend_fn == ev->args[0].u && gt->pend_tick == ev->start_tick) {
+		if (gt->pending && gt->pend_fn == ev->args[0].u &&
+		    gt->pend_tick == ev->start_tick) {
 			/* its entry came, but what was inside it is filtered out: a leaf */
 			gt->pending = false;
 			snprintf(text, sizeof(text), "%s();%s", gt->pend_name, how);

@@ -31,6 +31,7 @@
 
 #include "errnames.h"
 #include "json.h"
+#include "nest.h"
 #include "jsontime.h"
 #include "state.h"
 
@@ -649,7 +650,16 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 	tt_json_part(j)->empty = false;
 	if (!jt)
 		jt = tt_json_thread(ev->thread);
-	if (slice) {
+	if (ev->type == TT_EV_FUNC) {
+		/* a traced function is named by itself */
+		p = TT_LIT(p, "{\"name\":");
+		tt_out_commit(o, p);
+		tt_out_json_str(o, tt_func_name(ev));
+		p = tt_out_reserve(o, 1024);
+		p = TT_LIT(p, ",\"cat\":\"function\",\"ph\":\"X\",\"ts\":");
+		ts = p;
+		p = tt_jtime_slice(p, &jt->time, ev->start_ns, ev->end_ns);
+	} else if (slice) {
 		const struct tt_json_prefix *pre = tt_event_is_instant(ev->type)
 							   ? &j->prefix_x[ev->type]
 							   : &j->prefix[ev->type];
@@ -694,6 +704,10 @@ static void tt_json_event(void *self, const struct tt_event *ev)
 
 		if (role == TT_ROLE_NONE ||
 		    (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str))
+			continue;
+		/* a function is named already; how it ended, only when it did not return */
+		if ((role == TT_ROLE_FUNC && ev->type == TT_EV_FUNC) ||
+		    (role == TT_ROLE_FENDED && ev->args[i].u == TT_FUNC_RETURNED))
 			continue;
 		p = tt_key(p, &first, &j->key[role]);
 		p = tt_json_value(o, p, role, ev->args[i]);

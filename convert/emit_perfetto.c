@@ -30,6 +30,7 @@
 
 #include "errnames.h"
 #include "perfetto.h"
+#include "nest.h"
 #include "state.h"
 
 #define TT_PF_HOLD_NS 1000000u
@@ -231,6 +232,8 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 						     : "(unnamed)";
 
 		tt_pb_str(&p->ev, PF_TE_NAME, name);
+	} else if (ev->type == TT_EV_FUNC) {
+		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_fname_iid(p, s, tt_func_name(ev)));
 	} else {
 		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));
 	}
@@ -240,6 +243,11 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 
 		if (role == TT_ROLE_NONE || role == TT_ROLE_UNAME ||
 		    (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str))
+			continue;
+		/* a function is named already; how it ended, only when it did not return */
+		if (role == TT_ROLE_FUNC && ev->type == TT_EV_FUNC)
+			continue;
+		if (role == TT_ROLE_FENDED && ev->args[i].u == TT_FUNC_RETURNED)
 			continue;
 		if (role == TT_ROLE_FVALUE) {
 			size_t at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);

@@ -156,7 +156,8 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 		do {
 			if (s->state == TT_TS_READY && s->ev.type == TT_EV_FUNC_ENTRY &&
 			    !(sink->track & TT_TRACK_ENTRIES)) {
-				run->events++; /* the start of a FUNC: most outputs need only that */
+				run->events++; /* the start of a FUNC: most outputs need only that
+						*/
 			} else if (s->state == TT_TS_READY) {
 				tt_state_event(&s->ev);
 				run->events++;

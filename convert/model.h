@@ -188,11 +188,11 @@ struct tt_event {
 	uint32_t chunk;	     /* 1 + index of its chunk in file->chunks: where a chunk begins */
 	uint16_t type;	     /* enum tt_event_type, always valid */
 	bool failed;
-	bool recursive;	       /* FUNC: the same function is open further out (nest.h) */
-	bool inner;	       /* FUNC: calls were recorded inside it (it had a FUNC_ENTRY) */
-	uint32_t depth;	       /* traced functions open around it */
+	bool recursive;		/* FUNC: the same function is open further out (nest.h) */
+	bool inner;		/* FUNC: calls were recorded inside it (it had a FUNC_ENTRY) */
+	uint32_t depth;		/* traced functions open around it */
 	const uint64_t *frames; /* their addresses, outermost first (valid during the event) */
-	uint64_t self_ns;      /* its duration less that of the calls recorded inside it */
+	uint64_t self_ns;	/* its duration less that of the calls recorded inside it */
 };
 
 /* Finds the thread record of tid in f, NULL if the scan did not see it. */

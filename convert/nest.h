@@ -26,7 +26,7 @@ struct tt_nest {
 	/* calls that ended and may yet turn out to be inside a later one: (start, duration) */
 	struct tt_ncall {
 		uint64_t start_ns, dur;
-	} *done;
+	} * done;
 	size_t ndone, done_cap;
 };
 

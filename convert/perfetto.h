@@ -283,6 +283,7 @@ static inline struct pf_map_ent *pf_map_get(struct tt_hmap *m, uint64_t key, boo
 
 /* Interned ids, adding the definition to p->intern when new this generation. */
 uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type);
+uint64_t pf_fname_iid(struct pf *p, struct pf_seq *s, const char *name);
 uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat);
 uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key);
 uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str);

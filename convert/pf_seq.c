@@ -25,7 +25,7 @@
 /* Raw bytes of packets per compressed group. */
 #define TT_PF_GROUP (448u << 10)
 
-enum { PF_MAP_STR = 1, PF_MAP_FRAME, PF_MAP_STACK, PF_MAP_MAPPING };
+enum { PF_MAP_STR = 1, PF_MAP_FRAME, PF_MAP_STACK, PF_MAP_MAPPING, PF_MAP_FNAME };
 
 uint64_t pf_uuid(unsigned kind, uint64_t a, uint64_t b)
 {
@@ -405,6 +405,19 @@ uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str)
 
 	if (fresh)
 		pf_intern_entry(p, PF_I_STRINGS, iid, str);
+	return iid;
+}
+
+/* A traced function's name as an event name: above the event types' iids. */
+uint64_t pf_fname_iid(struct pf *p, struct pf_seq *s, const char *name)
+{
+	bool fresh;
+	uint64_t iid =
+		TT_EV_COUNT +
+		pf_map_iid(s, (uint64_t)(uintptr_t)name ^ (uint64_t)PF_MAP_FNAME << 56, &fresh);
+
+	if (fresh)
+		pf_intern_entry(p, PF_I_NAMES, iid, name);
 	return iid;
 }
 

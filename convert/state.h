@@ -15,9 +15,9 @@
 
 /* What the output needs tracked beyond descriptors and threads (struct tt_sink.track). */
 enum tt_track {
-	TT_TRACK_HEAP = 1,  /* tt_file.mem: live blocks, peak, short-lived allocations */
-	TT_TRACK_LOCKS = 2, /* tt_event.held_ns on releases */
-	TT_TRACK_SITES = 4, /* sites.c: bytes still live per allocation stack */
+	TT_TRACK_HEAP = 1,    /* tt_file.mem: live blocks, peak, short-lived allocations */
+	TT_TRACK_LOCKS = 2,   /* tt_event.held_ns on releases */
+	TT_TRACK_SITES = 4,   /* sites.c: bytes still live per allocation stack */
 	TT_TRACK_ENTRIES = 8, /* FUNC_ENTRY events are handed to the output (function_graph) */
 };
 

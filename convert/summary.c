@@ -11,6 +11,7 @@
 #include "summary.h"
 #include "state.h"
 #include "sites.h"
+#include "nest.h"
 
 static void *tt_summary_begin(struct tt_run *run)
 {
@@ -18,6 +19,7 @@ static void *tt_summary_begin(struct tt_run *run)
 
 	s->out = run->out;
 	s->io.extra = sizeof(struct tt_iostat);
+	s->funcs.extra = sizeof(struct tt_rstat);
 	for (unsigned t = 0; t < TT_EV_COUNT; t++)
 		s->fn[t].min_ns = UINT64_MAX;
 	return s;
@@ -289,6 +291,60 @@ static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
 	}
 }
 
+static struct tt_rstat *tt_func_get(struct tt_summary *s, const char *name)
+{
+	size_t c = ((uintptr_t)name >> 3) % TT_ARRAY_SIZE(s->func_cache);
+	struct tt_rstat *r;
+	const char *str;
+	bool fresh;
+
+	/* names are kept per (process image, address): one pointer per function */
+	if (s->func_cache[c].name == name)
+		return s->func_cache[c].r;
+	str = tt_intern(&s->funcs, name, &fresh);
+	if (!str)
+		tt_oom();
+	r = tt_intern_extra(&s->funcs, str);
+	r->name = str;
+	s->func_cache[c].name = name;
+	s->func_cache[c].r = r;
+	return r;
+}
+
+struct tt_rstat *tt_summary_funcs(const struct tt_summary *s, size_t *n)
+{
+	struct tt_rstat *v = tt_xcalloc(tt_intern_count(&s->funcs) + 1, sizeof(*v));
+	const char *str;
+	size_t i = 0;
+
+	*n = 0;
+	while ((str = tt_intern_next(&s->funcs, &i)))
+		v[(*n)++] = *(struct tt_rstat *)tt_intern_extra(&s->funcs, str);
+	return v;
+}
+
+static void tt_func_event(struct tt_summary *s, const struct tt_event *ev, uint64_t dur)
+{
+	struct tt_rstat *r;
+
+	if (ev->type == TT_EV_FUNC_STATS) {
+		s->func_dropped += ev->args[0].u;
+		s->func_unmatched += ev->args[1].u;
+		s->func_deep += ev->args[2].u;
+		return;
+	}
+	if (ev->type != TT_EV_FUNC)
+		return;
+	r = tt_func_get(s, tt_func_name(ev));
+	r->calls++;
+	if (!ev->recursive)
+		r->total_ns += dur;
+	r->self_ns += ev->self_ns;
+	if (dur > r->max_ns)
+		r->max_ns = dur;
+	r->unwound += ev->args[1].u != TT_FUNC_RETURNED;
+}
+
 static void tt_summary_event(void *self, const struct tt_event *ev)
 {
 	struct tt_summary *s = self;
@@ -301,7 +357,14 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 		tt_user_event(s, ev);
 		return;
 	}
+	if (tt_events[ev->type].category == TT_CAT_FUNC) {
+		/* the program's own functions: the runtime breakdown, not the calls' table */
+		ev->thread->events++;
+		tt_func_event(s, ev, dur);
+		return;
+	}
 	f->calls++;
+	f->self_ns += ev->self_ns;
 	f->errors += ev->failed;
 	f->total_ns += dur;
 	if (dur < f->min_ns)
@@ -353,6 +416,7 @@ static void tt_summary_end(void *self, struct tt_run *run)
 	tt_summary_print(s, run);
 	tt_sites_free();
 	tt_intern_free(&s->io);
+	tt_intern_free(&s->funcs);
 	tt_hmap_free(&s->locks);
 	tt_hmap_free(&s->users);
 	free(s->user);

@@ -18,6 +18,18 @@ struct tt_fstat {
 	uint64_t total_ns;
 	uint64_t min_ns;
 	uint64_t max_ns;
+	uint64_t self_ns; /* less the calls recorded inside them (nest.h) */
+};
+
+/* Per traced function (-finstrument-functions), by name: the runtime breakdown. */
+struct tt_rstat {
+	const char *name;
+	uint64_t calls;
+	uint64_t total_ns; /* a recursion counted once: the outermost call's */
+	uint64_t self_ns;
+	uint64_t max_ns;
+	uint64_t unwound; /* left by longjmp or an exception, or still running at the end */
+	bool call;	  /* a recorded call (malloc...), not a traced function */
 };
 
 /* Per file or endpoint (the path the fd was opened with, or its TT_P_FD target). */
@@ -82,7 +94,13 @@ struct tt_summary {
 	struct tt_hmap locks; /* struct tt_lockstat by (file, addr) */
 	struct tt_hmap users; /* struct tt_lockuser */
 	uint64_t signals[TT_NSIG];
-	struct tt_ustat *user; /* in order of first appearance */
+	struct tt_intern funcs; /* traced functions' names, each with its struct tt_rstat */
+	struct {
+		const char *name;
+		struct tt_rstat *r;
+	} func_cache[1024];
+	uint64_t func_dropped, func_unmatched, func_deep; /* FUNC_STATS */
+	struct tt_ustat *user;				  /* in order of first appearance */
 	size_t user_n, user_cap;
 	struct {
 		const char *name;
@@ -94,6 +112,7 @@ struct tt_summary {
 /* Copies of the I/O and lock statistics, in no particular order (free() them). */
 struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n);
 struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
+struct tt_rstat *tt_summary_funcs(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
 
 #endif /* TT_SUMMARY_H */

@@ -255,6 +255,70 @@ static void tt_print_functions(struct tt_out *o, struct tt_summary *s)
 		tt_out_printf(o, "  (no calls recorded)\n");
 }
 
+static int tt_rstat_cmp(const void *a, const void *b)
+{
+	const struct tt_rstat *x = a, *y = b;
+
+	if (x->self_ns != y->self_ns)
+		return x->self_ns > y->self_ns ? -1 : 1;
+	if (x->total_ns != y->total_ns)
+		return x->total_ns > y->total_ns ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/*
+ * Where the time went, by self time: the traced functions (-finstrument-functions) and the
+ * calls the wrappers record, each less the calls recorded inside it; a recursion's total is
+ * its outermost call's.  Shown when functions were traced.
+ */
+static void tt_print_breakdown(struct tt_out *o, struct tt_summary *s)
+{
+	size_t n, nf;
+	struct tt_rstat *v = tt_summary_funcs(s, &nf);
+	uint64_t self = 0;
+
+	if (!nf && !s->func_dropped && !s->func_unmatched && !s->func_deep) {
+		free(v);
+		return;
+	}
+	n = nf;
+	v = tt_xrealloc(v, (nf + TT_EV_COUNT) * sizeof(*v));
+	for (unsigned t = 1; t < TT_EV_COUNT; t++)
+		if (s->fn[t].calls && !tt_event_is_instant(t))
+			v[n++] = (struct tt_rstat){ .name = tt_events[t].name,
+						    .calls = s->fn[t].calls,
+						    .total_ns = s->fn[t].total_ns,
+						    .self_ns = s->fn[t].self_ns,
+						    .max_ns = s->fn[t].max_ns,
+						    .call = true };
+	for (size_t i = 0; i < n; i++)
+		self += v[i].self_ns;
+	tt_sort(v, n, sizeof(*v), tt_rstat_cmp);
+	tt_out_printf(o,
+		      "\nRuntime breakdown (traced functions and recorded calls, by self time)\n"
+		      "  %6s %10s %10s %10s %10s %11s %-4s %s\n",
+		      "% self", "self", "total", "avg", "max", "calls", "kind", "name");
+	for (size_t i = 0; i < n && i < TT_TOP; i++) {
+		double pct = self ? 100.0 * (double)v[i].self_ns / (double)self : 0;
+
+		tt_out_printf(o, "  %6.2f %10s %10s %10s %10s %11llu %-4s ", pct,
+			      TT_NS(v[i].self_ns), TT_NS(v[i].total_ns),
+			      TT_NS(v[i].total_ns / v[i].calls), TT_NS(v[i].max_ns),
+			      (unsigned long long)v[i].calls, v[i].call ? "call" : "fn");
+		tt_out_text(o, v[i].name);
+		tt_out_puts(o, "\n");
+	}
+	tt_more(o, n, "functions and calls");
+	if (s->func_dropped || s->func_unmatched || s->func_deep)
+		tt_out_printf(
+			o,
+			"  not recorded: %llu calls shorter than TRACEIT_FUNC_MIN_NS, %llu exits "
+			"with no entry, %llu calls deeper than the shadow stack\n",
+			(unsigned long long)s->func_dropped, (unsigned long long)s->func_unmatched,
+			(unsigned long long)s->func_deep);
+	free(v);
+}
+
 static int tt_io_cmp(const void *a, const void *b)
 {
 	const struct tt_iostat *x = a, *y = b;
@@ -739,6 +803,7 @@ void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 		      run->nprocs == 1 ? "" : "es", (unsigned long long)run->events, TT_NS0(span));
 	tt_print_procs(o, run);
 	tt_print_functions(o, s);
+	tt_print_breakdown(o, s);
 	tt_print_io(o, s);
 	tt_print_memory(o, run);
 	tt_print_threads(o, run);

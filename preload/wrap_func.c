@@ -18,7 +18,7 @@
 #define TT_CALLER_SP() ((uint64_t)(uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *))
 
 TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_enter(void *fn,
-										 void *site)
+										void *site)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_FUNC);
 
@@ -34,8 +34,7 @@ TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_enter(
 }
 
 /* Frames entered while tracing was on still end when it is off: their entries may be written. */
-TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_exit(void *fn,
-										void *site)
+TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_exit(void *fn, void *site)
 {
 	struct tt_thread *t = tt_self;
 
@@ -94,7 +93,7 @@ static void before_jump(const struct __jmp_buf_tag *env)
 /* glibc's jumps, resolved by name: they never return, neither do these */
 #define TT_JUMP(name)                                                                              \
 	TT_REAL(name, NULL);                                                                       \
-	TT_EXPORT __attribute__((noreturn)) void name(struct __jmp_buf_tag env[1], int val)       \
+	TT_EXPORT __attribute__((noreturn)) void name(struct __jmp_buf_tag env[1], int val)        \
 	{                                                                                          \
 		if (tt_unlikely(!real_##name))                                                     \
 			tt_resolve_all();                                                          \

@@ -11,10 +11,10 @@ line() {
 	grep -n "$1" "$SRC/$2" | cut -d: -f1
 }
 
-# folded WEIGHT: the folded output of $OUT, failing on any warning
+# folded WEIGHT: the folded output of $OUT, a frame per source line, failing on any warning
 folded() {
 	local err="$BATS_TEST_TMPDIR/folded.err"
-	"$CONVERT" -f folded --weight="$1" "$OUT" 2>"$err" || { cat "$err" >&2; return 1; }
+	"$CONVERT" -f folded --lines --weight="$1" "$OUT" 2>"$err" || { cat "$err" >&2; return 1; }
 	if [ -s "$err" ]; then cat "$err" >&2; return 1; fi
 }
 
@@ -80,6 +80,17 @@ folded() {
 	echo "$output" | grep -E "shapes::Grid<int>::grow\(int\) \(t_stacks_cxx.cc:[0-9]+\)(;[^;]*)* 5328$"
 }
 
+@test "folded frames are functions by default: one box per function, not per line" {
+	TRACEIT_STACKS=memory traced "$T/t_stacks" >/dev/null
+	run "$CONVERT" -f folded "$OUT"
+	expect_eq status 0 "$status"
+	echo "$output" | grep -E "(^|;)main;level1;level2;level3_alloc 5$"
+	! echo "$output" | grep -F "(t_stacks.c:"
+	run "$CONVERT" -f csv --lines "$OUT"
+	expect_eq "--lines with csv" 2 "$status"
+	echo "$output" | grep -F -- "--lines applies to the folded format only"
+}
+
 @test "a library loaded with dlopen: its frames resolve, and dlclose does not lose them" {
 	TRACEIT_STACKS=memory traced "$T/t_stacks" "$T/libttstk.so" >/dev/null
 	run folded bytes
@@ -94,7 +105,7 @@ folded() {
 	found=0
 	# each file on its own: the child's must not need its parent's stacks
 	for f in "$OUT"/*.trc; do
-		run "$CONVERT" -f folded "$f"
+		run "$CONVERT" -f folded --lines "$f"
 		expect_eq "status $f" 0 "$status"
 		if echo "$output" | grep -qF "$child"; then found=$((found + 1)); fi
 	done
@@ -147,7 +158,7 @@ folded() {
 	TRACEIT_STACKS=memory traced "$T/t_stacks" "$BATS_TEST_TMPDIR/libttstk.so" >/dev/null
 	# a different file under the same name: its build id no longer matches the recorded one
 	cp "$T/t_stacks" "$BATS_TEST_TMPDIR/libttstk.so"
-	run "$CONVERT" -f folded --weight=bytes "$OUT"
+	run "$CONVERT" -f folded --lines --weight=bytes "$OUT"
 	expect_eq status 0 "$status"
 	[[ "$output" == *"libttstk.so: cannot read its symbols (build id differs"* ]]
 	echo "$output" | grep -E ";libttstk\.so\+0x[0-9a-f]+;libttstk\.so\+0x[0-9a-f]+ 555$"
