@@ -15,7 +15,9 @@
  * inside it is a leaf, "name();" with its duration; another opens "name() {" and closes "}"
  * with its duration.  The calls the wrappers record (malloc, read...) are leaves at the depth
  * of the function that made them.  Moments (a signal, a thread's start) are comments.  A call
- * left by longjmp or an exception, or still running at the end, says so in a comment.
+ * left by longjmp or an exception, or that never returned (its thread or process ended
+ * inside it), says so in a comment.  A C++ name keeps its demangled parameter list instead
+ * of ftrace's "()".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,6 +137,12 @@ static void tt_graph_line(struct tt_graph *g, const struct tt_event *ev, bool ha
 		text);
 }
 
+/* "()" after a name, unless it has its parameter list already (C++) */
+static const char *tt_graph_parens(const char *name)
+{
+	return strchr(name, '(') ? "" : "()";
+}
+
 static void tt_graph_flush_pending(struct tt_graph *g, const struct tt_event *ev)
 {
 	struct tt_gthread *gt = ev->thread->out;
@@ -144,14 +152,14 @@ static void tt_graph_flush_pending(struct tt_graph *g, const struct tt_event *ev
 	char text[4096];
 
 	gt->pending = false;
-	snprintf(text, sizeof(text), "%s() {", gt->pend_name);
+	snprintf(text, sizeof(text), "%s%s {", gt->pend_name, tt_graph_parens(gt->pend_name));
 	tt_graph_line(g, ev, false, 0, gt->pend_depth, text);
 }
 
 static const char *tt_graph_how(uint64_t ended)
 {
 	return ended == TT_FUNC_UNWOUND ? " /* unwound */"
-	       : ended == TT_FUNC_OPEN	? " /* still running at the end */"
+	       : ended == TT_FUNC_OPEN	? " /* never returned */"
 					: "";
 }
 
@@ -180,7 +188,8 @@ static void tt_graph_event(void *self, const struct tt_event *ev)
 		    gt->pend_tick == ev->start_tick) {
 			/* its entry came, but what was inside it is filtered out: a leaf */
 			gt->pending = false;
-			snprintf(text, sizeof(text), "%s();%s", gt->pend_name, how);
+			snprintf(text, sizeof(text), "%s%s;%s", gt->pend_name,
+				 tt_graph_parens(gt->pend_name), how);
 			tt_graph_line(g, ev, true, dur, ev->depth, text);
 			return;
 		}
@@ -188,7 +197,8 @@ static void tt_graph_event(void *self, const struct tt_event *ev)
 		if (ev->inner)
 			snprintf(text, sizeof(text), "}%s", how);
 		else
-			snprintf(text, sizeof(text), "%s();%s", tt_func_name(ev), how);
+			snprintf(text, sizeof(text), "%s%s;%s", tt_func_name(ev),
+				 tt_graph_parens(tt_func_name(ev)), how);
 		tt_graph_line(g, ev, true, dur, ev->depth, text);
 		return;
 	}
