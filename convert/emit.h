@@ -24,6 +24,7 @@ struct tt_options {
 	bool no_compress;    /* perfetto: packets not deflated */
 	bool graph_interleave; /* graph: the threads' lines in time order, not one after another */
 	bool lines;	       /* folded: frames split by source line, "function (file.c:12)" */
+	bool follow;	       /* read the inputs as they grow (follow.c) */
 };
 
 /* What the folded output weighs each stack by (--weight). */

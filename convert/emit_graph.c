@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "emit.h"
+#include "hashmap.h"
 #include "nest.h"
 #include "state.h"
 
@@ -35,32 +36,76 @@ struct tt_gthread {
 	uint64_t pend_fn, pend_tick;
 	uint32_t pend_depth;
 	const char *pend_name;
+	char *pend_copy; /* --follow: the name outlives the round's files */
+};
+
+/* --follow: the threads by (pid, tid), since each round reads the files anew */
+struct tt_gslot {
+	uint64_t key; /* pid << 32 | tid; 0: free */
+	struct tt_gthread t;
+};
+
+static size_t tt_gslot_hash(const void *e)
+{
+	return (size_t)tt_hash_mix(((const struct tt_gslot *)e)->key);
+}
+
+static bool tt_gslot_eq(const void *e, const void *key)
+{
+	return ((const struct tt_gslot *)e)->key == *(const uint64_t *)key;
+}
+
+static bool tt_gslot_used(const void *e)
+{
+	return ((const struct tt_gslot *)e)->key != 0;
+}
+
+static const struct tt_hkind tt_gslot_kind = {
+	sizeof(struct tt_gslot), 64, 3, tt_gslot_hash, tt_gslot_eq, tt_gslot_used,
 };
 
 struct tt_graph {
 	struct tt_run *run;
 	bool interleave;
-	int width; /* digits of the largest tid */
+	int width; /* of the thread column */
 	struct tt_gthread *threads;
 	size_t nthreads;
+	bool follow;
+	struct tt_hmap byid; /* --follow */
 };
+
+static struct tt_gthread *tt_graph_thread(struct tt_graph *g, const struct tt_event *ev)
+{
+	if (!g->follow)
+		return ev->thread->out;
+	uint64_t key = (uint64_t)ev->file->pid << 32 | ev->thread->tid;
+	size_t h = tt_gslot_hash(&(struct tt_gslot){ .key = key });
+	struct tt_gslot *e = tt_hmap_find(&g->byid, &tt_gslot_kind, h, &key);
+
+	if (e)
+		return &e->t;
+	if (!tt_hmap_reserve(&g->byid, &tt_gslot_kind))
+		tt_oom();
+	e = tt_hmap_add(&g->byid, &tt_gslot_kind, h);
+	e->key = key;
+	return &e->t;
+}
 
 static void *tt_graph_begin(struct tt_run *run)
 {
 	struct tt_graph *g = tt_xcalloc(1, sizeof(*g));
-	uint32_t max = 0;
 
 	g->run = run;
 	g->interleave = run->opt->graph_interleave;
-	for (size_t i = 0; i < run->nprocs; i++) {
+	g->follow = run->opt->follow;
+	for (size_t i = 0; i < run->nprocs && !g->follow; i++) {
 		g->nthreads += run->procs[i]->nthreads;
-		for (size_t k = 0; k < run->procs[i]->nthreads; k++)
-			if (run->procs[i]->threads[k].tid > max)
-				max = run->procs[i]->threads[k].tid;
 	}
-	g->width = snprintf(NULL, 0, "%u", max);
+	/* the width of any tid (pid_max is at most 2^22): the same with --follow, which cannot
+	 * know the tids to come */
+	g->width = 7;
 	g->threads = tt_xcalloc(g->nthreads ? g->nthreads : 1, sizeof(*g->threads));
-	for (size_t i = 0, n = 0; i < run->nprocs; i++)
+	for (size_t i = 0, n = 0; i < run->nprocs && !g->follow; i++)
 		for (size_t k = 0; k < run->procs[i]->nthreads; k++)
 			run->procs[i]->threads[k].out = &g->threads[n++];
 	tt_out_puts(run->out, "# tracer: function_graph\n#\n");
@@ -145,7 +190,7 @@ static const char *tt_graph_parens(const char *name)
 
 static void tt_graph_flush_pending(struct tt_graph *g, const struct tt_event *ev)
 {
-	struct tt_gthread *gt = ev->thread->out;
+	struct tt_gthread *gt = tt_graph_thread(g, ev);
 
 	if (!gt->pending)
 		return;
@@ -166,7 +211,7 @@ static const char *tt_graph_how(uint64_t ended)
 static void tt_graph_event(void *self, const struct tt_event *ev)
 {
 	struct tt_graph *g = self;
-	struct tt_gthread *gt = ev->thread->out;
+	struct tt_gthread *gt = tt_graph_thread(g, ev);
 	uint64_t dur = ev->end_ns - ev->start_ns;
 	char text[4096];
 
@@ -179,6 +224,10 @@ static void tt_graph_event(void *self, const struct tt_event *ev)
 		gt->pend_tick = ev->start_tick;
 		gt->pend_depth = ev->depth;
 		gt->pend_name = tt_func_name(ev);
+		if (g->follow) {
+			free(gt->pend_copy);
+			gt->pend_name = gt->pend_copy = tt_xstrdup(gt->pend_name);
+		}
 		return;
 	}
 	if (ev->type == TT_EV_FUNC) {
@@ -217,6 +266,30 @@ static void tt_graph_end(void *self, struct tt_run *run)
 {
 	struct tt_graph *g = self;
 	char buf[1 << 16];
+
+	if (g->follow) {
+		/* the entries whose end never came, in the order of the table */
+		for (size_t i = 0; i < g->byid.cap; i++) {
+			struct tt_gslot *e = tt_hmap_at(&g->byid, &tt_gslot_kind, i);
+
+			if (!e->key)
+				continue;
+			if (e->t.pending) {
+				char text[4096];
+
+				snprintf(text, sizeof(text), "%s%s {", e->t.pend_name,
+					 tt_graph_parens(e->t.pend_name));
+				tt_out_printf(run->out, " %*u)               |  %*s%s\n", g->width,
+					      (unsigned)(e->key & 0xffffffffu),
+					      (int)e->t.pend_depth * 2, "", text);
+			}
+			free(e->t.pend_copy);
+		}
+		tt_hmap_free(&g->byid);
+		free(g->threads);
+		free(g);
+		return;
+	}
 
 	for (size_t i = 0, n = 0; i < run->nprocs; i++) {
 		struct tt_file *f = run->procs[i];

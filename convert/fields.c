@@ -72,6 +72,7 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 	case TT_P_CATEGORIES:
 	case TT_P_FORKED:
 	case TT_P_STACKS:
+	case TT_P_FLUSH_MS:
 		bad = tt_field_num(v, len, &n);
 		break;
 	default:
@@ -106,6 +107,9 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 		break;
 	case TT_P_STACKS:
 		f->stack_categories = n;
+		break;
+	case TT_P_FLUSH_MS:
+		f->flush_ms = n > 3600000 ? 3600000 : (uint32_t)n;
 		break;
 	case TT_P_EXE:
 		f->exe = tt_field_str(f, v, len);

@@ -4,7 +4,8 @@
  *
  *	traceit-convert [-f perfetto|json|csv|summary|folded|graph] [--weight=W] [--lines]
  *			[-o OUTPUT] [-q] [FILTER...] [--split-mb=N] [--max-slices=N|--full]
- *			[--no-compress] [--graph-interleave] [--help] [--version] INPUT...
+ *			[--no-compress] [--graph-interleave] [--follow] [--help] [--version]
+ *			INPUT...
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
  * recursive).  All inputs merge into one timeline; time 0 is the start of the earliest
@@ -97,6 +98,10 @@ static const char tt_usage[] =
 	"                         instead of one per function\n"
 	"      --graph-interleave  graph: the threads' lines in time order, not one\n"
 	"                         thread after another\n"
+	"      --follow         graph, csv: print the events while the program still\n"
+	"                         runs, like ftrace's trace_pipe, until every process\n"
+	"                         has ended or Ctrl-C (latency: TRACEIT_FLUSH_MS); summary:\n"
+	"                         printed once the run ends or on Ctrl-C\n"
 	"      --max-slices=N   json, perfetto: at most N slices (default 5000000, what\n"
 	"                         Perfetto UI holds in about 1.5 GB); beyond, fast\n"
 	"                         frequent calls fold into per-thread counters\n"
@@ -147,6 +152,7 @@ enum {
 	TT_OPT_NO_COMPRESS,
 	TT_OPT_GRAPH_INTERLEAVE,
 	TT_OPT_LINES,
+	TT_OPT_FOLLOW,
 };
 
 /* Applies one filter or split option to o. */
@@ -286,6 +292,7 @@ int main(int argc, char **argv)
 		{ "no-compress", no_argument, NULL, TT_OPT_NO_COMPRESS },
 		{ "graph-interleave", no_argument, NULL, TT_OPT_GRAPH_INTERLEAVE },
 		{ "lines", no_argument, NULL, TT_OPT_LINES },
+		{ "follow", no_argument, NULL, TT_OPT_FOLLOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -309,6 +316,7 @@ int main(int argc, char **argv)
 	opt.no_compress = false;
 	opt.graph_interleave = false;
 	opt.lines = false;
+	opt.follow = false;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
 		if (c == TT_OPT_WEIGHT) {
@@ -345,6 +353,10 @@ int main(int argc, char **argv)
 		}
 		if (c == TT_OPT_LINES) {
 			opt.lines = true;
+			continue;
+		}
+		if (c == TT_OPT_FOLLOW) {
+			opt.follow = true;
 			continue;
 		}
 		if (c >= TT_OPT_FROM) {
@@ -397,6 +409,26 @@ int main(int argc, char **argv)
 		tt_usage_error("%s", "--graph-interleave applies to the graph format only");
 	if (opt.lines && sink != &tt_sink_folded)
 		tt_usage_error("%s", "--lines applies to the folded format only");
+	if (opt.follow && sink != &tt_sink_graph && sink != &tt_sink_csv &&
+	    sink != &tt_sink_summary)
+		tt_usage_error("%s", "--follow applies to the graph, csv and summary formats");
+	if (opt.follow && opt.split_bytes)
+		tt_usage_error("%s", "--follow and --split-mb do not go together");
+	if (opt.follow) {
+		/* what is printed live cannot wait for a thread's end */
+		opt.graph_interleave = true;
+		fd = tt_open_output(output);
+		tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
+		int status = tt_follow(argv + optind, argc - optind, sink, &out, &opt);
+
+		tt_out_free(&out);
+		if (fd != STDOUT_FILENO && close(fd)) {
+			tt_error("%s: cannot write: %s", output, strerror(errno));
+			return 2;
+		}
+		tt_filter_free(&opt.filter);
+		return status;
+	}
 	if (opt.split_bytes) {
 		if (sink != &tt_sink_json)
 			tt_usage_error("%s", "--split-mb applies to the json format only");

@@ -115,6 +115,7 @@ struct tt_file {
 	uint64_t start_ns; /* TT_P_START_NS, or estimated from the first chunk if absent */
 	uint64_t start_realtime;
 	uint64_t categories;
+	uint32_t flush_ms; /* TRACEIT_FLUSH_MS of the recording, 0 if unknown */
 	const char *exe;
 	const char *argv; /* NULs between arguments turned into spaces */
 	const char *comm;

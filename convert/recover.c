@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,11 +194,17 @@ static int open_rings(struct tt_file *f, char *path, size_t cap)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
+bool tt_recover_not_live;
+
 int tt_recover(struct tt_file *f, uint32_t *seq, size_t *cap, struct tt_syncpt *sync)
 {
 	char path[4200];
 	struct tt_rings_file fh;
 	struct stat st;
+
+	/* --follow: a running process writes its buffers out itself */
+	if (tt_recover_not_live && f->has_process && !(kill((pid_t)f->pid, 0) && errno == ESRCH))
+		return 0;
 	int fd = open_rings(f, path, sizeof(path));
 
 	if (fd < 0)

@@ -13,6 +13,8 @@
  * the file holds, else 0.
  */
 int tt_recover(struct tt_file *f, uint32_t *seq, size_t *cap, struct tt_syncpt *sync);
+/* Set by --follow: the buffers of a process still running are not read (it writes them). */
+extern bool tt_recover_not_live;
 /*
  * Decodes one recovered record (in the buffer of a TT_REF_RAW chunk) into *ev, but for its
  * times; *end_tick is its end.  Returns its length in words.

@@ -16,36 +16,54 @@ static int tt_start_cmp(const void *a, const void *b)
 	return x->index < y->index ? -1 : (x->index > y->index);
 }
 
-void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out,
-		const struct tt_options *opt)
+void tt_run_prepare(struct tt_run *run, struct tt_file **files, size_t n, struct tt_out *out,
+		    const struct tt_options *opt)
 {
 	static const struct tt_options none = {
 		.filter = { .to_ns = UINT64_MAX, .categories = (1u << TT_CAT_COUNT) - 1 }
 	};
-	struct tt_run run = { .files = files, .nfiles = n, .out = out };
 	size_t k = 0;
-	void *self;
 
-	run.opt = opt ? opt : &none;
-	run.filter = &run.opt->filter;
-	run.procs = tt_xcalloc(n, sizeof(*run.procs));
+	*run = (struct tt_run){ .files = files, .nfiles = n, .out = out };
+	run->opt = opt ? opt : &none;
+	run->filter = &run->opt->filter;
+	run->procs = tt_xcalloc(n ? n : 1, sizeof(*run->procs));
 	for (size_t i = 0; i < n; i++) {
 		files[i]->index = (unsigned)i;
 		if (files[i]->data && !tt_scan(files[i]))
-			run.procs[run.nprocs++] = files[i];
+			run->procs[run->nprocs++] = files[i];
 	}
-	tt_sort(run.procs, run.nprocs, sizeof(*run.procs), tt_start_cmp);
+	tt_sort(run->procs, run->nprocs, sizeof(*run->procs), tt_start_cmp);
 	/*
 	 * Time 0 is the start of the earliest process (0: a file too damaged to tell), whether
 	 * or not --pid selects it: times do not depend on the filter.
 	 */
-	for (size_t i = 0; i < run.nprocs && !run.base_ns; i++)
-		run.base_ns = run.procs[i]->start_ns;
-	for (size_t i = 0; i < run.nprocs; i++)
-		if (tt_filter_pid(run.filter, run.procs[i]->pid))
-			run.procs[k++] = run.procs[i];
-	run.nprocs = k;
+	for (size_t i = 0; i < run->nprocs && !run->base_ns; i++)
+		run->base_ns = run->procs[i]->start_ns;
+	for (size_t i = 0; i < run->nprocs; i++)
+		if (tt_filter_pid(run->filter, run->procs[i]->pid))
+			run->procs[k++] = run->procs[i];
+	run->nprocs = k;
+}
 
+void tt_run_problems(struct tt_run *run)
+{
+	/* Problems of the processes left out by --pid do not concern the output. */
+	for (size_t i = 0; i < run->nfiles; i++)
+		if (run->files[i]->usable && tt_filter_pid(run->filter, run->files[i]->pid))
+			tt_problems_flush(&run->files[i]->problems, run->files[i]->name,
+					  run->files[i]->decoded);
+	free(run->procs);
+	run->procs = NULL;
+}
+
+void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out,
+		const struct tt_options *opt)
+{
+	struct tt_run run;
+	void *self;
+
+	tt_run_prepare(&run, files, n, out, opt);
 	tt_state_begin(sink->track);
 	self = sink->begin(&run);
 	tt_merge(&run, sink, self);
@@ -54,10 +72,5 @@ void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, st
 	tt_callstack_cleanup();
 	tt_out_flush(out);
 	tt_state_end();
-
-	/* Problems of the processes left out by --pid do not concern the output. */
-	for (size_t i = 0; i < n; i++)
-		if (files[i]->usable && tt_filter_pid(run.filter, files[i]->pid))
-			tt_problems_flush(&files[i]->problems, files[i]->name, files[i]->decoded);
-	free(run.procs);
+	tt_run_problems(&run);
 }

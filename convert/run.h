@@ -18,4 +18,16 @@
 void tt_convert(struct tt_file **files, size_t n, const struct tt_sink *sink, struct tt_out *out,
 		const struct tt_options *opt);
 
+/* The steps of tt_convert: scan and order the inputs; print their problems at the end. */
+void tt_run_prepare(struct tt_run *run, struct tt_file **files, size_t n, struct tt_out *out,
+		    const struct tt_options *opt);
+void tt_run_problems(struct tt_run *run);
+
+/*
+ * --follow: converts INPUTs while the traced program still writes them (follow.c), until
+ * every process has ended or SIGINT.  Returns the exit status.
+ */
+int tt_follow(char *const *inputs, int ninputs, const struct tt_sink *sink, struct tt_out *out,
+	      struct tt_options *opt);
+
 #endif /* TT_RUN_H */

@@ -220,3 +220,42 @@ assert outer == sum(int(r["self_ns"]) for r in f), (outer, [r["self_ns"] for r i
 	run "$CONVERT" -f folded --weight=bytes "$OUT"
 	echo "$output" | grep -Fx "main;tree;branch;leaf;malloc 384"
 }
+
+@test "--follow: events appear while the program runs, and the end equals the offline output" {
+	local csv="$BATS_TEST_TMPDIR/live.csv" graph="$BATS_TEST_TMPDIR/live.graph"
+	"$CONVERT" --follow -f csv "$OUT" >"$csv" 2>"$BATS_TEST_TMPDIR/csv.err" &
+	local cpid=$!
+	"$CONVERT" --follow -f graph "$OUT" >"$graph" 2>"$BATS_TEST_TMPDIR/graph.err" &
+	local gpid=$!
+	TRACEIT_FLUSH_MS=100 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_func" run 3 >/dev/null &
+	local tpid=$!
+	sleep 2
+	kill -0 "$tpid" # still running
+	[ "$(grep -c ',function,tick,' "$csv")" -gt 20 ]
+	grep -qF 'tick() {' "$graph"
+	wait "$tpid"
+	wait "$cpid"
+	wait "$gpid"
+	[ ! -s "$BATS_TEST_TMPDIR/csv.err" ] && [ ! -s "$BATS_TEST_TMPDIR/graph.err" ]
+	expect_eq ticks 300 "$(grep -c ',function,tick,' "$csv")"
+	"$CONVERT" -f csv "$OUT" | diff -u - "$csv"
+	"$CONVERT" -f graph --graph-interleave "$OUT" | diff -u - "$graph"
+}
+
+@test "--follow: the summary when the run ends or on Ctrl-C; waits for a program not started yet" {
+	"$CONVERT" --follow -f summary "$OUT" >"$BATS_TEST_TMPDIR/sum" 2>&1 &
+	local spid=$!
+	sleep 0.5
+	TRACEIT_FLUSH_MS=100 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_func" run 5 >/dev/null &
+	local tpid=$!
+	sleep 1.5
+	kill -INT "$spid"
+	wait "$spid"
+	grep -E "^Runtime breakdown" "$BATS_TEST_TMPDIR/sum"
+	grep -E " fn +tick$" "$BATS_TEST_TMPDIR/sum"
+	kill "$tpid"
+	wait "$tpid" || true
+	run "$CONVERT" --follow -f json "$OUT"
+	expect_eq status 2 "$status"
+	echo "$output" | grep -F -- "--follow applies to the graph, csv and summary formats"
+}
