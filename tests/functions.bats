@@ -259,3 +259,15 @@ assert outer == sum(int(r["self_ns"]) for r in f), (outer, [r["self_ns"] for r i
 	expect_eq status 2 "$status"
 	echo "$output" | grep -F -- "--follow applies to the graph, csv and summary formats"
 }
+
+@test "fork inside a function: the child's stream holds the frames it inherited, then its own" {
+	run traced "$T/t_func" fork
+	expect_eq status 0 "$status"
+	expect_eq files 2 "$(ls "$OUT"/*.trc | wc -l)"
+	for f in "$OUT"/*.trc; do
+		"$CONVERT" -f graph "$f" >"$BATS_TEST_TMPDIR/g.$(basename "$f")"
+	done
+	grep -h -A2 'forker() {' "$BATS_TEST_TMPDIR"/g.* | grep -E '\|      child_work\(\);$'
+	grep -h -A2 'forker() {' "$BATS_TEST_TMPDIR"/g.* | grep -E '\|      fork\(\);$'
+	expect_eq "child_work once" 1 "$(cat "$BATS_TEST_TMPDIR"/g.* | grep -c 'child_work();')"
+}

@@ -12,6 +12,7 @@
  *	t_func marks	  sleeps of 20 us to 1.1 s, one per ftrace overhead mark
  *	t_func run S	  calls tick() every 10 ms for S seconds
  *	t_func empty N	  N calls of an empty function
+ *	t_func fork	  forker() forks; the child calls child_work() and returns from forker
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NOINLINE __attribute__((noinline))
@@ -147,6 +149,24 @@ NOINLINE static void tick(void)
 	nap(10000);
 }
 
+NOINLINE static void child_work(void)
+{
+	sink++;
+}
+
+NOINLINE static int forker(void)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		child_work();
+		return 1;
+	}
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
 NOINLINE static void empty(void)
 {
 	__asm__ volatile("" ::: "memory");
@@ -182,6 +202,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "run")) {
 		for (long i = 0; i < n * 100; i++)
 			tick();
+	} else if (!strcmp(mode, "fork")) {
+		if (forker())
+			return 0; /* the child */
 	} else if (!strcmp(mode, "empty")) {
 		for (long i = 0; i < n; i++)
 			empty();
