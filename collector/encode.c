@@ -198,6 +198,15 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 
 	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < 3)
 		return -1;
+	if (type == TT_EV_FREES_OFF) {
+		/* a batch of the rings: a FREE_OFF each in the stream */
+		for (unsigned i = 3; i < nw && i < 3 + TT_OFFLOG; i++) {
+			uint64_t one[4] = { TT_W0(TT_EV_FREE_OFF, 4, 0, 0), r[1], r[2], r[i] };
+
+			tt_enc_record(c, one, 4);
+		}
+		return 0;
+	}
 	unsigned nargs = payload_nkinds[type];
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0;
 
@@ -208,16 +217,21 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 	    (has_str[type] && !strings_fit(kinds, nargs, r, nw - has_stack)))
 		return -1; /* the record was trampled */
 	unsigned failed = TT_W0_FAILED(r[0]);
-	uint64_t start = r[1], end = r[2];
+	uint64_t start = r[1], end = r[2], dur = start < end ? end - start : 0;
 
 	if (!c->n)
 		c->first = c->prev_end = end;
+	/*
+	 * A CPU migration can step the TSC back a little, and a free noted while tracing was
+	 * off carries the writer's last pass: the record moves to the previous one's end,
+	 * keeping its duration.
+	 */
 	if (end < c->prev_end)
-		end = c->prev_end; /* a CPU migration can step the TSC back a little */
+		end = c->prev_end;
 
 	c->col[TT_COL_HDR] = tt_put_varint(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed);
 	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end);
-	c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], start < end ? end - start : 0);
+	c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
 	if (failed)
 		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], (uint64_t)TT_W0_ERRNO(r[0]));
 

@@ -24,8 +24,9 @@ struct tt_enc {
 	uint32_t naddr;		/* ADDR values so far: the position in the address history */
 	uint64_t first, prev_end, prev_addr;
 	uint32_t prev_stack;
-	uint32_t gen;	    /* tells this chunk's history entries from older chunks' */
-	uintptr_t base_sum; /* the columns' start addresses added up: for tt_enc_size */
+	uint32_t gen;	     /* tells this chunk's history entries from older chunks' */
+	uintptr_t base_sum;  /* the columns' start addresses added up: for tt_enc_size */
+	uint32_t next_check; /* records at which tt_enc_full looks again */
 };
 
 /* Maps the column buffers and the history table.  Returns 0, or -1 (out of memory). */
@@ -46,12 +47,15 @@ static inline size_t tt_enc_size(const struct tt_enc *c)
 	return n - c->base_sum;
 }
 /*
- * Whether the chunk should be flushed now.  Looks every 32 records: 32 records of at most
- * ~200 bytes each fit in TT_ENC_SLACK.
+ * Whether the chunk should be flushed now.  Looks every 32 records (a batch of frees counts
+ * as its TT_OFFLOG records): 96 records of at most ~150 bytes each fit in TT_ENC_SLACK.
  */
-static inline int tt_enc_full(const struct tt_enc *c)
+static inline int tt_enc_full(struct tt_enc *c)
 {
-	return !(c->n & 31) && tt_enc_size(c) >= TT_ENC_CAP;
+	if (c->n < c->next_check)
+		return 0;
+	c->next_check = c->n + 32;
+	return tt_enc_size(c) >= TT_ENC_CAP;
 }
 /*
  * Starts loading what encoding record r will look up (the address history is too large for

@@ -58,6 +58,15 @@ void tt_final_drain(int exit_kind, int status)
 
 	if (self)
 		tt_func_close_all(self, 1);
+	/* the frees noted while tracing is off, by every thread, into this thread's ring */
+	self = tt_self;
+	if (atomic_exchange(&tt_heap_off, 0) && self && self != &tt_thread_dead && !self->busy) {
+		self->busy = 1;
+		for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
+			if (t->offn)
+				tt_heap_flush_frees(self, t);
+		self->busy = 0;
+	}
 	if (!elect_final() || !begin_final())
 		return;
 	/*

@@ -5,7 +5,7 @@
  * A call costs one record when nothing inside it is recorded: a FUNC written when it returns,
  * from its entry tick to its exit tick.  Its entry becomes a FUNC_ENTRY record only when
  * something has to be written while it runs (a wrapped call, a call of its own that is
- * written): tt_record sees fn_unwritten and writes the pending entries first, outermost
+ * written): tt_record sees TT_PEND_FUNC and writes the pending entries first, outermost
  * first, each with its own entry tick.  So the stream holds the call tree in order, the
  * leaves at half the price, and TRACEIT_FUNC_MIN_NS can drop a short call with nothing
  * recorded inside before anything of it was written, as uftrace's time filter does.
@@ -70,7 +70,10 @@ static void put(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, ui
 
 static void sync_unwritten(struct tt_thread *t, const struct tt_fstack *s)
 {
-	t->fn_unwritten = s->written < recorded_depth(s);
+	if (s->written < recorded_depth(s))
+		t->pending |= TT_PEND_FUNC;
+	else
+		t->pending &= ~TT_PEND_FUNC;
 }
 
 /* Writes the entries of the open frames that have none yet, outermost first. */
@@ -81,14 +84,14 @@ static void flush_entries(struct tt_thread *t, struct tt_fstack *s)
 	for (; s->written < d; s->written++)
 		put(t, TT_EV_FUNC_ENTRY, s->f[s->written].t0, s->f[s->written].t0,
 		    s->f[s->written].fn, 0);
-	t->fn_unwritten = 0;
+	t->pending &= ~TT_PEND_FUNC;
 }
 
 void tt_func_flush(struct tt_thread *t)
 {
 	uint32_t busy = t->busy;
 
-	t->fn_unwritten = 0;
+	t->pending &= ~TT_PEND_FUNC;
 	if (!t->fs)
 		return;
 	t->busy = 1;
@@ -259,7 +262,7 @@ void tt_func_release(struct tt_thread *t)
 		return;
 	t->fs->depth = t->fs->written = 0;
 	t->fs->dropped = t->fs->unmatched = t->fs->too_deep = 0;
-	t->fn_unwritten = 0;
+	t->pending &= ~TT_PEND_FUNC;
 }
 
 size_t tt_func_stack_size(void)

@@ -26,8 +26,8 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 		}
 	}
 
-	if (t->fn_unwritten)
-		tt_func_flush(t);
+	if (t->pending)
+		tt_pending_flush(t);
 	t->busy = 1;
 	uint32_t sid = 0;
 

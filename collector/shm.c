@@ -241,7 +241,7 @@ void tt_shm_remove(void)
 int tt_shm_rebind(void *region, size_t len, const void *content, size_t keep, int private,
 		  size_t rsv, uint64_t *off)
 {
-	uint8_t save[1024];
+	uint8_t save[PAGE]; /* a thread's state: RING_OFF (thread.c) */
 	long r;
 
 	if (keep > sizeof(save))

@@ -100,6 +100,7 @@ static int cap_reported;
 /* A state's region: the header a reader of the shared-buffer file needs, the state, the ring */
 #define STATE_OFF sizeof(struct tt_rings_region)
 #define RING_OFF (STATE_OFF + ((sizeof(struct tt_thread) + 63) & ~(size_t)63))
+_Static_assert(RING_OFF <= 4096, "a thread's state fits the page tt_shm_rebind saves");
 _Static_assert(TT_T_FREE == TT_RINGS_STATE_FREE, "rings.h names the free state");
 
 static struct tt_rings_region *region_of(struct tt_thread *t)
@@ -276,6 +277,8 @@ struct tt_thread *tt_thread_attach(void)
 		return NULL;
 	}
 	reset_ring(t);
+	t->offn = 0;
+	t->pending = 0;
 	tt_func_release(t);
 	atomic_fetch_add(&tt_threads_attached, 1);
 	t->tid = (uint32_t)tt_gettid();
@@ -300,6 +303,12 @@ void tt_thread_dtor(void *arg)
 	if (++t->dtor_rounds < 3) {
 		pthread_setspecific(exit_key, t);
 		return;
+	}
+	/* the frees it noted while tracing was off: written while the ring is still its own */
+	if (t->offn && !t->busy) {
+		t->busy = 1;
+		tt_heap_flush_frees(t, t);
+		t->busy = 0;
 	}
 	tt_self = &tt_thread_dead;
 	atomic_store_explicit(&t->state, TT_T_ORPHANED, memory_order_release);
@@ -394,6 +403,8 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 		kept->self = (uint64_t)pthread_self();
 		kept->shm_off = 0; /* private memory, all of it writable */
 		kept->rsv = kept->mask + 1;
+		kept->offn = 0; /* the parent's frees: the parent writes them */
+		kept->pending &= ~TT_PEND_FREES;
 		tt_func_fork_child(kept);
 	}
 }

@@ -34,6 +34,12 @@ enum tt_state {
 	TT_DEAD,     /* tracing disabled (error, secure mode): everything passes through */
 };
 
+/* What a thread writes before its next record (tt_thread.pending) */
+#define TT_PEND_FUNC 1u	 /* entries of traced functions (funcs.c) */
+#define TT_PEND_FREES 2u /* the frees noted while tracing was off (control.c) */
+#define TT_OFFLOG 64	 /* frees noted per thread before they are written */
+#define TT_OFFSEEN 256	 /* addresses a thread remembers having noted (a power of two) */
+
 /* Per-thread state lifecycle, as the writer sees it */
 enum tt_thread_state {
 	TT_T_LIVE = 0,
@@ -52,13 +58,17 @@ struct tt_thread {
 	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
 	uint32_t tid;
 	uint32_t dtor_rounds;
-	uint32_t in_signal;    /* running a signal handler of the program: no unwinding */
-	uint32_t nobuf;	       /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
-	uint32_t fn_unwritten; /* function entries to write before the next record (funcs.c) */
-	uint64_t lost;	       /* events this thread could not record, all told */
-	uint64_t dropped;      /* dropped since the last LOST record (drop mode) */
+	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
+	uint32_t nobuf;	    /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
+	uint32_t pending;   /* TT_PEND_*: what to write before the thread's next record */
+	uint64_t lost;	    /* events this thread could not record, all told */
+	uint64_t dropped;   /* dropped since the last LOST record (drop mode) */
 	uint64_t drop_first, drop_last;
-	struct tt_fstack *fs; /* the shadow stack of traced function calls, NULL until one */
+	struct tt_fstack *fs;	    /* the shadow stack of traced function calls, NULL until one */
+	uint32_t offn;		    /* addresses in offlog */
+	uint32_t offgen;	    /* the switch-off offseen belongs to */
+	uint64_t offlog[TT_OFFLOG]; /* blocks freed while tracing is off (tt_heap_forget) */
+	uint64_t offseen[TT_OFFSEEN]; /* addresses noted already since that switch-off */
 
 	/* Consumer side, on its own cache line. */
 	_Alignas(64) _Atomic uint64_t tail;
@@ -112,6 +122,8 @@ void tt_note_exit_status(int status);
 int tt_exit_status(void);
 
 /* control.c: tracing on and off at run time (traceit.h, the toggle signal) */
+/* tracing is off after a window: frees are noted (tt_heap_forget); the switch's number */
+extern _Atomic uint32_t tt_heap_off;
 int tt_control_set(int on, int new_window);
 int tt_control_enabled(void);
 void tt_control_toggle(void);
@@ -208,6 +220,8 @@ void tt_func_enter(struct tt_thread *t, uint64_t fn, uint64_t cfa, uint64_t now)
 void tt_func_exit(struct tt_thread *t, uint64_t fn, uint64_t now);
 void tt_func_longjmp(struct tt_thread *t, uint64_t target_sp);
 void tt_func_flush(struct tt_thread *t);
+/* Writes what t->pending says, before a record of the thread (control.c) */
+void tt_pending_flush(struct tt_thread *t);
 void tt_func_close_all(struct tt_thread *t, int final); /* thread or process end */
 void tt_func_fork_child(struct tt_thread *t);
 void tt_func_release(struct tt_thread *t); /* the thread's state is recycled */
@@ -272,8 +286,8 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 	if (__builtin_constant_p(type) && __builtin_constant_p(n) && n != tt_payload_words(type))
 		tt_payload_mismatch();
 
-	if (tt_unlikely(t->fn_unwritten))
-		tt_func_flush(t);
+	if (tt_unlikely(t->pending))
+		tt_pending_flush(t);
 	t->busy = 1;
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
 		sid = tt_stack_capture(t, t1);
@@ -299,6 +313,40 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 		tt_commit(t, nw, t1, may_spawn);
 	}
 	t->busy = 0;
+}
+
+/*
+ * Tracing is switched off, yet a block that a window allocated may be freed now: noted in
+ * the thread's log, written as one record per TT_OFFLOG frees (or before the thread's next
+ * record), with the time of the writer's last pass, so that the window's heap and leaks
+ * stay right.  An address needs noting once per switch-off (a window allocates nothing
+ * until the next): a direct-mapped memory of the addresses noted keeps a program that
+ * reuses its blocks from noting each free.  Memory wrappers only.
+ */
+void tt_heap_forget_slow(uint64_t addr);
+void tt_heap_flush_frees(struct tt_thread *t, struct tt_thread *from);
+static inline void tt_heap_forget(const void *ptr)
+{
+	uint32_t gen = atomic_load_explicit(&tt_heap_off, memory_order_relaxed);
+	uint64_t a = (uint64_t)(uintptr_t)ptr;
+
+	if (tt_likely(!gen) || !ptr)
+		return;
+	struct tt_thread *t = tt_self;
+
+	if (tt_likely(t && t->offgen == gen && !t->busy)) {
+		uint64_t *seen = &t->offseen[(a >> 4) & (TT_OFFSEEN - 1)];
+
+		if (*seen == a)
+			return;
+		if (t->offn < TT_OFFLOG) {
+			*seen = a;
+			t->offlog[t->offn++] = a;
+			t->pending |= TT_PEND_FREES;
+			return;
+		}
+	}
+	tt_heap_forget_slow(a);
 }
 
 #endif /* TT_TT_H */

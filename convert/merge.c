@@ -156,8 +156,15 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 		do {
 			if (s->state == TT_TS_READY && s->ev.type == TT_EV_FUNC_ENTRY &&
 			    !(sink->track & TT_TRACK_ENTRIES)) {
-				run->events++; /* the start of a FUNC: most outputs need only that
-						*/
+				/* the start of a FUNC: most outputs need only the FUNC */
+				run->events++;
+			} else if (s->state == TT_TS_READY &&
+				   tt_events[s->ev.type].effect == TT_FX_FORGET) {
+				/* bookkeeping of a time tracing was off: no call to show */
+				tt_state_event(&s->ev);
+				run->events++;
+				if (sink->skipped)
+					sink->skipped(self, &s->ev);
 			} else if (s->state == TT_TS_READY) {
 				tt_state_event(&s->ev);
 				run->events++;

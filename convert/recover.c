@@ -73,8 +73,8 @@ static unsigned take_record(struct tt_file *f, uint64_t *r, uint64_t left)
 
 	if (nw < 3 || nw > left || type >= TT_EV_COUNT)
 		return 0;
-	if (type == TT_EV_INVALID)
-		return nw;
+	if (type == TT_EV_INVALID || type == TT_EV_FREES_OFF)
+		return nw; /* a batch of frees noted while tracing was off: not recovered */
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0, n = tt_payload_words(type), k = 0;
 
 	if (3 + n + has_stack > nw)
@@ -145,7 +145,8 @@ static uint64_t take_region(struct tt_file *f, const uint8_t *rg, uint64_t len,
 
 		if (!nw)
 			break; /* trampled, or cut by the death: what follows cannot be trusted */
-		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID && (!any || r[2] > until)) {
+		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID && TT_W0_TYPE(r[0]) != TT_EV_FREES_OFF &&
+		    (!any || r[2] > until)) {
 			if (!taken)
 				first = r[2];
 			if (r[2] > last)

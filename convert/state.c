@@ -401,6 +401,23 @@ static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 	}
 }
 
+/*
+ * A block freed while tracing was off: gone from the heap if a window allocated it; not a
+ * free the program was seen to call, nor an unknown one if it was allocated while off.
+ */
+static void tt_mem_forget(const struct tt_event *ev)
+{
+	struct tt_memstat *m = &ev->file->mem;
+	struct tt_heapent e;
+
+	if (!tt_heap_take(ev->file->index, ev->args[0].u, &e))
+		return;
+	m->live_bytes -= e.size;
+	m->live_blocks--;
+	if (tt_tracking & TT_TRACK_SITES)
+		tt_sites_live(ev->file, e.stack, -(int64_t)e.size);
+}
+
 /* Whether addr is a live block of exactly size bytes of ev's image. */
 static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
@@ -470,6 +487,11 @@ void tt_state_event(struct tt_event *ev)
 			tt_track_heap(ev, fx);
 		return; /* nothing else to do for the commonest events */
 	}
+	if (fx == TT_FX_FORGET) {
+		if (tt_tracking & TT_TRACK_HEAP)
+			tt_mem_forget(ev);
+		return;
+	}
 	if (tt_events[ev->type].category == TT_CAT_USER) {
 		tt_annot_event(ev);
 		return;
@@ -484,6 +506,13 @@ void tt_state_event(struct tt_event *ev)
 			     *option = tt_arg(ev, TT_ROLE_OPTION);
 
 	switch (ev->type) {
+	case TT_EV_THREADS_RESET:
+		/* tracing came back on: threads may have come and gone meanwhile */
+		f->threads_live =
+			(uint32_t)(ev->args[0].u > UINT32_MAX ? UINT32_MAX : ev->args[0].u);
+		if (f->threads_live > f->threads_peak)
+			f->threads_peak = f->threads_live;
+		break;
 	case TT_EV_THREAD_START:
 		t->started = true;
 		t->start_ns = ev->start_ns;

@@ -67,6 +67,7 @@ TT_EXPORT void free(void *ptr)
 	struct tt_thread *t = tt_enter(TT_CAT_MEMORY);
 
 	if (!t) {
+		tt_heap_forget(ptr);
 		tt_real.free(ptr);
 		return;
 	}
@@ -102,8 +103,10 @@ TT_EXPORT void *realloc(void *ptr, size_t size)
 	}
 	struct tt_thread *t = tt_enter(TT_CAT_MEMORY);
 
-	if (!t)
+	if (!t) {
+		tt_heap_forget(ptr); /* a window's block moves or goes: it is no longer its own */
 		return tt_real.realloc(ptr, size);
+	}
 	uint64_t t0 = tt_now();
 	void *p = tt_real.realloc(ptr, size);
 	uint64_t t1 = tt_now();

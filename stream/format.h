@@ -355,6 +355,7 @@ enum tt_effect {
 	TT_FX_WAKE,	/* wakes one waiter of its COND */
 	TT_FX_WAKE_ALL, /* wakes every waiter of its COND */
 	TT_FX_CONDWAIT, /* waits on its COND, its LOCK released meanwhile */
+	TT_FX_FORGET,	/* the ADDR block was freed while tracing was off: no call, bookkeeping */
 };
 
 /* The table, for both sides: built once from events.def in events.c. */

@@ -227,9 +227,13 @@ assert outer == sum(int(r["self_ns"]) for r in f), (outer, [r["self_ns"] for r i
 	local cpid=$!
 	"$CONVERT" --follow -f graph "$OUT" >"$graph" 2>"$BATS_TEST_TMPDIR/graph.err" &
 	local gpid=$!
-	TRACEIT_FLUSH_MS=100 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_func" run 3 >/dev/null &
+	TRACEIT_FLUSH_MS=100 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_func" run 4 >/dev/null &
 	local tpid=$!
-	sleep 2
+	# within the run's first three seconds, ticks come out while it still runs
+	for _ in $(seq 30); do
+		[ "$(grep -c ',function,tick,' "$csv")" -gt 20 ] && grep -qF 'tick() {' "$graph" && break
+		sleep 0.1
+	done
 	kill -0 "$tpid" # still running
 	[ "$(grep -c ',function,tick,' "$csv")" -gt 20 ]
 	grep -qF 'tick() {' "$graph"
@@ -237,7 +241,7 @@ assert outer == sum(int(r["self_ns"]) for r in f), (outer, [r["self_ns"] for r i
 	wait "$cpid"
 	wait "$gpid"
 	[ ! -s "$BATS_TEST_TMPDIR/csv.err" ] && [ ! -s "$BATS_TEST_TMPDIR/graph.err" ]
-	expect_eq ticks 300 "$(grep -c ',function,tick,' "$csv")"
+	expect_eq ticks 400 "$(grep -c ',function,tick,' "$csv")"
 	"$CONVERT" -f csv "$OUT" | diff -u - "$csv"
 	"$CONVERT" -f graph --graph-interleave "$OUT" | diff -u - "$graph"
 }

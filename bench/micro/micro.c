@@ -6,6 +6,8 @@
  *	micro mutex ITERATIONS	pthread_mutex_lock + pthread_mutex_unlock: 2 calls per iteration
  *	micro span ITERATIONS	traceit_span_begin + traceit_span_end (traceit.h): 1 pair, counted
  *				as 2 calls, per iteration
+ *	micro offmalloc ITERATIONS  traceit_disable(), then free(malloc(16)): tracing switched
+ *				off after a window, frees still noted for the heap
  *
  * Run natively, under the floor interposer (noop) or under traceit (malloc, mutex), and
  * compare.  Prints "calls=N wall_ns_per_call=X cpu_ns_per_call=Y": the loop alone, timed
@@ -46,7 +48,9 @@ int main(int argc, char **argv)
 		for (unsigned long i = 0; i < n; i++)
 			sum += (unsigned int)bench_noop((int)i);
 		calls = n;
-	} else if (!strcmp(argv[1], "malloc")) {
+	} else if (!strcmp(argv[1], "malloc") || !strcmp(argv[1], "offmalloc")) {
+		if (argv[1][0] == 'o')
+			traceit_disable();
 		for (unsigned long i = 0; i < n; i++) {
 			void *p = malloc(16);
 

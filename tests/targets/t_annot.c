@@ -14,6 +14,9 @@
  *	t_annot slow		60 mallocs of 100 to 159 bytes, 10 ms apart
  *	t_annot fds PATH	with tracing off, opens PATH and opens and closes it again; on
  *				again, reads the first descriptor and closes it
+ *	t_annot heap		window 1 allocates 10 blocks of 3333 bytes; off, 5 of them are
+ *				freed (and realloc'ed: 1), 5 of 4444 allocated, a thread started;
+ *				window 2 frees all that is left, the thread ends
  * Built against the header alone: untraced, it runs the same and prints the same.
  */
 #include <fcntl.h>
@@ -42,6 +45,15 @@ static void mallocs(int n, size_t size)
 
 		free(p);
 	}
+}
+
+/* started while tracing is off, it ends in the next window */
+static void *worker(void *arg)
+{
+	struct timespec ms20 = { 0, 20000000 };
+
+	nanosleep(&ms20, NULL);
+	return arg;
 }
 
 static void *finisher(void *arg)
@@ -113,6 +125,27 @@ int main(int argc, char **argv)
 			mallocs(10, 2222);
 		}
 		traceit_new_window();
+		return 0;
+	}
+	if (!strcmp(how, "heap")) {
+		void *w1[10], *off[5];
+		pthread_t th;
+
+		for (int i = 0; i < 10; i++)
+			w1[i] = malloc(3333);
+		traceit_disable();
+		for (int i = 0; i < 4; i++)
+			free(w1[i]);
+		w1[4] = realloc(w1[4], 5555);
+		for (int i = 0; i < 5; i++)
+			off[i] = malloc(4444);
+		pthread_create(&th, NULL, worker, NULL);
+		traceit_enable();
+		pthread_join(th, NULL);
+		for (int i = 4; i < 10; i++)
+			free(w1[i]);
+		for (int i = 0; i < 5; i++)
+			free(off[i]);
 		return 0;
 	}
 	if (!strcmp(how, "slow")) {
