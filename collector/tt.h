@@ -98,6 +98,7 @@ struct tt_config {
 	char shm_dir[256]; /* TRACEIT_SHM_DIR: the shared-buffer file's folder, "" = none */
 	int start_off;	   /* TRACEIT_START=off: tracing starts switched off */
 	int toggle_signal; /* TRACEIT_TOGGLE_SIGNAL: switches tracing on and off, 0 = none */
+	char run_id[65];   /* TRACEIT_RUN_ID: the run the process belongs to, "" = none given */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
