@@ -18,6 +18,7 @@ struct tt_fstat {
 	uint64_t total_ns;
 	uint64_t min_ns;
 	uint64_t max_ns;
+	uint64_t self_ns; /* total_ns less the calls made inside (with self_time) */
 };
 
 /* Per file or endpoint (the path the fd was opened with, or its TT_P_FD target). */
@@ -45,6 +46,7 @@ struct tt_lockstat {
 	uint64_t hold_ns;
 	uint64_t hold_max;
 	const char *name; /* the program's name for it (__itt_sync_create, _rename), or NULL */
+	uint32_t stack;	  /* call stack of its first acquisition that has one, 0 = none */
 };
 
 /* A (process image, lock, thread) that acquired it: "threads involved" */
@@ -60,7 +62,7 @@ struct tt_ustat {
 	const char *name;
 	uint8_t kind; /* enum tt_ustat_kind */
 	uint64_t count;
-	uint64_t total_ns, max_ns, unfinished;
+	uint64_t total_ns, max_ns, unfinished, self_ns;
 	double last, min, max; /* counters */
 };
 
@@ -68,6 +70,7 @@ struct tt_ustat {
 
 struct tt_summary {
 	struct tt_out *out;
+	bool self_time; /* fill the self_ns of functions and spans (selftime.h) */
 	struct tt_fstat fn[TT_EV_COUNT];
 	uint64_t total_ns;
 	struct tt_intern io; /* the keys, each with its struct tt_iostat */
@@ -91,9 +94,20 @@ struct tt_summary {
 	} user_cache[256];
 };
 
+/*
+ * The collection alone, for the outputs made of these statistics (the summary, the tables,
+ * the diff): new at the start of a run, every event the filters keep through add, free at
+ * the end.  With self_time, the collection owns the threads' out.
+ */
+struct tt_summary *tt_summary_new(struct tt_run *run, bool self_time);
+void tt_summary_add(void *s, const struct tt_event *ev);
+void tt_summary_free(struct tt_summary *s, struct tt_run *run);
+
 /* Copies of the I/O and lock statistics, in no particular order (free() them). */
 struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n);
 struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
+/* "complete", "truncated", "damaged", "no end record" or "recovered" (summary_print.c) */
+const char *tt_stream_state(const struct tt_file *f);
 
 #endif /* TT_SUMMARY_H */

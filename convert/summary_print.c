@@ -67,7 +67,7 @@ static uint64_t tt_duration(const struct tt_run *run, const struct tt_file *f)
 	return end > f->start_ns ? end - f->start_ns : 0;
 }
 
-static const char *tt_stream_state(const struct tt_file *f)
+const char *tt_stream_state(const struct tt_file *f)
 {
 	const uint64_t *c = f->problems.count;
 
