@@ -331,6 +331,13 @@ const struct tt_cstack *tt_callstack_get(struct tt_file *f, uint32_t id)
 	return &t->v[id];
 }
 
+const char *tt_callstack_top(struct tt_file *f, uint32_t id)
+{
+	const struct tt_cstack *cs = id ? tt_callstack_get(f, id) : NULL;
+
+	return cs && cs->nframe ? cs->frame[0] : NULL;
+}
+
 void tt_callstack_free(struct tt_stacktab *t)
 {
 	free(t->v);

@@ -59,6 +59,9 @@ void tt_callstack_load_modules(struct tt_file *f, const uint8_t *p, size_t len, 
 /* Stack id of f, resolved; NULL for id 0, or an id the file does not define (reported). */
 const struct tt_cstack *tt_callstack_get(struct tt_file *f, uint32_t id);
 
+/* The innermost frame of stack id ("function (file.c:12)"): where the call was made; NULL */
+const char *tt_callstack_top(struct tt_file *f, uint32_t id);
+
 void tt_callstack_free(struct tt_stacktab *t);
 /* Closes the symbolizer: at the end of a run. */
 void tt_callstack_cleanup(void);

@@ -22,6 +22,7 @@ struct tt_options {
 	uint64_t max_slices; /* json, perfetto: fold what does not fit this many slices (fit.h); 0:
 				all */
 	bool no_compress;    /* perfetto: packets not deflated */
+	unsigned table;	     /* csv: enum tt_table (tables.h); 0: the events, without keys */
 };
 
 /* What the folded output weighs each stack by (--weight). */

@@ -42,6 +42,7 @@
 #include "input.h"
 #include "run.h"
 #include "scan.h"
+#include "tables.h"
 
 #ifndef TT_VERSION
 #define TT_VERSION "unknown"
@@ -61,14 +62,19 @@ static const char tt_usage[] =
 	"                         chrome://tracing, DevTools, speedscope\n"
 	"                       perfetto: Perfetto's protobuf trace (.pftrace), the\n"
 	"                         way to open a run in ui.perfetto.dev\n"
-	"                       csv: one row per call\n"
+	"                       csv: one row per call, or a table (--table)\n"
 	"                       summary: process tree, time per function, I/O per\n"
 	"                         file, memory, threads, locks, signals, and the top\n"
 	"                         call sites when stacks were recorded, as text\n"
 	"                       folded: call stacks for flamegraph.pl and speedscope,\n"
 	"                         one line per stack with its weight (needs a trace\n"
 	"                         recorded with TRACEIT_STACKS)\n"
-	"  -o, --output=FILE    write to FILE instead of standard output ('-')\n"
+	"  -o, --output=FILE    write to FILE instead of standard output ('-');\n"
+	"                         a FILE ending in .gz is written gzip-compressed\n"
+	"      --table=TABLE    csv: events (one row per call), processes, threads,\n"
+	"                         files, locks, allocations or functions, each row\n"
+	"                         keyed by host, boot and run, for loading many runs\n"
+	"                         into one database (traceit-convert(1), TABLES)\n"
 	"  -q, --quiet          do not warn about damaged or incomplete inputs, and\n"
 	"                         show no progress bar\n"
 	"  -h, --help           show this help and exit\n"
@@ -138,6 +144,7 @@ enum {
 	TT_OPT_MAX_SLICES,
 	TT_OPT_FULL,
 	TT_OPT_NO_COMPRESS,
+	TT_OPT_TABLE,
 };
 
 /* Applies one filter or split option to o. */
@@ -237,6 +244,14 @@ static void tt_on_sigbus(int sig)
 	_exit(2);
 }
 
+/* An output named *.gz is written compressed. */
+static bool tt_gz_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && !strcmp(path + n - 3, ".gz");
+}
+
 static int tt_open_output(const char *path)
 {
 	int fd;
@@ -272,6 +287,7 @@ int main(int argc, char **argv)
 		{ "max-slices", required_argument, NULL, TT_OPT_MAX_SLICES },
 		{ "full", no_argument, NULL, TT_OPT_FULL },
 		{ "no-compress", no_argument, NULL, TT_OPT_NO_COMPRESS },
+		{ "table", required_argument, NULL, TT_OPT_TABLE },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -293,6 +309,7 @@ int main(int argc, char **argv)
 	opt.weight = TT_WEIGHT_CALLS;
 	opt.max_slices = TT_FIT_DEFAULT_SLICES;
 	opt.no_compress = false;
+	opt.table = TT_TABLE_PLAIN;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
 		if (c == TT_OPT_WEIGHT) {
@@ -316,6 +333,14 @@ int main(int argc, char **argv)
 			else if (tt_parse_count(optarg, UINT64_MAX / 2, &opt.max_slices, &why))
 				tt_bad_value("max-slices", optarg, why);
 			have_fit = true;
+			continue;
+		}
+		if (c == TT_OPT_TABLE) {
+			int t = tt_table_find(optarg);
+
+			if (t < 0)
+				tt_bad_value("table", optarg, "is not a table: " TT_TABLE_NAMES);
+			opt.table = (unsigned)t;
 			continue;
 		}
 		if (c == TT_OPT_NO_COMPRESS) {
@@ -369,11 +394,18 @@ int main(int argc, char **argv)
 			       "--max-slices and --full apply to the json and perfetto formats");
 	if (have_compress && sink != &tt_sink_perfetto)
 		tt_usage_error("%s", "--no-compress applies to the perfetto format only");
+	if (opt.table != TT_TABLE_PLAIN && sink != &tt_sink_csv)
+		tt_usage_error("%s", "--table applies to the csv format only");
+	if (opt.table > TT_TABLE_EVENTS)
+		sink = &tt_sink_table;
 	if (opt.split_bytes) {
 		if (sink != &tt_sink_json)
 			tt_usage_error("%s", "--split-mb applies to the json format only");
 		if (!strcmp(output, "-"))
 			tt_usage_error("%s", "--split-mb needs an output file name (-o)");
+		if (tt_gz_name(output))
+			tt_usage_error("%s", "--split-mb writes plain JSON parts: give an output "
+					     "name without .gz");
 		opt.split_base = tt_split_base(output);
 	}
 
@@ -391,7 +423,10 @@ int main(int argc, char **argv)
 	/* A progress bar only for someone watching a long conversion. */
 	opt.progress = !tt_diag_quiet && total > TT_PROGRESS_MIN && isatty(STDERR_FILENO);
 	tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
+	if (fd >= 0 && tt_gz_name(output))
+		tt_out_gzip(&out);
 	tt_convert(files, n, sink, &out, &opt);
+	tt_out_finish(&out);
 	tt_out_free(&out);
 	if (fd >= 0 && fd != STDOUT_FILENO && close(fd)) {
 		tt_error("%s: cannot write: %s", output, strerror(errno));
