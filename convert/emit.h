@@ -23,6 +23,7 @@ struct tt_options {
 				all */
 	bool no_compress;    /* perfetto: packets not deflated */
 	unsigned table;	     /* csv: enum tt_table (tables.h); 0: the events, without keys */
+	void *sink_arg;	     /* what the caller hands its sink (the diff: the side to fill) */
 };
 
 /* What the folded output weighs each stack by (--weight). */

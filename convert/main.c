@@ -4,7 +4,9 @@
  *
  *	traceit-convert [-f perfetto|json|csv|summary|folded] [--weight=W] [-o OUTPUT] [-q]
  *			[FILTER...] [--split-mb=N] [--max-slices=N|--full] [--no-compress]
- *			[--help] [--version] INPUT...
+ *			[--table=TABLE] [--help] [--version] INPUT...
+ *	traceit-convert --diff [-f summary|csv] [--fail-on=EXPR]... [-o OUTPUT] [FILTER...]
+ *			BASE NEW
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
  * recursive).  All inputs merge into one timeline; time 0 is the start of the earliest
@@ -17,6 +19,7 @@
  *	   or had an unsupported format version.  Everything recoverable was still converted
  *	   and the output written.
  *	2  usage error, or the output could not be written.
+ *	3  --diff: a --fail-on threshold was crossed (the comparison is still written).
  *
  * Messages go to standard error, one line each, "traceit-convert: " first and naming the
  * file (and the byte offset for damage).  One line per kind of problem per file: further
@@ -38,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diff_run.h"
 #include "fit.h"
 #include "input.h"
 #include "run.h"
@@ -53,7 +57,9 @@
 
 static const char tt_usage[] =
 	"Usage: traceit-convert [OPTION]... INPUT...\n"
-	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary.\n"
+	"  or:  traceit-convert --diff [OPTION]... BASE NEW\n"
+	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary,\n"
+	"or compare two runs.\n"
 	"\n"
 	"INPUT is a stream file or a directory of them (*.trc).  All inputs are merged\n"
 	"into one timeline; time 0 is the start of the earliest process.\n"
@@ -105,9 +111,21 @@ static const char tt_usage[] =
 	"                         of at most N MB (10^6 bytes) each, every part a\n"
 	"                         complete trace (needs -o)\n"
 	"\n"
+	"Comparing runs (BASE and NEW: a stream file or a directory each):\n"
+	"      --diff           what changed from BASE to NEW: calls, time, errors per\n"
+	"                         function, heap peak and leaks, bytes per file, lock\n"
+	"                         waits, largest changes first; -f summary (default)\n"
+	"                         or csv\n"
+	"      --fail-on=EXPR[,EXPR...]  exit with status 3 if NEW crossed a threshold:\n"
+	"                         METRIC[(KEY)] then +N% (grew by more than N%), +N\n"
+	"                         (by more than N, with a unit: 10ms, 1MB) or >N\n"
+	"                         (NEW above N); e.g. time+10%, leaks>0,\n"
+	"                         calls(malloc)+20%, written(/var/log/app.log)+1MB\n"
+	"\n"
 	"Exit status: 0 if every input converted cleanly, 1 if an input was damaged,\n"
 	"incomplete or unreadable (what could be read is still converted), 2 on a usage\n"
-	"error or if the output could not be written.\n";
+	"error or if the output could not be written, 3 if a --fail-on threshold was\n"
+	"crossed.\n";
 
 static void tt_usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
 
@@ -145,6 +163,8 @@ enum {
 	TT_OPT_FULL,
 	TT_OPT_NO_COMPRESS,
 	TT_OPT_TABLE,
+	TT_OPT_DIFF,
+	TT_OPT_FAIL_ON,
 };
 
 /* Applies one filter or split option to o. */
@@ -288,6 +308,8 @@ int main(int argc, char **argv)
 		{ "full", no_argument, NULL, TT_OPT_FULL },
 		{ "no-compress", no_argument, NULL, TT_OPT_NO_COMPRESS },
 		{ "table", required_argument, NULL, TT_OPT_TABLE },
+		{ "diff", no_argument, NULL, TT_OPT_DIFF },
+		{ "fail-on", required_argument, NULL, TT_OPT_FAIL_ON },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -297,10 +319,13 @@ int main(int argc, char **argv)
 	struct tt_file **files;
 	struct tt_out out;
 	bool have_category = false, have_weight = false, have_fit = false, have_compress = false;
+	bool diff = false, have_format = false;
+	struct tt_failon *fail = NULL;
+	size_t nfail = 0;
 	uint64_t total = 0;
-	char **names;
-	size_t n;
-	int c, fd, li;
+	char **names = NULL;
+	size_t n = 0;
+	int c, fd, li, status;
 
 	tt_filter_init(&opt.filter);
 	opt.split_bytes = 0;
@@ -310,6 +335,7 @@ int main(int argc, char **argv)
 	opt.max_slices = TT_FIT_DEFAULT_SLICES;
 	opt.no_compress = false;
 	opt.table = TT_TABLE_PLAIN;
+	opt.sink_arg = NULL;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
 		if (c == TT_OPT_WEIGHT) {
@@ -343,6 +369,19 @@ int main(int argc, char **argv)
 			opt.table = (unsigned)t;
 			continue;
 		}
+		if (c == TT_OPT_DIFF) {
+			diff = true;
+			continue;
+		}
+		if (c == TT_OPT_FAIL_ON) {
+			char why[512];
+
+			if (tt_failon_parse(optarg, &fail, &nfail, why, sizeof(why))) {
+				fprintf(stderr, "traceit-convert: %s\n", why);
+				exit(2);
+			}
+			continue;
+		}
 		if (c == TT_OPT_NO_COMPRESS) {
 			opt.no_compress = true;
 			have_compress = true;
@@ -355,6 +394,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			sink = tt_parse_format(optarg);
+			have_format = true;
 			break;
 		case 'o':
 			output = optarg;
@@ -394,6 +434,18 @@ int main(int argc, char **argv)
 			       "--max-slices and --full apply to the json and perfetto formats");
 	if (have_compress && sink != &tt_sink_perfetto)
 		tt_usage_error("%s", "--no-compress applies to the perfetto format only");
+	if (nfail && !diff)
+		tt_usage_error("%s", "--fail-on applies to --diff only");
+	if (diff) {
+		if (!have_format)
+			sink = &tt_sink_summary;
+		if (sink != &tt_sink_summary && sink != &tt_sink_csv)
+			tt_usage_error("%s", "--diff writes the summary or the csv format");
+		if (opt.table != TT_TABLE_PLAIN)
+			tt_usage_error("%s", "--table does not apply to --diff");
+		if (argc - optind != 2)
+			tt_usage_error("%s", "--diff compares two inputs: BASE NEW");
+	}
 	if (opt.table != TT_TABLE_PLAIN && sink != &tt_sink_csv)
 		tt_usage_error("%s", "--table applies to the csv format only");
 	if (opt.table > TT_TABLE_EVENTS)
@@ -412,8 +464,10 @@ int main(int argc, char **argv)
 	signal(SIGBUS, tt_on_sigbus);
 	/* With --split-mb the JSON output opens its parts itself. */
 	fd = opt.split_bytes ? -1 : tt_open_output(output);
-	names = tt_inputs_expand(argv + optind, argc - optind, &n);
-	files = tt_xcalloc(n, sizeof(*files));
+	/* --diff reads its two inputs itself, one after the other */
+	if (!diff)
+		names = tt_inputs_expand(argv + optind, argc - optind, &n);
+	files = tt_xcalloc(n ? n : 1, sizeof(*files));
 	for (size_t i = 0; i < n; i++) {
 		files[i] = tt_xcalloc(1, sizeof(**files));
 		files[i]->name = names[i];
@@ -425,7 +479,13 @@ int main(int argc, char **argv)
 	tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
 	if (fd >= 0 && tt_gz_name(output))
 		tt_out_gzip(&out);
-	tt_convert(files, n, sink, &out, &opt);
+	if (diff) {
+		status = tt_diff_run(argv[optind], argv[optind + 1], sink == &tt_sink_csv, &out,
+				     &opt, fail, nfail);
+	} else {
+		tt_convert(files, n, sink, &out, &opt);
+		status = tt_diag_status;
+	}
 	tt_out_finish(&out);
 	tt_out_free(&out);
 	if (fd >= 0 && fd != STDOUT_FILENO && close(fd)) {
@@ -441,5 +501,7 @@ int main(int argc, char **argv)
 	tt_inputs_free(names, n);
 	tt_filter_free(&opt.filter);
 	free((char *)opt.split_base);
-	return tt_diag_status;
+	tt_failon_free(fail, nfail);
+	free(fail);
+	return status;
 }

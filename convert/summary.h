@@ -109,5 +109,12 @@ struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
 /* "complete", "truncated", "damaged", "no end record" or "recovered" (summary_print.c) */
 const char *tt_stream_state(const struct tt_file *f);
+/*
+ * v in 3 significant digits of the largest of units (each step times the last) that fits,
+ * right-aligned to width columns, in buf: "812 ns", "12.3 µs" (summary_print.c).
+ */
+const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *units, unsigned step,
+		   int width);
+extern const char *const tt_time_units[], *const tt_byte_units[];
 
 #endif /* TT_SUMMARY_H */

@@ -16,7 +16,7 @@ record() { # record SET: records tests/data/SET from /tmp, as src/README says
 	rm -rf "/tmp/$set_-rec" && mkdir "/tmp/$set_-rec"
 	(cd /tmp && TRACEIT_OUTPUT="/tmp/$set_-rec" LD_PRELOAD="$lib" sh -c "$*" \
 		</dev/null >/dev/null 2>&1) || true
-	rm -f "$data/$set_"/*.trc
+	mkdir -p "$data/$set_" && rm -f "$data/$set_"/*.trc
 	cp "/tmp/$set_-rec"/*.trc "$data/$set_/"
 }
 
@@ -27,6 +27,9 @@ if [ "${2:-}" = --streams ]; then
 	record contend ./contend
 	record golden './t_fork 2; ./t_threads 3; ./t_io /tmp/data.bin 5'
 	record golden4 './t_threads 6; ./t_memory 60'
+	cc -O1 -g -pthread -fno-builtin -I"$data/../../include" -o /tmp/diffwork "$data/src/diffwork.c"
+	record diff-base 'TRACEIT_STACKS=lock ./diffwork base /tmp/diffwork.out'
+	record diff-new 'TRACEIT_STACKS=lock ./diffwork new /tmp/diffwork.out'
 	echo "regen.sh: golden3 is a format 3 recording: it is kept as it is" >&2
 fi
 
@@ -35,6 +38,9 @@ for set_ in golden golden3 golden4; do
 	"$convert" -f json -o "$data/$set_.json" "$data/$set_"
 	"$convert" -f summary -o "$data/$set_.summary" "$data/$set_"
 done
+# the runs named as diff.bats names them: from tests/data
+(cd "$data" && "$convert" -f summary --diff -o diff.summary diff-base diff-new &&
+	"$convert" -f csv --diff -o diff.csv diff-base diff-new)
 "$convert" -f json -o "$data/contend.json" "$data/contend"
 "$convert" -f summary -o "$data/contend.summary" "$data/contend"
 echo "regen.sh: expectations written; review them with git diff tests/data" >&2
