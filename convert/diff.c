@@ -192,16 +192,18 @@ static void tt_dside_locks(struct tt_dside *side, const struct tt_summary *s, st
 static void tt_dside_procs(struct tt_dside *side, struct tt_run *run)
 {
 	uint64_t peak = 0, leaks = 0, leaked = 0, lost = 0;
+	struct tt_intern seen = { .extra = sizeof(unsigned) }; /* each name's images so far */
 
 	for (size_t i = 0; i < run->nprocs; i++) {
 		const struct tt_file *f = run->procs[i];
 		const struct tt_memstat *m = &f->mem;
-		const char *name = f->program ? f->program : "?";
-		unsigned nth = 1;
+		const char *name = tt_intern(&seen, f->program ? f->program : "?", &(bool){ 0 });
+		unsigned nth;
 		char key[512];
 
-		for (size_t k = 0; k < i; k++)
-			nth += run->procs[k]->program && !strcmp(run->procs[k]->program, name);
+		if (!name)
+			tt_oom();
+		nth = ++*(unsigned *)tt_intern_extra(&seen, name);
 		if (nth > 1)
 			snprintf(key, sizeof(key), "%s#%u", name, nth);
 		else
@@ -219,6 +221,7 @@ static void tt_dside_procs(struct tt_dside *side, struct tt_run *run)
 	tt_dput(side, TT_DK_TOTAL, "", TT_DM_LEAKED_BYTES, leaked);
 	tt_dput(side, TT_DK_TOTAL, "", TT_DM_PROCESSES, run->nprocs);
 	tt_dput(side, TT_DK_TOTAL, "", TT_DM_LOST, lost);
+	tt_intern_free(&seen);
 }
 
 static void tt_dside_end(void *self, struct tt_run *run)

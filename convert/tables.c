@@ -93,15 +93,34 @@ void tt_table_header(struct tt_out *o, unsigned table)
 	tt_out_puts(o, tt_tables[table].columns);
 }
 
-/* The image of each process: 0 for its first, 1 after its first exec... (run->procs order) */
+struct tt_pidat {
+	uint32_t pid;
+	uint32_t at; /* in run->procs: start order */
+};
+
+static int tt_pidat_cmp(const void *a, const void *b)
+{
+	const struct tt_pidat *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The image of each process: 0 for its first, 1 after its first exec..., by file index */
 static unsigned *tt_images(const struct tt_run *run)
 {
 	unsigned *image = tt_xcalloc(run->nfiles ? run->nfiles : 1, sizeof(*image));
+	struct tt_pidat *v = tt_xcalloc(run->nprocs ? run->nprocs : 1, sizeof(*v));
 
 	for (size_t i = 0; i < run->nprocs; i++)
-		for (size_t k = 0; k < i; k++)
-			if (run->procs[k]->pid == run->procs[i]->pid)
-				image[run->procs[i]->index]++;
+		v[i] = (struct tt_pidat){ run->procs[i]->pid, (uint32_t)i };
+	tt_sort(v, run->nprocs, sizeof(*v), tt_pidat_cmp);
+	for (size_t i = 1; i < run->nprocs; i++)
+		if (v[i].pid == v[i - 1].pid)
+			image[run->procs[v[i].at]->index] =
+				image[run->procs[v[i - 1].at]->index] + 1;
+	free(v);
 	return image;
 }
 
