@@ -122,6 +122,25 @@ void tt_config_read(struct tt_config *cfg)
 	}
 
 	/*
+	 * The run: a name the streams of one launch share, so that tables from many runs and
+	 * hosts keep their rows apart (traceit-convert --table).  It lands in CSV fields and
+	 * file names of users' scripts: a plain word or it is left out.
+	 */
+	cfg->run_id[0] = 0;
+	s = secure_getenv("TRACEIT_RUN_ID");
+	if (s && *s) {
+		size_t i = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_.:");
+
+		if (s[i] || i >= sizeof(cfg->run_id))
+			tt_log("TRACEIT_RUN_ID='%s' is not a word of at most 64 letters, digits, "
+			       "'-', '_', '.' or ':'; the run is named by the converter",
+			       s);
+		else
+			memcpy(cfg->run_id, s, i + 1);
+	}
+
+	/*
 	 * Where the shared-buffer file goes (rings.h): "off" keeps the buffers private, as a
 	 * relative directory would be once the program changes directory.
 	 */

@@ -470,6 +470,14 @@ int tt_stream_open(int forked)
 		p = put_bytes(p, end, TT_P_ARGV, buf, (size_t)n);
 	if (tt_sys1(SYS_uname, &un) == 0)
 		p = put_bytes(p, end, TT_P_HOSTNAME, un.nodename, strlen(un.nodename));
+	/* pids are unique within a boot only: with the boot id they key rows of many hosts */
+	n = read_file("/proc/sys/kernel/random/boot_id", buf, 64);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n > 0)
+		p = put_bytes(p, end, TT_P_BOOT_ID, buf, (size_t)n);
+	if (tt_cfg.run_id[0])
+		p = put_bytes(p, end, TT_P_RUN_ID, tt_cfg.run_id, strlen(tt_cfg.run_id));
 	if (tt_sys2(SYS_prctl, PR_GET_NAME, buf) == 0) {
 		buf[16] = 0;
 		p = put_bytes(p, end, TT_P_COMM, buf, strlen(buf));

@@ -112,6 +112,7 @@ struct tt_config {
 	uint32_t func_depth;  /* TRACEIT_FUNC_DEPTH: function calls recorded this deep at most */
 	uint32_t func_min_ns; /* TRACEIT_FUNC_MIN_NS: shorter calls with nothing recorded inside
 				 are dropped */
+	char run_id[65];      /* TRACEIT_RUN_ID: the run the process belongs to, "" = none given */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;

@@ -426,6 +426,13 @@ const char *tt_callstack_func(struct tt_file *f, uint64_t tick, uint64_t addr)
 	return name;
 }
 
+const char *tt_callstack_top(struct tt_file *f, uint32_t id)
+{
+	const struct tt_cstack *cs = id ? tt_callstack_get(f, id) : NULL;
+
+	return cs && cs->nframe ? cs->frame[0] : NULL;
+}
+
 void tt_callstack_free(struct tt_stacktab *t)
 {
 	tt_hmap_free(&t->funcs);

@@ -68,6 +68,8 @@ const struct tt_cstack *tt_callstack_get(struct tt_file *f, uint32_t id);
  * mapped at tick: demangled, or "module+0x..." when unknown.  Cached per address.
  */
 const char *tt_callstack_func(struct tt_file *f, uint64_t tick, uint64_t addr);
+/* The innermost frame of stack id ("function (file.c:12)"): where the call was made; NULL */
+const char *tt_callstack_top(struct tt_file *f, uint32_t id);
 
 void tt_callstack_free(struct tt_stacktab *t);
 /* Closes the symbolizer: at the end of a run. */

@@ -25,6 +25,8 @@ struct tt_options {
 	bool graph_interleave; /* graph: the threads' lines in time order, not one after another */
 	bool lines;	       /* folded: frames split by source line, "function (file.c:12)" */
 	bool follow;	       /* read the inputs as they grow (follow.c) */
+	unsigned table;	       /* csv: enum tt_table (tables.h); 0: the events, without keys */
+	void *sink_arg;	       /* what the caller hands its sink (the diff: the side to fill) */
 };
 
 /* What the folded output weighs each stack by (--weight). */

@@ -12,11 +12,13 @@
 #include <string.h>
 
 #include "emit.h"
+#include "runkey.h"
 #include "state.h"
 #include "errnames.h"
 #include "nest.h"
+#include "tables.h"
 
-static const char tt_csv_header[] =
+const char tt_csv_columns[] =
 	"pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details,"
 	"window,depth,self_ns\n";
 
@@ -25,6 +27,8 @@ struct tt_csv {
 	char *details; /* the details field being built */
 	size_t len;
 	size_t cap;
+	char **key; /* --table=events: each input's key columns (tables.h), by index */
+	size_t nkey;
 };
 
 static void *tt_csv_begin(struct tt_run *run)
@@ -32,7 +36,15 @@ static void *tt_csv_begin(struct tt_run *run)
 	struct tt_csv *c = tt_xcalloc(1, sizeof(*c));
 
 	c->out = run->out;
-	tt_out_write(c->out, tt_csv_header, sizeof(tt_csv_header) - 1);
+	if (run->opt->table == TT_TABLE_EVENTS) {
+		tt_run_keys(run);
+		c->nkey = run->nfiles;
+		c->key = tt_xcalloc(run->nfiles ? run->nfiles : 1, sizeof(*c->key));
+		for (size_t i = 0; i < run->nfiles; i++)
+			if (run->files[i]->usable)
+				c->key[i] = tt_table_key(TT_TABLE_EVENTS, run->files[i]);
+	}
+	tt_table_header(c->out, c->key ? TT_TABLE_EVENTS : TT_TABLE_PLAIN);
 	return c;
 }
 
@@ -128,7 +140,7 @@ struct tt_cols {
 	const char *path;
 };
 
-static void tt_csv_columns(struct tt_csv *c, const struct tt_event *ev, struct tt_cols *k)
+static void tt_csv_fields(struct tt_csv *c, const struct tt_event *ev, struct tt_cols *k)
 {
 	const struct tt_event_info *info = &tt_events[ev->type];
 	bool open = info->effect == TT_FX_OPEN;
@@ -190,7 +202,9 @@ static void tt_csv_event(void *self, const struct tt_event *ev)
 	struct tt_cols k;
 	char *p;
 
-	tt_csv_columns(c, ev, &k);
+	tt_csv_fields(c, ev, &k);
+	if (c->key)
+		tt_out_puts(o, c->key[ev->file->index]);
 	p = tt_out_reserve(o, 256);
 	p = tt_fmt_u64(p, ev->file->pid);
 	*p++ = ',';
@@ -270,6 +284,9 @@ static void tt_csv_end(void *self, struct tt_run *run)
 	struct tt_csv *c = self;
 
 	(void)run;
+	for (size_t i = 0; i < c->nkey; i++)
+		free(c->key[i]);
+	free(c->key);
 	free(c->details);
 	free(c);
 }

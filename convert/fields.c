@@ -131,6 +131,12 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 	case TT_P_COMM:
 		f->comm = tt_field_str(f, v, len);
 		break;
+	case TT_P_BOOT_ID:
+		f->boot_id = tt_field_str(f, v, len);
+		break;
+	case TT_P_RUN_ID:
+		f->run_id = tt_field_str(f, v, len);
+		break;
 	case TT_P_TRACER:
 		f->tracer = tt_field_str(f, v, len);
 		break;

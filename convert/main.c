@@ -4,8 +4,10 @@
  *
  *	traceit-convert [-f perfetto|json|csv|summary|folded|graph] [--weight=W] [--lines]
  *			[-o OUTPUT] [-q] [FILTER...] [--split-mb=N] [--max-slices=N|--full]
- *			[--no-compress] [--graph-interleave] [--follow] [--help] [--version]
- *			INPUT...
+ *			[--no-compress] [--graph-interleave] [--follow] [--table=TABLE]
+ *			[--help] [--version] INPUT...
+ *	traceit-convert --diff [-f summary|csv] [--fail-on=EXPR]... [-o OUTPUT] [FILTER...]
+ *			BASE NEW
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
  * recursive).  All inputs merge into one timeline; time 0 is the start of the earliest
@@ -18,6 +20,7 @@
  *	   or had an unsupported format version.  Everything recoverable was still converted
  *	   and the output written.
  *	2  usage error, or the output could not be written.
+ *	3  --diff: a --fail-on threshold was crossed (the comparison is still written).
  *
  * Messages go to standard error, one line each, "traceit-convert: " first and naming the
  * file (and the byte offset for damage).  One line per kind of problem per file: further
@@ -39,10 +42,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diff_run.h"
 #include "fit.h"
 #include "input.h"
 #include "run.h"
 #include "scan.h"
+#include "tables.h"
 
 #ifndef TT_VERSION
 #define TT_VERSION "unknown"
@@ -53,7 +58,9 @@
 
 static const char tt_usage[] =
 	"Usage: traceit-convert [OPTION]... INPUT...\n"
-	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary.\n"
+	"  or:  traceit-convert --diff [OPTION]... BASE NEW\n"
+	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary,\n"
+	"or compare two runs.\n"
 	"\n"
 	"INPUT is a stream file or a directory of them (*.trc).  All inputs are merged\n"
 	"into one timeline; time 0 is the start of the earliest process.\n"
@@ -62,7 +69,7 @@ static const char tt_usage[] =
 	"                         chrome://tracing, DevTools, speedscope\n"
 	"                       perfetto: Perfetto's protobuf trace (.pftrace), the\n"
 	"                         way to open a run in ui.perfetto.dev\n"
-	"                       csv: one row per call\n"
+	"                       csv: one row per call, or a table (--table)\n"
 	"                       summary: process tree, time per function, I/O per\n"
 	"                         file, memory, threads, locks, signals, and the top\n"
 	"                         call sites when stacks were recorded, as text\n"
@@ -72,7 +79,12 @@ static const char tt_usage[] =
 	"                       graph: the call tree of traced functions (programs\n"
 	"                         built with -finstrument-functions) as ftrace's\n"
 	"                         function_graph prints it\n"
-	"  -o, --output=FILE    write to FILE instead of standard output ('-')\n"
+	"  -o, --output=FILE    write to FILE instead of standard output ('-');\n"
+	"                         a FILE ending in .gz is written gzip-compressed\n"
+	"      --table=TABLE    csv: events (one row per call), processes, threads,\n"
+	"                         files, locks, allocations or functions, each row\n"
+	"                         keyed by host, boot and run, for loading many runs\n"
+	"                         into one database (traceit-convert(1), TABLES)\n"
 	"  -q, --quiet          do not warn about damaged or incomplete inputs, and\n"
 	"                         show no progress bar\n"
 	"  -h, --help           show this help and exit\n"
@@ -111,9 +123,21 @@ static const char tt_usage[] =
 	"                         of at most N MB (10^6 bytes) each, every part a\n"
 	"                         complete trace (needs -o)\n"
 	"\n"
+	"Comparing runs (BASE and NEW: a stream file or a directory each):\n"
+	"      --diff           what changed from BASE to NEW: calls, time, errors per\n"
+	"                         function, heap peak and leaks, bytes per file, lock\n"
+	"                         waits, largest changes first; -f summary (default)\n"
+	"                         or csv\n"
+	"      --fail-on=EXPR[,EXPR...]  exit with status 3 if NEW crossed a threshold:\n"
+	"                         METRIC[(KEY)] then +N% (grew by more than N%), +N\n"
+	"                         (by more than N, with a unit: 10ms, 1MB) or >N\n"
+	"                         (NEW above N); e.g. time+10%, leaks>0,\n"
+	"                         calls(malloc)+20%, written(/var/log/app.log)+1MB\n"
+	"\n"
 	"Exit status: 0 if every input converted cleanly, 1 if an input was damaged,\n"
 	"incomplete or unreadable (what could be read is still converted), 2 on a usage\n"
-	"error or if the output could not be written.\n";
+	"error or if the output could not be written, 3 if a --fail-on threshold was\n"
+	"crossed.\n";
 
 static void tt_usage_error(const char *fmt, ...) TT_PRINTF(1, 2);
 
@@ -153,6 +177,9 @@ enum {
 	TT_OPT_GRAPH_INTERLEAVE,
 	TT_OPT_LINES,
 	TT_OPT_FOLLOW,
+	TT_OPT_TABLE,
+	TT_OPT_DIFF,
+	TT_OPT_FAIL_ON,
 };
 
 /* Applies one filter or split option to o. */
@@ -255,6 +282,14 @@ static void tt_on_sigbus(int sig)
 	_exit(2);
 }
 
+/* An output named *.gz is written compressed. */
+static bool tt_gz_name(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && !strcmp(path + n - 3, ".gz");
+}
+
 static int tt_open_output(const char *path)
 {
 	int fd;
@@ -293,6 +328,9 @@ int main(int argc, char **argv)
 		{ "graph-interleave", no_argument, NULL, TT_OPT_GRAPH_INTERLEAVE },
 		{ "lines", no_argument, NULL, TT_OPT_LINES },
 		{ "follow", no_argument, NULL, TT_OPT_FOLLOW },
+		{ "table", required_argument, NULL, TT_OPT_TABLE },
+		{ "diff", no_argument, NULL, TT_OPT_DIFF },
+		{ "fail-on", required_argument, NULL, TT_OPT_FAIL_ON },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* clang-format on */
@@ -302,10 +340,13 @@ int main(int argc, char **argv)
 	struct tt_file **files;
 	struct tt_out out;
 	bool have_category = false, have_weight = false, have_fit = false, have_compress = false;
+	bool diff = false, have_format = false;
+	struct tt_failon *fail = NULL;
+	size_t nfail = 0;
 	uint64_t total = 0;
-	char **names;
-	size_t n;
-	int c, fd, li;
+	char **names = NULL;
+	size_t n = 0;
+	int c, fd, li, status;
 
 	tt_filter_init(&opt.filter);
 	opt.split_bytes = 0;
@@ -317,6 +358,8 @@ int main(int argc, char **argv)
 	opt.graph_interleave = false;
 	opt.lines = false;
 	opt.follow = false;
+	opt.table = TT_TABLE_PLAIN;
+	opt.sink_arg = NULL;
 	opterr = 0; /* our own one-line messages */
 	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, &li)) != -1) {
 		if (c == TT_OPT_WEIGHT) {
@@ -340,6 +383,27 @@ int main(int argc, char **argv)
 			else if (tt_parse_count(optarg, UINT64_MAX / 2, &opt.max_slices, &why))
 				tt_bad_value("max-slices", optarg, why);
 			have_fit = true;
+			continue;
+		}
+		if (c == TT_OPT_TABLE) {
+			int t = tt_table_find(optarg);
+
+			if (t < 0)
+				tt_bad_value("table", optarg, "is not a table: " TT_TABLE_NAMES);
+			opt.table = (unsigned)t;
+			continue;
+		}
+		if (c == TT_OPT_DIFF) {
+			diff = true;
+			continue;
+		}
+		if (c == TT_OPT_FAIL_ON) {
+			char why[512];
+
+			if (tt_failon_parse(optarg, &fail, &nfail, why, sizeof(why))) {
+				fprintf(stderr, "traceit-convert: %s\n", why);
+				exit(2);
+			}
 			continue;
 		}
 		if (c == TT_OPT_NO_COMPRESS) {
@@ -366,6 +430,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'f':
 			sink = tt_parse_format(optarg);
+			have_format = true;
 			break;
 		case 'o':
 			output = optarg;
@@ -405,6 +470,22 @@ int main(int argc, char **argv)
 			       "--max-slices and --full apply to the json and perfetto formats");
 	if (have_compress && sink != &tt_sink_perfetto)
 		tt_usage_error("%s", "--no-compress applies to the perfetto format only");
+	if (nfail && !diff)
+		tt_usage_error("%s", "--fail-on applies to --diff only");
+	if (diff) {
+		if (!have_format)
+			sink = &tt_sink_summary;
+		if (sink != &tt_sink_summary && sink != &tt_sink_csv)
+			tt_usage_error("%s", "--diff writes the summary or the csv format");
+		if (opt.table != TT_TABLE_PLAIN)
+			tt_usage_error("%s", "--table does not apply to --diff");
+		if (argc - optind != 2)
+			tt_usage_error("%s", "--diff compares two inputs: BASE NEW");
+	}
+	if (opt.table != TT_TABLE_PLAIN && sink != &tt_sink_csv)
+		tt_usage_error("%s", "--table applies to the csv format only");
+	if (opt.table > TT_TABLE_EVENTS)
+		sink = &tt_sink_table;
 	if (opt.graph_interleave && sink != &tt_sink_graph)
 		tt_usage_error("%s", "--graph-interleave applies to the graph format only");
 	if (opt.lines && sink != &tt_sink_folded)
@@ -412,6 +493,8 @@ int main(int argc, char **argv)
 	if (opt.follow && sink != &tt_sink_graph && sink != &tt_sink_csv &&
 	    sink != &tt_sink_summary)
 		tt_usage_error("%s", "--follow applies to the graph, csv and summary formats");
+	if (opt.follow && diff)
+		tt_usage_error("%s", "--follow does not apply to --diff");
 	if (opt.follow && opt.split_bytes)
 		tt_usage_error("%s", "--follow and --split-mb do not go together");
 	if (opt.follow) {
@@ -419,8 +502,10 @@ int main(int argc, char **argv)
 		opt.graph_interleave = true;
 		fd = tt_open_output(output);
 		tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
-		int status = tt_follow(argv + optind, argc - optind, sink, &out, &opt);
-
+		if (tt_gz_name(output))
+			tt_out_gzip(&out);
+		status = tt_follow(argv + optind, argc - optind, sink, &out, &opt);
+		tt_out_finish(&out);
 		tt_out_free(&out);
 		if (fd != STDOUT_FILENO && close(fd)) {
 			tt_error("%s: cannot write: %s", output, strerror(errno));
@@ -434,14 +519,19 @@ int main(int argc, char **argv)
 			tt_usage_error("%s", "--split-mb applies to the json format only");
 		if (!strcmp(output, "-"))
 			tt_usage_error("%s", "--split-mb needs an output file name (-o)");
+		if (tt_gz_name(output))
+			tt_usage_error("%s", "--split-mb writes plain JSON parts: give an output "
+					     "name without .gz");
 		opt.split_base = tt_split_base(output);
 	}
 
 	signal(SIGBUS, tt_on_sigbus);
 	/* With --split-mb the JSON output opens its parts itself. */
 	fd = opt.split_bytes ? -1 : tt_open_output(output);
-	names = tt_inputs_expand(argv + optind, argc - optind, &n);
-	files = tt_xcalloc(n, sizeof(*files));
+	/* --diff reads its two inputs itself, one after the other */
+	if (!diff)
+		names = tt_inputs_expand(argv + optind, argc - optind, &n);
+	files = tt_xcalloc(n ? n : 1, sizeof(*files));
 	for (size_t i = 0; i < n; i++) {
 		files[i] = tt_xcalloc(1, sizeof(**files));
 		files[i]->name = names[i];
@@ -451,7 +541,16 @@ int main(int argc, char **argv)
 	/* A progress bar only for someone watching a long conversion. */
 	opt.progress = !tt_diag_quiet && total > TT_PROGRESS_MIN && isatty(STDERR_FILENO);
 	tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
-	tt_convert(files, n, sink, &out, &opt);
+	if (fd >= 0 && tt_gz_name(output))
+		tt_out_gzip(&out);
+	if (diff) {
+		status = tt_diff_run(argv[optind], argv[optind + 1], sink == &tt_sink_csv, &out,
+				     &opt, fail, nfail);
+	} else {
+		tt_convert(files, n, sink, &out, &opt);
+		status = tt_diag_status;
+	}
+	tt_out_finish(&out);
 	tt_out_free(&out);
 	if (fd >= 0 && fd != STDOUT_FILENO && close(fd)) {
 		tt_error("%s: cannot write: %s", output, strerror(errno));
@@ -466,5 +565,7 @@ int main(int argc, char **argv)
 	tt_inputs_free(names, n);
 	tt_filter_free(&opt.filter);
 	free((char *)opt.split_base);
-	return tt_diag_status;
+	tt_failon_free(fail, nfail);
+	free(fail);
+	return status;
 }

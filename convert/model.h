@@ -120,6 +120,8 @@ struct tt_file {
 	const char *argv; /* NULs between arguments turned into spaces */
 	const char *comm;
 	const char *hostname;
+	const char *boot_id; /* TT_P_BOOT_ID, NULL in older streams */
+	const char *run_id;  /* TT_P_RUN_ID, else derived when a table asks (runkey.h) */
 	const char *tracer;
 	const char *program; /* basename of exe, or comm: the process name shown */
 	struct tt_fd_seed *fd_seeds;

@@ -21,12 +21,23 @@ void tt_out_init(struct tt_out *o, int fd, const char *name)
 	o->flushed = 0;
 	o->fd = fd;
 	o->name = name;
+	o->gz = NULL;
 }
 
 void tt_out_flush(struct tt_out *o)
 {
-	const char *p = o->buf;
-	size_t left = o->len;
+	if (o->gz)
+		tt_out_gz_flush(o, false);
+	else
+		tt_out_raw(o, o->buf, o->len);
+	o->flushed += o->len;
+	o->len = 0;
+}
+
+void tt_out_raw(struct tt_out *o, const void *buf, size_t len)
+{
+	const char *p = buf;
+	size_t left = len;
 
 	while (left && o->fd >= 0) {
 		ssize_t n = write(o->fd, p, left);
@@ -41,12 +52,12 @@ void tt_out_flush(struct tt_out *o)
 		p += n;
 		left -= (size_t)n;
 	}
-	o->flushed += o->len;
-	o->len = 0;
 }
 
 void tt_out_free(struct tt_out *o)
 {
+	if (o->gz)
+		tt_out_finish(o);
 	free(o->buf);
 	o->buf = NULL;
 	o->cap = o->len = 0;

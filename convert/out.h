@@ -12,12 +12,15 @@
 #ifndef TT_OUT_H
 #define TT_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
 
 #define TT_OUT_SLACK 4096
+
+struct tt_gz;
 
 struct tt_out {
 	char *buf;
@@ -26,6 +29,7 @@ struct tt_out {
 	uint64_t flushed; /* bytes handed to fd so far */
 	int fd;		  /* -1: discard everything (tests, fuzzing) */
 	const char *name; /* for the error message */
+	struct tt_gz *gz; /* gzip-compressed output (tt_out_gzip), NULL: plain */
 };
 
 void tt_out_init(struct tt_out *o, int fd, const char *name);
@@ -36,6 +40,15 @@ static inline uint64_t tt_out_size(const struct tt_out *o)
 }
 void tt_out_flush(struct tt_out *o);
 void tt_out_free(struct tt_out *o);
+/* Writes n bytes to the file as they are (what the buffer or the compressor hands over). */
+void tt_out_raw(struct tt_out *o, const void *p, size_t n);
+
+/* From now on, o is written gzip-compressed (out_gz.c)... */
+void tt_out_gzip(struct tt_out *o);
+/* ...which tt_out_finish ends, after the last write: flushes, and ends the gzip member. */
+void tt_out_finish(struct tt_out *o);
+/* Compresses what o holds into its file (finish: the end of the member too); out_gz.c */
+void tt_out_gz_flush(struct tt_out *o, bool finish);
 
 static inline char *tt_out_reserve(struct tt_out *o, size_t n)
 {

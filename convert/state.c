@@ -20,8 +20,10 @@ static uint64_t tt_seen_seq;
 
 /* What the run tracks beyond descriptors and threads (enum tt_track). */
 static unsigned tt_tracking;
-static struct tt_hmap tt_heap; /* struct tt_heapent */
+static struct tt_hmap tt_heap; /* struct tt_block: the live blocks, at most half the slots */
 static struct tt_locks tt_locks;
+static tt_block_fn tt_block_watcher; /* tt_state_watch_blocks */
+static void *tt_block_watcher_arg;
 
 /* The path of a descriptor known to be open without a known name. */
 const char tt_fd_unnamed[] = "";
@@ -62,6 +64,7 @@ void tt_state_begin(unsigned track)
 
 void tt_state_end(void)
 {
+	tt_block_watcher = NULL;
 	tt_hmap_free(&tt_heap);
 	tt_locks_free(&tt_locks);
 	tt_tracking = 0;
@@ -269,14 +272,11 @@ static void tt_track_fds(struct tt_event *ev)
 	}
 }
 
-/* A live heap block, for the memory accounting; at most half the table's slots are used. */
-struct tt_heapent {
-	uint64_t addr; /* 0 = free slot (address 0 is never a live block) */
-	uint64_t size;
-	uint64_t at; /* when it was allocated (relative ns) */
-	uint32_t file;
-	uint32_t stack; /* where it was allocated (call stack id in file), 0 = unknown */
-};
+void tt_state_watch_blocks(tt_block_fn fn, void *arg)
+{
+	tt_block_watcher = fn;
+	tt_block_watcher_arg = arg;
+}
 
 static inline size_t tt_heap_hash(uint32_t file, uint64_t addr)
 {
@@ -291,25 +291,25 @@ static inline size_t tt_heap_hash(uint32_t file, uint64_t addr)
 
 static size_t tt_heapent_hash(const void *e)
 {
-	const struct tt_heapent *h = e;
+	const struct tt_block *h = e;
 
 	return tt_heap_hash(h->file, h->addr);
 }
 
 static bool tt_heapent_eq(const void *e, const void *key)
 {
-	const struct tt_heapent *h = e, *k = key;
+	const struct tt_block *h = e, *k = key;
 
 	return h->addr == k->addr && h->file == k->file;
 }
 
 static bool tt_heapent_used(const void *e)
 {
-	return ((const struct tt_heapent *)e)->addr != 0;
+	return ((const struct tt_block *)e)->addr != 0;
 }
 
 static const struct tt_hkind tt_heap_kind = {
-	.size = sizeof(struct tt_heapent),
+	.size = sizeof(struct tt_block),
 	.first = 1024,
 	.fill = 2, /* linear probing stays short, and so do deletions' shifts */
 	.hash = tt_heapent_hash,
@@ -317,11 +317,22 @@ static const struct tt_hkind tt_heap_kind = {
 	.used = tt_heapent_used,
 };
 
+void tt_state_live_blocks(void)
+{
+	const struct tt_block *b;
+	size_t i = 0;
+
+	if (!tt_block_watcher)
+		return;
+	while ((b = tt_hmap_next(&tt_heap, &tt_heap_kind, &i)))
+		tt_block_watcher(tt_block_watcher_arg, b, NULL, TT_BLOCK_LEFT);
+}
+
 /* Records a live block; one already live at its address is replaced (returns true, *old). */
-static bool tt_heap_put(const struct tt_heapent *e, struct tt_heapent *old)
+static bool tt_heap_put(const struct tt_block *e, struct tt_block *old)
 {
 	bool fresh;
-	struct tt_heapent *h =
+	struct tt_block *h =
 		tt_hmap_get(&tt_heap, &tt_heap_kind, tt_heap_hash(e->file, e->addr), e, &fresh);
 
 	if (!fresh)
@@ -331,9 +342,9 @@ static bool tt_heap_put(const struct tt_heapent *e, struct tt_heapent *old)
 }
 
 /* Removes a block.  Returns true and its entry if it was live. */
-static bool tt_heap_take(uint32_t file, uint64_t addr, struct tt_heapent *out)
+static bool tt_heap_take(uint32_t file, uint64_t addr, struct tt_block *out)
 {
-	struct tt_heapent key = { .addr = addr, .file = file }, *h;
+	struct tt_block key = { .addr = addr, .file = file }, *h;
 
 	h = tt_hmap_find(&tt_heap, &tt_heap_kind, tt_heap_hash(file, addr), &key);
 	if (!h)
@@ -350,12 +361,12 @@ static bool tt_heap_take(uint32_t file, uint64_t addr, struct tt_heapent *out)
 static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	struct tt_heapent e = { .addr = addr,
-				.size = size,
-				.at = ev->end_ns,
-				.file = ev->file->index,
-				.stack = ev->stack },
-			  old;
+	struct tt_block e = { .addr = addr,
+			      .size = size,
+			      .at = ev->end_ns,
+			      .file = ev->file->index,
+			      .stack = ev->stack },
+			old;
 
 	if (!addr)
 		return;
@@ -367,11 +378,15 @@ static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 		tt_sites_live(ev->file, ev->stack, (int64_t)size);
 	if (tt_heap_put(&e, &old)) {
 		/* Handed out twice without a free we saw: the old block is gone. */
+		if (tt_block_watcher)
+			tt_block_watcher(tt_block_watcher_arg, &old, ev, TT_BLOCK_UNSEEN);
 		m->live_bytes -= old.size;
 		m->live_blocks--;
 		if (tt_tracking & TT_TRACK_SITES)
 			tt_sites_live(ev->file, old.stack, -(int64_t)old.size);
 	}
+	if (tt_block_watcher)
+		tt_block_watcher(tt_block_watcher_arg, &e, ev, TT_BLOCK_NEW);
 	m->live_blocks++;
 	m->live_bytes += size;
 	if (m->live_bytes > m->peak_bytes) {
@@ -384,12 +399,14 @@ static void tt_mem_add(const struct tt_event *ev, uint64_t addr, uint64_t size)
 static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	struct tt_heapent e;
+	struct tt_block e;
 
 	if (!addr)
 		return;
 	m->frees += freed;
 	if (tt_heap_take(ev->file->index, addr, &e)) {
+		if (tt_block_watcher)
+			tt_block_watcher(tt_block_watcher_arg, &e, ev, TT_BLOCK_GONE);
 		m->live_bytes -= e.size;
 		m->live_blocks--;
 		if (freed && ev->start_ns - e.at < TT_SHORT_LIVED_NS)
@@ -408,10 +425,12 @@ static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 static void tt_mem_forget(const struct tt_event *ev)
 {
 	struct tt_memstat *m = &ev->file->mem;
-	struct tt_heapent e;
+	struct tt_block e;
 
 	if (!tt_heap_take(ev->file->index, ev->args[0].u, &e))
 		return;
+	if (tt_block_watcher)
+		tt_block_watcher(tt_block_watcher_arg, &e, ev, TT_BLOCK_GONE);
 	m->live_bytes -= e.size;
 	m->live_blocks--;
 	if (tt_tracking & TT_TRACK_SITES)
@@ -421,7 +440,7 @@ static void tt_mem_forget(const struct tt_event *ev)
 /* Whether addr is a live block of exactly size bytes of ev's image. */
 static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
-	struct tt_heapent e, old;
+	struct tt_block e, old;
 	bool has;
 
 	if (!tt_heap_take(ev->file->index, addr, &e))

@@ -21,6 +21,28 @@ enum tt_track {
 	TT_TRACK_ENTRIES = 8, /* FUNC_ENTRY events are handed to the output (function_graph) */
 };
 
+/* A live heap block, as the heap tracking (TT_TRACK_HEAP) keeps it. */
+struct tt_block {
+	uint64_t addr; /* 0 = none (address 0 is never a live block) */
+	uint64_t size;
+	uint64_t at;	/* when the allocating call returned (relative ns) */
+	uint32_t file;	/* index of its process image among the inputs */
+	uint32_t stack; /* where it was allocated (call stack id in file), 0 = unknown */
+};
+
+/*
+ * A watcher of the heap: told of every block that becomes live (NEW, ev: the allocating
+ * call), that stops being live (GONE, ev: the call that freed or moved it; UNSEEN, ev: an
+ * allocation that got its address again without a free that was seen) and, by
+ * tt_state_live_blocks() at the end of a run, of every block still live (LEFT, ev NULL).
+ * One watcher at a time; tt_state_end forgets it.
+ */
+enum tt_block_change { TT_BLOCK_NEW, TT_BLOCK_GONE, TT_BLOCK_UNSEEN, TT_BLOCK_LEFT };
+typedef void (*tt_block_fn)(void *arg, const struct tt_block *b, const struct tt_event *ev,
+			    enum tt_block_change change);
+void tt_state_watch_blocks(tt_block_fn fn, void *arg);
+void tt_state_live_blocks(void);
+
 /* Starts tracking for a run (a set of tt_track flags); tt_state_end frees it. */
 void tt_state_begin(unsigned track);
 void tt_state_end(void);

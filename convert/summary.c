@@ -13,7 +13,7 @@
 #include "sites.h"
 #include "nest.h"
 
-static void *tt_summary_begin(struct tt_run *run)
+struct tt_summary *tt_summary_new(struct tt_run *run)
 {
 	struct tt_summary *s = tt_xcalloc(1, sizeof(*s));
 
@@ -23,6 +23,11 @@ static void *tt_summary_begin(struct tt_run *run)
 	for (unsigned t = 0; t < TT_EV_COUNT; t++)
 		s->fn[t].min_ns = UINT64_MAX;
 	return s;
+}
+
+static void *tt_summary_begin(struct tt_run *run)
+{
+	return tt_summary_new(run);
 }
 
 static struct tt_iostat *tt_io_get(struct tt_summary *s, const char *key, bool stable)
@@ -197,6 +202,8 @@ static void tt_lock_event(struct tt_summary *s, const struct tt_event *ev, unsig
 		return;
 	l = tt_lock_get(s, ev->file->index, lock->u);
 	if (fx == TT_FX_ACQUIRE) {
+		if (!l->stack)
+			l->stack = ev->stack;
 		l->acquired++;
 		if (dur) {
 			l->contended++;
@@ -268,6 +275,9 @@ static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
 		if (dur > u->max_ns)
 			u->max_ns = dur;
 		u->unfinished += ev->type == TT_EV_SPAN && ev->args[2].u;
+		/* an async span is not nested in its thread's calls */
+		if (ev->type == TT_EV_SPAN)
+			u->self_ns += ev->self_ns;
 		break;
 	case TT_EV_MARK:
 	case TT_EV_ASYNC_INSTANT:
@@ -345,7 +355,7 @@ static void tt_func_event(struct tt_summary *s, const struct tt_event *ev, uint6
 	r->unwound += ev->args[1].u != TT_FUNC_RETURNED;
 }
 
-static void tt_summary_event(void *self, const struct tt_event *ev)
+void tt_summary_add(void *self, const struct tt_event *ev)
 {
 	struct tt_summary *s = self;
 	struct tt_fstat *f = &s->fn[ev->type];
@@ -409,11 +419,8 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 	}
 }
 
-static void tt_summary_end(void *self, struct tt_run *run)
+void tt_summary_free(struct tt_summary *s, struct tt_run *run)
 {
-	struct tt_summary *s = self;
-
-	tt_summary_print(s, run);
 	tt_sites_free();
 	tt_intern_free(&s->io);
 	tt_intern_free(&s->funcs);
@@ -423,9 +430,15 @@ static void tt_summary_end(void *self, struct tt_run *run)
 	free(s);
 }
 
+static void tt_summary_end(void *self, struct tt_run *run)
+{
+	tt_summary_print(self, run);
+	tt_summary_free(self, run);
+}
+
 const struct tt_sink tt_sink_summary = {
 	.begin = tt_summary_begin,
-	.event = tt_summary_event,
+	.event = tt_summary_add,
 	.end = tt_summary_end,
 	.track = TT_TRACK_HEAP | TT_TRACK_LOCKS | TT_TRACK_SITES,
 };

@@ -57,6 +57,7 @@ struct tt_lockstat {
 	uint64_t hold_ns;
 	uint64_t hold_max;
 	const char *name; /* the program's name for it (__itt_sync_create, _rename), or NULL */
+	uint32_t stack;	  /* call stack of its first acquisition that has one, 0 = none */
 };
 
 /* A (process image, lock, thread) that acquired it: "threads involved" */
@@ -72,7 +73,7 @@ struct tt_ustat {
 	const char *name;
 	uint8_t kind; /* enum tt_ustat_kind */
 	uint64_t count;
-	uint64_t total_ns, max_ns, unfinished;
+	uint64_t total_ns, max_ns, unfinished, self_ns;
 	double last, min, max; /* counters */
 };
 
@@ -109,10 +110,28 @@ struct tt_summary {
 	} user_cache[256];
 };
 
+/*
+ * The collection alone, for the outputs made of these statistics (the summary, the tables,
+ * the diff): new at the start of a run, every event the filters keep through add, free at
+ * the end.
+ */
+struct tt_summary *tt_summary_new(struct tt_run *run);
+void tt_summary_add(void *s, const struct tt_event *ev);
+void tt_summary_free(struct tt_summary *s, struct tt_run *run);
+
 /* Copies of the I/O and lock statistics, in no particular order (free() them). */
 struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n);
 struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
 struct tt_rstat *tt_summary_funcs(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
+/* "complete", "truncated", "damaged", "no end record" or "recovered" (summary_print.c) */
+const char *tt_stream_state(const struct tt_file *f);
+/*
+ * v in 3 significant digits of the largest of units (each step times the last) that fits,
+ * right-aligned to width columns, in buf: "812 ns", "12.3 µs" (summary_print.c).
+ */
+const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *units, unsigned step,
+		   int width);
+extern const char *const tt_time_units[], *const tt_byte_units[];
 
 #endif /* TT_SUMMARY_H */

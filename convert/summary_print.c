@@ -19,8 +19,8 @@
  * 3 significant digits in the largest fitting unit: "812 ns", "12.3 µs", "1.50 s", right-
  * aligned to width columns (printf's widths count bytes, and "µ" is two).
  */
-static const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *units,
-			  unsigned step, int width)
+const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *units, unsigned step,
+		   int width)
 {
 	char text[24];
 	double x = (double)v;
@@ -45,8 +45,8 @@ static const char *tt_hum(char *buf, size_t len, uint64_t v, const char *const *
 	return buf;
 }
 
-static const char *const tt_time_units[] = { "ns", "\xc2\xb5s", "ms", "s", NULL };
-static const char *const tt_byte_units[] = { "B", "KiB", "MiB", "GiB", "TiB", NULL };
+const char *const tt_time_units[] = { "ns", "\xc2\xb5s", "ms", "s", NULL };
+const char *const tt_byte_units[] = { "B", "KiB", "MiB", "GiB", "TiB", NULL };
 
 /* For the %10s columns of the tables; TT_NS0 unpadded, for text. */
 #define TT_NS(v) tt_hum((char[32]){ 0 }, 32, (v), tt_time_units, 1000, 10)
@@ -67,7 +67,7 @@ static uint64_t tt_duration(const struct tt_run *run, const struct tt_file *f)
 	return end > f->start_ns ? end - f->start_ns : 0;
 }
 
-static const char *tt_stream_state(const struct tt_file *f)
+const char *tt_stream_state(const struct tt_file *f)
 {
 	const uint64_t *c = f->problems.count;
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -458,6 +459,25 @@ int main(int argc, char **argv)
 	setenv("LD_PRELOAD", preload, 1);
 	free(preload);
 	setenv("TRACEIT_OUTPUT", absdir, 1);
+	/*
+	 * One name for every process of this launch, so that the converter's tables keep runs
+	 * apart (pids repeat across runs and hosts); a name the user gave is kept.
+	 */
+	const char *run = getenv("TRACEIT_RUN_ID");
+
+	if (!run || !*run) {
+		uint8_t rnd[8];
+		char id[17];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+
+			memcpy(rnd, &t, sizeof(rnd));
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+		setenv("TRACEIT_RUN_ID", id, 1);
+	}
 	/*
 	 * The ITT static part in the program or its libraries (PyTorch, oneTBB...) loads the
 	 * collector this names: the library already preloaded, by an absolute path that still

@@ -211,6 +211,8 @@ enum tt_process_field {
 	TT_P_COMM = 35,		 /* string: the main thread's name at stream start */
 	TT_P_TRACER = 36,	 /* string: "traceit <version>" */
 	TT_P_FD = 37,		 /* string, repeated: "<fd> <target>" for each fd open at start */
+	TT_P_BOOT_ID = 38, /* string: /proc/sys/kernel/random/boot_id, whose boot the pids are of */
+	TT_P_RUN_ID = 39,  /* string: TRACEIT_RUN_ID, the run (one launch) the process is part of */
 };
 
 /* END fields */

@@ -16,7 +16,7 @@ record() { # record SET: records tests/data/SET from /tmp, as src/README says
 	rm -rf "/tmp/$set_-rec" && mkdir "/tmp/$set_-rec"
 	(cd /tmp && TRACEIT_OUTPUT="/tmp/$set_-rec" LD_PRELOAD="$lib" sh -c "$*" \
 		</dev/null >/dev/null 2>&1) || true
-	rm -f "$data/$set_"/*.trc
+	mkdir -p "$data/$set_" && rm -f "$data/$set_"/*.trc
 	cp "/tmp/$set_-rec"/*.trc "$data/$set_/"
 }
 
@@ -31,6 +31,9 @@ if [ "${2:-}" = --streams ]; then
 	mkdir -p /tmp/funcs-gone && cp "$t/t_func" /tmp/funcs-gone/
 	record funcs 'funcs-gone/t_func marks; funcs-gone/t_func longjmp'
 	rm -rf /tmp/funcs-gone "$data"/funcs/dash.*.trc "$data"/funcs/sh.*.trc
+	cc -O1 -g -pthread -fno-builtin -I"$data/../../include" -o /tmp/diffwork "$data/src/diffwork.c"
+	record diff-base 'TRACEIT_STACKS=lock ./diffwork base /tmp/diffwork.out'
+	record diff-new 'TRACEIT_STACKS=lock ./diffwork new /tmp/diffwork.out'
 	echo "regen.sh: golden3 is a format 3 recording: it is kept as it is" >&2
 fi
 
@@ -40,6 +43,9 @@ for set_ in golden golden3 golden4; do
 	"$convert" -f summary -o "$data/$set_.summary" "$data/$set_"
 done
 "$convert" -f graph -o "$data/funcs.graph" "$data/funcs" 2>/dev/null
+# the runs named as diff.bats names them: from tests/data
+(cd "$data" && "$convert" -f summary --diff -o diff.summary diff-base diff-new &&
+	"$convert" -f csv --diff -o diff.csv diff-base diff-new)
 "$convert" -f json -o "$data/contend.json" "$data/contend"
 "$convert" -f summary -o "$data/contend.summary" "$data/contend"
 echo "regen.sh: expectations written; review them with git diff tests/data" >&2
