@@ -26,25 +26,13 @@ static bool tt_diff_side(struct tt_dside *side, const char *arg, struct tt_out *
 
 	tt_diag_status = 0; /* what this side's inputs say */
 	names = tt_inputs_expand(args, 1, &n);
-	files = tt_xcalloc(n ? n : 1, sizeof(*files));
-
-	for (size_t i = 0; i < n; i++) {
-		files[i] = tt_xcalloc(1, sizeof(**files));
-		files[i]->name = names[i];
-		tt_input_map(files[i]);
-	}
+	files = tt_inputs_open(names, n, NULL);
 	opt->sink_arg = side;
 	tt_convert(files, n, &tt_sink_diff_side, out, opt);
 	troubled = tt_diag_status != 0;
 	if (tt_diag_status < before)
 		tt_diag_status = before;
-	for (size_t i = 0; i < n; i++) {
-		tt_input_unmap(files[i]);
-		tt_file_release(files[i]);
-		free(files[i]);
-	}
-	free(files);
-	tt_inputs_free(names, n);
+	tt_inputs_close(files, names, n);
 	if (side->processes)
 		return true;
 	/* what made it unusable was said (unless -q kept a warning quiet) */

@@ -166,13 +166,8 @@ int tt_follow(char *const *inputs, int ninputs, const struct tt_sink *sink, stru
 			continue;
 		}
 		names = tt_inputs_expand(inputs, ninputs, &n);
-		files = tt_xcalloc(n ? n : 1, sizeof(*files));
 		tt_diag_quiet = true;
-		for (size_t i = 0; i < n; i++) {
-			files[i] = tt_xcalloc(1, sizeof(**files));
-			files[i]->name = names[i];
-			tt_input_map(files[i]);
-		}
+		files = tt_inputs_open(names, n, NULL);
 		tt_run_prepare(&run, files, n, out, opt);
 		uint64_t now = tt_mono_now();
 
@@ -205,13 +200,7 @@ int tt_follow(char *const *inputs, int ninputs, const struct tt_sink *sink, stru
 			free(run.procs);
 		if (!final || stop)
 			tt_diag_status = status; /* an incomplete tail is no damage */
-		for (size_t i = 0; i < n; i++) {
-			tt_input_unmap(files[i]);
-			tt_file_release(files[i]);
-			free(files[i]);
-		}
-		free(files);
-		tt_inputs_free(names, n);
+		tt_inputs_close(files, names, n);
 		if (final)
 			break;
 		nanosleep(&pause, NULL);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "input.h"
+#include "scan.h"
 
 static int tt_name_cmp(const void *a, const void *b)
 {
@@ -164,4 +165,31 @@ void tt_input_unmap(struct tt_file *f)
 	f->data = NULL;
 	f->size = 0;
 	f->owned = false;
+}
+
+struct tt_file **tt_inputs_open(char **names, size_t n, uint64_t *total)
+{
+	struct tt_file **files = tt_xcalloc(n ? n : 1, sizeof(*files));
+
+	if (total)
+		*total = 0;
+	for (size_t i = 0; i < n; i++) {
+		files[i] = tt_xcalloc(1, sizeof(**files));
+		files[i]->name = names[i];
+		tt_input_map(files[i]);
+		if (total)
+			*total += files[i]->size;
+	}
+	return files;
+}
+
+void tt_inputs_close(struct tt_file **files, char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		tt_input_unmap(files[i]);
+		tt_file_release(files[i]);
+		free(files[i]);
+	}
+	free(files);
+	tt_inputs_free(names, n);
 }

@@ -531,13 +531,7 @@ int main(int argc, char **argv)
 	/* --diff reads its two inputs itself, one after the other */
 	if (!diff)
 		names = tt_inputs_expand(argv + optind, argc - optind, &n);
-	files = tt_xcalloc(n ? n : 1, sizeof(*files));
-	for (size_t i = 0; i < n; i++) {
-		files[i] = tt_xcalloc(1, sizeof(**files));
-		files[i]->name = names[i];
-		tt_input_map(files[i]);
-		total += files[i]->size;
-	}
+	files = tt_inputs_open(names, n, &total);
 	/* A progress bar only for someone watching a long conversion. */
 	opt.progress = !tt_diag_quiet && total > TT_PROGRESS_MIN && isatty(STDERR_FILENO);
 	tt_out_init(&out, fd, strcmp(output, "-") ? output : "standard output");
@@ -556,13 +550,7 @@ int main(int argc, char **argv)
 		tt_error("%s: cannot write: %s", output, strerror(errno));
 		return 2;
 	}
-	for (size_t i = 0; i < n; i++) {
-		tt_input_unmap(files[i]);
-		tt_file_release(files[i]);
-		free(files[i]);
-	}
-	free(files);
-	tt_inputs_free(names, n);
+	tt_inputs_close(files, names, n);
 	tt_filter_free(&opt.filter);
 	free((char *)opt.split_base);
 	tt_failon_free(fail, nfail);

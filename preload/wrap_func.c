@@ -17,8 +17,11 @@
  */
 #define TT_CALLER_SP() ((uint64_t)(uintptr_t)__builtin_frame_address(0) + 2 * sizeof(void *))
 
-TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_enter(void *fn,
-										void *site)
+/* the hooks themselves are never instrumented, whatever flags build the library */
+void __cyg_profile_func_enter(void *fn, void *site) __attribute__((no_instrument_function));
+void __cyg_profile_func_exit(void *fn, void *site) __attribute__((no_instrument_function));
+
+TT_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 {
 	struct tt_thread *t = tt_enter(TT_CAT_FUNC);
 
@@ -34,7 +37,7 @@ TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_enter(
 }
 
 /* Frames entered while tracing was on still end when it is off: their entries may be written. */
-TT_EXPORT __attribute__((no_instrument_function)) void __cyg_profile_func_exit(void *fn, void *site)
+TT_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 {
 	struct tt_thread *t = tt_self;
 
