@@ -12,14 +12,20 @@
 #include "state.h"
 #include "sites.h"
 
-static void *tt_summary_begin(struct tt_run *run)
+void tt_summary_init(struct tt_summary *s, struct tt_out *out)
 {
-	struct tt_summary *s = tt_xcalloc(1, sizeof(*s));
-
-	s->out = run->out;
+	memset(s, 0, sizeof(*s));
+	s->out = out;
 	s->io.extra = sizeof(struct tt_iostat);
 	for (unsigned t = 0; t < TT_EV_COUNT; t++)
 		s->fn[t].min_ns = UINT64_MAX;
+}
+
+static void *tt_summary_begin(struct tt_run *run)
+{
+	struct tt_summary *s = tt_xmalloc(sizeof(*s));
+
+	tt_summary_init(s, run->out);
 	return s;
 }
 
@@ -289,9 +295,8 @@ static void tt_user_event(struct tt_summary *s, const struct tt_event *ev)
 	}
 }
 
-static void tt_summary_event(void *self, const struct tt_event *ev)
+void tt_summary_collect(struct tt_summary *s, const struct tt_event *ev)
 {
-	struct tt_summary *s = self;
 	struct tt_fstat *f = &s->fn[ev->type];
 	uint64_t dur = ev->end_ns - ev->start_ns;
 
@@ -346,16 +351,26 @@ static void tt_summary_event(void *self, const struct tt_event *ev)
 	}
 }
 
-static void tt_summary_end(void *self, struct tt_run *run)
+static void tt_summary_event(void *self, const struct tt_event *ev)
 {
-	struct tt_summary *s = self;
+	tt_summary_collect(self, ev);
+}
 
-	tt_summary_print(s, run);
+void tt_summary_release(struct tt_summary *s)
+{
 	tt_sites_free();
 	tt_intern_free(&s->io);
 	tt_hmap_free(&s->locks);
 	tt_hmap_free(&s->users);
 	free(s->user);
+}
+
+static void tt_summary_end(void *self, struct tt_run *run)
+{
+	struct tt_summary *s = self;
+
+	tt_summary_print(s, run);
+	tt_summary_release(s);
 	free(s);
 }
 

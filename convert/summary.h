@@ -91,9 +91,28 @@ struct tt_summary {
 	} user_cache[256];
 };
 
+/*
+ * The summary's statistics outside its own sink (the HTML report embeds them): init, then
+ * collect every event the filters keep, in merged order (it counts the thread's events and
+ * busy time, and feeds the call sites of sites.h); release frees the tables and the sites.
+ */
+void tt_summary_init(struct tt_summary *s, struct tt_out *out);
+void tt_summary_collect(struct tt_summary *s, const struct tt_event *ev);
+void tt_summary_release(struct tt_summary *s);
+
 /* Copies of the I/O and lock statistics, in no particular order (free() them). */
 struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n);
 struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
+
+/*
+ * Of a process image (summary_print.c): its duration, how it ended ("exit 0", "SIGSEGV",
+ * "exec"...), and what state its stream was in ("complete", "truncated"...).
+ */
+uint64_t tt_duration(const struct tt_run *run, const struct tt_file *f);
+void tt_exit_text(char *buf, size_t len, const struct tt_file *f);
+const char *tt_stream_state(const struct tt_file *f);
+/* From time 0 to the end of the process that ended last. */
+uint64_t tt_procs_span(const struct tt_run *run);
 
 #endif /* TT_SUMMARY_H */
