@@ -30,6 +30,7 @@ enum tt_weight {
 	TT_WEIGHT_BYTES,
 	TT_WEIGHT_TIME,
 	TT_WEIGHT_LEAKED,
+	TT_NWEIGHTS
 };
 
 struct tt_run {

@@ -11,17 +11,13 @@
 #include <string.h>
 
 #include "emit.h"
+#include "folded.h"
 #include "sites.h"
 #include "state.h"
 
 struct tt_folded {
 	struct tt_out *out;
 	unsigned weight;
-};
-
-struct tt_fline {
-	char *text;
-	uint64_t weight;
 };
 
 static void *tt_folded_begin(struct tt_run *run)
@@ -39,18 +35,12 @@ static void tt_folded_event(void *self, const struct tt_event *ev)
 	tt_sites_event(ev);
 }
 
-static uint64_t tt_site_weight(const struct tt_site *s, unsigned weight)
+static void tt_site_weights(const struct tt_site *s, uint64_t *w)
 {
-	switch (weight) {
-	case TT_WEIGHT_BYTES:
-		return s->alloc_bytes + s->io_bytes;
-	case TT_WEIGHT_TIME:
-		return s->time_ns;
-	case TT_WEIGHT_LEAKED:
-		return s->live_bytes > 0 ? (uint64_t)s->live_bytes : 0;
-	default:
-		return s->calls;
-	}
+	w[TT_WEIGHT_CALLS] = s->calls;
+	w[TT_WEIGHT_BYTES] = s->alloc_bytes + s->io_bytes;
+	w[TT_WEIGHT_TIME] = s->time_ns;
+	w[TT_WEIGHT_LEAKED] = s->live_bytes > 0 ? (uint64_t)s->live_bytes : 0;
 }
 
 /* frames outermost first; ';' would split a frame, a newline the line */
@@ -77,33 +67,56 @@ static int tt_fline_cmp(const void *a, const void *b)
 	return strcmp(((const struct tt_fline *)a)->text, ((const struct tt_fline *)b)->text);
 }
 
+struct tt_fline *tt_fold_sites(size_t *n)
+{
+	size_t ns, nl = 0;
+	struct tt_site *sites = tt_sites_all(&ns);
+	struct tt_fline *lines = tt_xcalloc(ns ? ns : 1, sizeof(*lines));
+
+	for (size_t i = 0; i < ns; i++) {
+		const struct tt_cstack *cs = tt_callstack_get(sites[i].file, sites[i].stack);
+		bool any = false;
+
+		tt_site_weights(&sites[i], lines[nl].weight);
+		for (unsigned k = 0; k < TT_NWEIGHTS; k++)
+			any |= lines[nl].weight[k] != 0;
+		if (!any || !cs || !cs->nframe)
+			continue;
+		lines[nl++].text = tt_fold(cs);
+	}
+	tt_sort(lines, nl, sizeof(*lines), tt_fline_cmp);
+	*n = 0;
+	for (size_t i = 0; i < nl; i++) {
+		if (*n && !strcmp(lines[*n - 1].text, lines[i].text)) {
+			for (unsigned k = 0; k < TT_NWEIGHTS; k++)
+				lines[*n - 1].weight[k] += lines[i].weight[k];
+			free(lines[i].text);
+			continue;
+		}
+		lines[(*n)++] = lines[i];
+	}
+	return lines;
+}
+
+void tt_fold_free(struct tt_fline *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].text);
+	free(lines);
+}
+
 static void tt_folded_end(void *self, struct tt_run *run)
 {
 	struct tt_folded *f = self;
-	size_t n, nl = 0;
-	struct tt_site *sites = tt_sites_all(&n);
-	struct tt_fline *lines = tt_xcalloc(n ? n : 1, sizeof(*lines));
+	size_t n;
+	struct tt_fline *lines = tt_fold_sites(&n);
 
 	(void)run;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t w = tt_site_weight(&sites[i], f->weight);
-		const struct tt_cstack *cs;
+		uint64_t w = lines[i].weight[f->weight];
 
-		if (!w || !(cs = tt_callstack_get(sites[i].file, sites[i].stack)) || !cs->nframe)
+		if (!w)
 			continue;
-		lines[nl].text = tt_fold(cs);
-		lines[nl].weight = w;
-		nl++;
-	}
-	tt_sort(lines, nl, sizeof(*lines), tt_fline_cmp);
-	for (size_t i = 0; i < nl; i++) {
-		uint64_t w = lines[i].weight;
-
-		while (i + 1 < nl && !strcmp(lines[i].text, lines[i + 1].text)) {
-			free(lines[i].text);
-			i++;
-			w += lines[i].weight;
-		}
 		tt_out_puts(f->out, lines[i].text);
 		char *p = tt_out_reserve(f->out, 32);
 
@@ -111,9 +124,8 @@ static void tt_folded_end(void *self, struct tt_run *run)
 		p = tt_fmt_u64(p, w);
 		*p++ = '\n';
 		tt_out_commit(f->out, p);
-		free(lines[i].text);
 	}
-	free(lines);
+	tt_fold_free(lines, n);
 	tt_sites_free();
 	free(f);
 }
