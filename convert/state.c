@@ -401,6 +401,15 @@ static void tt_mem_release(const struct tt_event *ev, uint64_t addr, bool freed)
 	}
 }
 
+void tt_state_live_blocks(void (*fn)(void *ctx, uint32_t file, uint64_t size), void *ctx)
+{
+	const struct tt_heapent *h;
+	size_t i = 0;
+
+	while ((h = tt_hmap_next(&tt_heap, &tt_heap_kind, &i)))
+		fn(ctx, h->file, h->size);
+}
+
 /* Whether addr is a live block of exactly size bytes of ev's image. */
 static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {
