@@ -1,8 +1,8 @@
 /*
  * main.c - traceit-convert: turns traceit stream files into a Perfetto trace (protobuf), a
- * Chrome trace (JSON), a CSV table, a text summary or folded stacks.
+ * Chrome trace (JSON), a CSV table, a text summary, folded stacks or an HTML report.
  *
- *	traceit-convert [-f perfetto|json|csv|summary|folded] [--weight=W] [-o OUTPUT] [-q]
+ *	traceit-convert [-f perfetto|json|csv|summary|folded|html] [--weight=W] [-o OUTPUT] [-q]
  *			[FILTER...] [--split-mb=N] [--max-slices=N|--full] [--no-compress]
  *			[--help] [--version] INPUT...
  *
@@ -52,7 +52,8 @@
 
 static const char tt_usage[] =
 	"Usage: traceit-convert [OPTION]... INPUT...\n"
-	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary.\n"
+	"Convert traceit stream files to a Perfetto or Chrome trace, CSV, a text summary\n"
+	"or an HTML report.\n"
 	"\n"
 	"INPUT is a stream file or a directory of them (*.trc).  All inputs are merged\n"
 	"into one timeline; time 0 is the start of the earliest process.\n"
@@ -68,6 +69,10 @@ static const char tt_usage[] =
 	"                       folded: call stacks for flamegraph.pl and speedscope,\n"
 	"                         one line per stack with its weight (needs a trace\n"
 	"                         recorded with TRACEIT_STACKS)\n"
+	"                       html: a report to open in a browser, one file with\n"
+	"                         no external resources: the summary's tables,\n"
+	"                         sortable, with charts over time, each thread's\n"
+	"                         activity, and a flame graph when stacks were recorded\n"
 	"  -o, --output=FILE    write to FILE instead of standard output ('-')\n"
 	"  -q, --quiet          do not warn about damaged or incomplete inputs, and\n"
 	"                         show no progress bar\n"
@@ -218,7 +223,9 @@ static const struct tt_sink *tt_parse_format(const char *s)
 		return &tt_sink_folded;
 	if (!strcmp(s, "perfetto"))
 		return &tt_sink_perfetto;
-	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary or folded)", s);
+	if (!strcmp(s, "html"))
+		return &tt_sink_html;
+	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary, folded or html)", s);
 	return NULL;
 }
 
