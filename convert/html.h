@@ -32,6 +32,8 @@ struct tt_hthread {
 	/* its strip: ns in each state per bin, bins [bin0, bin0 + nbins) of TT_HTML_TBINS */
 	uint32_t bin0, nbins, cap;
 	float (*bins)[TT_NHS];
+	uint32_t last;	  /* the bin its last call ended in, */
+	uint64_t last_lo; /* and where that bin begins */
 };
 
 /* An image's heap as the series last counted it. */
@@ -51,6 +53,8 @@ struct tt_html {
 	struct tt_run *run;
 	uint64_t t0, t1;	  /* the time the bins cover, relative ns */
 	uint64_t bin_ns, tbin_ns; /* width of a bin, of a strip's bin */
+	uint64_t bin_lo;	  /* where the bin of the last event begins, */
+	size_t bin_at;		  /* and its index */
 	uint64_t self_ns[TT_EV_COUNT];
 
 	/* series over time, per bin */
