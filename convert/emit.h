@@ -35,6 +35,7 @@ enum tt_weight {
 	TT_WEIGHT_BYTES,
 	TT_WEIGHT_TIME,
 	TT_WEIGHT_LEAKED,
+	TT_NWEIGHTS
 };
 
 struct tt_run {
@@ -69,6 +70,7 @@ extern const struct tt_sink tt_sink_summary;
 extern const struct tt_sink tt_sink_folded;
 extern const struct tt_sink tt_sink_perfetto;
 extern const struct tt_sink tt_sink_graph;
+extern const struct tt_sink tt_sink_html;
 
 /* Relative time of an absolute CLOCK_MONOTONIC ns, clamped at 0. */
 static inline uint64_t tt_run_rel(const struct tt_run *run, uint64_t ns)

@@ -18,7 +18,7 @@
 
 #include "args.h"
 #include "emit.h"
-#include "intern.h"
+#include "folded.h"
 #include "nest.h"
 #include "sites.h"
 #include "state.h"
@@ -27,14 +27,7 @@ struct tt_folded {
 	struct tt_out *out;
 	unsigned weight;
 	bool lines;
-	struct tt_intern fstacks; /* function stacks' texts, each with its uint64_t weight */
-	char *buf;		  /* the text being built */
-	size_t cap;
-};
-
-struct tt_fline {
-	char *text;
-	uint64_t weight;
+	struct tt_fstacks fs;
 };
 
 static void *tt_folded_begin(struct tt_run *run)
@@ -44,8 +37,24 @@ static void *tt_folded_begin(struct tt_run *run)
 	f->out = run->out;
 	f->weight = run->opt->weight;
 	f->lines = run->opt->lines;
-	f->fstacks.extra = sizeof(uint64_t);
+	tt_fstacks_init(&f->fs);
 	return f;
+}
+
+static void tt_folded_event(void *self, const struct tt_event *ev)
+{
+	struct tt_folded *f = self;
+
+	tt_sites_event(ev);
+	tt_fstacks_event(&f->fs, ev);
+}
+
+static void tt_site_weights(const struct tt_site *s, uint64_t *w)
+{
+	w[TT_WEIGHT_CALLS] = s->calls;
+	w[TT_WEIGHT_BYTES] = s->alloc_bytes + s->io_bytes;
+	w[TT_WEIGHT_TIME] = s->time_ns;
+	w[TT_WEIGHT_LEAKED] = s->live_bytes > 0 ? (uint64_t)s->live_bytes : 0;
 }
 
 /* A frame's text as a folded line can hold it: ';' would split it, a newline the line. */
@@ -56,80 +65,6 @@ static size_t tt_fold_frame(char *p, const char *text)
 	for (const char *c = text; *c; c++)
 		p[n++] = *c == ';' ? ':' : *c == '\n' ? ' ' : *c;
 	return n;
-}
-
-static uint64_t tt_fstack_weight(const struct tt_folded *f, const struct tt_event *ev)
-{
-	switch (f->weight) {
-	case TT_WEIGHT_TIME:
-		return ev->self_ns;
-	case TT_WEIGHT_BYTES:
-		switch (tt_events[ev->type].effect) {
-		case TT_FX_ALLOC:
-		case TT_FX_REALLOC:
-			return ev->failed ? 0 : tt_alloc_size(ev);
-		case TT_FX_READ:
-		case TT_FX_WRITE:
-			return !ev->failed && ev->result.s > 0 ? (uint64_t)ev->result.s : 0;
-		default:
-			return 0;
-		}
-	case TT_WEIGHT_LEAKED:
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-/* A call in or of traced functions: the functions open around it, then itself. */
-static void tt_fstack_event(struct tt_folded *f, const struct tt_event *ev)
-{
-	uint64_t w = tt_fstack_weight(f, ev), *acc;
-	const char *own = ev->type == TT_EV_FUNC ? tt_func_name(ev) : tt_events[ev->type].name;
-	size_t need = strlen(own) + 1, len = 0;
-	bool fresh;
-
-	if (!w)
-		return;
-	for (uint32_t i = 0; i < ev->depth; i++)
-		need += strlen(tt_callstack_func(ev->file, ev->start_tick, ev->frames[i])) + 1;
-	tt_grow((void **)&f->buf, &f->cap, need, 1);
-	for (uint32_t i = 0; i < ev->depth; i++) {
-		len += tt_fold_frame(f->buf + len,
-				     tt_callstack_func(ev->file, ev->start_tick, ev->frames[i]));
-		f->buf[len++] = ';';
-	}
-	len += tt_fold_frame(f->buf + len, own);
-	f->buf[len] = 0;
-	const char *key = tt_intern(&f->fstacks, f->buf, &fresh);
-
-	if (!key)
-		tt_oom();
-	acc = tt_intern_extra(&f->fstacks, key);
-	*acc += w;
-}
-
-static void tt_folded_event(void *self, const struct tt_event *ev)
-{
-	struct tt_folded *f = self;
-
-	tt_sites_event(ev);
-	if (!ev->stack && (ev->depth || ev->type == TT_EV_FUNC) && !tt_event_is_instant(ev->type))
-		tt_fstack_event(f, ev);
-}
-
-static uint64_t tt_site_weight(const struct tt_site *s, unsigned weight)
-{
-	switch (weight) {
-	case TT_WEIGHT_BYTES:
-		return s->alloc_bytes + s->io_bytes;
-	case TT_WEIGHT_TIME:
-		return s->time_ns;
-	case TT_WEIGHT_LEAKED:
-		return s->live_bytes > 0 ? (uint64_t)s->live_bytes : 0;
-	default:
-		return s->calls;
-	}
 }
 
 /* frames outermost first */
@@ -156,45 +91,144 @@ static int tt_fline_cmp(const void *a, const void *b)
 	return strcmp(((const struct tt_fline *)a)->text, ((const struct tt_fline *)b)->text);
 }
 
+/* Sorts lines by text and merges those of equal text; returns how many are left. */
+static size_t tt_fold_merge(struct tt_fline *lines, size_t nl)
+{
+	size_t n = 0;
+
+	tt_sort(lines, nl, sizeof(*lines), tt_fline_cmp);
+	for (size_t i = 0; i < nl; i++) {
+		if (n && !strcmp(lines[n - 1].text, lines[i].text)) {
+			for (unsigned k = 0; k < TT_NWEIGHTS; k++)
+				lines[n - 1].weight[k] += lines[i].weight[k];
+			free(lines[i].text);
+			continue;
+		}
+		lines[n++] = lines[i];
+	}
+	return n;
+}
+
+struct tt_fline *tt_fold_sites(bool lines_split, size_t *n)
+{
+	size_t ns, nl = 0;
+	struct tt_site *sites = tt_sites_all(&ns);
+	struct tt_fline *lines = tt_xcalloc(ns ? ns : 1, sizeof(*lines));
+
+	for (size_t i = 0; i < ns; i++) {
+		const struct tt_cstack *cs = tt_callstack_get(sites[i].file, sites[i].stack);
+		bool any = false;
+
+		tt_site_weights(&sites[i], lines[nl].weight);
+		for (unsigned k = 0; k < TT_NWEIGHTS; k++)
+			any |= lines[nl].weight[k] != 0;
+		if (!any || !cs || !cs->nframe)
+			continue;
+		lines[nl++].text = tt_fold(cs, lines_split);
+	}
+	*n = tt_fold_merge(lines, nl);
+	return lines;
+}
+
+void tt_fold_free(struct tt_fline *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].text);
+	free(lines);
+}
+
+/*
+ * The traced functions' stacks
+ */
+void tt_fstacks_init(struct tt_fstacks *fs)
+{
+	*fs = (struct tt_fstacks){ .texts.extra = sizeof(uint64_t) * TT_NWEIGHTS };
+}
+
+/* A call in or of traced functions: the functions open around it, then itself. */
+void tt_fstacks_event(struct tt_fstacks *fs, const struct tt_event *ev)
+{
+	if (ev->stack || !(ev->depth || ev->type == TT_EV_FUNC) || tt_event_is_instant(ev->type))
+		return;
+	const char *own = ev->type == TT_EV_FUNC ? tt_func_name(ev) : tt_events[ev->type].name;
+	size_t need = strlen(own) + 1, len = 0;
+	uint64_t *w;
+	bool fresh;
+
+	for (uint32_t i = 0; i < ev->depth; i++)
+		need += strlen(tt_callstack_func(ev->file, ev->start_tick, ev->frames[i])) + 1;
+	tt_grow((void **)&fs->buf, &fs->cap, need, 1);
+	for (uint32_t i = 0; i < ev->depth; i++) {
+		len += tt_fold_frame(fs->buf + len,
+				     tt_callstack_func(ev->file, ev->start_tick, ev->frames[i]));
+		fs->buf[len++] = ';';
+	}
+	len += tt_fold_frame(fs->buf + len, own);
+	fs->buf[len] = 0;
+	const char *key = tt_intern(&fs->texts, fs->buf, &fresh);
+
+	if (!key)
+		tt_oom();
+	w = tt_intern_extra(&fs->texts, key);
+	w[TT_WEIGHT_CALLS]++;
+	w[TT_WEIGHT_TIME] += ev->self_ns;
+	if (!ev->failed) {
+		switch (tt_events[ev->type].effect) {
+		case TT_FX_ALLOC:
+		case TT_FX_REALLOC:
+			w[TT_WEIGHT_BYTES] += tt_alloc_size(ev);
+			break;
+		case TT_FX_READ:
+		case TT_FX_WRITE:
+			w[TT_WEIGHT_BYTES] += ev->result.s > 0 ? (uint64_t)ev->result.s : 0;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+struct tt_fline *tt_fold_fstacks(const struct tt_fstacks *fs, size_t *n)
+{
+	size_t nl = 0, it = 0;
+	struct tt_fline *lines = tt_xcalloc(tt_intern_count(&fs->texts) + 1, sizeof(*lines));
+	const char *key;
+
+	while ((key = tt_intern_next(&fs->texts, &it))) {
+		lines[nl].text = tt_xstrdup(key);
+		memcpy(lines[nl].weight, tt_intern_extra(&fs->texts, key),
+		       sizeof(lines[nl].weight));
+		nl++;
+	}
+	*n = tt_fold_merge(lines, nl);
+	return lines;
+}
+
+void tt_fstacks_free(struct tt_fstacks *fs)
+{
+	tt_intern_free(&fs->texts);
+	free(fs->buf);
+	fs->buf = NULL;
+	fs->cap = 0;
+}
+
 static void tt_folded_end(void *self, struct tt_run *run)
 {
 	struct tt_folded *f = self;
-	size_t n, nl = 0;
-	struct tt_site *sites = tt_sites_all(&n);
-	struct tt_fline *lines = tt_xcalloc(n ? n : 1, sizeof(*lines));
+	size_t n;
+	struct tt_fline *lines = tt_fold_sites(f->lines, &n);
 
 	(void)run;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t w = tt_site_weight(&sites[i], f->weight);
-		const struct tt_cstack *cs;
-
-		if (!w || !(cs = tt_callstack_get(sites[i].file, sites[i].stack)) || !cs->nframe)
-			continue;
-		lines[nl].text = tt_fold(cs, f->lines);
-		lines[nl].weight = w;
-		nl++;
-	}
 	/* no recorded stacks: those of the traced functions */
-	if (!nl && tt_intern_count(&f->fstacks)) {
-		const char *key;
-		size_t it = 0;
-
-		lines = tt_xrealloc(lines, tt_intern_count(&f->fstacks) * sizeof(*lines));
-		while ((key = tt_intern_next(&f->fstacks, &it))) {
-			lines[nl].text = tt_xstrdup(key);
-			lines[nl].weight = *(uint64_t *)tt_intern_extra(&f->fstacks, key);
-			nl++;
-		}
+	if (!n) {
+		tt_fold_free(lines, n);
+		lines = tt_fold_fstacks(&f->fs, &n);
 	}
-	tt_sort(lines, nl, sizeof(*lines), tt_fline_cmp);
-	for (size_t i = 0; i < nl; i++) {
-		uint64_t w = lines[i].weight;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w = lines[i].weight[f->weight];
 
-		while (i + 1 < nl && !strcmp(lines[i].text, lines[i + 1].text)) {
-			free(lines[i].text);
-			i++;
-			w += lines[i].weight;
-		}
+		if (!w)
+			continue;
 		tt_out_puts(f->out, lines[i].text);
 		char *p = tt_out_reserve(f->out, 32);
 
@@ -202,12 +236,10 @@ static void tt_folded_end(void *self, struct tt_run *run)
 		p = tt_fmt_u64(p, w);
 		*p++ = '\n';
 		tt_out_commit(f->out, p);
-		free(lines[i].text);
 	}
-	free(lines);
+	tt_fold_free(lines, n);
+	tt_fstacks_free(&f->fs);
 	tt_sites_free();
-	tt_intern_free(&f->fstacks);
-	free(f->buf);
 	free(f);
 }
 

@@ -71,8 +71,7 @@ static uint64_t tt_fit_upper(const struct tt_run *run)
 	return n;
 }
 
-/* The time the run covers, from time 0 to the last chunk's end. */
-static uint64_t tt_fit_span(const struct tt_run *run)
+uint64_t tt_fit_span(const struct tt_run *run)
 {
 	uint64_t span = 0;
 

@@ -42,6 +42,12 @@ static inline bool tt_fit_foldable(const struct tt_event *ev)
 }
 
 /*
+ * The time the run covers, from time 0 to the end of its last chunk or END record: known from
+ * the scan, before any event is decoded.
+ */
+uint64_t tt_fit_span(const struct tt_run *run);
+
+/*
  * Decides what is folded for run, with a budget of max_slices (0: no limit): counts the
  * selected events from the chunk headers and, when they may not fit, decodes them once to
  * find the threshold.

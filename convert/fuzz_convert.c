@@ -27,9 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct tt_sink *const sinks[] = { &tt_sink_json, &tt_sink_csv,
-						       &tt_sink_summary, &tt_sink_folded,
-						       &tt_sink_perfetto };
+	static const struct tt_sink *const sinks[] = { &tt_sink_json,	  &tt_sink_csv,
+						       &tt_sink_summary,  &tt_sink_folded,
+						       &tt_sink_perfetto, &tt_sink_html };
 
 	tt_diag_quiet = true;
 	for (size_t i = 0; i < TT_ARRAY_SIZE(sinks); i++) {

@@ -1,8 +1,8 @@
 /*
  * main.c - traceit-convert: turns traceit stream files into a Perfetto trace (protobuf), a
- * Chrome trace (JSON), a CSV table, a text summary or folded stacks.
+ * Chrome trace (JSON), a CSV table, a text summary, folded stacks or an HTML report.
  *
- *	traceit-convert [-f perfetto|json|csv|summary|folded|graph] [--weight=W] [--lines]
+ *	traceit-convert [-f perfetto|json|csv|summary|folded|graph|html] [--weight=W] [--lines]
  *			[-o OUTPUT] [-q] [FILTER...] [--split-mb=N] [--max-slices=N|--full]
  *			[--no-compress] [--graph-interleave] [--follow] [--table=TABLE]
  *			[--help] [--version] INPUT...
@@ -59,8 +59,8 @@
 static const char tt_usage[] =
 	"Usage: traceit-convert [OPTION]... INPUT...\n"
 	"  or:  traceit-convert --diff [OPTION]... BASE NEW\n"
-	"Convert traceit stream files to a Perfetto or Chrome trace, CSV or a text summary,\n"
-	"or compare two runs.\n"
+	"Convert traceit stream files to a Perfetto or Chrome trace, CSV, a text summary,\n"
+	"an HTML report or an ftrace-style call graph, or compare two runs.\n"
 	"\n"
 	"INPUT is a stream file or a directory of them (*.trc).  All inputs are merged\n"
 	"into one timeline; time 0 is the start of the earliest process.\n"
@@ -79,6 +79,10 @@ static const char tt_usage[] =
 	"                       graph: the call tree of traced functions (programs\n"
 	"                         built with -finstrument-functions) as ftrace's\n"
 	"                         function_graph prints it\n"
+	"                       html: a report to open in a browser, one file with\n"
+	"                         no external resources: the summary's tables,\n"
+	"                         sortable, with charts over time, each thread's\n"
+	"                         activity, and a flame graph when stacks were recorded\n"
 	"  -o, --output=FILE    write to FILE instead of standard output ('-');\n"
 	"                         a FILE ending in .gz is written gzip-compressed\n"
 	"      --table=TABLE    csv: events (one row per call), processes, threads,\n"
@@ -262,7 +266,10 @@ static const struct tt_sink *tt_parse_format(const char *s)
 		return &tt_sink_perfetto;
 	if (!strcmp(s, "graph"))
 		return &tt_sink_graph;
-	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary, folded or graph)",
+	if (!strcmp(s, "html"))
+		return &tt_sink_html;
+	tt_usage_error("unknown format '%s' (use json, perfetto, csv, summary, folded, graph or "
+		       "html)",
 		       s);
 	return NULL;
 }

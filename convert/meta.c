@@ -123,8 +123,10 @@ static void tt_meta_tree(struct tt_meta *m, const struct tt_pent *pe, size_t npe
 		size_t i = stack[--top], c, k = top;
 
 		m->procs[i].sort_index = rank++;
-		for (c = child[i]; c != SIZE_MAX; c = next[c])
+		for (c = child[i]; c != SIZE_MAX; c = next[c]) {
+			m->procs[c].depth = m->procs[i].depth + 1;
 			stack[top++] = c;
+		}
 		/* children were pushed in start order: reverse them to pop the first first */
 		for (size_t a = k, b = top - 1; a < b && top > k; a++, b--) {
 			size_t t = stack[a];

@@ -17,6 +17,7 @@ struct tt_meta_proc {
 	const char *name;
 	/* depth-first order of the process tree (children after their parent, in start order) */
 	uint64_t sort_index;
+	size_t depth; /* in that tree: 0 for a process whose parent is not in the run */
 };
 
 struct tt_meta_thread {

@@ -248,8 +248,8 @@ int tt_utf8_len(const unsigned char *p)
 	return 0;
 }
 
-/* The three string writers share this loop; mode picks the escaping. */
-enum tt_esc { TT_ESC_JSON, TT_ESC_CSV, TT_ESC_TEXT };
+/* The string writers share this loop; mode picks the escaping. */
+enum tt_esc { TT_ESC_JSON, TT_ESC_CSV, TT_ESC_TEXT, TT_ESC_HTML_JSON };
 
 static void tt_out_escaped(struct tt_out *o, const unsigned char *s, enum tt_esc mode)
 {
@@ -264,7 +264,8 @@ static void tt_out_escaped(struct tt_out *o, const unsigned char *s, enum tt_esc
 			unsigned c = *s;
 			int n;
 
-			if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
+			    (c != '<' || mode != TT_ESC_HTML_JSON)) {
 				*q++ = (char)c;
 				s++;
 				continue;
@@ -288,6 +289,8 @@ static void tt_out_escaped(struct tt_out *o, const unsigned char *s, enum tt_esc
 				if (c == '"')
 					*q++ = '"';
 				*q++ = (char)c;
+			} else if (c == '<') {
+				q = TT_LIT(q, "\\u003c"); /* only in TT_ESC_HTML_JSON */
 			} else if (c == '"' || c == '\\') {
 				*q++ = '\\';
 				*q++ = (char)c;
@@ -319,6 +322,13 @@ void tt_out_json_str(struct tt_out *o, const char *s)
 {
 	tt_out_char(o, '"');
 	tt_out_escaped(o, (const unsigned char *)s, TT_ESC_JSON);
+	tt_out_char(o, '"');
+}
+
+void tt_out_html_json_str(struct tt_out *o, const char *s)
+{
+	tt_out_char(o, '"');
+	tt_out_escaped(o, (const unsigned char *)s, TT_ESC_HTML_JSON);
 	tt_out_char(o, '"');
 }
 

@@ -81,12 +81,14 @@ static inline char *tt_fmt_lit(char *p, const char *s, size_t n)
 #define TT_LIT(p, s) tt_fmt_lit((p), (s), sizeof(s) - 1)
 
 /*
- * Strings from the traced program are arbitrary bytes.  All three writers below pass valid
+ * Strings from the traced program are arbitrary bytes.  All the writers below pass valid
  * UTF-8 through and replace each invalid byte with U+FFFD, so the output is always valid
  * UTF-8 whatever the program's paths and thread names contain.
  */
 /* A JSON string with its quotes; control characters escaped, never a \uD8xx surrogate. */
 void tt_out_json_str(struct tt_out *o, const char *s);
+/* The same with '<' as \u003c: inside an HTML <script>, it can close no element. */
+void tt_out_html_json_str(struct tt_out *o, const char *s);
 /* A CSV field (RFC 4180): quoted only when it holds a comma, quote, CR or LF. */
 void tt_out_csv_str(struct tt_out *o, const char *s);
 /* Plain text for the summary: control characters shown as '?'. */

@@ -437,6 +437,15 @@ static void tt_mem_forget(const struct tt_event *ev)
 		tt_sites_live(ev->file, e.stack, -(int64_t)e.size);
 }
 
+void tt_state_each_block(void (*fn)(void *ctx, uint32_t file, uint64_t size), void *ctx)
+{
+	const struct tt_block *h;
+	size_t i = 0;
+
+	while ((h = tt_hmap_next(&tt_heap, &tt_heap_kind, &i)))
+		fn(ctx, h->file, h->size);
+}
+
 /* Whether addr is a live block of exactly size bytes of ev's image. */
 static bool tt_mem_has(const struct tt_event *ev, uint64_t addr, uint64_t size)
 {

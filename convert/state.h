@@ -51,6 +51,9 @@ void tt_state_init_file(struct tt_file *f);
 /* Resolves ev->fd_path and applies the event's effects (open, close, heap, locks, names). */
 void tt_state_event(struct tt_event *ev);
 
+/* With TT_TRACK_HEAP: calls fn for each block still live (file: its image's index). */
+void tt_state_each_block(void (*fn)(void *ctx, uint32_t file, uint64_t size), void *ctx);
+
 /* fd table of one file; fds out of [0, 2^20) are not tracked. */
 extern const char tt_fd_unnamed[];
 static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)

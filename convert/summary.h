@@ -126,6 +126,11 @@ struct tt_rstat *tt_summary_funcs(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
 /* "complete", "truncated", "damaged", "no end record" or "recovered" (summary_print.c) */
 const char *tt_stream_state(const struct tt_file *f);
+/* Of a process image: its duration, and how it ended ("exit 0", "SIGSEGV", "exec"...). */
+uint64_t tt_duration(const struct tt_run *run, const struct tt_file *f);
+void tt_exit_text(char *buf, size_t len, const struct tt_file *f);
+/* From time 0 to the end of the process that ended last. */
+uint64_t tt_procs_span(const struct tt_run *run);
 /*
  * v in 3 significant digits of the largest of units (each step times the last) that fits,
  * right-aligned to width columns, in buf: "812 ns", "12.3 µs" (summary_print.c).

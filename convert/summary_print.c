@@ -60,7 +60,7 @@ static void tt_more(struct tt_out *o, size_t total, const char *what)
 		tt_out_printf(o, "  ... and %zu more %s\n", total - TT_TOP, what);
 }
 
-static uint64_t tt_duration(const struct tt_run *run, const struct tt_file *f)
+uint64_t tt_duration(const struct tt_run *run, const struct tt_file *f)
 {
 	uint64_t end = f->has_end && f->end_ns ? f->end_ns : run->base_ns + f->last_end_ns;
 
@@ -85,7 +85,7 @@ const char *tt_stream_state(const struct tt_file *f)
 
 static const char *tt_signal_name(int sig);
 
-static void tt_exit_text(char *buf, size_t len, const struct tt_file *f)
+void tt_exit_text(char *buf, size_t len, const struct tt_file *f)
 {
 	if (!f->has_end)
 		snprintf(buf, len, "-");
@@ -787,10 +787,8 @@ static void tt_print_sites(struct tt_out *o)
 	}
 }
 
-void tt_summary_print(struct tt_summary *s, struct tt_run *run)
+uint64_t tt_procs_span(const struct tt_run *run)
 {
-	struct tt_out *o = s->out;
-
 	uint64_t span = 0;
 
 	for (size_t i = 0; i < run->nprocs; i++) {
@@ -799,6 +797,14 @@ void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 		if (end > run->base_ns && end - run->base_ns > span)
 			span = end - run->base_ns;
 	}
+	return span;
+}
+
+void tt_summary_print(struct tt_summary *s, struct tt_run *run)
+{
+	struct tt_out *o = s->out;
+	uint64_t span = tt_procs_span(run);
+
 	tt_out_printf(o, "traceit summary: %zu process%s, %llu events in %s\n", run->nprocs,
 		      run->nprocs == 1 ? "" : "es", (unsigned long long)run->events, TT_NS0(span));
 	tt_print_procs(o, run);
