@@ -142,6 +142,16 @@ static void tt_dside_calls(struct tt_dside *side, const struct tt_summary *s)
 		tt_dput(side, TT_DK_SPAN, u->name, TT_DM_CALLS, u->count);
 		tt_dput(side, TT_DK_SPAN, u->name, TT_DM_TIME, u->total_ns);
 	}
+
+	/* the traced functions (-finstrument-functions): a recursion's time counted once */
+	size_t nf;
+	struct tt_rstat *fv = tt_summary_funcs(s, &nf);
+
+	for (size_t i = 0; i < nf; i++) {
+		tt_dput(side, TT_DK_FUNCTION, fv[i].name, TT_DM_CALLS, fv[i].calls);
+		tt_dput(side, TT_DK_FUNCTION, fv[i].name, TT_DM_TIME, fv[i].total_ns);
+	}
+	free(fv);
 }
 
 static void tt_dside_files(struct tt_dside *side, const struct tt_summary *s)

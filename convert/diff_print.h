@@ -14,6 +14,10 @@ void tt_diff_text(struct tt_out *o, const struct tt_diff *d, const struct tt_fch
 /* Every row, changed or not: schema_version,kind,key,metric,unit,base,new,delta,pct,change */
 void tt_diff_csv(struct tt_out *o, const struct tt_diff *d);
 
+/* The changes as one self-contained HTML page: thresholds, a chart, a table (diff_html.c) */
+void tt_diff_html(struct tt_out *o, const struct tt_diff *d, const struct tt_fcheck *checks,
+		  size_t nchecks);
+
 /* v of metric in its unit, for people: "1.20 ms", "3.00 KiB", "42" */
 const char *tt_diff_value(char *buf, size_t len, unsigned metric, uint64_t v);
 /* What a threshold was checked on: "1.20 ms -> 1.50 ms (+25.0%)", "3", "in neither run" */

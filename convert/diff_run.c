@@ -42,7 +42,7 @@ static bool tt_diff_side(struct tt_dside *side, const char *arg, struct tt_out *
 	return false;
 }
 
-int tt_diff_run(const char *base, const char *new, bool csv, struct tt_out *out,
+int tt_diff_run(const char *base, const char *new, int format, struct tt_out *out,
 		struct tt_options *opt, const struct tt_failon *fail, size_t nfail)
 {
 	struct tt_fcheck *checks = tt_xcalloc(nfail ? nfail : 1, sizeof(*checks));
@@ -57,8 +57,10 @@ int tt_diff_run(const char *base, const char *new, bool csv, struct tt_out *out,
 	}
 	tt_diff_compare(&d);
 	crossed = tt_failon_check(fail, nfail, &d, checks);
-	if (csv)
+	if (format == TT_DIFF_CSV)
 		tt_diff_csv(out, &d);
+	else if (format == TT_DIFF_HTML)
+		tt_diff_html(out, &d, checks, nfail);
 	else
 		tt_diff_text(out, &d, checks, nfail);
 	for (size_t i = 0; i < nfail; i++) {

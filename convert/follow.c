@@ -100,10 +100,12 @@ static bool tt_follow_ready(char *const *inputs, int n)
  * that ended by exec is followed by the new image's file: done once that file is there, or
  * after a few seconds (an exec that never started the library).
  */
-static bool tt_follow_done(const struct tt_run *run, const struct tt_file *f, uint64_t now)
+static bool tt_follow_done(const struct tt_run *run, const struct tt_file *f, uint64_t now,
+			   unsigned rounds)
 {
+	/* a file just created has no header yet: waited for, but not forever (10 s) */
 	if (!f->usable)
-		return true;
+		return f->size >= TT_PREAMBLE_LEN + TT_CHUNK_HEADER_LEN || rounds > 100;
 	if (!f->has_end)
 		return kill((pid_t)f->pid, 0) && errno == ESRCH;
 	if (f->exit_kind != TT_EXIT_EXEC)
@@ -145,6 +147,7 @@ int tt_follow(char *const *inputs, int ninputs, const struct tt_sink *sink, stru
 	bool quiet = tt_diag_quiet, begun = false;
 	/* the summary is one table of the whole run: it waits for the end */
 	bool live = sink != &tt_sink_summary;
+	unsigned rounds = 0;
 
 	tt_recover_not_live = true;
 	sigemptyset(&sa.sa_mask);
@@ -174,7 +177,7 @@ int tt_follow(char *const *inputs, int ninputs, const struct tt_sink *sink, stru
 		if (!final) {
 			final = n > 0;
 			for (size_t i = 0; i < n && final; i++)
-				final = tt_follow_done(&run, files[i], now);
+				final = tt_follow_done(&run, files[i], now, rounds);
 		}
 		/* the last round speaks, unless it was cut short by the user */
 		tt_diag_quiet = quiet || (final && stop) || !final;
@@ -203,6 +206,7 @@ int tt_follow(char *const *inputs, int ninputs, const struct tt_sink *sink, stru
 		tt_inputs_close(files, names, n);
 		if (final)
 			break;
+		rounds++;
 		nanosleep(&pause, NULL);
 	}
 	tt_callstack_cleanup();

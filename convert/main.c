@@ -6,7 +6,7 @@
  *			[-o OUTPUT] [-q] [FILTER...] [--split-mb=N] [--max-slices=N|--full]
  *			[--no-compress] [--graph-interleave] [--follow] [--table=TABLE]
  *			[--help] [--version] INPUT...
- *	traceit-convert --diff [-f summary|csv] [--fail-on=EXPR]... [-o OUTPUT] [FILTER...]
+ *	traceit-convert --diff [-f summary|csv|html] [--fail-on=EXPR]... [-o OUTPUT] [FILTER...]
  *			BASE NEW
  *
  * INPUT is a stream file or a directory (its regular files named *.trc, sorted by name, not
@@ -130,8 +130,8 @@ static const char tt_usage[] =
 	"Comparing runs (BASE and NEW: a stream file or a directory each):\n"
 	"      --diff           what changed from BASE to NEW: calls, time, errors per\n"
 	"                         function, heap peak and leaks, bytes per file, lock\n"
-	"                         waits, largest changes first; -f summary (default)\n"
-	"                         or csv\n"
+	"                         waits, largest changes first; -f summary (default),\n"
+	"                         csv, or html (a page with a chart of the changes)\n"
 	"      --fail-on=EXPR[,EXPR...]  exit with status 3 if NEW crossed a threshold:\n"
 	"                         METRIC[(KEY)] then +N% (grew by more than N%), +N\n"
 	"                         (by more than N, with a unit: 10ms, 1MB) or >N\n"
@@ -482,8 +482,8 @@ int main(int argc, char **argv)
 	if (diff) {
 		if (!have_format)
 			sink = &tt_sink_summary;
-		if (sink != &tt_sink_summary && sink != &tt_sink_csv)
-			tt_usage_error("%s", "--diff writes the summary or the csv format");
+		if (sink != &tt_sink_summary && sink != &tt_sink_csv && sink != &tt_sink_html)
+			tt_usage_error("%s", "--diff writes the summary, csv or html format");
 		if (opt.table != TT_TABLE_PLAIN)
 			tt_usage_error("%s", "--table does not apply to --diff");
 		if (argc - optind != 2)
@@ -545,8 +545,11 @@ int main(int argc, char **argv)
 	if (fd >= 0 && tt_gz_name(output))
 		tt_out_gzip(&out);
 	if (diff) {
-		status = tt_diff_run(argv[optind], argv[optind + 1], sink == &tt_sink_csv, &out,
-				     &opt, fail, nfail);
+		status = tt_diff_run(argv[optind], argv[optind + 1],
+				     sink == &tt_sink_csv    ? TT_DIFF_CSV
+				     : sink == &tt_sink_html ? TT_DIFF_HTML
+							     : TT_DIFF_TEXT,
+				     &out, &opt, fail, nfail);
 	} else {
 		tt_convert(files, n, sink, &out, &opt);
 		status = tt_diag_status;

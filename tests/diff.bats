@@ -149,7 +149,7 @@ EOF
 	[[ "${lines[0]}" == *"--diff compares two inputs: BASE NEW"* ]]
 	run "$CONVERT" --diff -f json "$DATA/diff-base" "$DATA/diff-new"
 	[ "$status" -eq 2 ]
-	[[ "${lines[0]}" == *"--diff writes the summary or the csv format"* ]]
+	[[ "${lines[0]}" == *"--diff writes the summary, csv or html format"* ]]
 	run "$CONVERT" --diff -f csv --table=files "$DATA/diff-base" "$DATA/diff-new"
 	[ "$status" -eq 2 ]
 }
@@ -162,4 +162,21 @@ EOF
 	run "$CONVERT" --diff -f csv "$DATA/contend" "$DATA/contend"
 	[ "$(grep -c ',process,contend#[2-5],heap_peak,' <<<"$output")" -eq 4 ]
 	[ "$(grep -vc ',same$' <<<"$output")" -eq 1 ]
+}
+
+@test "--diff -f html: one self-contained page, every change in its table, drawn by Chromium" {
+	run "$CONVERT" --diff -f html -o "$BATS_TEST_TMPDIR/d.html" --fail-on='time+1000%' \
+		"$DATA/diff-base" "$DATA/diff-new"
+	expect_eq status 0 "$status"
+	local page="$BATS_TEST_TMPDIR/d.html"
+	! grep -n -i -E 'https?://|src=|@import|url\(' "$page"
+	# a row per change, as in the CSV
+	changes=$("$CONVERT" --diff -f csv "$DATA/diff-base" "$DATA/diff-new" | awk -F, 'NR > 1 && $NF != "same"' | wc -l)
+	expect_eq "rows" "$changes" "$(sed -n '/<table id="tt-changes">/,/<\/table>/p' "$page" | grep -c '^<tr>')"
+	grep -q 'time+1000%' "$page"
+	grep -q '<rect' "$page"
+	command -v chromium >/dev/null || skip "chromium not installed"
+	timeout 60 chromium --headless=new --no-sandbox --disable-gpu --dump-dom \
+		"file://$page" >"$BATS_TEST_TMPDIR/dom" 2>/dev/null
+	grep -q 'data-ok="1"' "$BATS_TEST_TMPDIR/dom"
 }
