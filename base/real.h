@@ -95,6 +95,13 @@ struct tt_real_entry {
 		used, section("tt_real_tab"), aligned(sizeof(void *)))) = { (void **)&real_##name, \
 									    #name, version }
 
+/*
+ * glibc declares dlsym with __attribute__((leaf)), which promises that it never calls back
+ * into the caller's unit; it does (through malloc), so use undecorated declarations.
+ */
+extern void *tt_dlsym(void *handle, const char *name) __asm__("dlsym");
+extern void *tt_dlvsym(void *handle, const char *name, const char *version) __asm__("dlvsym");
+
 /* Fills tt_real; safe to call from any wrapper at any time, does the work once. */
 void tt_resolve_all(void);
 

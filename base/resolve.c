@@ -17,13 +17,6 @@
 
 struct tt_real tt_real;
 
-/*
- * glibc declares dlsym with __attribute__((leaf)), which promises that it never calls back
- * into this unit; it does (through malloc), so use undecorated declarations.
- */
-extern void *tt_dlsym(void *handle, const char *name) __asm__("dlsym");
-extern void *tt_dlvsym(void *handle, const char *name, const char *version) __asm__("dlvsym");
-
 #define BOOT_SIZE (64u << 10)
 static _Alignas(64) unsigned char boot_arena[BOOT_SIZE];
 static _Atomic size_t boot_used;

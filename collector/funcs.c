@@ -193,6 +193,26 @@ void tt_func_longjmp(struct tt_thread *t, uint64_t target_sp)
 }
 
 /*
+ * A catch begins in the function whose stack pointer is sp (preload/wrap_func.c): frames
+ * entered below it are gone.  A frame's recorded stack pointer is the one its function had
+ * when it called the entry hook; the catching function's is at or above sp, a callee's at
+ * least a return address and a saved register below: 16 bytes tell them apart.
+ */
+void tt_func_catch(struct tt_thread *t, uint64_t sp)
+{
+	struct tt_fstack *s = t->fs;
+	uint64_t now = 0;
+
+	while (s->depth > TT_FUNC_STACK)
+		s->depth--;
+	while (s->depth && s->f[s->depth - 1].cfa + 16 <= sp) {
+		if (!now)
+			now = tt_now();
+		pop(t, s, now, TT_FUNC_UNWOUND);
+	}
+}
+
+/*
  * The thread (final: the process) ends with frames open: they are written ended OPEN, then
  * the counts of what could not be recorded, the process's with the last thread's.
  */

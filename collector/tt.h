@@ -220,6 +220,7 @@ void tt_stream_forget(void);
 void tt_func_enter(struct tt_thread *t, uint64_t fn, uint64_t cfa, uint64_t now);
 void tt_func_exit(struct tt_thread *t, uint64_t fn, uint64_t now);
 void tt_func_longjmp(struct tt_thread *t, uint64_t target_sp);
+void tt_func_catch(struct tt_thread *t, uint64_t sp); /* a C++ catch begins */
 void tt_func_flush(struct tt_thread *t);
 /* Writes what t->pending says, before a record of the thread (control.c) */
 void tt_pending_flush(struct tt_thread *t);

@@ -9,6 +9,7 @@
  */
 #include "wrap.h"
 
+#include <dlfcn.h>
 #include <setjmp.h>
 
 /*
@@ -91,6 +92,38 @@ static void before_jump(const struct __jmp_buf_tag *env)
 	tt_func_longjmp(t, sp);
 	t->busy = 0;
 	errno = e;
+}
+
+/*
+ * clang unwinds an exception without calling the exit hooks of the frames it leaves: when
+ * the catch begins, the catching function's code runs at its own stack pointer, and the
+ * frames entered below it are gone (ended UNWOUND).  gcc calls the hooks as it unwinds:
+ * then nothing is left to end here.  An exception caught in code that is not traced (inside
+ * a library) ends nothing: the traced frames are all above it.
+ */
+extern void *__cxa_begin_catch(void *exc);
+TT_REAL(__cxa_begin_catch, NULL);
+
+TT_EXPORT void *__cxa_begin_catch(void *exc)
+{
+	struct tt_thread *t = tt_self;
+
+	if (tt_unlikely(!real___cxa_begin_catch)) {
+		tt_resolve_all();
+		if (!real___cxa_begin_catch) /* libstdc++ came later, with a dlopen */
+			real___cxa_begin_catch = tt_dlsym(RTLD_NEXT, "__cxa_begin_catch");
+		if (!real___cxa_begin_catch)
+			__builtin_trap();
+	}
+	if (t && !t->busy && t->fs) {
+		int e = errno;
+
+		t->busy = 1;
+		tt_func_catch(t, TT_CALLER_SP());
+		t->busy = 0;
+		errno = e;
+	}
+	return real___cxa_begin_catch(exc);
 }
 
 /* glibc's jumps, resolved by name: they never return, neither do these */

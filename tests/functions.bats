@@ -275,3 +275,15 @@ assert outer == sum(int(r["self_ns"]) for r in f), (outer, [r["self_ns"] for r i
 	grep -h -A2 'forker() {' "$BATS_TEST_TMPDIR"/g.* | grep -E '\|      fork\(\);$'
 	expect_eq "child_work once" 1 "$(cat "$BATS_TEST_TMPDIR"/g.* | grep -c 'child_work();')"
 }
+
+@test "an exception built with clang, which calls no exit hook as it unwinds: the catch ends the frames" {
+	command -v clang++ >/dev/null || skip "clang++ not installed"
+	clang++ -g -O1 -finstrument-functions -o "$BATS_TEST_TMPDIR/t_func_cxx_clang" \
+		"$TT_SRCDIR/tests/targets/t_func_cxx.cc"
+	run traced "$BATS_TEST_TMPDIR/t_func_cxx_clang"
+	expect_eq output "done 10" "$output"
+	expect_eq "thrower unwound" 1 "$(n function 'thrower()' 3 1)"
+	expect_eq "middle unwound" 1 "$(n function 'middle()' 2 1)"
+	expect_eq "after_catch inside catcher" 1 "$(n function 'after_catch()' 2 0)"
+	expect_eq "catcher returned" 1 "$(n function 'catcher()' 1 0)"
+}
