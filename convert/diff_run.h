@@ -15,8 +15,8 @@ enum tt_diff_format { TT_DIFF_TEXT, TT_DIFF_CSV, TT_DIFF_HTML };
 
 /*
  * Compares the inputs base and new (a stream file or a folder each) into out, as text, CSV
- * or HTML (enum tt_diff_format), with opt's filters.  Returns the exit status: TT_EXIT_THRESHOLD if one of
- * fail[0..nfail) was crossed, else tt_diag_status; 1 without output when a side has no
+ * or HTML (enum tt_diff_format), with opt's filters.  Returns the exit status: TT_EXIT_THRESHOLD if
+ * one of fail[0..nfail) was crossed, else tt_diag_status; 1 without output when a side has no
  * usable stream.
  */
 int tt_diff_run(const char *base, const char *new, int format, struct tt_out *out,

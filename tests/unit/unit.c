@@ -214,7 +214,8 @@ static void test_categories(void)
 	ok(tt_parse_category_list("io,bogus,lock", &m, &bad, &len) == -1 && len == 5 &&
 		   !strncmp(bad, "bogus", 5),
 	   "categories: the first unknown name is pointed at");
-	ok(!strcmp(TT_CATEGORY_LIST, "memory, thread, lock, process, io, net, wait, user, function, "),
+	ok(!strcmp(TT_CATEGORY_LIST,
+		   "memory, thread, lock, process, io, net, wait, user, function, "),
 	   "categories: the generated list for messages");
 }
 
