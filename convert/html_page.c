@@ -212,7 +212,11 @@ static void tt_page_runtime(struct tt_hj *j, struct tt_html *h)
 		tt_hj_u64(j, "total_ns", v[i].total_ns);
 		tt_hj_u64(j, "self_ns", v[i].self_ns);
 		tt_hj_u64(j, "mean_ns", v[i].total_ns / v[i].calls);
-		tt_hj_u64(j, "min_ns", v[i].min_ns);
+		/* the shortest call of a traced function is not kept */
+		if (v[i].kind == TT_RT_FUNCTION)
+			tt_hj_str(j, "min_ns", NULL);
+		else
+			tt_hj_u64(j, "min_ns", v[i].min_ns);
 		tt_hj_u64(j, "max_ns", v[i].max_ns);
 		tt_hj_close(j, '}');
 	}

@@ -480,7 +480,8 @@
 			fmt: 'ns',
 			empty: '(no calls recorded)'
 		});
-		var all = D.run.calls_ns || 1;
+		/* the share of self time: functions and calls together add up to all of it */
+		var all = D.runtime.reduce(function (s, r) { return s + r.self_ns; }, 0) || 1;
 		table(sec, {
 			cols: [
 				{ k: 'name', label: 'name', f: 'text' },
@@ -488,7 +489,7 @@
 				{ k: 'calls', label: 'calls' },
 				{ k: 'errors', label: 'errors' },
 				{ k: 'total_ns', label: 'total', f: 'ns' },
-				{ k: 'share', label: '% time', f: 'pct', v: function (r) { return r.total_ns / all; } },
+				{ k: 'share', label: '% self', f: 'pct', v: function (r) { return r.self_ns / all; } },
 				{ k: 'self_ns', label: 'self', f: 'ns' },
 				{ k: 'mean_ns', label: 'mean', f: 'ns' },
 				{ k: 'min_ns', label: 'min', f: 'ns' },
