@@ -360,19 +360,6 @@ static void tt_page_io(struct tt_hj *j, struct tt_html *h)
 	free(v);
 }
 
-static int tt_lock_wait_cmp(const void *a, const void *b)
-{
-	const struct tt_lockstat *x = a, *y = b;
-
-	if (x->wait_ns != y->wait_ns)
-		return x->wait_ns > y->wait_ns ? -1 : 1;
-	if (x->acquired != y->acquired)
-		return x->acquired > y->acquired ? -1 : 1;
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
 static void tt_page_locks(struct tt_hj *j, struct tt_html *h, struct tt_run *run)
 {
 	size_t n, k = 0;
@@ -382,7 +369,7 @@ static void tt_page_locks(struct tt_hj *j, struct tt_html *h, struct tt_run *run
 	for (size_t i = 0; i < n; i++)
 		if (v[i].acquired || v[i].holds)
 			v[k++] = v[i];
-	tt_sort(v, k, sizeof(*v), tt_lock_wait_cmp);
+	tt_sort(v, k, sizeof(*v), tt_lockstat_cmp);
 	tt_hj_open(j, "locks", '{');
 	tt_hj_open(j, "rows", '[');
 	for (size_t i = 0; i < k && i < TT_HTML_ROWS; i++) {

@@ -122,6 +122,8 @@ void tt_summary_free(struct tt_summary *s, struct tt_run *run);
 /* Copies of the I/O and lock statistics, in no particular order (free() them). */
 struct tt_iostat *tt_summary_io(const struct tt_summary *s, size_t *n);
 struct tt_lockstat *tt_summary_locks(const struct tt_summary *s, size_t *n);
+/* qsort order of lock statistics: by total wait, acquisitions, then place */
+int tt_lockstat_cmp(const void *a, const void *b);
 struct tt_rstat *tt_summary_funcs(const struct tt_summary *s, size_t *n);
 void tt_summary_print(struct tt_summary *s, struct tt_run *run);
 /* "complete", "truncated", "damaged", "no end record" or "recovered" (summary_print.c) */

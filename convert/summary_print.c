@@ -448,7 +448,8 @@ static void tt_print_threads(struct tt_out *o, struct tt_run *run)
 	tt_meta_free(&m);
 }
 
-static int tt_lock_cmp(const void *a, const void *b)
+/* By total wait, then acquisitions, then place: the order of every lock table */
+int tt_lockstat_cmp(const void *a, const void *b)
 {
 	const struct tt_lockstat *x = a, *y = b;
 
@@ -473,7 +474,7 @@ static void tt_print_locks(struct tt_out *o, struct tt_summary *s, struct tt_run
 		if (v[i].acquired || v[i].holds)
 			v[kept++] = v[i];
 	n = kept;
-	tt_sort(v, n, sizeof(*v), tt_lock_cmp);
+	tt_sort(v, n, sizeof(*v), tt_lockstat_cmp);
 	tt_out_printf(o, "\nLocks (by total wait)\n  %10s %10s %10s %10s %10s %10s %7s %8s %s\n",
 		      "acquired", "contended", "total wait", "max wait", "total hold", "max hold",
 		      "threads", "pid", "lock");
