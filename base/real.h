@@ -106,7 +106,14 @@ extern void *tt_dlvsym(void *handle, const char *name, const char *version) __as
 void tt_resolve_all(void);
 
 /* The bootstrap allocator that serves dlsym's own allocations before malloc is resolved. */
-int tt_boot_owns(const void *p);
+#define TT_BOOT_SIZE (64u << 10)
+extern unsigned char tt_boot_arena[TT_BOOT_SIZE];
+/* Inline: every free asks, before anything else */
+static inline int tt_boot_owns(const void *p)
+{
+	return (const unsigned char *)p >= tt_boot_arena &&
+	       (const unsigned char *)p < tt_boot_arena + TT_BOOT_SIZE;
+}
 void *tt_boot_alloc(size_t size, size_t align);
 size_t tt_boot_size(const void *p);
 

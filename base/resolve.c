@@ -17,15 +17,9 @@
 
 struct tt_real tt_real;
 
-#define BOOT_SIZE (64u << 10)
-static _Alignas(64) unsigned char boot_arena[BOOT_SIZE];
+/* The bootstrap arena (real.h): what dlsym allocates before malloc is resolved */
+_Alignas(64) unsigned char tt_boot_arena[TT_BOOT_SIZE];
 static _Atomic size_t boot_used;
-
-int tt_boot_owns(const void *p)
-{
-	return (const unsigned char *)p >= boot_arena &&
-	       (const unsigned char *)p < boot_arena + BOOT_SIZE;
-}
 
 /* A bump allocator with a size header in front of each block (for realloc). */
 void *tt_boot_alloc(size_t size, size_t align)
@@ -37,11 +31,11 @@ void *tt_boot_alloc(size_t size, size_t align)
 		size_t start = (old + 16 + align - 1) & ~(align - 1);
 		size_t end = start + ((size + 15) & ~(size_t)15);
 
-		if (end > BOOT_SIZE || size > BOOT_SIZE)
+		if (end > TT_BOOT_SIZE || size > TT_BOOT_SIZE)
 			return NULL;
 		if (atomic_compare_exchange_weak(&boot_used, &old, end)) {
-			((size_t *)(boot_arena + start))[-1] = size;
-			return boot_arena + start;
+			((size_t *)(tt_boot_arena + start))[-1] = size;
+			return tt_boot_arena + start;
 		}
 	}
 }
