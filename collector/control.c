@@ -80,13 +80,12 @@ void tt_pending_flush(struct tt_thread *t)
 {
 	uint32_t busy = t->busy;
 
-	if (t->pending & TT_PEND_FREES) {
-		t->busy = 1;
+	t->busy = 1;
+	if (t->pending & TT_PEND_FREES)
 		tt_heap_flush_frees(t, t);
-		t->busy = busy;
-	}
 	if (t->pending & TT_PEND_FUNC)
 		tt_func_flush(t);
+	t->busy = busy;
 }
 
 /* The threads of the process now, from /proc/self/task; 0 if it cannot be read. */

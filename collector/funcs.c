@@ -50,21 +50,20 @@ static uint32_t recorded_depth(const struct tt_fstack *s)
 	return d < tt_cfg.func_depth ? d : tt_cfg.func_depth;
 }
 
-/* A record of the function family; busy is already set, and the entries are written. */
-static void put(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, uint64_t w3,
-		uint64_t w4)
+/* A record of the function family (its payload words w); busy is already set. */
+static void put(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, const uint64_t *w,
+		int may_spawn)
 {
-	unsigned nw = 3 + tt_payload_words(type);
-	uint64_t *r = tt_reserve(t, nw);
+	unsigned n = tt_payload_words(type);
+	uint64_t *r = tt_reserve(t, 3 + n);
 
 	if (tt_likely(r != NULL)) {
-		r[0] = TT_W0(type, nw, 0, 0);
+		r[0] = TT_W0(type, 3 + n, 0, 0);
 		r[1] = t0;
 		r[2] = t1;
-		r[3] = w3;
-		if (nw > 4)
-			r[4] = w4;
-		tt_commit(t, nw, t1, 1);
+		for (unsigned i = 0; i < n; i++)
+			r[3 + i] = w[i];
+		tt_commit(t, 3 + n, t1, may_spawn);
 	}
 }
 
@@ -83,20 +82,16 @@ static void flush_entries(struct tt_thread *t, struct tt_fstack *s)
 
 	for (; s->written < d; s->written++)
 		put(t, TT_EV_FUNC_ENTRY, s->f[s->written].t0, s->f[s->written].t0,
-		    s->f[s->written].fn, 0);
+		    &s->f[s->written].fn, 1);
 	t->pending &= ~TT_PEND_FUNC;
 }
 
+/* The pending entries, before another record of the thread; busy is already set. */
 void tt_func_flush(struct tt_thread *t)
 {
-	uint32_t busy = t->busy;
-
 	t->pending &= ~TT_PEND_FUNC;
-	if (!t->fs)
-		return;
-	t->busy = 1;
-	flush_entries(t, t->fs);
-	t->busy = busy;
+	if (t->fs)
+		flush_entries(t, t->fs);
 }
 
 /* Ends the top frame at now, as ended says; a short call with nothing written is dropped. */
@@ -118,7 +113,7 @@ static void pop(struct tt_thread *t, struct tt_fstack *s, uint64_t now, unsigned
 		}
 		flush_entries(t, s); /* the callers' entries, if they had none */
 	}
-	put(t, TT_EV_FUNC, fr->t0, now, fr->fn, ended);
+	put(t, TT_EV_FUNC, fr->t0, now, (const uint64_t[]){ fr->fn, ended }, 1);
 	sync_unwritten(t, s);
 }
 
@@ -249,16 +244,8 @@ void tt_func_close_all(struct tt_thread *t, int final)
 	d += atomic_exchange(&ended_dropped, 0);
 	u += atomic_exchange(&ended_unmatched, 0);
 	k += atomic_exchange(&ended_deep, 0);
-	if (d || u || k) {
-		uint64_t *r = tt_reserve(t, 6);
-
-		if (r) {
-			r[0] = TT_W0(TT_EV_FUNC_STATS, 6, 0, 0);
-			r[1] = r[2] = now;
-			r[3] = d, r[4] = u, r[5] = k;
-			tt_commit(t, 6, now, 0);
-		}
-	}
+	if (d || u || k) /* the final drain: no writer to start */
+		put(t, TT_EV_FUNC_STATS, now, now, (const uint64_t[]){ d, u, k }, 0);
 	t->busy = busy;
 }
 
