@@ -84,17 +84,18 @@ static void drain_thread_ring(struct tt_thread *t)
 
 /* Asks for the history slots of the record at pos; returns the position of the next one. */
 #define PREFETCH_RECORDS 4
-static inline uint64_t prefetch_record(struct tt_thread *t, uint64_t pos, uint64_t head)
+static inline uint64_t prefetch_record(const uint64_t *ring, uint64_t mask, uint64_t pos,
+				       uint64_t head)
 {
 	if (pos >= head)
 		return pos;
-	const uint64_t *r = &t->ring[pos & t->mask];
+	const uint64_t *r = &ring[pos & mask];
 	unsigned nw = TT_W0_WORDS(r[0]);
 
 	if (!nw || pos + nw > head)
 		return head;
 	tt_enc_prefetch(r, nw);
-	__builtin_prefetch(&t->ring[(pos + 64) & t->mask]);
+	__builtin_prefetch(&ring[(pos + 64) & mask]);
 	return pos + nw;
 }
 
@@ -122,14 +123,20 @@ static void drain_thread(struct tt_thread *t)
 	tt_enc_begin(&c, t);
 	from = pos;
 	uint64_t ahead = pos; /* the record prefetched last */
+	/*
+	 * Read once: they share a cache line with the head the producer moves at every event,
+	 * and reading them per record took a fifth of the writer's time.
+	 */
+	const uint64_t *ring = t->ring;
+	const uint64_t mask = t->mask;
 
 	for (int i = 0; i < PREFETCH_RECORDS; i++)
-		ahead = prefetch_record(t, ahead, head);
+		ahead = prefetch_record(ring, mask, ahead, head);
 	while (pos < head) {
-		const uint64_t *r = &t->ring[pos & t->mask];
+		const uint64_t *r = &ring[pos & mask];
 		unsigned nw = TT_W0_WORDS(r[0]);
 
-		ahead = prefetch_record(t, ahead, head);
+		ahead = prefetch_record(ring, mask, ahead, head);
 
 		if (nw == 0 || pos + nw > head) {
 			tt_events_lost++; /* cannot happen unless memory was trampled: stop here */
