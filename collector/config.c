@@ -67,6 +67,13 @@ void tt_config_read(struct tt_config *cfg)
 		cfg->stacks = cfg->categories;
 	else if (s && *s && strcmp(s, "0") && strcmp(s, "no") && strcmp(s, "off"))
 		cfg->stacks = parse_categories("TRACEIT_STACKS", s, 0) & cfg->categories;
+	/* Durations: every category's but memory's, where only large calls are timed (wrap.h) */
+	cfg->durations = cfg->categories & ~(1u << TT_CAT_MEMORY);
+	s = secure_getenv("TRACEIT_DURATIONS");
+	if (s && (!strcmp(s, "all") || !strcmp(s, "1") || !strcmp(s, "yes")))
+		cfg->durations = cfg->categories;
+	else if (s && *s)
+		cfg->durations |= parse_categories("TRACEIT_DURATIONS", s, 0) & cfg->categories;
 	cfg->stack_depth = parse_number("TRACEIT_STACK_DEPTH", 32, 1, 256);
 	cfg->flush_ms = parse_number("TRACEIT_FLUSH_MS", 1000, 1, 3600000);
 	cfg->func_depth = parse_number("TRACEIT_FUNC_DEPTH", TT_FUNC_STACK, 1, TT_FUNC_STACK);

@@ -52,7 +52,7 @@ static uint32_t recorded_depth(const struct tt_fstack *s)
 
 /* A record of the function family (its payload words w); busy is already set. */
 static void put(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, const uint64_t *w,
-		int may_spawn)
+		uintptr_t spawn)
 {
 	unsigned n = tt_payload_words(type);
 	uint64_t *r = tt_reserve(t, 3 + n);
@@ -63,7 +63,7 @@ static void put(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, co
 		r[2] = t1;
 		for (unsigned i = 0; i < n; i++)
 			r[3 + i] = w[i];
-		tt_commit(t, 3 + n, t1, may_spawn);
+		tt_commit(t, 3 + n, t1, spawn);
 	}
 }
 

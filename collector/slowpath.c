@@ -73,8 +73,10 @@ void tt_ring_dump(void)
 	tt_writer_unlock();
 }
 
-void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn)
+void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
 {
+	int may_spawn = spawn > TT_SPAWN_YES ? tt_writer_caller_may_spawn(spawn) : (int)spawn;
+
 	if (tt_cfg.ring) {
 		tt_deadline = UINT64_MAX;
 		if (atomic_load(&ring_dump_pending))

@@ -460,6 +460,7 @@ int tt_stream_open(int forked)
 	p = put_num(p, TT_P_FORKED, (uint64_t)forked);
 	p = put_num(p, TT_P_FLUSH_MS, tt_cfg.flush_ms);
 	p = put_num(p, TT_P_BUFFER_KB, tt_cfg.buffer_kb);
+	p = put_num(p, TT_P_DURATIONS, tt_cfg.durations);
 	if (tt_cfg.stacks) {
 		p = put_num(p, TT_P_STACKS, tt_cfg.stacks);
 		p = put_num(p, TT_P_STACK_DEPTH, tt_cfg.stack_depth);

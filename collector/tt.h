@@ -113,6 +113,7 @@ struct tt_config {
 	uint32_t func_min_ns; /* TRACEIT_FUNC_MIN_NS: shorter calls with nothing recorded inside
 				 are dropped */
 	char run_id[65];      /* TRACEIT_RUN_ID: the run the process belongs to, "" = none given */
+	uint32_t durations;   /* TRACEIT_DURATIONS: categories whose calls are all timed */
 };
 extern struct tt_config tt_cfg;
 extern _Atomic int tt_state;
@@ -160,7 +161,18 @@ extern _Atomic uint32_t tt_orphans; /* ended threads not drained yet */
 /* writer.c */
 int tt_writer_setup(void);
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords);
-void tt_commit_slow(struct tt_thread *t, uint64_t now, int may_spawn);
+void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn);
+/*
+ * What a record's spawn argument says about starting the writer thread from the call:
+ * TT_SPAWN_NO, TT_SPAWN_YES, or the caller's return address (TT_SPAWN_CALLER): then only if
+ * the caller lies outside libc and the dynamic loader (tt_writer_callers_init), whose locks a
+ * malloc from inside them may be made under.
+ */
+#define TT_SPAWN_NO 0
+#define TT_SPAWN_YES 1
+#define TT_SPAWN_CALLER ((uintptr_t)__builtin_return_address(0))
+void tt_writer_callers_init(void);
+int tt_writer_caller_may_spawn(uintptr_t ra);
 void tt_writer_start(void);
 void tt_writer_kick(void); /* asks a running writer for a pass now */
 void tt_writer_stop(void);
@@ -260,20 +272,20 @@ static inline uint64_t *tt_reserve(struct tt_thread *t, unsigned nwords)
 	return tt_reserve_slow(t, nwords);
 }
 
-/* Publishes nwords reserved words; may_spawn: the caller may start the writer thread. */
-static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now, int may_spawn)
+/* Publishes nwords reserved words; spawn: whether the writer thread may be started here. */
+static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now, uintptr_t spawn)
 {
 	uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed) + nwords;
 
 	atomic_store_explicit(&t->head, h, memory_order_release);
 	if (tt_unlikely(h - t->tail_cache > t->half || now > tt_deadline))
-		tt_commit_slow(t, now, may_spawn);
+		tt_commit_slow(t, now, spawn);
 }
 
 /*
  * Records a call without string arguments: n payload words (result first if the event has
- * one, then the arguments).  Memory wrappers pass may_spawn 0: they can run inside ld.so or
- * TLS allocation with loader locks held, where creating a thread could deadlock.
+ * one, then the arguments).  Memory wrappers pass TT_SPAWN_CALLER: they can run inside ld.so
+ * or TLS allocation with loader locks held, where creating a thread could deadlock.
  */
 /* Never defined: a call that is not optimised away is a wrapper at odds with events.def. */
 extern void tt_payload_mismatch(void)
@@ -281,7 +293,7 @@ extern void tt_payload_mismatch(void)
 
 static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1,
 			     int failed, int err, unsigned n, uint64_t w3, uint64_t w4, uint64_t w5,
-			     uint64_t w6, int may_spawn)
+			     uint64_t w6, uintptr_t spawn)
 {
 	uint32_t sid = 0;
 
@@ -312,7 +324,7 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 			r[0] |= TT_W0_HAS_STACK;
 			r[3 + n] = sid;
 		}
-		tt_commit(t, nw, t1, may_spawn);
+		tt_commit(t, nw, t1, spawn);
 	}
 	t->busy = 0;
 }

@@ -12,6 +12,7 @@
 #include "real.h"
 
 #include <fcntl.h>
+#include <link.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,10 +88,72 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The code of libc and of the dynamic loader (and of glibc's older split libraries): a
+ * malloc called from there may run with their locks held (dlopen, TLS set-up, stdio, fork),
+ * which pthread_create may need.  A malloc called from anywhere else runs without them, so
+ * the memory wrappers of a program that only allocates may start the writer from there.
+ */
+#define CALLER_RANGES 8
+static struct {
+	uintptr_t lo, hi;
+} no_spawn[CALLER_RANGES];
+static unsigned n_no_spawn;
+
+static int is_glibc_part(const char *path)
+{
+	static const char *const names[] = { "libc.so", "ld-linux", "ld.so", "ld64.so",
+					     "libpthread.so", "libdl.so" };
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strncmp(base, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+static int note_glibc_part(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	if (!info->dlpi_name || !is_glibc_part(info->dlpi_name) || n_no_spawn == CALLER_RANGES)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) || n_no_spawn == CALLER_RANGES)
+			continue;
+		no_spawn[n_no_spawn].lo = info->dlpi_addr + ph->p_vaddr;
+		no_spawn[n_no_spawn].hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+		n_no_spawn++;
+	}
+	return 0;
+}
+
+void tt_writer_callers_init(void)
+{
+	n_no_spawn = 0;
+	dl_iterate_phdr(note_glibc_part, NULL);
+}
+
+int tt_writer_caller_may_spawn(uintptr_t ra)
+{
+	if (!n_no_spawn)
+		return 0; /* glibc's code was not found: never from a malloc */
+	for (unsigned i = 0; i < n_no_spawn; i++)
+		if (ra >= no_spawn[i].lo && ra < no_spawn[i].hi)
+			return 0;
+	return 1;
+}
+
 void tt_writer_start(void)
 {
 	if (tt_cfg.ring)
 		return; /* nothing is written until a dump: no thread to wake */
+	/* a vfork child runs on our memory until it execs: a thread there would be ours */
+	if (tt_getpid() != tt_owner_pid)
+		return;
 	int expect = 0;
 
 	if (!atomic_compare_exchange_strong(&writer_state, &expect, 1))

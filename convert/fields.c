@@ -73,6 +73,7 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 	case TT_P_FORKED:
 	case TT_P_STACKS:
 	case TT_P_FLUSH_MS:
+	case TT_P_DURATIONS:
 		bad = tt_field_num(v, len, &n);
 		break;
 	default:
@@ -110,6 +111,9 @@ static void tt_process_field(struct tt_file *f, uint64_t key, const uint8_t *v, 
 		break;
 	case TT_P_FLUSH_MS:
 		f->flush_ms = n > 3600000 ? 3600000 : (uint32_t)n;
+		break;
+	case TT_P_DURATIONS:
+		f->untimed = ~n & ((1u << TT_CAT_COUNT) - 1);
 		break;
 	case TT_P_EXE:
 		f->exe = tt_field_str(f, v, len);

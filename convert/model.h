@@ -146,6 +146,7 @@ struct tt_file {
 	struct tt_timemap time;
 	struct tt_stacktab stacks;
 	uint64_t stack_categories; /* TT_P_STACKS: categories recorded with stacks */
+	uint64_t untimed; /* categories whose short calls were one timestamp (TT_P_DURATIONS) */
 	struct tt_thread *threads; /* sorted by tid */
 	size_t nthreads;
 

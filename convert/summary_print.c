@@ -230,7 +230,7 @@ static int tt_fn_cmp(const void *a, const void *b)
 	return x->calls > y->calls ? -1 : x->calls < y->calls;
 }
 
-static void tt_print_functions(struct tt_out *o, struct tt_summary *s)
+static void tt_print_functions(struct tt_out *o, struct tt_summary *s, struct tt_run *run)
 {
 	unsigned order[TT_EV_COUNT], n = 0;
 
@@ -253,6 +253,12 @@ static void tt_print_functions(struct tt_out *o, struct tt_summary *s)
 	}
 	if (!n)
 		tt_out_printf(o, "  (no calls recorded)\n");
+	for (size_t i = 0; i < run->nprocs; i++)
+		if (run->procs[i]->untimed & (1u << TT_CAT_MEMORY)) {
+			tt_out_printf(o, "  (heap calls under 64 KiB were recorded without their time: "
+					 "TRACEIT_DURATIONS=memory times them all)\n");
+			break;
+		}
 }
 
 static int tt_rstat_cmp(const void *a, const void *b)
@@ -809,7 +815,7 @@ void tt_summary_print(struct tt_summary *s, struct tt_run *run)
 	tt_out_printf(o, "traceit summary: %zu process%s, %llu events in %s\n", run->nprocs,
 		      run->nprocs == 1 ? "" : "es", (unsigned long long)run->events, TT_NS0(span));
 	tt_print_procs(o, run);
-	tt_print_functions(o, s);
+	tt_print_functions(o, s, run);
 	tt_print_breakdown(o, s);
 	tt_print_io(o, s);
 	tt_print_memory(o, run);

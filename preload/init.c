@@ -132,6 +132,7 @@ __attribute__((constructor(101))) static void tt_init(void)
 	if (tt_cfg.start_off)
 		tt_control_start_off();
 	tt_modules_snapshot(tt_now());
+	tt_writer_callers_init();
 	atomic_store(&tt_state, TT_ACTIVE);
 	atomic_store(&tt_mask, tt_control_start_mask());
 }

@@ -20,6 +20,18 @@
 #include <dirent.h>
 #include "real.h"
 
+/*
+ * Whether a heap call is timed from entry to exit, or is one timestamp taken after it.  Most
+ * take less time than the two clock reads would, and no one asks how long a 16-byte malloc
+ * took: only calls asking for TT_TIMED_BYTES or more (which may map memory or fault pages in)
+ * are timed, unless TRACEIT_DURATIONS names memory.
+ */
+#define TT_TIMED_BYTES (64u << 10)
+static inline int tt_mem_timed(size_t bytes)
+{
+	return bytes >= TT_TIMED_BYTES || tt_unlikely(tt_cfg.durations & (1u << TT_CAT_MEMORY));
+}
+
 /* Makes sure the real pointer exists (a wrapper can run before our constructor). */
 #define TT_NEED(fn)                                                                                \
 	do {                                                                                       \

@@ -2,8 +2,10 @@
  * wrap_malloc.c - the malloc family: malloc, calloc, realloc, free, posix_memalign,
  * aligned_alloc, memalign, valloc, pvalloc, reallocarray.
  *
- * Memory wrappers record with may_spawn 0: the dynamic loader calls malloc with its locks
- * held (dlopen, TLS allocation), where starting the writer thread could deadlock.
+ * The writer thread is started from here only when the caller is outside libc and ld.so,
+ * which call malloc with their locks held (dlopen, TLS allocation), where starting a thread
+ * could deadlock (TT_SPAWN_CALLER).  The calls are one timestamp unless they ask for
+ * TT_TIMED_BYTES or more, or TRACEIT_DURATIONS names memory (tt_mem_timed).
  * free(NULL) is not recorded.  Blocks of the bootstrap arena (resolve.c) are never passed to
  * glibc.
  */
@@ -22,12 +24,14 @@ TT_EXPORT void *malloc(size_t size)
 
 	if (!t)
 		return tt_real.malloc(size);
-	uint64_t t0 = tt_now();
+	int timed = tt_mem_timed(size);
+	uint64_t t0 = timed ? tt_now() : 0;
 	void *p = tt_real.malloc(size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_MALLOC, t0, t1, !p, e, 2, TT_U(p), size, 0, 0, 0);
+	tt_record(t, TT_EV_MALLOC, timed ? t0 : t1, t1, !p, e, 2, TT_U(p), size, 0, 0,
+		  TT_SPAWN_CALLER);
 	errno = e;
 	return p;
 }
@@ -47,12 +51,15 @@ TT_EXPORT void *calloc(size_t nmemb, size_t size)
 
 	if (!t)
 		return tt_real.calloc(nmemb, size);
-	uint64_t t0 = tt_now();
+	size_t bytes;
+	int timed = __builtin_mul_overflow(nmemb, size, &bytes) || tt_mem_timed(bytes);
+	uint64_t t0 = timed ? tt_now() : 0;
 	void *p = tt_real.calloc(nmemb, size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_CALLOC, t0, t1, !p, e, 3, TT_U(p), nmemb, size, 0, 0);
+	tt_record(t, TT_EV_CALLOC, timed ? t0 : t1, t1, !p, e, 3, TT_U(p), nmemb, size, 0,
+		  TT_SPAWN_CALLER);
 	errno = e;
 	return p;
 }
@@ -72,12 +79,13 @@ TT_EXPORT void free(void *ptr)
 		return;
 	}
 	int e = errno; /* free must preserve errno (glibc manual, "Replacing malloc") */
-	uint64_t t0 = tt_now();
+	int timed = tt_mem_timed(0);
+	uint64_t t0 = timed ? tt_now() : 0;
 
 	tt_real.free(ptr);
 	uint64_t t1 = tt_now();
 
-	tt_record(t, TT_EV_FREE, t0, t1, 0, 0, 1, TT_U(ptr), 0, 0, 0, 0);
+	tt_record(t, TT_EV_FREE, timed ? t0 : t1, t1, 0, 0, 1, TT_U(ptr), 0, 0, 0, TT_SPAWN_CALLER);
 	errno = e;
 }
 
@@ -107,13 +115,15 @@ TT_EXPORT void *realloc(void *ptr, size_t size)
 		tt_heap_forget(ptr); /* a window's block moves or goes: it is no longer its own */
 		return tt_real.realloc(ptr, size);
 	}
-	uint64_t t0 = tt_now();
+	int timed = tt_mem_timed(size);
+	uint64_t t0 = timed ? tt_now() : 0;
 	void *p = tt_real.realloc(ptr, size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
 	/* realloc(p, 0) frees and returns NULL: that is not a failure */
-	tt_record(t, TT_EV_REALLOC, t0, t1, !p && size, e, 3, TT_U(p), TT_U(ptr), size, 0, 0);
+	tt_record(t, TT_EV_REALLOC, timed ? t0 : t1, t1, !p && size, e, 3, TT_U(p), TT_U(ptr), size,
+		  0, TT_SPAWN_CALLER);
 	errno = e;
 	return p;
 }
@@ -139,6 +149,7 @@ TT_EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 
 	if (!t)
 		return tt_real.realloc(ptr, bytes);
+	/* always timed: the realloc inside lies within it, by which it is counted once */
 	uint64_t t0 = tt_now();
 	void *p = tt_real.reallocarray ? tt_real.reallocarray(ptr, nmemb, size)
 				       : tt_real.realloc(ptr, bytes);
@@ -146,7 +157,7 @@ TT_EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 	int e = errno;
 
 	tt_record(t, TT_EV_REALLOCARRAY, t0, t1, !p && bytes, e, 4, TT_U(p), TT_U(ptr), nmemb, size,
-		  0);
+		  TT_SPAWN_CALLER);
 	errno = e;
 	return p;
 }
@@ -164,13 +175,14 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 
 	if (!t)
 		return tt_real.posix_memalign(memptr, alignment, size);
-	uint64_t t0 = tt_now();
+	int timed = tt_mem_timed(size);
+	uint64_t t0 = timed ? tt_now() : 0;
 	int ret = tt_real.posix_memalign(memptr, alignment, size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_POSIX_MEMALIGN, t0, t1, ret != 0, ret, 4, (uint64_t)(int64_t)ret,
-		  alignment, size, ret ? 0 : TT_U(*memptr), 0);
+	tt_record(t, TT_EV_POSIX_MEMALIGN, timed ? t0 : t1, t1, ret != 0, ret, 4,
+		  (uint64_t)(int64_t)ret, alignment, size, ret ? 0 : TT_U(*memptr), TT_SPAWN_CALLER);
 	errno = e;
 	return ret;
 }
@@ -188,12 +200,14 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 		struct tt_thread *t = tt_enter(TT_CAT_MEMORY);                                     \
 		if (!t)                                                                            \
 			return TT_ALIGNED_CALL_##EV;                                               \
-		uint64_t t0 = tt_now();                                                            \
+		int timed = tt_mem_timed(size);                                                    \
+		uint64_t t0 = timed ? tt_now() : 0;                                                \
 		void *p = TT_ALIGNED_CALL_##EV;                                                    \
 		uint64_t t1 = tt_now();                                                            \
 		int e = errno;                                                                     \
-		tt_record(t, TT_EV_##EV, t0, t1, !p, e, TT_ALIGNED_NARGS_##EV, TT_U(p),            \
-			  TT_ALIGNED_NARGS_##EV == 3 ? al : size, size, 0, 0);                     \
+		tt_record(t, TT_EV_##EV, timed ? t0 : t1, t1, !p, e, TT_ALIGNED_NARGS_##EV,        \
+			  TT_U(p), TT_ALIGNED_NARGS_##EV == 3 ? al : size, size, 0,                \
+			  TT_SPAWN_CALLER);                                                        \
 		errno = e;                                                                         \
 		return p;                                                                          \
 	}

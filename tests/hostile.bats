@@ -133,7 +133,8 @@ traceit: cannot write the trace file (file size limit reached, error 27); tracin
 	# preload, but bounded.
 	native_min= first_ok=
 	for kb in $(seq 1536 256 16384) 65536 98304; do
-		native=$(ulimit -v "$kb"; "$T/t_memory" 60 >/dev/null 2>&1; echo $?)
+		# so low that bash itself cannot run: not a limit to try
+		native=$(ulimit -v "$kb"; "$T/t_memory" 60 >/dev/null 2>&1; echo $?) || continue
 		[ "$native" -eq 0 ] || continue
 		: "${native_min:=$kb}"
 		rm -rf "$OUT"; mkdir -p "$OUT"

@@ -85,3 +85,37 @@ load helpers
 	# exceptions are allocated through malloc too (__cxa_allocate_exception)
 	[ "$(count '.name == "malloc"')" -gt 90 ]
 }
+
+@test "heap calls: one timestamp under 64 KiB, timed above it, all timed with TRACEIT_DURATIONS=memory" {
+	run traced "$T/t_heaponly" big 20
+	[ "$status" -eq 0 ]
+	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/d.csv" "$OUT"
+	# CSV columns: 5 dur_ns, 7 name, 13 size
+	expect_eq "large mallocs timed" 20 "$(awk -F, '$7 == "malloc" && $13 == 1048576 && $5 > 0' "$BATS_TEST_TMPDIR/d.csv" | wc -l)"
+	expect_eq "frees: one timestamp" 0 "$(awk -F, '$7 == "free" && $5 != 0' "$BATS_TEST_TMPDIR/d.csv" | wc -l)"
+	run "$CONVERT" -f summary "$OUT"
+	[[ "$output" == *"heap calls under 64 KiB were recorded without their time"* ]]
+
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	TRACEIT_DURATIONS=memory traced "$T/t_heaponly" app 200 >/dev/null
+	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/d.csv" "$OUT"
+	expect_eq "small calls timed" 401 "$(awk -F, '($7 == "malloc" || $7 == "free") && $5 > 0' "$BATS_TEST_TMPDIR/d.csv" | wc -l)"
+	run "$CONVERT" -f summary "$OUT"
+	[[ "$output" != *"recorded without their time"* ]]
+}
+
+@test "a program that only allocates: the writer starts from its own calls, never from libc's" {
+	# half a ring of events from the program's own calls: the writer thread takes over
+	run env TRACEIT_FLUSH_MS=1 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_heaponly" app 100000
+	[ "$status" -eq 0 ]
+	expect_eq "writer from the program's malloc" "writer=1" "$output"
+	run "$CONVERT" -f summary "$OUT"
+	[[ "$output" == *" 100000        0 free"* ]]
+	# glibc's qsort allocates for itself, maybe under its locks: drains stay in the thread
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	run env TRACEIT_FLUSH_MS=1 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_heaponly" libc 300
+	[ "$status" -eq 0 ]
+	expect_eq "no writer from libc's malloc" "writer=0" "$output"
+	run "$CONVERT" -f summary "$OUT"
+	[[ "$output" == *" 300        0 free"* ]]
+}
