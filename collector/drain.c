@@ -160,6 +160,7 @@ static void drain_thread(struct tt_thread *t)
 	}
 	t->rpos = pos;
 	t->wake_sent = 0;
+	t->kick = t->half;
 	/*
 	 * A little of a thread's goes into the shared chunk, which releases it when written,
 	 * unless the thread needs the room.  A drop mode LOST record may follow (flush_dropped):

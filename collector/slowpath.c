@@ -73,10 +73,21 @@ void tt_ring_dump(void)
 	tt_writer_unlock();
 }
 
+/* Whether this call may start the writer thread: see TT_SPAWN_CALLER. */
+static int may_spawn(const struct tt_thread *t, uintptr_t spawn)
+{
+	/*
+	 * In a program's signal handler (it may run on a small alternate stack, it may have
+	 * interrupted malloc): a running writer may be woken, nothing is drained, no thread
+	 * started (tt_reserve_slow alike).
+	 */
+	if (t->in_signal || spawn == TT_SPAWN_NO)
+		return 0;
+	return spawn == TT_SPAWN_YES || tt_writer_caller_may_spawn(spawn);
+}
+
 void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
 {
-	int may_spawn = spawn > TT_SPAWN_YES ? tt_writer_caller_may_spawn(spawn) : (int)spawn;
-
 	if (tt_cfg.ring) {
 		tt_deadline = UINT64_MAX;
 		if (atomic_load(&ring_dump_pending))
@@ -84,15 +95,8 @@ void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
 		return;
 	}
 	t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-	/*
-	 * In a program's signal handler (it may run on a small alternate stack, it may have
-	 * interrupted malloc): a running writer may be woken, nothing is drained, no thread
-	 * started (tt_reserve_slow alike).
-	 */
-	if (t->in_signal)
-		may_spawn = 0;
 	if (now > tt_deadline && !t->in_signal) {
-		if (may_spawn) {
+		if (may_spawn(t, spawn)) {
 			tt_writer_start();
 		} else if (tt_writer_trylock()) {
 			tt_deadline = now + tt_clock_ms_to_ticks(tt_cfg.flush_ms);
@@ -105,9 +109,15 @@ void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
 		if (tt_writer_running()) {
 			if (!t->wake_sent) {
 				t->wake_sent = 1;
+				/*
+				 * Woken once is enough: the commits stop coming here until its
+				 * drain ends (drain.c puts kick back), as reserving does not
+				 * need them to see the room it makes.
+				 */
+				t->kick = t->mask;
 				tt_writer_wake();
 			}
-		} else if (may_spawn) {
+		} else if (may_spawn(t, spawn)) {
 			tt_writer_start();
 			tt_writer_wake();
 		}

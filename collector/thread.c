@@ -70,6 +70,7 @@ static void reset_ring(struct tt_thread *t)
 	t->dropped = 0;
 	t->dtor_rounds = 0;
 	t->wake_sent = 0;
+	t->kick = t->half;
 	atomic_store(&t->waiting, 0);
 }
 
@@ -152,6 +153,7 @@ static struct tt_thread *new_state(size_t words)
 	t->rsv = off ? rsv_words(t, FIRST_RSV / 8) : words;
 	/* ring mode never asks the writer for a pass: a full ring drops its oldest events */
 	t->half = tt_cfg.ring ? words : words / 2;
+	t->kick = t->half;
 	t->nobuf = words == TT_TOKEN_WORDS;
 	if (!t->nobuf)
 		ring_bytes += words * 8;

@@ -53,6 +53,8 @@ struct tt_thread {
 	uint64_t mask;	     /* ring words - 1 */
 	uint64_t rsv;	     /* ring words from the start that may be written (shm.c) */
 	uint64_t half;	     /* ring words / 2 */
+	uint64_t kick;	     /* words in use past which a commit looks at the writer: half, or
+				the whole ring while a wake is on its way */
 	uint64_t tail_cache; /* last tail the producer saw */
 	_Atomic uint64_t head;
 	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
@@ -278,7 +280,7 @@ static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now,
 	uint64_t h = atomic_load_explicit(&t->head, memory_order_relaxed) + nwords;
 
 	atomic_store_explicit(&t->head, h, memory_order_release);
-	if (tt_unlikely(h - t->tail_cache > t->half || now > tt_deadline))
+	if (tt_unlikely(h - t->tail_cache > t->kick || now > tt_deadline))
 		tt_commit_slow(t, now, spawn);
 }
 
