@@ -243,9 +243,18 @@ static inline __attribute__((always_inline)) int enc_record(struct tt_enc *c, co
 	if (end < c->prev_end)
 		end = c->prev_end;
 
-	c->col[TT_COL_HDR] = tt_put_varint(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed);
+	uint64_t hdr = (uint64_t)type << 1 | failed;
+
+	/* one byte each for most records: the common types, and the calls of one timestamp */
+	if (tt_likely(hdr < 0x80))
+		*c->col[TT_COL_HDR]++ = (uint8_t)hdr;
+	else
+		c->col[TT_COL_HDR] = tt_put_varint(c->col[TT_COL_HDR], hdr);
 	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end);
-	c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
+	if (dur)
+		c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
+	else
+		*c->col[TT_COL_DUR]++ = 0;
 	if (failed)
 		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], (uint64_t)TT_W0_ERRNO(r[0]));
 
