@@ -164,7 +164,7 @@ static inline __attribute__((always_inline)) void put_addr(struct tt_enc *c, uin
 }
 
 static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsigned kind,
-							 uint64_t v, const uint8_t **str)
+							  uint64_t v, const uint8_t **str)
 {
 	uint8_t **val = &c->col[TT_COL_VAL];
 
@@ -206,7 +206,7 @@ static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, 
 }
 
 static inline __attribute__((always_inline)) int enc_record(struct tt_enc *c, const uint64_t *r,
-							 unsigned nw)
+							    unsigned nw)
 {
 	unsigned type = TT_W0_TYPE(r[0]);
 
@@ -290,8 +290,9 @@ static __attribute__((noinline)) int enc_record_plain(struct tt_enc *c, const ui
 }
 
 #if defined(__x86_64__)
-static __attribute__((noinline, target("lzcnt"))) int
-enc_record_lzcnt(struct tt_enc *c, const uint64_t *r, unsigned nw)
+static __attribute__((noinline, target("lzcnt"))) int enc_record_lzcnt(struct tt_enc *c,
+								       const uint64_t *r,
+								       unsigned nw)
 {
 	return enc_record(c, r, nw);
 }

@@ -102,8 +102,8 @@ static unsigned n_no_spawn;
 
 static int is_glibc_part(const char *path)
 {
-	static const char *const names[] = { "libc.so", "ld-linux", "ld.so", "ld64.so",
-					     "libpthread.so", "libdl.so" };
+	static const char *const names[] = { "libc.so", "ld-linux",	 "ld.so",
+					     "ld64.so", "libpthread.so", "libdl.so" };
 	const char *base = strrchr(path, '/');
 
 	base = base ? base + 1 : path;
