@@ -255,8 +255,9 @@ static void tt_print_functions(struct tt_out *o, struct tt_summary *s, struct tt
 		tt_out_printf(o, "  (no calls recorded)\n");
 	for (size_t i = 0; i < run->nprocs; i++)
 		if (run->procs[i]->untimed & (1u << TT_CAT_MEMORY)) {
-			tt_out_printf(o, "  (heap calls under 64 KiB were recorded without their time: "
-					 "TRACEIT_DURATIONS=memory times them all)\n");
+			tt_out_printf(
+				o, "  (heap calls under 64 KiB were recorded without their time: "
+				   "TRACEIT_DURATIONS=memory times them all)\n");
 			break;
 		}
 }

@@ -182,7 +182,8 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 	int e = errno;
 
 	tt_record(t, TT_EV_POSIX_MEMALIGN, timed ? t0 : t1, t1, ret != 0, ret, 4,
-		  (uint64_t)(int64_t)ret, alignment, size, ret ? 0 : TT_U(*memptr), TT_SPAWN_CALLER);
+		  (uint64_t)(int64_t)ret, alignment, size, ret ? 0 : TT_U(*memptr),
+		  TT_SPAWN_CALLER);
 	errno = e;
 	return ret;
 }

@@ -205,8 +205,7 @@ enum tt_process_field {
 	TT_P_BUFFER_KB = 9,	 /* number */
 	TT_P_STACKS = 10,	 /* number: categories asked to carry stacks (TRACEIT_STACKS) */
 	TT_P_STACK_DEPTH = 11,	 /* number: frames kept at most */
-	TT_P_DURATIONS = 12,	 /* number: categories whose every call is timed (TRACEIT_DURATIONS);
-				    absent: all.  Calls of the others may be one timestamp (dur 0) */
+	TT_P_DURATIONS = 12,	 /* number: categories whose every call is timed; absent: all */
 	TT_P_EXE = 32,		 /* string: /proc/self/exe */
 	TT_P_ARGV = 33,		 /* string: arguments, each followed by a NUL */
 	TT_P_HOSTNAME = 34,	 /* string */
