@@ -173,7 +173,12 @@ static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsi
 		*val = put_varint(*val, v);
 		break;
 	case TT_KIND_S:
-		*val = put_varint(*val, tt_zigzag((int64_t)v));
+		/* mostly a call's result: 0 or a small count, one byte without the arithmetic */
+		v = tt_zigzag((int64_t)v);
+		if (v < 0x80)
+			*(*val)++ = (uint8_t)v;
+		else
+			*val = put_varint(*val, v);
 		break;
 	case TT_KIND_ADDR:
 		put_addr(c, v);
