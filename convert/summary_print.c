@@ -253,11 +253,14 @@ static void tt_print_functions(struct tt_out *o, struct tt_summary *s, struct tt
 	}
 	if (!n)
 		tt_out_printf(o, "  (no calls recorded)\n");
-	for (size_t i = 0; i < run->nprocs; i++)
+	int heap = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		heap |= tt_events[order[i]].category == TT_CAT_MEMORY;
+	for (size_t i = 0; heap && i < run->nprocs; i++)
 		if (run->procs[i]->untimed & (1u << TT_CAT_MEMORY)) {
-			tt_out_printf(
-				o, "  (heap calls under 64 KiB were recorded without their time: "
-				   "TRACEIT_DURATIONS=memory times them all)\n");
+			tt_out_printf(o, "  (heap calls under 64 KiB were recorded without their "
+					 "time: TRACEIT_DURATIONS=memory times them all)\n");
 			break;
 		}
 }
