@@ -364,8 +364,7 @@ static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, 
 					&s->file->problems, TT_PB_UNKNOWN_STRING,
 					"an event refers to string id %llu, which is not defined",
 					(unsigned long long)raw);
-				v->str = tt_strtab_placeholder(&s->file->strings, &s->file->arena,
-							       raw);
+				v->str = tt_strtab_placeholder(&s->file->strings, raw);
 			}
 		}
 		break;
