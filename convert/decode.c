@@ -283,24 +283,55 @@ static void tt_unload(struct tt_tstream *s)
 	tt_give_buf(s);
 }
 
+/* tt_timemap_ns() for the stream's ticks, whose segment is copied into the stream. */
+static uint64_t tt_ns_slow(struct tt_tstream *s, uint64_t tick)
+{
+	const struct tt_timemap *m = &s->file->time;
+	uint64_t ns = tt_timemap_ns(m, tick, &s->hint);
+	uint32_t i = s->hint;
+
+	/* the copy is of the hint's segment, so it gives what tt_timemap_ns() would */
+	if (!m->identity && i + 1 < m->n && m->pt[i].tick <= tick && tick < m->pt[i + 1].tick) {
+		s->seg_tick = m->pt[i].tick;
+		s->seg_len = m->pt[i + 1].tick - m->pt[i].tick;
+		s->seg_ns = m->pt[i].ns;
+		s->seg_end_ns = m->pt[i + 1].ns;
+		s->seg_mult = m->mult[i];
+	}
+	return ns;
+}
+
+static inline uint64_t tt_ns(struct tt_tstream *s, uint64_t tick)
+{
+	if (tick - s->seg_tick < s->seg_len) {
+		uint64_t ns =
+			s->seg_ns +
+			(uint64_t)(((unsigned __int128)(tick - s->seg_tick) * s->seg_mult) >> 32);
+
+		return ns < s->seg_end_ns ? ns : s->seg_end_ns;
+	}
+	return tt_ns_slow(s, tick);
+}
+
 static inline uint64_t tt_rel(uint64_t ns, uint64_t base)
 {
 	return ns > base ? ns - base : 0;
 }
 
-/* Most fields fit in one or two bytes: those cases inline, the general one in codec.h. */
+/*
+ * Most fields fit in one or two bytes (tick deltas, sizes, address distances): those cases
+ * inline, the general one in codec.h.  Which of the two a field takes varies from record to
+ * record, beyond what branch prediction guesses, so it is worked out without a branch.
+ */
 static inline int tt_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
 
-	if (p < end && *p < 0x80) {
-		*out = *p;
-		*pp = p + 1;
-		return 0;
-	}
-	if (end - p >= 2 && p[1] < 0x80) { /* tick deltas, sizes, address distances */
-		*out = (uint64_t)(p[0] & 0x7f) | (uint64_t)p[1] << 7;
-		*pp = p + 2;
+	if (end - p >= 2 && !(p[0] & p[1] & 0x80)) {
+		uint64_t more = p[0] >> 7; /* 1 if a second byte follows */
+
+		*out = (uint64_t)(p[0] & 0x7f) | ((uint64_t)p[1] << 7 & (0 - more));
+		*pp = p + 1 + more;
 		return 0;
 	}
 	return tt_get_varint(pp, end, out);
@@ -364,8 +395,7 @@ static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, 
 					&s->file->problems, TT_PB_UNKNOWN_STRING,
 					"an event refers to string id %llu, which is not defined",
 					(unsigned long long)raw);
-				v->str = tt_strtab_placeholder(&s->file->strings, &s->file->arena,
-							       raw);
+				v->str = tt_strtab_placeholder(&s->file->strings, raw);
 			}
 		}
 		break;
@@ -432,11 +462,9 @@ static inline __attribute__((always_inline)) int tt_decode_layout(struct tt_tstr
 	end_tick = s->prev_end + delta;
 	s->prev_end = end_tick;
 	ev->start_tick = dur > end_tick ? 0 : end_tick - dur;
-	*key = tt_timemap_ns(&s->file->time, end_tick, &s->hint);
+	*key = tt_ns(s, end_tick);
 	ev->end_ns = tt_rel(*key, s->base_ns);
-	ev->start_ns =
-		!dur ? ev->end_ns
-		     : tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint), s->base_ns);
+	ev->start_ns = !dur ? ev->end_ns : tt_rel(tt_ns(s, ev->start_tick), s->base_ns);
 	ev->fd_path = NULL;
 	return 0;
 
@@ -457,12 +485,10 @@ static int tt_decode_raw(struct tt_tstream *s, struct tt_event *ev, uint64_t *ke
 	s->prev_end = end_tick;
 	if (ev->start_tick > end_tick)
 		ev->start_tick = end_tick;
-	*key = tt_timemap_ns(&s->file->time, end_tick, &s->hint);
+	*key = tt_ns(s, end_tick);
 	ev->end_ns = tt_rel(*key, s->base_ns);
-	ev->start_ns = ev->start_tick == end_tick
-			       ? ev->end_ns
-			       : tt_rel(tt_timemap_ns(&s->file->time, ev->start_tick, &s->hint),
-					s->base_ns);
+	ev->start_ns = ev->start_tick == end_tick ? ev->end_ns
+						  : tt_rel(tt_ns(s, ev->start_tick), s->base_ns);
 	ev->fd_path = NULL;
 	return 0;
 }
@@ -507,7 +533,7 @@ static void tt_pending(struct tt_tstream *s, int r)
 		return;
 	}
 	s->state = TT_TS_PENDING;
-	s->key = tt_timemap_ns(&s->file->time, s->next->first_tick, &s->hint);
+	s->key = tt_ns(s, s->next->first_tick);
 }
 
 void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *t,
@@ -519,6 +545,11 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 	*s = (struct tt_tstream){
 		.id = id, .file = f, .thread = t, .next = first, .last = last, .base_ns = base_ns
 	};
+	if (f->time.identity) {
+		/* ticks are ns: one segment that scales by 1 */
+		s->seg_len = s->seg_end_ns = UINT64_MAX;
+		s->seg_mult = 1ull << 32;
+	}
 	/* Constant for the stream: set once, not per record. */
 	s->ev.file = s->look.file = f;
 	s->ev.thread = s->look.thread = t;

@@ -40,6 +40,11 @@ struct tt_tstream {
 	uint32_t nhist, hist_cap;
 	uint32_t left; /* records left in cur */
 	uint32_t hint; /* timemap segment */
+	/*
+	 * That segment's ends and slope, or an empty range: a copy in the stream, read for
+	 * every timestamp without going through the file (tt_ns)
+	 */
+	uint64_t seg_tick, seg_len, seg_ns, seg_end_ns, seg_mult;
 	uint64_t prev_end;
 	uint64_t prev_addr;
 	uint32_t prev_stack;

@@ -11,6 +11,9 @@
 int tt_diag_status;
 bool tt_diag_quiet;
 
+static __thread tt_problem_fn tt_divert;
+static __thread void *tt_divert_arg;
+
 static void tt_vmsg(const char *fmt, va_list ap) TT_PRINTF(1, 0);
 
 static void tt_vmsg(const char *fmt, va_list ap)
@@ -49,12 +52,21 @@ void tt_problem(struct tt_problems *p, enum tt_problem_kind kind, const char *fm
 	va_list ap;
 	char text[512];
 
-	if (p->count[kind]++)
+	if (!tt_divert && p->count[kind]++)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	p->first[kind] = tt_xstrdup(text);
+	if (tt_divert)
+		tt_divert(tt_divert_arg, p, kind, text);
+	else
+		p->first[kind] = tt_xstrdup(text);
+}
+
+void tt_problems_divert(tt_problem_fn fn, void *arg)
+{
+	tt_divert = fn;
+	tt_divert_arg = arg;
 }
 
 /* How further occurrences of a kind are counted on its line. */

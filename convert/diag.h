@@ -50,6 +50,14 @@ void tt_warn(const char *fmt, ...) TT_PRINTF(1, 2);
 void tt_problem(struct tt_problems *p, enum tt_problem_kind kind, const char *fmt, ...)
 	TT_PRINTF(3, 4);
 
+/*
+ * Diverts the calling thread's problems to fn, formatted, for another thread to record in
+ * their place among its own (with tt_problem(p, kind, "%s", text)); NULL ends the diversion.
+ */
+typedef void (*tt_problem_fn)(void *arg, struct tt_problems *p, enum tt_problem_kind kind,
+			      const char *text);
+void tt_problems_divert(tt_problem_fn fn, void *arg);
+
 /* Prints the collected problems of the file called name, decoded = events converted from it. */
 void tt_problems_flush(struct tt_problems *p, const char *name, uint64_t decoded);
 

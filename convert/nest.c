@@ -38,24 +38,35 @@ static uint64_t tt_nest_inside(struct tt_nest *n, uint64_t start_ns)
 {
 	uint64_t sum = 0;
 
-	while (n->ndone && n->done[n->ndone - 1].start_ns >= start_ns)
+	while (n->ndone > n->lo && n->done[n->ndone - 1].start_ns >= start_ns)
 		sum += n->done[--n->ndone].dur;
 	return sum;
 }
 
 static void tt_nest_done(struct tt_nest *n, uint64_t start_ns, uint64_t dur)
 {
-	if (n->ndone == TT_NEST_DONE_MAX) {
-		size_t half = TT_NEST_DONE_MAX / 2;
-		struct tt_ncall sum = { n->done[0].start_ns, 0 };
+	if (n->ndone - n->lo == TT_NEST_DONE_MAX) {
+		/* the older half summed into its newest slot, where the list then begins */
+		size_t half = TT_NEST_DONE_MAX / 2, at = n->lo + half - 1;
+		struct tt_ncall sum = { n->done[n->lo].start_ns, 0 };
 
-		for (size_t i = 0; i < half; i++)
+		for (size_t i = n->lo; i <= at; i++)
 			sum.dur += n->done[i].dur;
-		n->done[0] = sum;
-		memmove(n->done + 1, n->done + half, (n->ndone - half) * sizeof(*n->done));
-		n->ndone -= half - 1;
+		n->done[at] = sum;
+		n->lo = at;
 	}
-	tt_grow((void **)&n->done, &n->done_cap, n->ndone + 1, sizeof(*n->done));
+	if (n->ndone == n->done_cap) {
+		if (n->lo && n->lo >= n->done_cap / 2) {
+			/* moved back to the start once per many halvings, not at each one */
+			memmove(n->done, n->done + n->lo, (n->ndone - n->lo) * sizeof(*n->done));
+			n->ndone -= n->lo;
+			n->lo = 0;
+		} else {
+			tt_grow((void **)&n->done, &n->done_cap,
+				n->ndone < TT_NEST_DONE_MAX ? n->ndone + 1 : 8 * TT_NEST_DONE_MAX,
+				sizeof(*n->done));
+		}
+	}
 	n->done[n->ndone++] = (struct tt_ncall){ start_ns, dur };
 }
 

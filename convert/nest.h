@@ -23,11 +23,14 @@ struct tt_nest {
 	struct tt_nframe *f; /* the open functions, outermost first */
 	uint64_t *fn;	     /* their addresses, for tt_event.frames */
 	size_t n, cap;
-	/* calls that ended and may yet turn out to be inside a later one: (start, duration) */
+	/*
+	 * calls that ended and may yet turn out to be inside a later one, (start, duration):
+	 * done[lo] to done[ndone - 1]
+	 */
 	struct tt_ncall {
 		uint64_t start_ns, dur;
 	} * done;
-	size_t ndone, done_cap;
+	size_t lo, ndone, done_cap;
 };
 
 /* Sets ev's depth, frames, self_ns and recursive, and follows ev into the thread's state. */

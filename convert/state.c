@@ -493,6 +493,47 @@ static void tt_track_heap(const struct tt_event *ev, unsigned fx)
 	}
 }
 
+/*
+ * The slot where the lookup of addr begins.  (Prefetched by the caller: a function that only
+ * prefetches has no effect for the compiler, and its calls are dropped.)
+ */
+static inline const void *tt_heap_slot(const struct tt_event *ev, uint64_t addr)
+{
+	size_t i = tt_heap_hash(ev->file->index, addr) & (tt_heap.cap - 1);
+
+	return tt_heap.v + i * sizeof(struct tt_block);
+}
+
+void tt_state_prefetch(const struct tt_event *ev)
+{
+	const union tt_value *addr;
+
+	if (!(tt_tracking & TT_TRACK_HEAP) || !tt_heap.cap)
+		return;
+	switch (tt_events[ev->type].effect) {
+	case TT_FX_ALLOC:
+		if (tt_events[ev->type].result == TT_ROLE_ADDR)
+			__builtin_prefetch(tt_heap_slot(ev, ev->result.u));
+		break;
+	case TT_FX_REALLOC:
+		addr = tt_arg(ev, TT_ROLE_OLDADDR);
+		if (addr)
+			__builtin_prefetch(tt_heap_slot(ev, addr->u));
+		__builtin_prefetch(tt_heap_slot(ev, ev->result.u));
+		break;
+	case TT_FX_FREE:
+		addr = tt_arg(ev, TT_ROLE_ADDR);
+		if (addr)
+			__builtin_prefetch(tt_heap_slot(ev, addr->u));
+		break;
+	case TT_FX_FORGET:
+		__builtin_prefetch(tt_heap_slot(ev, ev->args[0].u));
+		break;
+	default:
+		break;
+	}
+}
+
 void tt_state_event(struct tt_event *ev)
 {
 	struct tt_file *f = ev->file;

@@ -50,6 +50,12 @@ void tt_state_end(void);
 void tt_state_init_file(struct tt_file *f);
 /* Resolves ev->fd_path and applies the event's effects (open, close, heap, locks, names). */
 void tt_state_event(struct tt_event *ev);
+/*
+ * A hint, for an event tt_state_event() will be given soon: the live blocks' table is too
+ * large for the core's caches, and its slots are reached at random, so the slot the event
+ * will look up is loaded meanwhile.
+ */
+void tt_state_prefetch(const struct tt_event *ev);
 
 /* With TT_TRACK_HEAP: calls fn for each block still live (file: its image's index). */
 void tt_state_each_block(void (*fn)(void *ctx, uint32_t file, uint64_t size), void *ctx);

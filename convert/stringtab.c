@@ -70,11 +70,10 @@ const char *tt_strtab_get(const struct tt_stringtab *t, uint64_t id)
 	return tt_search(t->v, t->n, id);
 }
 
-const char *tt_strtab_placeholder(struct tt_stringtab *t, struct tt_arena *arena, uint64_t id)
+const char *tt_strtab_placeholder(struct tt_stringtab *t, uint64_t id)
 {
 	char text[48];
 	size_t i;
-	int len;
 
 	/* Few distinct ids in a sane file: a linear scan of the placeholders is enough. */
 	for (i = 0; i < t->nunknown; i++)
@@ -82,15 +81,17 @@ const char *tt_strtab_placeholder(struct tt_stringtab *t, struct tt_arena *arena
 			return t->unknown[i].s;
 	if (t->nunknown >= TT_MAX_PLACEHOLDERS)
 		return "<unknown string>";
-	len = snprintf(text, sizeof(text), "<unknown string %llu>", (unsigned long long)id);
+	snprintf(text, sizeof(text), "<unknown string %llu>", (unsigned long long)id);
 	tt_grow((void **)&t->unknown, &t->unknown_cap, t->nunknown + 1, sizeof(*t->unknown));
 	t->unknown[t->nunknown].id = id;
-	t->unknown[t->nunknown].s = tt_arena_strndup(arena, text, (size_t)len);
+	t->unknown[t->nunknown].s = tt_xstrdup(text);
 	return t->unknown[t->nunknown++].s;
 }
 
 void tt_strtab_free(struct tt_stringtab *t)
 {
+	for (size_t i = 0; i < t->nunknown; i++)
+		free((char *)t->unknown[i].s);
 	free(t->v);
 	free(t->unknown);
 	t->v = t->unknown = NULL;

@@ -30,10 +30,12 @@ void tt_strtab_finish(struct tt_stringtab *t);
 /* The string of id, NULL if never defined. */
 const char *tt_strtab_get(const struct tt_stringtab *t, uint64_t id);
 /*
- * The string of an undefined id: "<unknown string N>", made once per id in arena; past a
- * bound a shared "<unknown string>" so that garbage ids cannot grow memory without limit.
+ * The string of an undefined id: "<unknown string N>", made once per id and owned by the
+ * table (not the file's arena, which the outputs' thread allocates from while the events
+ * are decoded); past a bound a shared "<unknown string>" so that garbage ids cannot grow
+ * memory without limit.
  */
-const char *tt_strtab_placeholder(struct tt_stringtab *t, struct tt_arena *arena, uint64_t id);
+const char *tt_strtab_placeholder(struct tt_stringtab *t, uint64_t id);
 void tt_strtab_free(struct tt_stringtab *t);
 
 #endif /* TT_STRINGTAB_H */

@@ -73,12 +73,23 @@ static void tt_io_event(struct tt_summary *s, const struct tt_event *ev, uint64_
 
 	if (!key) {
 		const union tt_value *fd = tt_arg(ev, TT_ROLE_FD);
+		int64_t n = fx == TT_FX_OPEN || !fd ? -1 : fd->s;
+		uint32_t pid = ev->file->pid;
+		size_t c = (size_t)((uint64_t)n + pid * 7u) % TT_ARRAY_SIZE(s->fd_cache);
 
-		snprintf(unknown, sizeof(unknown), "<fd %lld of pid %u>",
-			 (long long)(fx == TT_FX_OPEN || !fd ? -1 : fd->s), ev->file->pid);
-		key = unknown;
+		if (s->fd_cache[c].io && s->fd_cache[c].pid == pid && s->fd_cache[c].fd == n) {
+			io = s->fd_cache[c].io;
+		} else {
+			snprintf(unknown, sizeof(unknown), "<fd %lld of pid %u>", (long long)n,
+				 pid);
+			io = tt_io_get(s, unknown, false);
+			s->fd_cache[c].pid = pid;
+			s->fd_cache[c].fd = n;
+			s->fd_cache[c].io = io;
+		}
+	} else {
+		io = tt_io_get(s, key, true);
 	}
-	io = tt_io_get(s, key, key != unknown);
 	io->time_ns += dur;
 	io->errors += ev->failed;
 	switch (fx) {

@@ -92,6 +92,12 @@ struct tt_summary {
 		const char *key;
 		struct tt_iostat *io;
 	} io_cache[1024];
+	/* the same for descriptors of unknown path, whose key is made up: by (pid, fd) */
+	struct {
+		uint32_t pid;
+		int64_t fd;
+		struct tt_iostat *io;
+	} fd_cache[64];
 	struct tt_hmap locks; /* struct tt_lockstat by (file, addr) */
 	struct tt_hmap users; /* struct tt_lockuser */
 	uint64_t signals[TT_NSIG];
