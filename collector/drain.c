@@ -104,15 +104,17 @@ static inline uint64_t prefetch_record(const uint64_t *ring, uint64_t mask, uint
  *
  * Room goes back to the thread only once its records are in the file: until then they stay
  * in the ring, which is the shared-buffer file's (rings.h), so that a process killed
- * meanwhile loses none of them.  A chunk is written after a quarter of the ring at most, so
- * that a thread waiting for room gets it while the writer encodes the next part (the two
- * would otherwise take turns on one CPU when the writer is the bottleneck).
+ * meanwhile loses none of them.  A chunk is written after half the ring at most, so that a
+ * thread waiting for room gets it while the writer encodes the next part (the two would
+ * otherwise take turns on one CPU when the writer is the bottleneck).  Not less: a chunk is
+ * the span of the address history (encode.c), and a program that frees a block thousands
+ * of events after allocating it needs that span to name it in a byte or two.
  */
 static void drain_thread(struct tt_thread *t)
 {
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
 	uint64_t pos = t->rpos, tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
-	uint64_t from, quarter = (t->mask + 1) / 4;
+	uint64_t from, span = (t->mask + 1) / 2;
 	struct tt_enc c;
 	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
 
@@ -150,7 +152,7 @@ static void drain_thread(struct tt_thread *t)
 				tt_events_lost++;
 		}
 		pos += nw;
-		if (tt_enc_full(&c) || pos - from >= quarter) {
+		if (tt_enc_full(&c) || pos - from >= span) {
 			if (!dead)
 				tt_chunk_events(&c);
 			tt_ring_release(t, pos, 1);
