@@ -161,8 +161,7 @@ static void drain_thread(struct tt_thread *t)
 		}
 	}
 	t->rpos = pos;
-	t->wake_sent = 0;
-	t->kick = t->half;
+	t->kick = t->half; /* a new wake may be sent */
 	/*
 	 * A little of a thread's goes into the shared chunk, which releases it when written,
 	 * unless the thread needs the room.  A drop mode LOST record may follow (flush_dropped):

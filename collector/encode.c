@@ -139,6 +139,16 @@ static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uin
 	return p + n;
 }
 
+/* A value that is mostly under 128 (a header, a result): its byte, without the arithmetic */
+static inline __attribute__((always_inline)) uint8_t *put_small(uint8_t *p, uint64_t v)
+{
+	if (tt_likely(v < 0x80)) {
+		*p = (uint8_t)v;
+		return p + 1;
+	}
+	return put_varint(p, v);
+}
+
 static inline __attribute__((always_inline)) void put_addr(struct tt_enc *c, uint64_t v)
 {
 	struct hist_slot *s = hist_slot(v);
@@ -173,12 +183,7 @@ static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsi
 		*val = put_varint(*val, v);
 		break;
 	case TT_KIND_S:
-		/* mostly a call's result: 0 or a small count, one byte without the arithmetic */
-		v = tt_zigzag((int64_t)v);
-		if (v < 0x80)
-			*(*val)++ = (uint8_t)v;
-		else
-			*val = put_varint(*val, v);
+		*val = put_small(*val, tt_zigzag((int64_t)v)); /* mostly a result: 0, a count */
 		break;
 	case TT_KIND_ADDR:
 		put_addr(c, v);
@@ -248,14 +253,9 @@ static inline __attribute__((always_inline)) int enc_record(struct tt_enc *c, co
 	if (end < c->prev_end)
 		end = c->prev_end;
 
-	uint64_t hdr = (uint64_t)type << 1 | failed;
-
-	/* one byte each for most records: the common types, and the calls of one timestamp */
-	if (tt_likely(hdr < 0x80))
-		*c->col[TT_COL_HDR]++ = (uint8_t)hdr;
-	else
-		c->col[TT_COL_HDR] = tt_put_varint(c->col[TT_COL_HDR], hdr);
+	c->col[TT_COL_HDR] = put_small(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed);
 	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end);
+	/* a call of one timestamp: a zero byte */
 	if (dur)
 		c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
 	else

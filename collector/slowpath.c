@@ -107,13 +107,12 @@ void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
 	}
 	if (atomic_load(&t->head) - t->tail_cache > t->half) {
 		if (tt_writer_running()) {
-			if (!t->wake_sent) {
-				t->wake_sent = 1;
-				/*
-				 * Woken once is enough: the commits stop coming here until its
-				 * drain ends (drain.c puts kick back), as reserving does not
-				 * need them to see the room it makes.
-				 */
+			/*
+			 * Woken once is enough: the commits stop coming here until its drain
+			 * ends (drain.c puts kick back), as reserving does not need them to
+			 * see the room it makes.
+			 */
+			if (t->kick == t->half) {
 				t->kick = t->mask;
 				tt_writer_wake();
 			}
@@ -141,8 +140,8 @@ static uint64_t *drop_event(struct tt_thread *t)
 	t->dropped++;
 	t->lost++;
 	t->tail_cache = atomic_load_explicit(&t->head, memory_order_relaxed) - t->mask - 1;
-	if (!t->wake_sent) {
-		t->wake_sent = 1;
+	if (t->kick == t->half) {
+		t->kick = t->mask;
 		tt_writer_wake();
 	}
 	return NULL;

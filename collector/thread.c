@@ -69,7 +69,6 @@ static void reset_ring(struct tt_thread *t)
 	t->lost = 0;
 	t->dropped = 0;
 	t->dtor_rounds = 0;
-	t->wake_sent = 0;
 	t->kick = t->half;
 	atomic_store(&t->waiting, 0);
 }

@@ -54,7 +54,7 @@ struct tt_thread {
 	uint64_t rsv;	     /* ring words from the start that may be written (shm.c) */
 	uint64_t half;	     /* ring words / 2 */
 	uint64_t kick;	     /* words in use past which a commit looks at the writer: half, or
-				the whole ring while a wake is on its way */
+				the whole ring while a wake is on its way (kick != half) */
 	uint64_t tail_cache; /* last tail the producer saw */
 	_Atomic uint64_t head;
 	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
@@ -77,8 +77,7 @@ struct tt_thread {
 	_Atomic uint32_t tail_seq; /* futex word: bumped whenever tail moves */
 	_Atomic uint32_t waiting;  /* the producer sleeps on tail_seq */
 	_Atomic uint32_t state;	   /* enum tt_thread_state */
-	uint32_t wake_sent;
-	uint32_t multi_id;	/* the shared chunk its last part went into (chunks.c) */
+	uint32_t multi_id;	   /* the shared chunk its last part went into (chunks.c) */
 	uint64_t rpos;		/* where the next drain reads: past tail while a part is staged */
 	uint64_t self;		/* pthread_self() of the owner, for name lookups */
 	struct tt_thread *next; /* registry list, never unlinked */

@@ -27,9 +27,17 @@
  * are timed, unless TRACEIT_DURATIONS names memory.
  */
 #define TT_TIMED_BYTES (64u << 10)
-static inline int tt_mem_timed(size_t bytes)
+/* The entry time of a heap call for bytes that is timed, else 0 (no clock read) */
+static inline uint64_t tt_mem_start(size_t bytes)
 {
-	return bytes >= TT_TIMED_BYTES || tt_unlikely(tt_cfg.durations & (1u << TT_CAT_MEMORY));
+	if (bytes >= TT_TIMED_BYTES || tt_unlikely(tt_cfg.durations & (1u << TT_CAT_MEMORY)))
+		return tt_now();
+	return 0;
+}
+/* The start to record: the entry time, or for a call of one timestamp its end */
+static inline uint64_t tt_mem_t0(uint64_t t0, uint64_t t1)
+{
+	return t0 ? t0 : t1;
 }
 
 /* Makes sure the real pointer exists (a wrapper can run before our constructor). */

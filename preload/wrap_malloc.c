@@ -5,7 +5,7 @@
  * The writer thread is started from here only when the caller is outside libc and ld.so,
  * which call malloc with their locks held (dlopen, TLS allocation), where starting a thread
  * could deadlock (TT_SPAWN_CALLER).  The calls are one timestamp unless they ask for
- * TT_TIMED_BYTES or more, or TRACEIT_DURATIONS names memory (tt_mem_timed).
+ * TT_TIMED_BYTES or more, or TRACEIT_DURATIONS names memory (tt_mem_start).
  * free(NULL) is not recorded.  Blocks of the bootstrap arena (resolve.c) are never passed to
  * glibc.
  */
@@ -24,13 +24,12 @@ TT_EXPORT void *malloc(size_t size)
 
 	if (!t)
 		return tt_real.malloc(size);
-	int timed = tt_mem_timed(size);
-	uint64_t t0 = timed ? tt_now() : 0;
+	uint64_t t0 = tt_mem_start(size);
 	void *p = tt_real.malloc(size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_MALLOC, timed ? t0 : t1, t1, !p, e, 2, TT_U(p), size, 0, 0,
+	tt_record(t, TT_EV_MALLOC, tt_mem_t0(t0, t1), t1, !p, e, 2, TT_U(p), size, 0, 0,
 		  TT_SPAWN_CALLER);
 	errno = e;
 	return p;
@@ -52,13 +51,12 @@ TT_EXPORT void *calloc(size_t nmemb, size_t size)
 	if (!t)
 		return tt_real.calloc(nmemb, size);
 	size_t bytes;
-	int timed = __builtin_mul_overflow(nmemb, size, &bytes) || tt_mem_timed(bytes);
-	uint64_t t0 = timed ? tt_now() : 0;
+	uint64_t t0 = tt_mem_start(__builtin_mul_overflow(nmemb, size, &bytes) ? SIZE_MAX : bytes);
 	void *p = tt_real.calloc(nmemb, size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_CALLOC, timed ? t0 : t1, t1, !p, e, 3, TT_U(p), nmemb, size, 0,
+	tt_record(t, TT_EV_CALLOC, tt_mem_t0(t0, t1), t1, !p, e, 3, TT_U(p), nmemb, size, 0,
 		  TT_SPAWN_CALLER);
 	errno = e;
 	return p;
@@ -79,13 +77,13 @@ TT_EXPORT void free(void *ptr)
 		return;
 	}
 	int e = errno; /* free must preserve errno (glibc manual, "Replacing malloc") */
-	int timed = tt_mem_timed(0);
-	uint64_t t0 = timed ? tt_now() : 0;
+	uint64_t t0 = tt_mem_start(0);
 
 	tt_real.free(ptr);
 	uint64_t t1 = tt_now();
 
-	tt_record(t, TT_EV_FREE, timed ? t0 : t1, t1, 0, 0, 1, TT_U(ptr), 0, 0, 0, TT_SPAWN_CALLER);
+	tt_record(t, TT_EV_FREE, tt_mem_t0(t0, t1), t1, 0, 0, 1, TT_U(ptr), 0, 0, 0,
+		  TT_SPAWN_CALLER);
 	errno = e;
 }
 
@@ -115,15 +113,14 @@ TT_EXPORT void *realloc(void *ptr, size_t size)
 		tt_heap_forget(ptr); /* a window's block moves or goes: it is no longer its own */
 		return tt_real.realloc(ptr, size);
 	}
-	int timed = tt_mem_timed(size);
-	uint64_t t0 = timed ? tt_now() : 0;
+	uint64_t t0 = tt_mem_start(size);
 	void *p = tt_real.realloc(ptr, size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
 	/* realloc(p, 0) frees and returns NULL: that is not a failure */
-	tt_record(t, TT_EV_REALLOC, timed ? t0 : t1, t1, !p && size, e, 3, TT_U(p), TT_U(ptr), size,
-		  0, TT_SPAWN_CALLER);
+	tt_record(t, TT_EV_REALLOC, tt_mem_t0(t0, t1), t1, !p && size, e, 3, TT_U(p), TT_U(ptr),
+		  size, 0, TT_SPAWN_CALLER);
 	errno = e;
 	return p;
 }
@@ -175,13 +172,12 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 
 	if (!t)
 		return tt_real.posix_memalign(memptr, alignment, size);
-	int timed = tt_mem_timed(size);
-	uint64_t t0 = timed ? tt_now() : 0;
+	uint64_t t0 = tt_mem_start(size);
 	int ret = tt_real.posix_memalign(memptr, alignment, size);
 	uint64_t t1 = tt_now();
 	int e = errno;
 
-	tt_record(t, TT_EV_POSIX_MEMALIGN, timed ? t0 : t1, t1, ret != 0, ret, 4,
+	tt_record(t, TT_EV_POSIX_MEMALIGN, tt_mem_t0(t0, t1), t1, ret != 0, ret, 4,
 		  (uint64_t)(int64_t)ret, alignment, size, ret ? 0 : TT_U(*memptr),
 		  TT_SPAWN_CALLER);
 	errno = e;
@@ -201,12 +197,11 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 		struct tt_thread *t = tt_enter(TT_CAT_MEMORY);                                     \
 		if (!t)                                                                            \
 			return TT_ALIGNED_CALL_##EV;                                               \
-		int timed = tt_mem_timed(size);                                                    \
-		uint64_t t0 = timed ? tt_now() : 0;                                                \
+		uint64_t t0 = tt_mem_start(size);                                                  \
 		void *p = TT_ALIGNED_CALL_##EV;                                                    \
 		uint64_t t1 = tt_now();                                                            \
 		int e = errno;                                                                     \
-		tt_record(t, TT_EV_##EV, timed ? t0 : t1, t1, !p, e, TT_ALIGNED_NARGS_##EV,        \
+		tt_record(t, TT_EV_##EV, tt_mem_t0(t0, t1), t1, !p, e, TT_ALIGNED_NARGS_##EV,      \
 			  TT_U(p), TT_ALIGNED_NARGS_##EV == 3 ? al : size, size, 0,                \
 			  TT_SPAWN_CALLER);                                                        \
 		errno = e;                                                                         \
