@@ -233,24 +233,36 @@ int tt_chunk_events(struct tt_enc *c)
  * other, their addresses next to each other, compress smaller than the parts one after the
  * other.
  */
-static uint8_t *multi_header(uint8_t *p, const struct multi_part *m, const struct multi_part *prev)
+#define PART_FIELDS (4 + TT_NCOLS)
+
+/* Field f of a part's header, in the order they are laid out (format.h, version 7) */
+static uint64_t part_field(const struct multi_part *m, const struct multi_part *prev, int f)
 {
-	p = tt_put_varint(p, tt_zigzag((int64_t)m->tid - (int64_t)(prev ? prev->tid : 0)));
-	p = tt_put_varint(p, m->n);
-	p = tt_put_varint(p, tt_zigzag((int64_t)(m->first - (prev ? prev->first : m->first))));
-	p = tt_put_varint(p, m->last - m->first);
-	p = tt_put_varint(p, m->flags);
-	for (int i = 0; i < TT_NCOLS; i++)
-		p = tt_put_varint(p, m->len[i]);
-	return p;
+	switch (f) {
+	case 0:
+		return tt_zigzag((int64_t)m->tid - (int64_t)(prev ? prev->tid : 0));
+	case 1:
+		return m->n;
+	case 2:
+		return tt_zigzag((int64_t)(m->first - (prev ? prev->first : m->first)));
+	case 3:
+		return m->flags;
+	default:
+		return m->len[f - 4];
+	}
 }
 
+/*
+ * By field, as the columns are: a part's tid, count and first tick side by side with the
+ * next part's compress to a third of what the fields one after the other did.
+ */
 static size_t multi_layout(uint8_t *out)
 {
 	uint8_t *p = tt_put_varint(out, nmparts);
 
-	for (unsigned k = 0; k < nmparts; k++)
-		p = multi_header(p, &mparts[k], k ? &mparts[k - 1] : NULL);
+	for (int f = 0; f < PART_FIELDS; f++)
+		for (unsigned k = 0; k < nmparts; k++)
+			p = tt_put_varint(p, part_field(&mparts[k], k ? &mparts[k - 1] : NULL, f));
 	for (int i = 0; i < TT_NCOLS; i++) {
 		const uint8_t *src = mbuf;
 
@@ -329,7 +341,7 @@ void tt_chunk_stage(struct tt_enc *c, uint64_t pos)
 		.first = c->first,
 		.last = c->prev_end,
 	};
-	uint8_t hdr[(5 + TT_NCOLS) * TT_VARINT_MAX];
+	uint8_t hdr[PART_FIELDS * TT_VARINT_MAX], *h = hdr;
 
 	if (nmparts == MULTI_PARTS ||
 	    mbuf_len + tt_enc_size(c) + mhdr_len + sizeof(hdr) + TT_VARINT_MAX > RAW_CAP)
@@ -342,7 +354,9 @@ void tt_chunk_stage(struct tt_enc *c, uint64_t pos)
 		mbuf_len += n;
 		m.len[i] = (uint32_t)n;
 	}
-	mhdr_len += (size_t)(multi_header(hdr, &m, nmparts ? &mparts[nmparts - 1] : NULL) - hdr);
+	for (int f = 0; f < PART_FIELDS; f++)
+		h = tt_put_varint(h, part_field(&m, nmparts ? &mparts[nmparts - 1] : NULL, f));
+	mhdr_len += (size_t)(h - hdr);
 	if (!nmparts)
 		mheld_since = tt_sync_tick;
 	mparts[nmparts++] = m;

@@ -13,15 +13,19 @@
 struct tt_multi_part {
 	uint32_t tid, nevents, flags;
 	uint64_t first_tick, last_tick;
-	/* version 3: the part's payload; version 4: the sum of its column lengths */
+	/* version 3: the part's payload; version 4 and later: the sum of its column lengths */
 	uint64_t off, len;
 	uint64_t col_off[TT_NCOLS], col_len[TT_NCOLS]; /* version 4: its columns */
 };
 
+#define TT_MULTI_FIELDS (4 + TT_NCOLS) /* version 7: header fields, each a run of nparts */
+
 struct tt_multi_iter {
 	const uint8_t *start, *p, *end;
-	int by_column; /* version 4 layout */
-	uint64_t left; /* version 4: parts not yet returned */
+	int by_column;			       /* version 4 layout */
+	int by_field;			       /* version 7: the headers by field, no last tick */
+	const uint8_t *field[TT_MULTI_FIELDS]; /* version 7: where the next part's fields are */
+	uint64_t left;			       /* version 4: parts not yet returned */
 	uint64_t prev_tid, prev_first;
 	uint64_t col_pos[TT_NCOLS]; /* version 4: where the next part's columns start */
 };

@@ -56,7 +56,13 @@
  *	       compresses a quarter smaller: varint nparts; nparts headers, each the fields
  *	       above followed by the byte lengths of the payload's TT_NCOLS columns (varints,
  *	       section 4b; no directory); then column 0 of every part in part order, column 1
- *	       of every part, and so on to the end of the payload.  The recorder puts there the
+ *	       of every part, and so on to the end of the payload.  Version 7 lays the headers
+ *	       out by field too, and leaves out the last tick, which is the first tick plus the
+ *	       sum of the part's end_delta column: varint nparts; the tid differences of every
+ *	       part, then every nevents, every first tick difference, every flags, the length
+ *	       of column 0 of every part, of column 1, and so on to column TT_NCOLS - 1; then
+ *	       the columns as in version 4 (a header's fields one after the other were a
+ *	       quarter of a thread-churning program's trace).  The recorder puts there the
  *	       threads that had little to write in a pass (short-lived threads, mostly idle
  *	       ones), which would otherwise each cost a chunk header for a few events.
  *
@@ -130,9 +136,12 @@
 
 #define TT_MAGIC "TRACEIT\x1a"
 #define TT_MAGIC_LEN 8
-/* 5: the user category (traceit.h) and the ITT sync events; 6: function tracing (events.def) */
-#define TT_FORMAT_VERSION 6
-#define TT_FORMAT_MIN_READER 4
+/*
+ * 5: the user category (traceit.h) and the ITT sync events; 6: function tracing (events.def);
+ * 7: the EVENTS_MULTI headers by field, which older readers cannot parse.
+ */
+#define TT_FORMAT_VERSION 7
+#define TT_FORMAT_MIN_READER 7
 
 #define TT_PREAMBLE_LEN 16
 

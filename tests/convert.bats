@@ -51,6 +51,10 @@ golden_t_threads_memory() {
 	golden_t_threads_memory golden4
 }
 
+@test "golden: format 7 streams (the shared chunk's part headers by field)" {
+	golden_t_threads_memory golden7
+}
+
 @test "CSV loads as a table: header, one row per event, quoting" {
 	"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$GOLDEN"
 	head -1 "$BATS_TEST_TMPDIR/t.csv" | grep -qx 'pid,tid,thread,ts_ns,dur_ns,category,name,result,errno,fd,path,bytes,size,addr,details,window,depth,self_ns'

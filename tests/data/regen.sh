@@ -26,7 +26,7 @@ if [ "${2:-}" = --streams ]; then
 	cc -O1 -g -pthread -fno-builtin -o /tmp/contend "$data/src/contend.c"
 	record contend ./contend
 	record golden './t_fork 2; ./t_threads 3; ./t_io /tmp/data.bin 5'
-	record golden4 './t_threads 6; ./t_memory 60'
+	record golden7 './t_threads 6; ./t_memory 60'
 	# a program gone once recorded: its functions are named module+offset on every machine
 	mkdir -p /tmp/funcs-gone && cp "$t/t_func" /tmp/funcs-gone/
 	record funcs 'funcs-gone/t_func marks; funcs-gone/t_func longjmp'
@@ -34,10 +34,10 @@ if [ "${2:-}" = --streams ]; then
 	cc -O1 -g -pthread -fno-builtin -I"$data/../../include" -o /tmp/diffwork "$data/src/diffwork.c"
 	record diff-base 'TRACEIT_STACKS=lock ./diffwork base /tmp/diffwork.out'
 	record diff-new 'TRACEIT_STACKS=lock ./diffwork new /tmp/diffwork.out'
-	echo "regen.sh: golden3 is a format 3 recording: it is kept as it is" >&2
+	echo "regen.sh: golden3 and golden4 are format 3 and 4 recordings: kept as they are" >&2
 fi
 
-for set_ in golden golden3 golden4; do
+for set_ in golden golden3 golden4 golden7; do
 	"$convert" -f csv -o "$data/$set_.csv" "$data/$set_"
 	"$convert" -f json -o "$data/$set_.json" "$data/$set_"
 	"$convert" -f summary -o "$data/$set_.summary" "$data/$set_"
