@@ -71,9 +71,12 @@ static unsigned take_record(struct tt_file *f, uint64_t *r, uint64_t left)
 {
 	unsigned nw = TT_W0_WORDS(r[0]), type = TT_W0_TYPE(r[0]);
 
+	/* padding to the ring's end (rings.h) is as short as one word */
+	if (type == TT_EV_INVALID && nw && nw <= left)
+		return nw;
 	if (nw < 3 || nw > left || type >= TT_EV_COUNT)
 		return 0;
-	if (type == TT_EV_INVALID || type == TT_EV_FREES_OFF)
+	if (type == TT_EV_FREES_OFF)
 		return nw; /* a batch of frees noted while tracing was off: not recovered */
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0, n = tt_payload_words(type), k = 0;
 
