@@ -79,6 +79,8 @@ void tt_config_read(struct tt_config *cfg)
 	cfg->func_depth = parse_number("TRACEIT_FUNC_DEPTH", TT_FUNC_STACK, 1, TT_FUNC_STACK);
 	cfg->func_min_ns = parse_number("TRACEIT_FUNC_MIN_NS", 0, 0, 4000000000u);
 	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 1024, 16, 1048576);
+	/* 0: four times TRACEIT_BUFFER_KB (tt_config_memory_limit may lower both) */
+	cfg->buffer_max_kb = parse_number("TRACEIT_BUFFER_MAX_KB", 0, 16, 1048576);
 
 	cfg->clock = -1;
 	s = secure_getenv("TRACEIT_CLOCK");
@@ -209,8 +211,14 @@ int tt_config_memory_limit(struct tt_config *cfg)
 		limit = rl.rlim_cur;
 	if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < limit)
 		limit = rl.rlim_cur;
-	if (limit == UINT64_MAX)
+	if (limit == UINT64_MAX) {
+		if (!cfg->buffer_max_kb)
+			cfg->buffer_max_kb =
+				cfg->buffer_kb <= 262144 ? cfg->buffer_kb * 4 : 1048576;
+		if (cfg->buffer_max_kb < cfg->buffer_kb)
+			cfg->buffer_max_kb = cfg->buffer_kb;
 		return 0;
+	}
 	if (limit < (uint64_t)TT_MIN_LIMIT_MB << 20) {
 		tt_log("a memory limit of %lu KB (ulimit -v or -d) leaves no room for the tracer's "
 		       "buffers beside the program (it traces under limits of %u MB or more); "
@@ -225,5 +233,7 @@ int tt_config_memory_limit(struct tt_config *cfg)
 	/* and smaller per thread, so that sixteen threads have one (256 KB under 64 MB) */
 	if ((limit >> 18) < cfg->buffer_kb)
 		cfg->buffer_kb = (uint32_t)(limit >> 18);
+	/* a ring's room to grow is mapped with it, which the limit would count */
+	cfg->buffer_max_kb = cfg->buffer_kb;
 	return 0;
 }

@@ -114,7 +114,7 @@ static void drain_thread(struct tt_thread *t)
 {
 	uint64_t head = atomic_load_explicit(&t->head, memory_order_acquire);
 	uint64_t pos = t->rpos, tail = atomic_load_explicit(&t->tail, memory_order_relaxed);
-	uint64_t from, span = (t->mask + 1) / 2;
+	uint64_t from, span;
 	struct tt_enc c;
 	int dead = atomic_load(&tt_state) == TT_DEAD || !tt_chunks_ok;
 
@@ -122,6 +122,8 @@ static void drain_thread(struct tt_thread *t)
 		pos = tail; /* cannot happen: keep to what the ring says */
 	if (pos == head)
 		return;
+	/* after head: a thread whose ring was empty may have grown it (tt_ring_grow) */
+	span = (t->mask + 1) / 2;
 	tt_enc_begin(&c, t);
 	from = pos;
 	uint64_t ahead = pos; /* the record prefetched last */

@@ -147,11 +147,17 @@ static uint64_t *drop_event(struct tt_thread *t)
 	return NULL;
 }
 
-/* The ring has no room for nwords: wrap, wait for the writer, or drain here. */
+/*
+ * The ring has no room for nwords: wrap, wait for the writer, or drain here.  A thread that
+ * has to wait and whose ring may grow (tt_ring_grow) waits until the ring is empty and grows
+ * it: once.
+ */
 uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 {
 	uint64_t size = t->mask + 1;
+	int grow = 0;
 
+again:
 	if (tt_unlikely(t->nobuf)) {
 		t->lost++;
 		return NULL;
@@ -194,9 +200,16 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 		uint64_t idx = h & t->mask;
 		uint64_t need = nwords + (idx + nwords > size ? size - idx : 0);
 
-		if (h + need - t->tail_cache > size)
+		if (h + need - t->tail_cache > size || grow)
 			t->tail_cache = atomic_load_explicit(&t->tail, memory_order_acquire);
-		if (h + need - t->tail_cache <= size) {
+		if (grow && t->tail_cache == h) {
+			atomic_store(&t->waiting, 0);
+			tt_ring_grow(t);
+			size = t->mask + 1;
+			grow = 0;
+			goto again; /* the blocks past the old ring are reserved there */
+		}
+		if (!grow && h + need - t->tail_cache <= size) {
 			if (idx + nwords <= size)
 				return &t->ring[idx];
 			/* Pad to the end of the ring so that a record is never split. */
@@ -205,20 +218,28 @@ uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
 			continue;
 		}
 		if (atomic_load(&tt_state) != TT_ACTIVE) {
+			atomic_store(&t->waiting, 0);
 			t->lost++;
 			return NULL;
 		}
 		if (tt_writer_running() && tt_cfg.drop)
 			return drop_event(t);
+		/*
+		 * Not in a signal handler, which may run on a small alternate stack while the
+		 * writer drains: the thread could not wait for the whole ring there.
+		 */
+		grow = grow || (t->cap > size && !t->nogrow && !t->in_signal);
 		if (tt_writer_running()) {
 			uint32_t seq = atomic_load(&t->tail_seq);
 			struct timespec ts = { 0, 100000000 };
 
+			/* waiting stays set until the ring is empty: no drain keeps a part back */
 			atomic_store(&t->waiting, 1);
 			tt_writer_wake();
 			if (atomic_load(&t->tail) == t->tail_cache)
 				tt_futex_wait((volatile uint32_t *)&t->tail_seq, seq, &ts);
-			atomic_store(&t->waiting, 0);
+			if (!grow)
+				atomic_store(&t->waiting, 0);
 		} else if (t->in_signal) {
 			/*
 			 * A signal handler, no writer thread: draining here could overflow a small

@@ -48,14 +48,30 @@ struct tt_thread *tt_thread_first(void)
 	return atomic_load_explicit(&registry, memory_order_acquire);
 }
 
-static size_t ring_words(void)
+/* A power of two, at least 16 KiB, so that the longest record fits a quarter of it. */
+static size_t kb_words(uint32_t kb)
 {
-	/* A power of two, at least 16 KiB, so that the longest record fits a quarter of it. */
-	size_t bytes = (size_t)tt_cfg.buffer_kb * 1024, words = 2048;
+	size_t bytes = (size_t)kb * 1024, words = 2048;
 
 	while (words * 8 < bytes)
 		words <<= 1;
 	return words;
+}
+
+static size_t ring_words(void)
+{
+	return kb_words(tt_cfg.buffer_kb);
+}
+
+/*
+ * The ring words a new state's region has room for.  Block mode only: in drop mode a thread
+ * never waits, and a flight recorder keeps TRACEIT_BUFFER_KB by definition.
+ */
+static size_t cap_words(void)
+{
+	size_t words = ring_words(), cap = kb_words(tt_cfg.buffer_max_kb);
+
+	return tt_cfg.drop || tt_cfg.ring || cap < words ? words : cap;
 }
 
 static void reset_ring(struct tt_thread *t)
@@ -69,17 +85,18 @@ static void reset_ring(struct tt_thread *t)
 	t->lost = 0;
 	t->dropped = 0;
 	t->dtor_rounds = 0;
+	t->nogrow = 0;
 	t->kick = t->half;
 	atomic_store(&t->waiting, 0);
 }
 
-static struct tt_thread *take_free_state(size_t words)
+/* A free state whose region holds cap words (its ring may have grown there already) */
+static struct tt_thread *take_free_state(size_t cap)
 {
 	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
 		uint32_t expect = TT_T_FREE;
 
-		if (t->mask + 1 == words &&
-		    atomic_compare_exchange_strong(&t->state, &expect, TT_T_LIVE))
+		if (t->cap == cap && atomic_compare_exchange_strong(&t->state, &expect, TT_T_LIVE))
 			return t;
 	}
 	return NULL;
@@ -124,9 +141,13 @@ static uint64_t rsv_words(const struct tt_thread *t, uint64_t words)
 	return w > t->mask + 1 ? t->mask + 1 : w;
 }
 
-static struct tt_thread *new_state(size_t words)
+/*
+ * A state whose ring has words, in a region with room for cap: the rest is mapped but never
+ * touched (nor reserved in the shared-buffer file) until the ring grows (tt_ring_grow).
+ */
+static struct tt_thread *new_state(size_t words, size_t cap)
 {
-	size_t len = RING_OFF + words * 8;
+	size_t len = RING_OFF + cap * 8;
 	uint64_t off = 0;
 	char *mem = tt_shm_map(len, RING_OFF + FIRST_RSV, &off);
 
@@ -148,6 +169,7 @@ static struct tt_thread *new_state(size_t words)
 	};
 	t->ring = (uint64_t *)(mem + RING_OFF);
 	t->mask = words - 1;
+	t->cap = cap;
 	t->shm_off = off;
 	t->rsv = off ? rsv_words(t, FIRST_RSV / 8) : words;
 	/* ring mode never asks the writer for a pass: a full ring drops its oldest events */
@@ -175,9 +197,9 @@ static struct tt_thread *short_of_memory(size_t words)
 	size_t w = words / 4;
 
 	for (; !t && w >= 2048; w /= 4)
-		t = new_state(w);
+		t = new_state(w, w);
 	if (!t)
-		t = new_state(TT_TOKEN_WORDS);
+		t = new_state(TT_TOKEN_WORDS, TT_TOKEN_WORDS);
 	if (!reported) {
 		reported = 1;
 		if (t && !t->nobuf)
@@ -227,6 +249,34 @@ void tt_ring_reserve_more(struct tt_thread *t, uint64_t need)
 }
 
 /*
+ * The thread had to wait for the writer: it gets the rest of its region, so that the writer
+ * takes its records in longer chunks and it waits less often.  Called by the thread itself
+ * when its ring is empty (every record written and released): no record is where the new
+ * mask would not find it, and the writer reads the mask only after a head that the thread
+ * publishes after this.  Within TRACEIT_BUFFER_TOTAL_MB, under the registry lock that
+ * guards the count.
+ */
+void tt_ring_grow(struct tt_thread *t)
+{
+	uint64_t words = t->mask + 1;
+
+	if (t->cap <= words || t->nobuf)
+		return;
+	tt_registry_lock();
+	if (ring_bytes + (t->cap - words) * 8 <= (size_t)tt_cfg.buffer_total_mb << 20) {
+		ring_bytes += (t->cap - words) * 8;
+		words = t->cap;
+		t->mask = words - 1;
+		t->half = words / 2;
+		t->kick = t->half;
+		region_of(t)->ring_words = words;
+	} else {
+		t->nogrow = 1;
+	}
+	tt_registry_unlock();
+}
+
+/*
  * Gives the drained room back to the thread.  In the middle of a drain (partial), a thread
  * waiting for room is woken only once half its ring is free: woken for every bit of room,
  * it would preempt the writer again and again to fill it, and the two would take turns on
@@ -250,15 +300,15 @@ struct tt_thread *tt_thread_attach(void)
 		return NULL;
 	tt_self = &tt_thread_dead;
 
-	size_t words = ring_words();
+	size_t words = ring_words(), cap = cap_words();
 
 	tt_registry_lock();
-	struct tt_thread *t = take_free_state(words);
+	struct tt_thread *t = take_free_state(cap);
 
 	if (!t && ring_bytes + words * 8 > (size_t)tt_cfg.buffer_total_mb << 20) {
 		t = take_free_state(TT_TOKEN_WORDS);
 		if (!t)
-			t = new_state(TT_TOKEN_WORDS);
+			t = new_state(TT_TOKEN_WORDS, TT_TOKEN_WORDS);
 		if (!cap_reported) {
 			cap_reported = 1;
 			tt_log("the threads' buffers reached %s (%u MB); events of threads started "
@@ -268,7 +318,9 @@ struct tt_thread *tt_thread_attach(void)
 			       tt_cfg.buffer_total_mb);
 		}
 	} else if (!t) {
-		t = new_state(words);
+		t = new_state(words, cap);
+		if (!t && cap > words)
+			t = new_state(words, words);
 		if (!t)
 			t = short_of_memory(words);
 	}

@@ -62,6 +62,7 @@ struct tt_thread {
 	uint32_t dtor_rounds;
 	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
 	uint32_t nobuf;	    /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
+	uint32_t nogrow;    /* growing the ring would pass TRACEIT_BUFFER_TOTAL_MB */
 	uint32_t pending;   /* TT_PEND_*: what to write before the thread's next record */
 	uint64_t lost;	    /* events this thread could not record, all told */
 	uint64_t dropped;   /* dropped since the last LOST record (drop mode) */
@@ -83,6 +84,7 @@ struct tt_thread {
 	struct tt_thread *next; /* registry list, never unlinked */
 	size_t map_len;
 	uint64_t shm_off; /* the region's offset in the shared-buffer file; 0: private memory */
+	uint64_t cap;	  /* ring words the region has room for: the ring may grow to that */
 };
 
 /* The per-thread pointer: initial-exec so that reading it never allocates (the dynamic
@@ -99,9 +101,10 @@ struct tt_config {
 	uint32_t categories; /* mask */
 	uint32_t flush_ms;
 	uint32_t buffer_kb;
-	int clock;	 /* -1 auto, 0 monotonic, 1 tsc */
-	int drop;	 /* TRACEIT_MODE=drop: never wait for the writer */
-	uint32_t stacks; /* categories recorded with a call stack */
+	uint32_t buffer_max_kb; /* a ring that had to wait for the writer grows to this */
+	int clock;		/* -1 auto, 0 monotonic, 1 tsc */
+	int drop;		/* TRACEIT_MODE=drop: never wait for the writer */
+	uint32_t stacks;	/* categories recorded with a call stack */
 	uint32_t stack_depth;
 	uint32_t buffer_total_mb;  /* all threads' buffers together */
 	int buffer_total_by_limit; /* buffer_total_mb lowered by tt_config_memory_limit */
@@ -150,6 +153,8 @@ void tt_thread_after_fork_child(struct tt_thread *keep);
 void tt_thread_share(void);
 /* The ring's next words are written to for the first time: their blocks reserved (shm.c) */
 void tt_ring_reserve_more(struct tt_thread *t, uint64_t need);
+/* The thread's ring is empty: it takes all of its region, if the total allows (thread.c) */
+void tt_ring_grow(struct tt_thread *t);
 /* The drains: room up to pos is free again, its records written (partial: more to come) */
 void tt_ring_release(struct tt_thread *t, uint64_t pos, int partial);
 void tt_registry_lock(void);

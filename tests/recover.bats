@@ -40,6 +40,24 @@ leftovers() {
 	[[ "$output" == *"raw exit_group"*": 10000 events it had not written were recovered"* ]]
 }
 
+# ring_words of the first thread region of the shared-buffer file $1 (stream/rings.h)
+ring_words() {
+	od -An -t u8 -j $((4096 + 24)) -N 8 "$1" | tr -d ' '
+}
+
+@test "a ring that grew (it had to wait for the writer): recovered whole, the reader told its size" {
+	# TRACEIT_BUFFER_MAX_KB, TRACEIT_BUFFER_TOTAL_MB, the ring's KiB at the end
+	for case in "16 2048 16" "64 2048 64" "4096 1 16"; do
+		set -- $case
+		rm -rf "$OUT"
+		TRACEIT_BUFFER_KB=16 TRACEIT_BUFFER_MAX_KB=$1 TRACEIT_BUFFER_TOTAL_MB=$2 \
+			run "$TRACEIT" -q -o "$OUT" -- "$T/t_ending" exitgroup 50000
+		[ "$status" -eq 0 ]
+		expect_eq "ring words ($case)" $(($3 * 128)) "$(ring_words "$OUT"/*.rings)"
+		expect_eq "mallocs ($case)" 50000 "$(mallocs)"
+	done
+}
+
 @test "without the launcher: the converter moves the file out of shared memory itself" {
 	run traced "$T/t_ending" exitgroup 3000
 	[ "$status" -eq 0 ]
