@@ -270,6 +270,8 @@ void tt_ring_grow(struct tt_thread *t)
 		t->half = words / 2;
 		t->kick = t->half;
 		region_of(t)->ring_words = words;
+		if (!t->shm_off)
+			t->rsv = words; /* private memory: all of it may be written */
 	} else {
 		t->nogrow = 1;
 	}

@@ -118,6 +118,12 @@ ring_words() {
 	run env TRACEIT_SHM_DIR=off TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_ending" exit 1000
 	[ "$status" -eq 0 ] && [ -z "$output" ]
 	expect_eq "mallocs, private" 1000 "$(mallocs)"
+	# private rings that grow: all of the room is the thread's, nothing said either
+	rm -rf "$OUT"; mkdir -p "$OUT"
+	run env TRACEIT_SHM_DIR=off TRACEIT_BUFFER_KB=16 TRACEIT_BUFFER_MAX_KB=64 \
+		TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_ending" exit 50000
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	expect_eq "mallocs, private rings grown" 50000 "$(mallocs)"
 }
 
 @test "a file size limit below a buffer: no SIGBUS, no SIGXFSZ, one line, the run as untraced" {
