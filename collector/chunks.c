@@ -1,8 +1,9 @@
 /*
- * chunks.c - writing chunks to the stream: compression (igzip when built with it, else
- * zlib), the strings that events name, EVENTS chunks, the EVENTS_MULTI chunk that threads
- * with little to write share, and the side chunks (stacks, modules).  The writer lock is held
- * for all of it: it guards the compressor, these buffers, the string table and the file.
+ * chunks.c - writing chunks to the stream: compression (igzip when built with it, which also
+ * stores the columns it would barely shrink; else zlib), the strings that events name, EVENTS
+ * chunks, the EVENTS_MULTI chunk that threads with little to write share, and the side chunks
+ * (stacks, modules).  The writer lock is held for all of it: it guards the compressor, these
+ * buffers, the string table and the file.
  */
 #include "config.h"
 #include "tt.h"
@@ -111,7 +112,11 @@ int tt_chunks_setup(void)
  */
 static uint8_t *isal_buf;
 
-static size_t isal_compress(const uint8_t *raw, size_t len)
+/*
+ * Deflates raw into out; unless last, the blocks end byte-aligned and none is final, so that
+ * more blocks may follow in the same stream.
+ */
+static size_t isal_part(const uint8_t *raw, size_t len, uint8_t *out, size_t cap, int last)
 {
 	/*
 	 * Not on the stack: it is 80 KB, and a drain may run in a program's signal handler on
@@ -128,14 +133,110 @@ static size_t isal_compress(const uint8_t *raw, size_t len)
 	s.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
 	s.next_in = (uint8_t *)raw;
 	s.avail_in = (uint32_t)len;
-	s.next_out = obuf;
-	s.avail_out = (uint32_t)obuf_cap;
-	s.end_of_stream = 1;
-	s.flush = NO_FLUSH;
+	s.next_out = out;
+	s.avail_out = (uint32_t)cap;
+	s.end_of_stream = last;
+	s.flush = last ? NO_FLUSH : FULL_FLUSH;
 	s.gzip_flag = IGZIP_DEFLATE;
 	if (isal_deflate_stateless(&s) != COMP_OK)
 		return 0;
 	return s.total_out;
+}
+
+static size_t isal_compress(const uint8_t *raw, size_t len)
+{
+	return isal_part(raw, len, obuf, obuf_cap, 1);
+}
+
+/* Stored blocks (RFC 1951, 3.2.4) holding p, at a byte boundary of the stream; the last one
+ * final if last. */
+static size_t put_stored(uint8_t *out, const uint8_t *p, size_t len, int last)
+{
+	uint8_t *o = out;
+
+	do {
+		size_t n = len > 65535 ? 65535 : len;
+
+		*o++ = last && n == len; /* BFINAL, BTYPE 00, and the bits to the byte's end */
+		o[0] = (uint8_t)n;
+		o[1] = (uint8_t)(n >> 8);
+		o[2] = (uint8_t)~n;
+		o[3] = (uint8_t)(~n >> 8);
+		memcpy(o + 4, p, n);
+		o += 4 + n;
+		p += n;
+		len -= n;
+	} while (len);
+	return (size_t)(o - out);
+}
+
+/* log2(x) for x >= 1, to a hundredth of a bit: enough to compare sizes */
+static double approx_log2(uint32_t x)
+{
+	int k = 31 - __builtin_clz(x);
+	double m = (double)x / (double)(1u << k) - 1; /* [0, 1) */
+
+	return k + m * (1.3465 - 0.3465 * m);
+}
+
+#define STORE_FROM TT_COL_VAL /* the columns that may be stored: values and addresses */
+#define STORE_TO TT_COL_ADDR
+#define STORE_MIN 4096	   /* shorter columns are not worth looking at */
+#define STORE_SAMPLE 16384 /* bytes of a column whose statistics decide */
+
+/*
+ * Whether deflate would leave more than 70 % of a column's bytes, which then cost it about
+ * as much time as all the others: by the column's order-0 entropy, which the values and
+ * addresses of a program that allocates a lot reach within a few percent (their repeats are
+ * already references to the address history, encode.c), while the columns of most programs
+ * come out far under it.
+ */
+static int barely_compressible(const uint8_t *p, size_t len)
+{
+	uint32_t h[256] = { 0 };
+	size_t n = len < STORE_SAMPLE ? len : STORE_SAMPLE;
+	double bits = 0;
+
+	for (size_t i = 0; i < n; i++)
+		h[p[i]]++;
+	for (int i = 0; i < 256; i++)
+		if (h[i])
+			bits += h[i] * (approx_log2((uint32_t)n) - approx_log2(h[i]));
+	return bits > 0.7 * 8 * (double)n;
+}
+
+/*
+ * An EVENTS chunk, laid out as tt_enc_finish does (off: where each column starts, then the
+ * end): the columns that deflate would barely shrink go as stored blocks of the same
+ * deflate stream, the rest deflated around them, so that a reader inflates it as any other
+ * chunk.  Returns the length in obuf, 0 on failure.
+ */
+static size_t isal_events(const uint8_t *raw, size_t len, const size_t *off)
+{
+	int from = -1, to = -1;
+
+	for (int i = STORE_FROM; i <= STORE_TO; i++) {
+		size_t n = off[i + 1] - off[i];
+
+		if (n >= STORE_MIN && barely_compressible(raw + off[i], n)) {
+			from = from < 0 ? i : from;
+			to = i;
+		}
+	}
+	if (from < 0)
+		return isal_compress(raw, len);
+	/* the directory comes first: what is deflated before the stored part is never empty */
+	size_t a = off[from], b = off[to + 1], n = isal_part(raw, a, obuf, obuf_cap, 0);
+
+	if (!n || obuf_cap - n < b - a + 5 * ((b - a) / 65535 + 1))
+		return 0;
+	n += put_stored(obuf + n, raw + a, b - a, b == len);
+	if (b < len) {
+		size_t m = isal_part(raw + b, len - b, obuf + n, obuf_cap - n, 1);
+
+		n = m ? n + m : 0;
+	}
+	return n;
 }
 #endif
 
@@ -167,10 +268,9 @@ static size_t compress_chunk(const uint8_t *raw, size_t len, int level)
 	return done ? obuf_cap - zs.avail_out : 0;
 }
 
-static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len, int level)
+/* Deflated (n bytes in obuf; 0: it failed), with its header filled in and written. */
+static int write_deflated(struct tt_chunk_header *h, size_t len, size_t n)
 {
-	size_t n = compress_chunk(raw, len, level);
-
 	if (!n)
 		return -12;
 	h->flags |= TT_CHUNK_DEFLATED;
@@ -179,6 +279,11 @@ static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_
 	h->sync_tick = tt_sync_tick;
 	h->sync_ns = tt_sync_ns;
 	return tt_stream_write_chunk(h, obuf);
+}
+
+static int write_compressed(struct tt_chunk_header *h, const uint8_t *raw, size_t len, int level)
+{
+	return write_deflated(h, len, compress_chunk(raw, len, level));
 }
 
 static int flush_strings(void)
@@ -212,7 +317,20 @@ int tt_chunk_events(struct tt_enc *c)
 			.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),
 		};
 
-		err = write_compressed(&h, ebuf, tt_enc_finish(c, ebuf), 1);
+		size_t len = tt_enc_finish(c, ebuf), n = 0;
+#ifdef HAVE_ISAL
+		size_t off[TT_NCOLS + 1];
+
+		off[TT_NCOLS] = len;
+		for (int i = TT_NCOLS - 1; i >= 0; i--) {
+			size_t l;
+
+			tt_enc_col(c, i, &l);
+			off[i] = off[i + 1] - l;
+		}
+		n = isal_events(ebuf, len, off);
+#endif
+		err = write_deflated(&h, len, n ? n : compress_chunk(ebuf, len, 1));
 	}
 	if (err) {
 		tt_events_lost += c->n;
