@@ -90,13 +90,17 @@ static void reset_ring(struct tt_thread *t)
 	atomic_store(&t->waiting, 0);
 }
 
-/* A free state whose region holds cap words (its ring may have grown there already) */
-static struct tt_thread *take_free_state(size_t cap)
+/*
+ * A free state whose region holds cap words (its ring may have grown there already), or
+ * words without room to grow (its room could not be mapped)
+ */
+static struct tt_thread *take_free_state(size_t words, size_t cap)
 {
 	for (struct tt_thread *t = tt_thread_first(); t; t = t->next) {
 		uint32_t expect = TT_T_FREE;
 
-		if (t->cap == cap && atomic_compare_exchange_strong(&t->state, &expect, TT_T_LIVE))
+		if ((t->cap == cap || t->cap == words) &&
+		    atomic_compare_exchange_strong(&t->state, &expect, TT_T_LIVE))
 			return t;
 	}
 	return NULL;
@@ -112,6 +116,7 @@ static struct tt_thread *take_free_state(size_t cap)
 #define TT_ORPHANS_WAKE 128 /* ended threads whose buffers wait for a drain */
 _Atomic uint32_t tt_orphans;
 static size_t ring_bytes;
+static size_t grown_bytes; /* the part of ring_bytes that rings took by growing */
 static int cap_reported;
 
 /* A state's region: the header a reader of the shared-buffer file needs, the state, the ring */
@@ -253,18 +258,20 @@ void tt_ring_reserve_more(struct tt_thread *t, uint64_t need)
  * takes its records in longer chunks and it waits less often.  Called by the thread itself
  * when its ring is empty (every record written and released): no record is where the new
  * mask would not find it, and the writer reads the mask only after a head that the thread
- * publishes after this.  Within TRACEIT_BUFFER_TOTAL_MB, under the registry lock that
- * guards the count.
+ * publishes after this.  Growing takes half of TRACEIT_BUFFER_TOTAL_MB at most, the rest
+ * staying for the threads to come; under the registry lock that guards the counts.
  */
 void tt_ring_grow(struct tt_thread *t)
 {
 	uint64_t words = t->mask + 1;
+	size_t more = (t->cap - words) * 8, total = (size_t)tt_cfg.buffer_total_mb << 20;
 
 	if (t->cap <= words || t->nobuf)
 		return;
 	tt_registry_lock();
-	if (ring_bytes + (t->cap - words) * 8 <= (size_t)tt_cfg.buffer_total_mb << 20) {
-		ring_bytes += (t->cap - words) * 8;
+	if (grown_bytes + more <= total / 2 && ring_bytes + more <= total) {
+		ring_bytes += more;
+		grown_bytes += more;
 		words = t->cap;
 		t->mask = words - 1;
 		t->half = words / 2;
@@ -305,10 +312,10 @@ struct tt_thread *tt_thread_attach(void)
 	size_t words = ring_words(), cap = cap_words();
 
 	tt_registry_lock();
-	struct tt_thread *t = take_free_state(cap);
+	struct tt_thread *t = take_free_state(words, cap);
 
 	if (!t && ring_bytes + words * 8 > (size_t)tt_cfg.buffer_total_mb << 20) {
-		t = take_free_state(TT_TOKEN_WORDS);
+		t = take_free_state(TT_TOKEN_WORDS, TT_TOKEN_WORDS);
 		if (!t)
 			t = new_state(TT_TOKEN_WORDS, TT_TOKEN_WORDS);
 		if (!cap_reported) {
@@ -446,11 +453,14 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 	}
 	atomic_store(&registry, kept);
 	ring_bytes = 0;
+	grown_bytes = 0;
 	atomic_store(&tt_orphans, 0);
 	if (kept) {
 		kept->next = NULL;
 		if (!kept->nobuf)
 			ring_bytes = (kept->mask + 1) * 8;
+		if (!kept->nobuf && kept->mask + 1 > ring_words())
+			grown_bytes = (kept->mask + 1 - ring_words()) * 8;
 		atomic_store(&kept->tail, atomic_load(&kept->head));
 		atomic_store(&kept->tail_seq, 0);
 		reset_ring(kept);

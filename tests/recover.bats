@@ -46,8 +46,9 @@ ring_words() {
 }
 
 @test "a ring that grew (it had to wait for the writer): recovered whole, the reader told its size" {
-	# TRACEIT_BUFFER_MAX_KB, TRACEIT_BUFFER_TOTAL_MB, the ring's KiB at the end
-	for case in "16 2048 16" "64 2048 64" "4096 1 16"; do
+	# TRACEIT_BUFFER_MAX_KB, TRACEIT_BUFFER_TOTAL_MB, the ring's KiB at the end: growing
+	# takes half of the total at most (1008 KiB more would fit the 1 MiB, not its half)
+	for case in "16 2048 16" "64 2048 64" "512 1 512" "1024 1 16"; do
 		set -- $case
 		rm -rf "$OUT"
 		TRACEIT_BUFFER_KB=16 TRACEIT_BUFFER_MAX_KB=$1 TRACEIT_BUFFER_TOTAL_MB=$2 \
