@@ -3,6 +3,7 @@
  * PROCESS chunk, writing chunks, and the END chunk.  Everything but tt_stream_open runs with
  * the writer lock held.
  */
+#include "config.h"
 #include "tt.h"
 #include "shm.h"
 #include "sys.h"
@@ -17,6 +18,9 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 #include <zlib.h>
+#ifdef HAVE_ISAL
+#include <isa-l/crc.h>
+#endif
 
 static int out_fd = -1;
 
@@ -339,14 +343,23 @@ int tt_stream_yield_fd(void)
 	return 1;
 }
 
+/* zlib's crc32; isa-l's is the same function, three times faster (carry-less multiply) */
+static uint32_t chunk_crc(const void *p, size_t len)
+{
+#ifdef HAVE_ISAL
+	return crc32_gzip_refl(0, p, len);
+#else
+	return (uint32_t)crc32(0, p, (uInt)len);
+#endif
+}
+
 int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
 {
 	if (out_fd < 0)
 		return -EBADF;
 	h->magic = TT_CHUNK_MAGIC;
-	h->payload_crc = (uint32_t)crc32(0, payload, h->payload_len);
-	h->header_crc =
-		(uint32_t)crc32(0, (const void *)h, offsetof(struct tt_chunk_header, header_crc));
+	h->payload_crc = chunk_crc(payload, h->payload_len);
+	h->header_crc = chunk_crc(h, offsetof(struct tt_chunk_header, header_crc));
 	return write_all(h, sizeof(*h), payload, h->payload_len);
 }
 
