@@ -25,7 +25,7 @@ struct tt_pool_buf {
 uint64_t tt_decode_bytes;
 
 /* The EVENTS_MULTI chunk inflated last (tt_multi_payload), with its parts (version 4) */
-static struct {
+static __thread struct {
 	const struct tt_file *file;
 	uint64_t offset;
 	uint8_t *buf;
@@ -35,8 +35,8 @@ static struct {
 	size_t nparts, parts_cap;
 } tt_multi;
 
-static struct tt_pool_buf *tt_pool;
-static size_t tt_npool, tt_pool_cap;
+static __thread struct tt_pool_buf *tt_pool;
+static __thread size_t tt_npool, tt_pool_cap;
 
 /* Kinds of result and arguments per event type: one table lookup per field. */
 static uint8_t tt_kinds[TT_EV_COUNT][1 + TT_MAX_ARGS];
@@ -223,7 +223,7 @@ static int tt_load(struct tt_tstream *s)
 	s->cur = c;
 	s->ev.chunk = s->look.chunk = (uint32_t)(c - s->file->chunks) + 1;
 	s->left = c->nevents;
-	tt_decode_bytes += TT_CHUNK_HEADER_LEN + c->payload_len;
+	*s->loaded += TT_CHUNK_HEADER_LEN + c->payload_len;
 	s->prev_end = c->first_tick;
 	s->prev_addr = 0;
 	s->prev_stack = 0;
@@ -362,6 +362,20 @@ static inline int tt_addr_field(struct tt_tstream *s, const uint8_t **pp, const 
 	return 0;
 }
 
+/* The string of an id the table does not define. */
+static __attribute__((noinline, cold)) const char *tt_unknown_string(struct tt_tstream *s,
+								     uint64_t id)
+{
+	tt_problem(&s->file->problems, TT_PB_UNKNOWN_STRING,
+		   "an event refers to string id %llu, which is not defined",
+		   (unsigned long long)id);
+	if (s->counting) {
+		s->unknown_string = true;
+		return "<unknown string>";
+	}
+	return tt_strtab_placeholder(&s->file->strings, id);
+}
+
 /* Decodes one field of the given kind into *v.  Returns 0, or -1 on a bad varint. */
 static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, const uint8_t **pp,
 							  const uint8_t *end, unsigned kind,
@@ -390,13 +404,8 @@ static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, 
 			v->str = NULL;
 		} else {
 			v->str = tt_strtab_get(&s->file->strings, raw);
-			if (!v->str) {
-				tt_problem(
-					&s->file->problems, TT_PB_UNKNOWN_STRING,
-					"an event refers to string id %llu, which is not defined",
-					(unsigned long long)raw);
-				v->str = tt_strtab_placeholder(&s->file->strings, raw);
-			}
+			if (!v->str)
+				v->str = tt_unknown_string(s, raw);
 		}
 		break;
 	}
@@ -543,7 +552,13 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 	if (!tt_kinds_ready)
 		tt_init_kinds();
 	*s = (struct tt_tstream){
-		.id = id, .file = f, .thread = t, .next = first, .last = last, .base_ns = base_ns
+		.id = id,
+		.file = f,
+		.thread = t,
+		.next = first,
+		.last = last,
+		.base_ns = base_ns,
+		.loaded = &tt_decode_bytes,
 	};
 	if (f->time.identity) {
 		/* ticks are ns: one segment that scales by 1 */

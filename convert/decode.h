@@ -58,6 +58,14 @@ struct tt_tstream {
 	size_t nspans, spans_cap;
 	uint64_t last_key;   /* the latest key handed out: where open spans end */
 	struct tt_nest nest; /* the thread's open functions, self times */
+	uint64_t *loaded;    /* counts the bytes of the chunks loaded: tt_decode_bytes */
+	/*
+	 * A stream decoded beside others, only to count its events (fit.c): an undefined string
+	 * id makes no placeholder, which would change the string table under the other threads
+	 * and in another order than one thread would; it is noted instead.
+	 */
+	bool counting;
+	bool unknown_string; /* counting met a string id that is not defined */
 };
 
 struct tt_open_span {
@@ -73,7 +81,11 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 void tt_tstream_advance(struct tt_tstream *s);
 /* Frees what the stream holds (it may be in any state). */
 void tt_tstream_release(struct tt_tstream *s);
-/* Frees the buffer pool: at the end of a run. */
+/*
+ * Frees the calling thread's buffer pool and inflate state: by each thread that decoded, once
+ * it is done.  (The pool, the kept EVENTS_MULTI chunk and the inflate state are the thread's
+ * own, so that streams can be decoded in several threads at once.)
+ */
 void tt_decode_cleanup(void);
 
 /* Bytes of EVENTS chunks loaded so far in the run: the progress of a conversion. */

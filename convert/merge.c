@@ -191,6 +191,8 @@ static void tt_merge_streams(struct tt_pipe *p, void *arg)
 		if (n)
 			tt_sift_down(heap, n, 0);
 	}
+	if (p)
+		tt_decode_cleanup(); /* the decoding thread's own buffers */
 }
 
 /* How many events ahead the state's tables are looked up, for their slots to be loaded. */
