@@ -224,6 +224,7 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 	for (size_t i = 0; i < w.n; i++) {
 		tt_fit_init(&w.s[i], &v[i], run->base_ns);
 		w.s[i].counting = true;
+		w.s[i].nest.no_self = true;
 	}
 	w.hist[0] = tt_xcalloc(TT_FIT_BUCKETS, sizeof(uint64_t));
 	w.hist[1] = tt_xcalloc(TT_FIT_BUCKETS, sizeof(uint64_t));
