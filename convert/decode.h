@@ -18,6 +18,8 @@
 
 enum tt_tstream_state { TT_TS_PENDING, TT_TS_READY, TT_TS_DONE };
 
+struct tt_ahead;
+
 struct tt_tstream {
 	uint64_t key; /* absolute end ns of ev, or lower bound while PENDING */
 	uint32_t id;  /* tie-break between equal keys: deterministic output */
@@ -65,7 +67,8 @@ struct tt_tstream {
 	 * and in another order than one thread would; it is noted instead.
 	 */
 	bool counting;
-	bool unknown_string; /* counting met a string id that is not defined */
+	bool unknown_string;	/* counting met a string id that is not defined */
+	struct tt_ahead *ahead; /* where the next chunk is offered to inflate ahead, or NULL */
 };
 
 struct tt_open_span {
@@ -87,6 +90,19 @@ void tt_tstream_release(struct tt_tstream *s);
  * own, so that streams can be decoded in several threads at once.)
  */
 void tt_decode_cleanup(void);
+
+/*
+ * Inflating ahead.  When the outputs are faster than the decoding (a summary), the outputs'
+ * thread waits for events while the decoding thread inflates chunks, about a quarter of its
+ * time.  So a stream that loads a deflated chunk offers the next one of its thread; a thread
+ * with nothing else to do inflates it (tt_ahead_work), and the stream takes it inflated when
+ * it gets there, or inflates it itself if nobody started it.  Either way the same bytes, or
+ * the same failure, come out of the same inflate.
+ */
+struct tt_ahead *tt_ahead_new(void (*offered)(void *arg), void *arg);
+void tt_ahead_free(struct tt_ahead *a);
+/* Inflates one chunk offered; false if none was. */
+bool tt_ahead_work(void *a);
 
 /* Bytes of EVENTS chunks loaded so far in the run: the progress of a conversion. */
 extern uint64_t tt_decode_bytes;
