@@ -6,6 +6,7 @@
  * length prefix to resync on.  The events decoded before it are kept, and the next chunk of
  * the thread starts afresh (its ADDR and tick bases reset per chunk).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@ struct tt_pool_buf {
 uint64_t tt_decode_bytes;
 
 /* The EVENTS_MULTI chunk inflated last (tt_multi_payload), with its parts (version 4) */
-static struct {
+static __thread struct {
 	const struct tt_file *file;
 	uint64_t offset;
 	uint8_t *buf;
@@ -35,8 +36,8 @@ static struct {
 	size_t nparts, parts_cap;
 } tt_multi;
 
-static struct tt_pool_buf *tt_pool;
-static size_t tt_npool, tt_pool_cap;
+static __thread struct tt_pool_buf *tt_pool;
+static __thread size_t tt_npool, tt_pool_cap;
 
 /* Kinds of result and arguments per event type: one table lookup per field. */
 static uint8_t tt_kinds[TT_EV_COUNT][1 + TT_MAX_ARGS];
@@ -96,6 +97,154 @@ void tt_decode_cleanup(void)
 	tt_pool = NULL;
 	tt_pool_cap = 0;
 	tt_inflate_end();
+}
+
+/* Chunks offered: a few, as a stream offers only the chunk after the one it decodes. */
+#define TT_AHEAD_SLOTS 4
+
+enum tt_ahead_state { TT_AH_FREE, TT_AH_OFFERED, TT_AH_WORKING, TT_AH_DONE };
+
+struct tt_ahead {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	struct tt_ahead_slot {
+		enum tt_ahead_state state;
+		const struct tt_file *f;
+		const struct tt_chunk_ref *c;
+		uint8_t *buf; /* the worker's while WORKING */
+		size_t cap;
+		const char *why; /* DONE: what tt_inflate() said */
+	} slot[TT_AHEAD_SLOTS];
+	void (*offered)(void *arg);
+	void *arg;
+};
+
+struct tt_ahead *tt_ahead_new(void (*offered)(void *arg), void *arg)
+{
+	struct tt_ahead *a = tt_xcalloc(1, sizeof(*a));
+
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->done, NULL);
+	a->offered = offered;
+	a->arg = arg;
+	return a;
+}
+
+void tt_ahead_free(struct tt_ahead *a)
+{
+	if (!a)
+		return;
+	for (int i = 0; i < TT_AHEAD_SLOTS; i++)
+		free(a->slot[i].buf);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->done);
+	free(a);
+}
+
+/* A plain deflated chunk (not a part, not recovered) that can be inflated on its own. */
+static bool tt_ahead_fits(const struct tt_chunk_ref *c)
+{
+	return (c->flags & (TT_CHUNK_DEFLATED | TT_REF_PART | TT_REF_RAW)) == TT_CHUNK_DEFLATED &&
+	       tt_inflated_size_ok(c->payload_len, c->raw_len);
+}
+
+/* The stream has loaded a chunk: offers the next one. */
+static void tt_ahead_offer(struct tt_tstream *s)
+{
+	struct tt_ahead *a = s->ahead;
+	const struct tt_chunk_ref *c = s->next;
+	struct tt_ahead_slot *free_slot = NULL;
+
+	if (c == s->last || !tt_ahead_fits(c))
+		return;
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < TT_AHEAD_SLOTS; i++) {
+		struct tt_ahead_slot *x = &a->slot[i];
+
+		if (x->state != TT_AH_FREE && x->c == c && x->f == s->file) {
+			pthread_mutex_unlock(&a->lock);
+			return;
+		}
+		if (x->state == TT_AH_FREE && !free_slot)
+			free_slot = x;
+	}
+	if (free_slot) {
+		free_slot->state = TT_AH_OFFERED;
+		free_slot->f = s->file;
+		free_slot->c = c;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (free_slot && a->offered)
+		a->offered(a->arg);
+}
+
+/*
+ * The chunk c, inflated ahead into s->buf: true with *why as tt_inflate() said; false if it
+ * was not (an offer nobody took is withdrawn).  Waits for one being inflated.
+ */
+static bool tt_ahead_take(struct tt_tstream *s, const struct tt_chunk_ref *c, const char **why)
+{
+	struct tt_ahead *a = s->ahead;
+	struct tt_ahead_slot *x = NULL;
+
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < TT_AHEAD_SLOTS && !x; i++)
+		if (a->slot[i].state != TT_AH_FREE && a->slot[i].c == c && a->slot[i].f == s->file)
+			x = &a->slot[i];
+	if (!x || x->state == TT_AH_OFFERED) {
+		if (x)
+			x->state = TT_AH_FREE;
+		pthread_mutex_unlock(&a->lock);
+		return false;
+	}
+	while (x->state == TT_AH_WORKING)
+		pthread_cond_wait(&a->done, &a->lock);
+	/* the slot gets a buffer of the pool in exchange, for the next chunk */
+	tt_take_buf(s, 0);
+	uint8_t *buf = s->buf;
+	size_t cap = s->buf_cap;
+
+	s->buf = x->buf;
+	s->buf_cap = x->cap;
+	x->buf = buf;
+	x->cap = cap;
+	*why = x->why;
+	x->state = TT_AH_FREE;
+	pthread_mutex_unlock(&a->lock);
+	return true;
+}
+
+bool tt_ahead_work(void *arg)
+{
+	struct tt_ahead *a = arg;
+	struct tt_ahead_slot *x = NULL;
+
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < TT_AHEAD_SLOTS && !x; i++)
+		if (a->slot[i].state == TT_AH_OFFERED)
+			x = &a->slot[i];
+	if (!x) {
+		pthread_mutex_unlock(&a->lock);
+		return false;
+	}
+	x->state = TT_AH_WORKING;
+	pthread_mutex_unlock(&a->lock);
+
+	const struct tt_chunk_ref *c = x->c;
+	const char *why;
+
+	if (x->cap < c->raw_len) {
+		free(x->buf);
+		x->cap = c->raw_len < 4096 ? 4096 : c->raw_len;
+		x->buf = tt_xmalloc(x->cap);
+	}
+	why = tt_inflate(x->f->data + c->offset, c->payload_len, x->buf, c->raw_len);
+	pthread_mutex_lock(&a->lock);
+	x->why = why;
+	x->state = TT_AH_DONE;
+	pthread_cond_broadcast(&a->done);
+	pthread_mutex_unlock(&a->lock);
+	return true;
 }
 
 static void tt_bad_chunk(struct tt_tstream *s, const char *why)
@@ -223,7 +372,7 @@ static int tt_load(struct tt_tstream *s)
 	s->cur = c;
 	s->ev.chunk = s->look.chunk = (uint32_t)(c - s->file->chunks) + 1;
 	s->left = c->nevents;
-	tt_decode_bytes += TT_CHUNK_HEADER_LEN + c->payload_len;
+	*s->loaded += TT_CHUNK_HEADER_LEN + c->payload_len;
 	s->prev_end = c->first_tick;
 	s->prev_addr = 0;
 	s->prev_stack = 0;
@@ -264,8 +413,12 @@ static int tt_load(struct tt_tstream *s)
 			tt_bad_chunk(s, "impossible inflated size");
 			return -1;
 		}
-		tt_take_buf(s, c->raw_len);
-		why = tt_inflate(payload, c->payload_len, s->buf, c->raw_len);
+		if (!s->ahead || !tt_ahead_take(s, c, &why)) {
+			tt_take_buf(s, c->raw_len);
+			why = tt_inflate(payload, c->payload_len, s->buf, c->raw_len);
+		}
+		if (s->ahead)
+			tt_ahead_offer(s);
 		if (why) {
 			tt_bad_chunk(s, why);
 			return -1;
@@ -362,6 +515,20 @@ static inline int tt_addr_field(struct tt_tstream *s, const uint8_t **pp, const 
 	return 0;
 }
 
+/* The string of an id the table does not define. */
+static __attribute__((noinline, cold)) const char *tt_unknown_string(struct tt_tstream *s,
+								     uint64_t id)
+{
+	tt_problem(&s->file->problems, TT_PB_UNKNOWN_STRING,
+		   "an event refers to string id %llu, which is not defined",
+		   (unsigned long long)id);
+	if (s->counting) {
+		s->unknown_string = true;
+		return "<unknown string>";
+	}
+	return tt_strtab_placeholder(&s->file->strings, id);
+}
+
 /* Decodes one field of the given kind into *v.  Returns 0, or -1 on a bad varint. */
 static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, const uint8_t **pp,
 							  const uint8_t *end, unsigned kind,
@@ -390,13 +557,8 @@ static inline __attribute__((always_inline)) int tt_field(struct tt_tstream *s, 
 			v->str = NULL;
 		} else {
 			v->str = tt_strtab_get(&s->file->strings, raw);
-			if (!v->str) {
-				tt_problem(
-					&s->file->problems, TT_PB_UNKNOWN_STRING,
-					"an event refers to string id %llu, which is not defined",
-					(unsigned long long)raw);
-				v->str = tt_strtab_placeholder(&s->file->strings, raw);
-			}
+			if (!v->str)
+				v->str = tt_unknown_string(s, raw);
 		}
 		break;
 	}
@@ -543,7 +705,13 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 	if (!tt_kinds_ready)
 		tt_init_kinds();
 	*s = (struct tt_tstream){
-		.id = id, .file = f, .thread = t, .next = first, .last = last, .base_ns = base_ns
+		.id = id,
+		.file = f,
+		.thread = t,
+		.next = first,
+		.last = last,
+		.base_ns = base_ns,
+		.loaded = &tt_decode_bytes,
 	};
 	if (f->time.identity) {
 		/* ticks are ns: one segment that scales by 1 */

@@ -18,6 +18,8 @@
 
 enum tt_tstream_state { TT_TS_PENDING, TT_TS_READY, TT_TS_DONE };
 
+struct tt_ahead;
+
 struct tt_tstream {
 	uint64_t key; /* absolute end ns of ev, or lower bound while PENDING */
 	uint32_t id;  /* tie-break between equal keys: deterministic output */
@@ -58,6 +60,15 @@ struct tt_tstream {
 	size_t nspans, spans_cap;
 	uint64_t last_key;   /* the latest key handed out: where open spans end */
 	struct tt_nest nest; /* the thread's open functions, self times */
+	uint64_t *loaded;    /* counts the bytes of the chunks loaded: tt_decode_bytes */
+	/*
+	 * A stream decoded beside others, only to count its events (fit.c): an undefined string
+	 * id makes no placeholder, which would change the string table under the other threads
+	 * and in another order than one thread would; it is noted instead.
+	 */
+	bool counting;
+	bool unknown_string;	/* counting met a string id that is not defined */
+	struct tt_ahead *ahead; /* where the next chunk is offered to inflate ahead, or NULL */
 };
 
 struct tt_open_span {
@@ -73,8 +84,25 @@ void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *
 void tt_tstream_advance(struct tt_tstream *s);
 /* Frees what the stream holds (it may be in any state). */
 void tt_tstream_release(struct tt_tstream *s);
-/* Frees the buffer pool: at the end of a run. */
+/*
+ * Frees the calling thread's buffer pool and inflate state: by each thread that decoded, once
+ * it is done.  (The pool, the kept EVENTS_MULTI chunk and the inflate state are the thread's
+ * own, so that streams can be decoded in several threads at once.)
+ */
 void tt_decode_cleanup(void);
+
+/*
+ * Inflating ahead.  When the outputs are faster than the decoding (a summary), the outputs'
+ * thread waits for events while the decoding thread inflates chunks, about a quarter of its
+ * time.  So a stream that loads a deflated chunk offers the next one of its thread; a thread
+ * with nothing else to do inflates it (tt_ahead_work), and the stream takes it inflated when
+ * it gets there, or inflates it itself if nobody started it.  Either way the same bytes, or
+ * the same failure, come out of the same inflate.
+ */
+struct tt_ahead *tt_ahead_new(void (*offered)(void *arg), void *arg);
+void tt_ahead_free(struct tt_ahead *a);
+/* Inflates one chunk offered; false if none was. */
+bool tt_ahead_work(void *a);
 
 /* Bytes of EVENTS chunks loaded so far in the run: the progress of a conversion. */
 extern uint64_t tt_decode_bytes;

@@ -2,6 +2,7 @@
  * fit.c - the slice budget: which calls may fold, the threshold that makes a run fit, and
  * what is said about it.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,10 +92,123 @@ uint64_t tt_fit_span(const struct tt_run *run)
 	return span;
 }
 
+/*
+ * The plan's pass over the events, before the merge: the threads' streams are independent, so
+ * they are shared between this thread and one more, each taking the largest stream left.  On
+ * a run whose events are in two or more threads, the pass takes about half the time.
+ */
+struct tt_fit_pass {
+	const struct tt_filter *filter;
+	struct tt_tstream *s; /* the streams, largest first */
+	size_t n;
+	size_t next; /* the next stream to take (atomic) */
+	uint64_t *hist[2];
+	uint64_t keep[2];
+};
+
+/* Counts the events of a stream the filters select: foldable ones by duration. */
+static void tt_fit_count(struct tt_tstream *s, const struct tt_filter *filter, uint64_t *hist,
+			 uint64_t *keep)
+{
+	for (tt_tstream_advance(s); s->state != TT_TS_DONE; tt_tstream_advance(s)) {
+		if (s->state != TT_TS_READY || !tt_filter_event(filter, &s->ev))
+			continue;
+		if (tt_fit_foldable(&s->ev))
+			hist[tt_fit_bucket(s->ev.end_ns - s->ev.start_ns)]++;
+		else
+			(*keep)++;
+	}
+	tt_tstream_release(s);
+}
+
+/* The merge decodes the same chunks again and tells their problems: none are told here. */
+static void tt_fit_unsaid(void *arg, struct tt_problems *p, enum tt_problem_kind kind,
+			  const char *text)
+{
+	(void)arg;
+	(void)p;
+	(void)kind;
+	(void)text;
+}
+
+static void tt_fit_work(struct tt_fit_pass *w, unsigned who)
+{
+	uint64_t loaded = 0; /* the progress bar is the merge's */
+	size_t i;
+
+	tt_problems_divert(tt_fit_unsaid, NULL);
+	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->n) {
+		w->s[i].loaded = &loaded;
+		tt_fit_count(&w->s[i], w->filter, w->hist[who], &w->keep[who]);
+	}
+	tt_problems_divert(NULL, NULL);
+	tt_decode_cleanup();
+}
+
+static void *tt_fit_helper(void *arg)
+{
+	tt_fit_work(arg, 1);
+	return NULL;
+}
+
+struct tt_fit_stream {
+	uint64_t events;
+	struct tt_file *f;
+	size_t first, end; /* its chunks in f */
+	size_t order;	   /* among the run's streams, in the order of the merge's set-up */
+};
+
+static int tt_fit_larger(const void *a, const void *b)
+{
+	const struct tt_fit_stream *x = a, *y = b;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	return 0;
+}
+
+/* The streams of the run's threads, largest first; their number in *n. */
+static struct tt_fit_stream *tt_fit_streams(const struct tt_run *run, size_t *n)
+{
+	struct tt_fit_stream *v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	for (size_t i = 0; i < run->nprocs; i++) {
+		struct tt_file *f = run->procs[i];
+		size_t c = 0;
+
+		while (c < f->nchunks) {
+			struct tt_fit_stream t = { 0, f, c, c, *n };
+
+			while (t.end < f->nchunks && f->chunks[t.end].tid == f->chunks[c].tid)
+				t.events += f->chunks[t.end++].nevents;
+			tt_grow((void **)&v, &cap, *n + 1, sizeof(*v));
+			v[(*n)++] = t;
+			c = t.end;
+		}
+	}
+	if (*n > 1)
+		qsort(v, *n, sizeof(*v), tt_fit_larger);
+	return v;
+}
+
+static void tt_fit_init(struct tt_tstream *s, const struct tt_fit_stream *t, uint64_t base_ns)
+{
+	struct tt_file *f = t->f;
+
+	tt_tstream_init(s, f, tt_file_thread(f, f->chunks[t->first].tid), &f->chunks[t->first],
+			f->chunks + t->end, base_ns, 0);
+}
+
 void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 {
-	uint64_t *hist, keep = 0, fold = 0;
-	struct tt_tstream s;
+	uint64_t *hist, keep, fold = 0;
+	struct tt_fit_pass w = { .filter = run->filter };
+	struct tt_fit_stream *v;
+	pthread_t helper;
+	bool helped, *redo;
+	size_t order = 0;
 
 	memset(fit, 0, sizeof(*fit));
 	if (!tt_fit_class[TT_EV_MALLOC])
@@ -105,30 +219,51 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 		fit->interval_ns *= 2;
 	if (!max_slices || tt_fit_upper(run) <= max_slices)
 		return;
-	hist = tt_xcalloc(TT_FIT_BUCKETS, sizeof(*hist));
+	v = tt_fit_streams(run, &w.n);
+	w.s = tt_xcalloc(w.n ? w.n : 1, sizeof(*w.s));
+	for (size_t i = 0; i < w.n; i++) {
+		tt_fit_init(&w.s[i], &v[i], run->base_ns);
+		w.s[i].counting = true;
+		w.s[i].nest.no_self = true;
+	}
+	w.hist[0] = tt_xcalloc(TT_FIT_BUCKETS, sizeof(uint64_t));
+	w.hist[1] = tt_xcalloc(TT_FIT_BUCKETS, sizeof(uint64_t));
+	helped = w.n > 1 && !pthread_create(&helper, NULL, tt_fit_helper, &w);
+	tt_fit_work(&w, 0);
+	if (helped)
+		pthread_join(helper, NULL);
+	hist = w.hist[0];
+	keep = w.keep[0] + w.keep[1];
+	for (unsigned b = 0; b < TT_FIT_BUCKETS; b++)
+		hist[b] += w.hist[1][b];
+	redo = tt_xcalloc(w.n ? w.n : 1, sizeof(*redo));
+	for (size_t k = 0; k < w.n; k++)
+		redo[v[k].order] = w.s[k].unknown_string;
+
+	/*
+	 * A stream that met undefined string ids is decoded again, in the order one thread
+	 * would have: its placeholders are made as they would have been (the merge's output
+	 * names them), and the counts are those already made.
+	 */
 	for (size_t i = 0; i < run->nprocs; i++) {
 		struct tt_file *f = run->procs[i];
 		struct tt_problems saved = f->problems;
+		uint64_t unused = 0;
 		size_t c = 0;
 
 		while (c < f->nchunks) {
-			size_t e = c + 1;
+			struct tt_fit_stream t = { 0, f, c, c, order };
 
-			while (e < f->nchunks && f->chunks[e].tid == f->chunks[c].tid)
-				e++;
-			tt_tstream_init(&s, f, tt_file_thread(f, f->chunks[c].tid), &f->chunks[c],
-					&f->chunks[e], run->base_ns, 0);
-			for (tt_tstream_advance(&s); s.state != TT_TS_DONE;
-			     tt_tstream_advance(&s)) {
-				if (s.state != TT_TS_READY || !tt_filter_event(run->filter, &s.ev))
-					continue;
-				if (tt_fit_foldable(&s.ev))
-					hist[tt_fit_bucket(s.ev.end_ns - s.ev.start_ns)]++;
-				else
-					keep++;
+			while (t.end < f->nchunks && f->chunks[t.end].tid == f->chunks[c].tid)
+				t.end++;
+			if (redo[order++]) {
+				struct tt_tstream s;
+
+				/* the counts of the first pass stand: w.hist[1] is spare by now */
+				tt_fit_init(&s, &t, run->base_ns);
+				tt_fit_count(&s, run->filter, w.hist[1], &unused);
 			}
-			tt_tstream_release(&s);
-			c = e;
+			c = t.end;
 		}
 		/* the merge decodes the same chunks again: count their problems once */
 		for (int k = 0; k < TT_PB_COUNT; k++) {
@@ -151,7 +286,11 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 		fit->threshold_ns = UINT64_MAX;
 	}
 	fit->folding = fit->threshold_ns > 0;
-	free(hist);
+	free(w.hist[0]);
+	free(w.hist[1]);
+	free(w.s);
+	free(v);
+	free(redo);
 	tt_decode_cleanup();
 }
 

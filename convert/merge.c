@@ -119,7 +119,19 @@ struct tt_merger {
 	const struct tt_sink *sink;
 	void *self;
 	struct tt_progress *prog;
+	/* with a pipe: the chunks inflated ahead by the outputs' thread, and the pipe */
+	struct tt_ahead *ahead;
+	struct tt_pipe *pipe; /* the decoding thread's */
 };
+
+/* A chunk was offered to inflate ahead: the outputs' thread is told (decoding thread). */
+static void tt_merge_offered(void *arg)
+{
+	struct tt_merger *m = arg;
+
+	if (m->pipe)
+		tt_pipe_poke(m->pipe);
+}
 
 /* One event of the merged order, to the state and the output. */
 static void tt_merge_event(struct tt_run *run, const struct tt_sink *sink, void *self,
@@ -157,6 +169,7 @@ static void tt_merge_streams(struct tt_pipe *p, void *arg)
 	struct tt_tstream **heap = m->heap;
 	size_t n = m->nstreams;
 
+	m->pipe = p;
 	for (size_t i = n / 2; i-- > 0;)
 		tt_sift_down(heap, n, i);
 	while (n) {
@@ -191,6 +204,8 @@ static void tt_merge_streams(struct tt_pipe *p, void *arg)
 		if (n)
 			tt_sift_down(heap, n, 0);
 	}
+	if (p)
+		tt_decode_cleanup(); /* the decoding thread's own buffers */
 }
 
 /* How many events ahead the state's tables are looked up, for their slots to be loaded. */
@@ -266,11 +281,19 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 	}
 
 	/* Decoding in a thread of its own while this one runs the output; in line if none. */
+	m.ahead = tt_ahead_new(tt_merge_offered, &m);
+	for (size_t i = 0; i < nstreams; i++)
+		streams[i].ahead = m.ahead;
 	p = tt_pipe_start(tt_merge_streams, &m, &tt_decode_bytes);
-	if (p)
+	if (p) {
+		tt_pipe_idle(p, tt_ahead_work, m.ahead);
 		tt_merge_take(p, run, sink, self, &prog);
-	else
+	} else {
+		for (size_t i = 0; i < nstreams; i++)
+			streams[i].ahead = NULL;
 		tt_merge_streams(NULL, &m);
+	}
+	tt_ahead_free(m.ahead);
 
 	tt_progress_done(&prog);
 	for (size_t i = 0; i < nstreams; i++)

@@ -99,7 +99,7 @@ void tt_nest_event(struct tt_nest *n, struct tt_event *ev)
 	}
 	ev->depth = (uint32_t)n->n;
 	ev->frames = n->fn;
-	if (tt_event_is_instant(ev->type)) {
+	if (tt_event_is_instant(ev->type) || n->no_self) {
 		ev->self_ns = 0;
 		return;
 	}

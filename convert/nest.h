@@ -31,6 +31,7 @@ struct tt_nest {
 		uint64_t start_ns, dur;
 	} * done;
 	size_t lo, ndone, done_cap;
+	bool no_self; /* no self times wanted (a pass that only counts): self_ns is left 0 */
 };
 
 /* Sets ev's depth, frames, self_ns and recursive, and follows ev into the thread's state. */

@@ -9,7 +9,7 @@
 #include "perfetto.h"
 #include "state.h"
 
-/* At most two samples of a process counter per window (pf_ctr_update). */
+/* At most two samples of a process counter per window (pf_ctr_check). */
 #define TT_PF_CTR_WINDOW_NS 10000u
 
 const struct pf_ctr_info pf_ctr_info[PF_NCTR] = {
@@ -72,12 +72,12 @@ void pf_ctr_flush(struct pf *p, struct tt_file *f, unsigned k)
 	c->have_emitted = true;
 }
 
-static void pf_ctr_update(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
+/* The rest of pf_ctr_check(): a new window, or a time outside the filters. */
+static void pf_ctr_open(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
 {
 	struct pf_ctr *c = &p->files[f->index].ctr[k];
 	const struct tt_filter *flt = p->run->filter;
 
-	c->seen = v;
 	if (!p->ctr_on[k] || ts > flt->to_ns)
 		return;
 	if (ts < flt->from_ns)
@@ -98,14 +98,30 @@ static void pf_ctr_update(struct pf *p, struct tt_file *f, unsigned k, uint64_t 
 	c->window_end = (ts / TT_PF_CTR_WINDOW_NS + 1) * TT_PF_CTR_WINDOW_NS;
 }
 
-/* The common case inline: the value did not change. */
+/*
+ * A counter's value at ts.  The heap's two counters change at nearly every event, mostly
+ * within the window already open: that case inline.
+ */
 static inline void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts,
 				uint64_t v)
 {
 	struct pf_ctr *c = &p->files[f->index].ctr[k];
+	const struct tt_filter *flt = p->run->filter;
 
-	if (v != c->seen || !c->have_emitted)
-		pf_ctr_update(p, f, k, ts, v);
+	if (v == c->seen && c->have_emitted)
+		return;
+	c->seen = v;
+	if (c->pending && ts < c->window_end && ts >= flt->from_ns && ts <= flt->to_ns &&
+	    p->ctr_on[k]) {
+		if (v > c->max) {
+			c->max = v;
+			c->max_ts = c->pend_ts > ts ? c->pend_ts : ts;
+		}
+		c->pend = v;
+		c->pend_ts = c->pend_ts > ts ? c->pend_ts : ts;
+		return;
+	}
+	pf_ctr_open(p, f, k, ts, v);
 }
 
 void pf_counters(struct pf *p, const struct tt_event *ev)

@@ -30,6 +30,9 @@ struct tt_pipe {
 	void (*fn)(struct tt_pipe *p, void *arg);
 	void *arg;
 	const uint64_t *progress;
+	bool (*idle)(void *arg); /* the taker's */
+	void *idle_arg;
+	bool poked; /* the putting thread has work for the taker's idle time */
 };
 
 static void tt_pipe_problem(void *arg, struct tt_problems *pb, enum tt_problem_kind kind,
@@ -133,8 +136,20 @@ struct tt_batch *tt_pipe_take(struct tt_pipe *p)
 	}
 	if (p->put == p->taken && !p->done) {
 		p->take_waits = true;
-		while (p->put - p->taken < TT_PIPE_WAKE && !p->done)
+		while (p->put - p->taken < TT_PIPE_WAKE && !p->done) {
+			if (p->poked && p->idle) {
+				bool more;
+
+				/* a piece at a time: events enough to go on with go first */
+				p->poked = false;
+				pthread_mutex_unlock(&p->lock);
+				more = p->idle(p->idle_arg);
+				pthread_mutex_lock(&p->lock);
+				p->poked |= more;
+				continue;
+			}
 			pthread_cond_wait(&p->cond, &p->lock);
+		}
 		p->take_waits = false;
 	}
 	if (p->put == p->taken) {
@@ -148,6 +163,24 @@ struct tt_batch *tt_pipe_take(struct tt_pipe *p)
 	for (uint32_t i = 0; i < b->n; i++)
 		b->ev[i].frames = b->ev[i].depth ? b->frames + b->frame_at[i] : NULL;
 	return b;
+}
+
+void tt_pipe_idle(struct tt_pipe *p, bool (*idle)(void *arg), void *arg)
+{
+	p->idle = idle;
+	p->idle_arg = arg;
+}
+
+void tt_pipe_poke(void *arg)
+{
+	struct tt_pipe *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	p->poked = true;
+	/* the putting thread calls this: the one thread that can wait on cond is the taker */
+	if (p->take_waits)
+		pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void tt_pipe_free(struct tt_pipe *p)

@@ -59,6 +59,13 @@ void tt_pipe_pass(struct tt_pipe *p);
  * batch was taken (the thread is then joined).  The batch is the taker's until the next call.
  */
 struct tt_batch *tt_pipe_take(struct tt_pipe *p);
+/*
+ * Work the taking thread does when it would wait for events: idle(arg) does a piece of it,
+ * false when there was none.  Set by the taker; the putting thread tells it of new work
+ * with tt_pipe_poke().
+ */
+void tt_pipe_idle(struct tt_pipe *p, bool (*idle)(void *arg), void *arg);
+void tt_pipe_poke(void *p);
 /* Frees the pipe, after tt_pipe_take() returned NULL. */
 void tt_pipe_free(struct tt_pipe *p);
 

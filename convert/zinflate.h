@@ -10,7 +10,7 @@
 /*
  * Inflates in[0..in_len) into out, which must hold exactly raw_len bytes.  Returns NULL on
  * success, else a short reason ("bad deflate data", "size mismatch") for a warning.  The
- * stream state is reused between calls: one z_stream for the whole run.
+ * stream state is reused between calls: one z_stream per decoding thread for the whole run.
  */
 const char *tt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t raw_len);
 
@@ -23,6 +23,7 @@ static inline int tt_inflated_size_ok(uint64_t in_len, uint64_t raw_len)
 {
 	return raw_len <= in_len * 1032u + 64;
 }
+/* Frees the calling thread's inflate state. */
 void tt_inflate_end(void);
 
 /* zlib's crc32 of p[0..len) (the chunk CRCs of format.h), by libdeflate when it is there. */
