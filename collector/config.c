@@ -79,7 +79,7 @@ void tt_config_read(struct tt_config *cfg)
 	cfg->func_depth = parse_number("TRACEIT_FUNC_DEPTH", TT_FUNC_STACK, 1, TT_FUNC_STACK);
 	cfg->func_min_ns = parse_number("TRACEIT_FUNC_MIN_NS", 0, 0, 4000000000u);
 	cfg->buffer_kb = parse_number("TRACEIT_BUFFER_KB", 1024, 16, 1048576);
-	/* 0: four times TRACEIT_BUFFER_KB (tt_config_memory_limit may lower both) */
+	/* 0: twice TRACEIT_BUFFER_KB (tt_config_memory_limit may lower both) */
 	cfg->buffer_max_kb = parse_number("TRACEIT_BUFFER_MAX_KB", 0, 16, 1048576);
 
 	cfg->clock = -1;
@@ -214,7 +214,7 @@ int tt_config_memory_limit(struct tt_config *cfg)
 	if (limit == UINT64_MAX) {
 		if (!cfg->buffer_max_kb)
 			cfg->buffer_max_kb =
-				cfg->buffer_kb <= 262144 ? cfg->buffer_kb * 4 : 1048576;
+				cfg->buffer_kb <= 524288 ? cfg->buffer_kb * 2 : 1048576;
 		if (cfg->buffer_max_kb < cfg->buffer_kb)
 			cfg->buffer_max_kb = cfg->buffer_kb;
 		return 0;

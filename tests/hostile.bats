@@ -116,9 +116,9 @@ load helpers
 		rm -rf "$OUT"; mkdir -p "$OUT"
 		run bash -c "ulimit -f 100; TRACEIT_OUTPUT='$OUT' LD_PRELOAD='$LIB' '$T/'$target"
 		expect_eq "$target status" 0 "$status"
-		# the shared buffers (a 1 MiB ring with room to grow to 4) do not fit either: private
+		# the shared buffers (a 1 MiB ring with room to grow to 2) do not fit either: private
 		# ones, said once (tests/recover.bats)
-		expect_eq "$target message" "traceit: cannot reserve 4100 KB in /dev/shm for a thread's buffer (file size limit, error 27): if the process is killed, what such threads had not written yet is lost
+		expect_eq "$target message" "traceit: cannot reserve 2052 KB in /dev/shm for a thread's buffer (file size limit, error 27): if the process is killed, what such threads had not written yet is lost
 traceit: cannot write the trace file (file size limit reached, error 27); tracing stopped, the trace so far stays readable" "$output"
 		run "$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/t.csv" "$OUT"
 		[ "$status" -eq 1 ]
