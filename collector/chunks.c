@@ -185,11 +185,11 @@ static double approx_log2(uint32_t x)
 #define STORE_SAMPLE 16384 /* bytes of a column whose statistics decide */
 
 /*
- * Whether deflate would leave more than 70 % of a column's bytes, which then cost it about
- * as much time as all the others: by the column's order-0 entropy, which the values and
- * addresses of a program that allocates a lot reach within a few percent (their repeats are
- * already references to the address history, encode.c), while the columns of most programs
- * come out far under it.
+ * Whether deflate would leave more than 70 % of a column's bytes, spending on them as much
+ * time as on the rest of the chunk: judged by the column's order-0 entropy, which deflate
+ * barely beats on such columns (the values and addresses of a program that allocates a lot,
+ * whose repeats are already references to the address history, encode.c), while the columns
+ * of most programs have repeats that take them far under it.
  */
 static int barely_compressible(const uint8_t *p, size_t len)
 {
@@ -372,7 +372,7 @@ static uint64_t part_field(const struct multi_part *m, const struct multi_part *
 
 /*
  * By field, as the columns are: a part's tid, count and first tick side by side with the
- * next part's compress to a third of what the fields one after the other did.
+ * next part's compress far better than the fields one after the other.
  */
 static size_t multi_layout(uint8_t *out)
 {

@@ -93,7 +93,7 @@ void tt_decode_cleanup(void);
 
 /*
  * Inflating ahead.  When the outputs are faster than the decoding (a summary), the outputs'
- * thread waits for events while the decoding thread inflates chunks, about a quarter of its
+ * thread waits for events while the decoding thread inflates chunks, a good part of its
  * time.  So a stream that loads a deflated chunk offers the next one of its thread; a thread
  * with nothing else to do inflates it (tt_ahead_work), and the stream takes it inflated when
  * it gets there, or inflates it itself if nobody started it.  Either way the same bytes, or
