@@ -55,6 +55,8 @@ struct tt_fd_seed {
 /* fd -> path of one process image, for the events that only carry an fd. */
 struct tt_fdtab {
 	const char **path; /* indexed by fd: NULL = closed (or unknown), tt_fd_unnamed = open */
+	uint64_t *since;   /* indexed by fd: when the call that named it ended (ns) */
+	const char **prev; /* indexed by fd: the name it replaced while still open, or NULL */
 	size_t cap;
 	uint32_t open; /* descriptors known to be open */
 };

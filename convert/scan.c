@@ -562,6 +562,8 @@ void tt_file_release(struct tt_file *f)
 	free(f->threads);
 	free(f->fd_seeds);
 	free(f->fds.path);
+	free(f->fds.since);
+	free(f->fds.prev);
 	tt_strtab_free(&f->strings);
 	tt_timemap_free(&f->time);
 	tt_callstack_free(&f->stacks);
@@ -576,5 +578,7 @@ void tt_file_release(struct tt_file *f)
 	f->threads = NULL;
 	f->fd_seeds = NULL;
 	f->fds.path = NULL;
+	f->fds.since = NULL;
+	f->fds.prev = NULL;
 	f->nchunks = f->nthreads = f->nfd_seeds = 0;
 }

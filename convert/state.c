@@ -28,9 +28,9 @@ static void *tt_block_watcher_arg;
 /* The path of a descriptor known to be open without a known name. */
 const char tt_fd_unnamed[] = "";
 
-static void tt_fdtab_put(struct tt_fdtab *t, int64_t fd, const char *path)
+static void tt_fdtab_put(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at)
 {
-	size_t old = t->cap;
+	size_t old = t->cap, cap = t->cap;
 
 	if (fd < 0 || fd >= TT_FD_MAX)
 		return;
@@ -38,21 +38,48 @@ static void tt_fdtab_put(struct tt_fdtab *t, int64_t fd, const char *path)
 		if (!path)
 			return;
 		tt_grow((void **)&t->path, &t->cap, (size_t)fd + 1, sizeof(*t->path));
-		for (size_t i = old; i < t->cap; i++)
-			t->path[i] = NULL;
+		t->since = tt_xrealloc(t->since, t->cap * sizeof(*t->since));
+		tt_grow((void **)&t->prev, &cap, t->cap, sizeof(*t->prev));
+		for (size_t i = old; i < t->cap; i++) {
+			t->path[i] = t->prev[i] = NULL;
+			t->since[i] = 0;
+		}
 	}
 	t->open += !t->path[fd] - !path;
+	t->prev[fd] = path ? t->path[fd] : NULL;
 	t->path[fd] = path;
+	t->since[fd] = at;
 }
 
-void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path)
+void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at)
 {
-	tt_fdtab_put(t, fd, path ? path : tt_fd_unnamed);
+	tt_fdtab_put(t, fd, path ? path : tt_fd_unnamed, at);
 }
 
-void tt_fdtab_close(struct tt_fdtab *t, int64_t fd)
+void tt_fdtab_rename(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at)
 {
-	tt_fdtab_put(t, fd, NULL);
+	if (fd >= 0 && (uint64_t)fd < t->cap && t->path[fd])
+		t->path[fd] = path ? path : tt_fd_unnamed;
+	else
+		tt_fdtab_open(t, fd, path, at);
+}
+
+const char *tt_fdtab_close(struct tt_fdtab *t, int64_t fd, uint64_t start)
+{
+	const char *p = tt_fdtab_get(t, fd);
+
+	/*
+	 * Named after this close began: the kernel frees the number before close returns, and
+	 * another thread's socket, open or accept took it meanwhile, its call ending first.
+	 * This close is the previous descriptor's; the new one stays.
+	 */
+	if (p && t->since[fd] > start) {
+		p = t->prev[fd] == tt_fd_unnamed ? NULL : t->prev[fd];
+		t->prev[fd] = NULL;
+		return p;
+	}
+	tt_fdtab_put(t, fd, NULL, 0);
+	return p;
 }
 
 void tt_state_begin(unsigned track)
@@ -73,7 +100,7 @@ void tt_state_end(void)
 void tt_state_init_file(struct tt_file *f)
 {
 	for (size_t i = 0; i < f->nfd_seeds; i++)
-		tt_fdtab_open(&f->fds, f->fd_seeds[i].fd, f->fd_seeds[i].target);
+		tt_fdtab_open(&f->fds, f->fd_seeds[i].fd, f->fd_seeds[i].target, 0);
 	f->threads_live = f->threads_peak = 1; /* the main thread */
 	f->window = 1;			       /* a process starts in its first window */
 }
@@ -183,7 +210,7 @@ static void tt_track_fds(struct tt_event *ev)
 	if (ev->type == TT_EV_FDS_RESET) {
 		/* tracing was off: the FD_OPEN events that follow say what is open now */
 		for (size_t i = 0; i < fds->cap; i++)
-			fds->path[i] = NULL;
+			fds->path[i] = fds->prev[i] = NULL;
 		fds->open = 0;
 		return;
 	}
@@ -198,14 +225,14 @@ static void tt_track_fds(struct tt_event *ev)
 	case TT_FX_OPEN:
 		ev->fd_path = tt_open_path(ev, fds);
 		if (ok && res >= 0)
-			tt_fdtab_open(fds, res, ev->fd_path);
+			tt_fdtab_open(fds, res, ev->fd_path, ev->end_ns);
 		break;
 	case TT_FX_FOPEN: {
 		const union tt_value *cmd = tt_arg(ev, TT_ROLE_COMMAND);
 		const char *name = path ? path->str : cmd ? cmd->str : NULL;
 
 		if (ok && fd && fd->s >= 0) {
-			tt_fdtab_open(fds, fd->s, name);
+			tt_fdtab_open(fds, fd->s, name, ev->end_ns);
 			if (name)
 				ev->fd_path = name;
 		}
@@ -213,7 +240,7 @@ static void tt_track_fds(struct tt_event *ev)
 	}
 	case TT_FX_CLOSE:
 		if (ok && fd)
-			tt_fdtab_close(fds, fd->s);
+			ev->fd_path = tt_fdtab_close(fds, fd->s, ev->start_ns);
 		break;
 	case TT_FX_DUP:
 	case TT_FX_FCNTL: {
@@ -224,7 +251,7 @@ static void tt_track_fds(struct tt_event *ev)
 		if (cmd && cmd->s != 0 && cmd->s != 1030)
 			break;
 		if (ok && fd && res >= 0)
-			tt_fdtab_open(fds, newfd ? newfd->s : res, ev->fd_path);
+			tt_fdtab_open(fds, newfd ? newfd->s : res, ev->fd_path, ev->end_ns);
 		break;
 	}
 	case TT_FX_PIPE: {
@@ -232,8 +259,8 @@ static void tt_track_fds(struct tt_event *ev)
 		const char *name = tt_arg(ev, TT_ROLE_DOMAIN) ? "socketpair" : "pipe";
 
 		if (ok && fd && fd2) {
-			tt_fdtab_open(fds, fd->s, name);
-			tt_fdtab_open(fds, fd2->s, name);
+			tt_fdtab_open(fds, fd->s, name, ev->end_ns);
+			tt_fdtab_open(fds, fd2->s, name, ev->end_ns);
 			ev->fd_path = name;
 		}
 		break;
@@ -243,7 +270,7 @@ static void tt_track_fds(struct tt_event *ev)
 
 		if (ok && res >= 0) {
 			ev->fd_path = tt_socket_name(domain ? domain->s : -1);
-			tt_fdtab_open(fds, res, ev->fd_path);
+			tt_fdtab_open(fds, res, ev->fd_path, ev->end_ns);
 		}
 		break;
 	}
@@ -255,7 +282,7 @@ static void tt_track_fds(struct tt_event *ev)
 			peer = tt_arg(ev, TT_ROLE_LOCAL);
 		/* a non-blocking connect in progress (EINPROGRESS) still names its peer */
 		if ((ok || ev->err == 115) && fd && peer && peer->str) {
-			tt_fdtab_open(fds, fd->s, peer->str);
+			tt_fdtab_rename(fds, fd->s, peer->str, ev->end_ns);
 			ev->fd_path = peer->str;
 		}
 		break;
@@ -264,7 +291,8 @@ static void tt_track_fds(struct tt_event *ev)
 		const union tt_value *peer = tt_arg(ev, TT_ROLE_PEER);
 
 		if (ok && res >= 0)
-			tt_fdtab_open(fds, res, peer && peer->str ? peer->str : ev->fd_path);
+			tt_fdtab_open(fds, res, peer && peer->str ? peer->str : ev->fd_path,
+				      ev->end_ns);
 		break;
 	}
 	default:

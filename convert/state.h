@@ -68,8 +68,11 @@ static inline const char *tt_fdtab_get(const struct tt_fdtab *t, int64_t fd)
 
 	return p == tt_fd_unnamed ? NULL : p;
 }
-/* fd is open on path (NULL: a file of unknown name) */
-void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path);
-void tt_fdtab_close(struct tt_fdtab *t, int64_t fd);
+/* fd is open on path (NULL: a file of unknown name), named by a call that ended at (ns) */
+void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at);
+/* An open fd gets a better name (a socket its peer's): the same descriptor, born when it was */
+void tt_fdtab_rename(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at);
+/* fd is closed by a call that started at start (ns): returns the name of what it closed */
+const char *tt_fdtab_close(struct tt_fdtab *t, int64_t fd, uint64_t start);
 
 #endif /* TT_STATE_H */

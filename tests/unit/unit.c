@@ -16,6 +16,7 @@
 #include "jsontime.h"
 #include "out.h"
 #include "pb.h"
+#include "state.h"
 #include "timemap.h"
 
 #include "tap.h"
@@ -427,6 +428,34 @@ static void test_intern(void)
 	tt_intern_free(&in);
 }
 
+/*
+ * A descriptor closed by one thread while another's socket takes the same number: the close
+ * ends last, and must neither take the new descriptor's name away nor carry it.
+ */
+static void test_fdtab(void)
+{
+	struct tt_fdtab t = { 0 };
+	const char *closed;
+
+	tt_fdtab_open(&t, 4, "127.0.0.1:53096", 100); /* accepted by the server thread */
+	tt_fdtab_open(&t, 4, "socket:inet", 300); /* the client's socket, after the close began */
+	tt_fdtab_rename(&t, 4, "127.0.0.1:60775", 320); /* connected: the same descriptor */
+	closed = tt_fdtab_close(&t, 4, 200);		/* the server's close, begun at 200 */
+	ok(closed && !strcmp(closed, "127.0.0.1:53096") && t.open == 1 &&
+		   !strcmp(tt_fdtab_get(&t, 4), "127.0.0.1:60775"),
+	   "fd table: a close that began before its number was taken again closes the old one");
+	closed = tt_fdtab_close(&t, 4, 400);
+	ok(closed && !strcmp(closed, "127.0.0.1:60775") && t.open == 0 && !tt_fdtab_get(&t, 4),
+	   "fd table: the new descriptor's own close");
+	tt_fdtab_open(&t, 7, "/tmp/a", 500);
+	closed = tt_fdtab_close(&t, 7, 600);
+	ok(closed && !strcmp(closed, "/tmp/a") && !tt_fdtab_get(&t, 7),
+	   "fd table: open then close, one after the other");
+	free(t.path);
+	free(t.since);
+	free(t.prev);
+}
+
 int main(void)
 {
 	test_varints();
@@ -439,6 +468,7 @@ int main(void)
 	test_jsontime();
 	test_hashmap();
 	test_intern();
+	test_fdtab();
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }
