@@ -156,6 +156,7 @@ struct tt_fit_stream {
 	struct tt_file *f;
 	size_t first, end; /* its chunks in f */
 	size_t order;	   /* among the run's streams, in the order of the merge's set-up */
+	bool redo;	   /* the pass met undefined string ids in it */
 };
 
 static int tt_fit_larger(const void *a, const void *b)
@@ -179,7 +180,7 @@ static struct tt_fit_stream *tt_fit_streams(const struct tt_run *run, size_t *n)
 		size_t c = 0;
 
 		while (c < f->nchunks) {
-			struct tt_fit_stream t = { 0, f, c, c, *n };
+			struct tt_fit_stream t = { .f = f, .first = c, .end = c, .order = *n };
 
 			while (t.end < f->nchunks && f->chunks[t.end].tid == f->chunks[c].tid)
 				t.events += f->chunks[t.end++].nevents;
@@ -206,9 +207,10 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 	uint64_t *hist, keep, fold = 0;
 	struct tt_fit_pass w = { .filter = run->filter };
 	struct tt_fit_stream *v;
+	struct tt_fit_stream **by_order;
 	pthread_t helper;
-	bool helped, *redo;
-	size_t order = 0;
+	bool helped;
+	size_t o = 0;
 
 	memset(fit, 0, sizeof(*fit));
 	if (!tt_fit_class[TT_EV_MALLOC])
@@ -236,9 +238,11 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 	keep = w.keep[0] + w.keep[1];
 	for (unsigned b = 0; b < TT_FIT_BUCKETS; b++)
 		hist[b] += w.hist[1][b];
-	redo = tt_xcalloc(w.n ? w.n : 1, sizeof(*redo));
-	for (size_t k = 0; k < w.n; k++)
-		redo[v[k].order] = w.s[k].unknown_string;
+	by_order = tt_xcalloc(w.n ? w.n : 1, sizeof(*by_order));
+	for (size_t k = 0; k < w.n; k++) {
+		v[k].redo = w.s[k].unknown_string;
+		by_order[v[k].order] = &v[k];
+	}
 
 	/*
 	 * A stream that met undefined string ids is decoded again, in the order one thread
@@ -249,21 +253,16 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 		struct tt_file *f = run->procs[i];
 		struct tt_problems saved = f->problems;
 		uint64_t unused = 0;
-		size_t c = 0;
 
-		while (c < f->nchunks) {
-			struct tt_fit_stream t = { 0, f, c, c, order };
+		/* its streams, one after the other in the merge's order (tt_fit_streams) */
+		for (; o < w.n && by_order[o]->f == f; o++) {
+			struct tt_tstream s;
 
-			while (t.end < f->nchunks && f->chunks[t.end].tid == f->chunks[c].tid)
-				t.end++;
-			if (redo[order++]) {
-				struct tt_tstream s;
-
-				/* the counts of the first pass stand: w.hist[1] is spare by now */
-				tt_fit_init(&s, &t, run->base_ns);
-				tt_fit_count(&s, run->filter, w.hist[1], &unused);
-			}
-			c = t.end;
+			if (!by_order[o]->redo)
+				continue;
+			/* the counts of the first pass stand: w.hist[1] is spare by now */
+			tt_fit_init(&s, by_order[o], run->base_ns);
+			tt_fit_count(&s, run->filter, w.hist[1], &unused);
 		}
 		/* the merge decodes the same chunks again: count their problems once */
 		for (int k = 0; k < TT_PB_COUNT; k++) {
@@ -290,7 +289,7 @@ void tt_fit_plan(struct tt_fit *fit, struct tt_run *run, uint64_t max_slices)
 	free(w.hist[1]);
 	free(w.s);
 	free(v);
-	free(redo);
+	free(by_order);
 	tt_decode_cleanup();
 }
 

@@ -72,6 +72,19 @@ void pf_ctr_flush(struct pf *p, struct tt_file *f, unsigned k)
 	c->have_emitted = true;
 }
 
+/* A sample within the counter's open window: its latest value, and the window's peak */
+static inline void pf_ctr_add(struct pf_ctr *c, uint64_t ts, uint64_t v)
+{
+	if (ts < c->pend_ts)
+		ts = c->pend_ts;
+	if (v > c->max) {
+		c->max = v;
+		c->max_ts = ts;
+	}
+	c->pend = v;
+	c->pend_ts = ts;
+}
+
 /* The rest of pf_ctr_check(): a new window, or a time outside the filters. */
 static void pf_ctr_open(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts, uint64_t v)
 {
@@ -83,12 +96,7 @@ static void pf_ctr_open(struct pf *p, struct tt_file *f, unsigned k, uint64_t ts
 	if (ts < flt->from_ns)
 		ts = flt->from_ns; /* the value the window opens with */
 	if (c->pending && ts < c->window_end) {
-		if (v > c->max) {
-			c->max = v;
-			c->max_ts = c->pend_ts > ts ? c->pend_ts : ts;
-		}
-		c->pend = v;
-		c->pend_ts = c->pend_ts > ts ? c->pend_ts : ts;
+		pf_ctr_add(c, ts, v);
 		return;
 	}
 	pf_ctr_flush(p, f, k);
@@ -113,12 +121,7 @@ static inline void pf_ctr_check(struct pf *p, struct tt_file *f, unsigned k, uin
 	c->seen = v;
 	if (c->pending && ts < c->window_end && ts >= flt->from_ns && ts <= flt->to_ns &&
 	    p->ctr_on[k]) {
-		if (v > c->max) {
-			c->max = v;
-			c->max_ts = c->pend_ts > ts ? c->pend_ts : ts;
-		}
-		c->pend = v;
-		c->pend_ts = c->pend_ts > ts ? c->pend_ts : ts;
+		pf_ctr_add(c, ts, v);
 		return;
 	}
 	pf_ctr_open(p, f, k, ts, v);
