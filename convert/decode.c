@@ -148,6 +148,16 @@ static bool tt_ahead_fits(const struct tt_chunk_ref *c)
 	       tt_inflated_size_ok(c->payload_len, c->raw_len);
 }
 
+/* The slot holding chunk c of file f, offered or further on; NULL if none.  Lock held. */
+static struct tt_ahead_slot *tt_ahead_find(struct tt_ahead *a, const struct tt_file *f,
+					   const struct tt_chunk_ref *c)
+{
+	for (int i = 0; i < TT_AHEAD_SLOTS; i++)
+		if (a->slot[i].state != TT_AH_FREE && a->slot[i].c == c && a->slot[i].f == f)
+			return &a->slot[i];
+	return NULL;
+}
+
 /* The stream has loaded a chunk: offers the next one. */
 static void tt_ahead_offer(struct tt_tstream *s)
 {
@@ -158,16 +168,11 @@ static void tt_ahead_offer(struct tt_tstream *s)
 	if (c == s->last || !tt_ahead_fits(c))
 		return;
 	pthread_mutex_lock(&a->lock);
-	for (int i = 0; i < TT_AHEAD_SLOTS; i++) {
-		struct tt_ahead_slot *x = &a->slot[i];
-
-		if (x->state != TT_AH_FREE && x->c == c && x->f == s->file) {
-			pthread_mutex_unlock(&a->lock);
-			return;
-		}
-		if (x->state == TT_AH_FREE && !free_slot)
-			free_slot = x;
-	}
+	for (int i = 0; i < TT_AHEAD_SLOTS && !free_slot; i++)
+		if (a->slot[i].state == TT_AH_FREE)
+			free_slot = &a->slot[i];
+	if (tt_ahead_find(a, s->file, c))
+		free_slot = NULL; /* offered already */
 	if (free_slot) {
 		free_slot->state = TT_AH_OFFERED;
 		free_slot->f = s->file;
@@ -185,12 +190,10 @@ static void tt_ahead_offer(struct tt_tstream *s)
 static bool tt_ahead_take(struct tt_tstream *s, const struct tt_chunk_ref *c, const char **why)
 {
 	struct tt_ahead *a = s->ahead;
-	struct tt_ahead_slot *x = NULL;
+	struct tt_ahead_slot *x;
 
 	pthread_mutex_lock(&a->lock);
-	for (int i = 0; i < TT_AHEAD_SLOTS && !x; i++)
-		if (a->slot[i].state != TT_AH_FREE && a->slot[i].c == c && a->slot[i].f == s->file)
-			x = &a->slot[i];
+	x = tt_ahead_find(a, s->file, c);
 	if (!x || x->state == TT_AH_OFFERED) {
 		if (x)
 			x->state = TT_AH_FREE;
