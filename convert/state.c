@@ -30,7 +30,7 @@ const char tt_fd_unnamed[] = "";
 
 static void tt_fdtab_put(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at)
 {
-	size_t old = t->cap, cap = t->cap;
+	size_t old = t->cap;
 
 	if (fd < 0 || fd >= TT_FD_MAX)
 		return;
@@ -39,7 +39,7 @@ static void tt_fdtab_put(struct tt_fdtab *t, int64_t fd, const char *path, uint6
 			return;
 		tt_grow((void **)&t->path, &t->cap, (size_t)fd + 1, sizeof(*t->path));
 		t->since = tt_xrealloc(t->since, t->cap * sizeof(*t->since));
-		tt_grow((void **)&t->prev, &cap, t->cap, sizeof(*t->prev));
+		t->prev = tt_xrealloc(t->prev, t->cap * sizeof(*t->prev));
 		for (size_t i = old; i < t->cap; i++) {
 			t->path[i] = t->prev[i] = NULL;
 			t->since[i] = 0;
@@ -73,7 +73,7 @@ const char *tt_fdtab_close(struct tt_fdtab *t, int64_t fd, uint64_t start)
 	 * another thread's socket, open or accept took it meanwhile, its call ending first.
 	 * This close is the previous descriptor's; the new one stays.
 	 */
-	if (p && t->since[fd] > start) {
+	if (fd >= 0 && (uint64_t)fd < t->cap && t->path[fd] && t->since[fd] > start) {
 		p = t->prev[fd] == tt_fd_unnamed ? NULL : t->prev[fd];
 		t->prev[fd] = NULL;
 		return p;
