@@ -7,7 +7,8 @@
  *	process		a process track (pid, name, command line) and the ProcessTree entry
  *			that gives its parent pid; counter tracks under it for the heap in use,
  *			live allocations, open descriptors and live threads
- *	thread		a thread track, named; each call a slice (BEGIN and END packets) with
+ *	thread		a thread track, named; each call a slice (BEGIN and END packets; one
+ *			INSTANT packet for a call of no duration that encloses none) with
  *			its arguments as typed debug annotations; exits, thread start and end,
  *			signals and lost events as instants
  *	arrows		flows: fork, spawn and exec to the child's first event, pthread_create
@@ -157,32 +158,37 @@ static void pf_describe_run(struct pf *p)
 /*
  * Writing a pending event
  */
-static void pf_value(struct pf *p, struct pf_seq *s, unsigned role, union tt_value v)
+/*
+ * The most a track event's fields take: a type, a name and a category (24 bytes); an
+ * annotation (25: tag, length, name and a value with a two-byte tag) for each argument,
+ * the path, the result, errno and the time held; six flow ids (60); a stack and its
+ * weight (22).
+ */
+#define PF_EV_ROOM (24 + 25 * (TT_MAX_ARGS + 4) + 60 + 22)
+
+/* A debug annotation of one scalar: under 128 bytes. */
+static uint8_t *pf_arg(struct pf *p, struct pf_seq *s, uint8_t *c, unsigned key, unsigned role,
+		       union tt_value v)
 {
+	uint8_t *m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
+
+	c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, key));
 	switch (tt_roles[role].kind) {
 	case TT_KIND_U:
-		tt_pb_uint(&p->ev, PF_DA_UINT, v.u);
+		c = tt_pbc_uint(c, PF_DA_UINT, v.u);
 		break;
 	case TT_KIND_S:
-		tt_pb_int(&p->ev, PF_DA_INT, v.s);
+		c = tt_pbc_uint(c, PF_DA_INT, (uint64_t)v.s);
 		break;
 	case TT_KIND_ADDR:
-		tt_pb_uint(&p->ev, PF_DA_POINTER, v.u);
+		c = tt_pbc_uint(c, PF_DA_POINTER, v.u);
 		break;
 	default:
-		tt_pb_uint(&p->ev, PF_DA_STRING_IID, pf_str_iid(p, s, v.str ? v.str : ""));
+		c = tt_pbc_uint(c, PF_DA_STRING_IID, pf_str_iid(p, s, v.str ? v.str : ""));
 		break;
 	}
-}
-
-static void pf_arg(struct pf *p, struct pf_seq *s, unsigned key, unsigned role, union tt_value v)
-{
-	/* a name iid and one scalar value: under 128 bytes */
-	size_t at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
-
-	tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, key));
-	pf_value(p, s, role, v);
-	tt_pb_end_n(&p->ev, at, 1);
+	tt_pbc_end1(m, c);
+	return c;
 }
 
 /* What a stack is weighed by in a flame graph: bytes allocated or moved, time waited. */
@@ -209,12 +215,18 @@ static bool pf_weight(const struct tt_event *ev, double *w)
 	}
 }
 
-static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend *e)
+/*
+ * An event's first packet; instant: its only one (an instant event, or a call of no
+ * duration that encloses none: the trace processor makes the same slice of it as of a
+ * BEGIN and END at one time, and heap calls timed once are half the packets otherwise).
+ */
+static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend *e, bool instant)
 {
 	const struct tt_event *ev = &e->ev;
 	const struct tt_event_info *info = &tt_events[ev->type];
-	bool instant = tt_event_is_instant(ev->type);
 	uint64_t ts = pf_abs(p, ev->start_ns);
+	struct pf_at at;
+	uint8_t *c, *m;
 	double w;
 
 	if (ev->chunk != s->chunk) {
@@ -223,7 +235,7 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 		s->stale = true;
 	}
 	pf_seq_touch(p, s, ts);
-	tt_pb_uint(&p->ev, PF_TE_TYPE, instant ? PF_INSTANT : PF_BEGIN);
+	at = pf_open(p, s, ts, ev->type == TT_EV_LOST);
 	if (info->category == TT_CAT_USER) {
 		/* the program's annotations (traceit.h) are named by the program */
 		const char *name = ev->type == TT_EV_TRACING
@@ -231,13 +243,15 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 				   : ev->args[0].str ? ev->args[0].str
 						     : "(unnamed)";
 
-		tt_pb_str(&p->ev, PF_TE_NAME, name);
-	} else if (ev->type == TT_EV_FUNC) {
-		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_fname_iid(p, s, tt_func_name(ev)));
-	} else {
-		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));
+		tt_pb_str(&p->grp, PF_TE_NAME, name);
 	}
-	tt_pb_uint(&p->ev, PF_TE_CATEGORY_IIDS, pf_cat_iid(p, s, info->category));
+	c = tt_pb_room(&p->grp, PF_EV_ROOM);
+	c = tt_pbc_uint(c, PF_TE_TYPE, instant ? PF_INSTANT : PF_BEGIN);
+	if (ev->type == TT_EV_FUNC)
+		c = tt_pbc_uint(c, PF_TE_NAME_IID, pf_fname_iid(p, s, tt_func_name(ev)));
+	else if (info->category != TT_CAT_USER)
+		c = tt_pbc_uint(c, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));
+	c = tt_pbc_uint(c, PF_TE_CATEGORY_IIDS, pf_cat_iid(p, s, info->category));
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		unsigned role = info->args[i];
 
@@ -250,62 +264,70 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 		if (role == TT_ROLE_FENDED && ev->args[i].u == TT_FUNC_RETURNED)
 			continue;
 		if (role == TT_ROLE_FVALUE) {
-			size_t at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
 			double v;
 
 			memcpy(&v, &ev->args[i].u, sizeof(v));
-			tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, role));
-			tt_pb_double(&p->ev, PF_DA_DOUBLE, v);
-			tt_pb_end_n(&p->ev, at, 1);
+			m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
+			c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, role));
+			c = tt_pbc_double(c, PF_DA_DOUBLE, v);
+			tt_pbc_end1(m, c);
 			continue;
 		}
-		pf_arg(p, s, role, role, ev->args[i]);
+		c = pf_arg(p, s, c, role, role, ev->args[i]);
 	}
 	if (ev->fd_path && !tt_arg(ev, TT_ROLE_PATH))
-		pf_arg(p, s, PF_KEY_PATH, TT_ROLE_PATH, (union tt_value){ .str = ev->fd_path });
+		c = pf_arg(p, s, c, PF_KEY_PATH, TT_ROLE_PATH,
+			   (union tt_value){ .str = ev->fd_path });
 	if (info->result != TT_ROLE_NONE)
-		pf_arg(p, s, info->result == TT_ROLE_ADDR ? PF_KEY_RESULT : info->result,
-		       info->result, ev->result);
+		c = pf_arg(p, s, c, info->result == TT_ROLE_ADDR ? PF_KEY_RESULT : info->result,
+			   info->result, ev->result);
 	if (ev->failed) {
 		const char *name = tt_errno_name(ev->err);
-		size_t at = tt_pb_begin(&p->ev, PF_TE_DEBUG_ANNOTATIONS);
 
-		tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_ERRNO));
+		m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
+		c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_ERRNO));
 		if (name)
-			tt_pb_uint(&p->ev, PF_DA_STRING_IID, pf_str_iid(p, s, name));
+			c = tt_pbc_uint(c, PF_DA_STRING_IID, pf_str_iid(p, s, name));
 		else
-			tt_pb_int(&p->ev, PF_DA_INT, ev->err);
-		tt_pb_end(&p->ev, at);
+			c = tt_pbc_uint(c, PF_DA_INT, (uint64_t)(int64_t)ev->err);
+		tt_pbc_end1(m, c);
 	}
 	if (ev->held_ns >= 0)
-		pf_arg(p, s, PF_KEY_HELD, TT_ROLE_OFFSET, (union tt_value){ .s = ev->held_ns });
+		c = pf_arg(p, s, c, PF_KEY_HELD, TT_ROLE_OFFSET,
+			   (union tt_value){ .s = ev->held_ns });
 	for (unsigned i = 0; i < e->nout; i++)
-		tt_pb_fixed64(&p->ev, PF_TE_FLOW_IDS, e->out[i]);
+		c = tt_pbc_fixed64(c, PF_TE_FLOW_IDS, e->out[i]);
 	if (instant)
 		for (unsigned i = 0; i < e->nin; i++)
-			tt_pb_fixed64(&p->ev, PF_TE_TERMINATING_FLOW_IDS, e->in[i]);
+			c = tt_pbc_fixed64(c, PF_TE_TERMINATING_FLOW_IDS, e->in[i]);
 	if (ev->stack) {
 		uint64_t iid = pf_stack_iid(p, s, ev->stack);
 
 		if (iid) {
-			tt_pb_uint(&p->ev, PF_TE_CALLSTACK_IID, iid);
+			c = tt_pbc_uint(c, PF_TE_CALLSTACK_IID, iid);
 			if (pf_weight(ev, &w))
-				tt_pb_double(&p->ev, PF_TE_CALLSTACK_WEIGHT, w);
+				c = tt_pbc_double(c, PF_TE_CALLSTACK_WEIGHT, w);
 		}
 	}
-	pf_emit(p, s, ts, ev->type == TT_EV_LOST);
+	tt_pb_done(&p->grp, c);
+	pf_close(p, at);
 }
 
 /* A flow ends on the END of its slice: an acquisition begins before the release it waits for. */
 static void pf_write_end(struct pf *p, struct pf_seq *s, const struct pf_pend *e)
 {
 	uint64_t ts = pf_abs(p, e->ev.end_ns);
+	struct pf_at at;
+	uint8_t *c;
 
 	pf_seq_touch(p, s, ts);
-	tt_pb_uint(&p->ev, PF_TE_TYPE, PF_END);
+	at = pf_open(p, s, ts, false);
+	c = tt_pb_room(&p->grp, 2 + 10 * TT_ARRAY_SIZE(e->in));
+	c = tt_pbc_uint(c, PF_TE_TYPE, PF_END);
 	for (unsigned i = 0; i < e->nin; i++)
-		tt_pb_fixed64(&p->ev, PF_TE_TERMINATING_FLOW_IDS, e->in[i]);
-	pf_emit(p, s, ts, false);
+		c = tt_pbc_fixed64(c, PF_TE_TERMINATING_FLOW_IDS, e->in[i]);
+	tt_pb_done(&p->grp, c);
+	pf_close(p, at);
 }
 
 /*
@@ -351,11 +373,19 @@ static void pf_settle(struct pf *p, const struct pf_pend *x)
 		tt_flows_settle(&p->flows, x->ev.file->index, lock->u);
 }
 
+/* x as one packet: an instant, or a call of no duration with nothing inside it (leaf). */
+static bool pf_one_packet(const struct pf_pend *x, bool leaf)
+{
+	return tt_event_is_instant(x->ev.type) || (leaf && x->ev.end_ns == x->ev.start_ns);
+}
+
 static void pf_write_one(struct pf *p, struct pf_seq *s, struct pf_pend *x)
 {
+	bool one = pf_one_packet(x, true);
+
 	pf_settle(p, x);
-	pf_write_begin(p, s, x);
-	if (!tt_event_is_instant(x->ev.type))
+	pf_write_begin(p, s, x, one);
+	if (!one)
 		pf_write_end(p, s, x);
 }
 
@@ -394,11 +424,13 @@ static void pf_write_group(struct pf *p, struct pf_seq *s)
 	open = v + n;
 	for (size_t i = 0; i < n; i++) {
 		struct pf_pend *x = v[i];
+		/* the next event is inside x when it ends no later (it starts no earlier) */
+		bool one = pf_one_packet(x, i + 1 == n || v[i + 1]->ev.end_ns > x->ev.end_ns);
 
 		while (depth && !(x->ev.end_ns <= open[depth - 1]->ev.end_ns))
 			pf_write_end(p, s, open[--depth]);
-		pf_write_begin(p, s, x);
-		if (!tt_event_is_instant(x->ev.type))
+		pf_write_begin(p, s, x, one);
+		if (!one)
 			open[depth++] = x;
 	}
 	while (depth)

@@ -27,6 +27,21 @@ void tt_pb_too_long(size_t n)
 	exit(2);
 }
 
+void tt_pb_end_fit_slow(struct tt_pb *pb, size_t at)
+{
+	size_t n = pb->len - at;
+	unsigned k = 1;
+
+	while (n >> (7 * k))
+		k++;
+	if (k > 4)
+		tt_pb_too_long(n);
+	tt_pb_reserve(pb, k - 1);
+	memmove(pb->buf + at + k - 1, pb->buf + at, n);
+	tt_pb_put_varint(pb->buf + at - 1, n);
+	pb->len += k - 1;
+}
+
 void tt_pb_free(struct tt_pb *pb)
 {
 	free(pb->buf);

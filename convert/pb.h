@@ -50,10 +50,65 @@ static inline uint8_t *tt_pb_put_varint(uint8_t *p, uint64_t v)
 	return p;
 }
 
+/*
+ * Writing through a cursor: tt_pb_room() makes room for at most n bytes, the tt_pbc_*
+ * writers advance a cursor through it with no bound check of their own, and tt_pb_done()
+ * gives the buffer its new length.  A packet's fields go out in one pass this way, the
+ * cursor in a register (stores of bytes through pb->buf would make the compiler reload
+ * pb->len after each).
+ */
+static inline uint8_t *tt_pb_room(struct tt_pb *pb, size_t n)
+{
+	tt_pb_reserve(pb, n);
+	return pb->buf + pb->len;
+}
+
+static inline void tt_pb_done(struct tt_pb *pb, const uint8_t *c)
+{
+	pb->len = (size_t)(c - pb->buf);
+}
+
+/* uint32/uint64/bool/enum fields, and int64 as the two's complement varint it is. */
+static inline uint8_t *tt_pbc_uint(uint8_t *c, uint32_t field, uint64_t v)
+{
+	c = tt_pb_put_varint(c, (uint64_t)field << 3 | TT_WIRE_VARINT);
+	return tt_pb_put_varint(c, v);
+}
+
+static inline uint8_t *tt_pbc_fixed64(uint8_t *c, uint32_t field, uint64_t v)
+{
+	c = tt_pb_put_varint(c, (uint64_t)field << 3 | TT_WIRE_I64);
+	for (int i = 0; i < 8; i++)
+		*c++ = (uint8_t)(v >> (8 * i));
+	return c;
+}
+
+static inline uint8_t *tt_pbc_double(uint8_t *c, uint32_t field, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, sizeof(v));
+	return tt_pbc_fixed64(c, field, v);
+}
+
+/*
+ * A nested message known to be under 128 bytes (a debug annotation of one scalar): a
+ * one-byte length, filled in by tt_pbc_end1 with the message's start this returns.
+ */
+static inline uint8_t *tt_pbc_begin1(uint8_t *c, uint32_t field)
+{
+	c = tt_pb_put_varint(c, (uint64_t)field << 3 | TT_WIRE_LEN);
+	return c + 1;
+}
+
+static inline void tt_pbc_end1(uint8_t *m, const uint8_t *c)
+{
+	m[-1] = (uint8_t)(c - m);
+}
+
 static inline void tt_pb_varint(struct tt_pb *pb, uint64_t v)
 {
-	tt_pb_reserve(pb, 10);
-	pb->len = (size_t)(tt_pb_put_varint(pb->buf + pb->len, v) - pb->buf);
+	tt_pb_done(pb, tt_pb_put_varint(tt_pb_room(pb, 10), v));
 }
 
 static inline void tt_pb_tag(struct tt_pb *pb, uint32_t field, enum tt_wire wire)
@@ -61,14 +116,9 @@ static inline void tt_pb_tag(struct tt_pb *pb, uint32_t field, enum tt_wire wire
 	tt_pb_varint(pb, (uint64_t)field << 3 | wire);
 }
 
-/* uint32/uint64/bool/enum fields, and int64 as the two's complement varint it is. */
 static inline void tt_pb_uint(struct tt_pb *pb, uint32_t field, uint64_t v)
 {
-	uint8_t *p;
-
-	tt_pb_reserve(pb, TT_PB_FIELD_MAX);
-	p = tt_pb_put_varint(pb->buf + pb->len, (uint64_t)field << 3 | TT_WIRE_VARINT);
-	pb->len = (size_t)(tt_pb_put_varint(p, v) - pb->buf);
+	tt_pb_done(pb, tt_pbc_uint(tt_pb_room(pb, TT_PB_FIELD_MAX), field, v));
 }
 
 static inline void tt_pb_int(struct tt_pb *pb, uint32_t field, int64_t v)
@@ -78,21 +128,12 @@ static inline void tt_pb_int(struct tt_pb *pb, uint32_t field, int64_t v)
 
 static inline void tt_pb_fixed64(struct tt_pb *pb, uint32_t field, uint64_t v)
 {
-	uint8_t *p;
-
-	tt_pb_reserve(pb, TT_PB_FIELD_MAX);
-	p = tt_pb_put_varint(pb->buf + pb->len, (uint64_t)field << 3 | TT_WIRE_I64);
-	for (int i = 0; i < 8; i++)
-		*p++ = (uint8_t)(v >> (8 * i));
-	pb->len = (size_t)(p - pb->buf);
+	tt_pb_done(pb, tt_pbc_fixed64(tt_pb_room(pb, TT_PB_FIELD_MAX), field, v));
 }
 
 static inline void tt_pb_double(struct tt_pb *pb, uint32_t field, double d)
 {
-	uint64_t v;
-
-	memcpy(&v, &d, sizeof(v));
-	tt_pb_fixed64(pb, field, v);
+	tt_pb_done(pb, tt_pbc_double(tt_pb_room(pb, TT_PB_FIELD_MAX), field, d));
 }
 
 static inline void tt_pb_bytes(struct tt_pb *pb, uint32_t field, const void *s, size_t n)
@@ -165,6 +206,23 @@ static inline void tt_pb_end_n(struct tt_pb *pb, size_t at, unsigned n)
 static inline unsigned tt_pb_len_bytes(size_t max)
 {
 	return max < 128 ? 1 : max < 16384 ? 2 : 4;
+}
+
+/*
+ * Ends a message opened with tt_pb_begin_n(pb, field, 1) whose size was not bounded ahead:
+ * one of 128 bytes or more is moved up to make room for its longer length.  Messages
+ * nested in it must have been ended first.
+ */
+void tt_pb_end_fit_slow(struct tt_pb *pb, size_t at);
+
+static inline void tt_pb_end_fit(struct tt_pb *pb, size_t at)
+{
+	size_t n = pb->len - at;
+
+	if (n < 128)
+		pb->buf[at - 1] = (uint8_t)n;
+	else
+		tt_pb_end_fit_slow(pb, at);
 }
 
 #endif /* TT_PB_H */

@@ -179,8 +179,7 @@ struct pf {
 	bool compress;
 	uint64_t gen;	     /* output groups written so far */
 	struct tt_pb grp;    /* packets of the group being filled */
-	struct tt_pb ev;     /* the track event being written */
-	struct tt_pb intern; /* what it interns */
+	struct tt_pb intern; /* what the packet being written interns */
 	struct pf_zip *zip;  /* the compressed groups (pf_seq.c), NULL: --no-compress */
 	struct pf_file *files;
 	uint32_t nseq;
@@ -226,9 +225,16 @@ void pf_init(struct pf *p);
 void pf_finish(struct pf *p);
 /* A packet of sequence 1 (no interning, absolute time when ts != 0); pf_packet_end closes. */
 size_t pf_meta_begin(struct pf *p, uint64_t ts);
-/* A packet of s at absolute MONOTONIC time ts, its track event taken from p->ev and its
- * interned data from p->intern. */
-void pf_emit(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped);
+/*
+ * A packet of s at absolute MONOTONIC time ts holding a track event: pf_open writes the
+ * packet's own fields and opens the event, whose fields the caller then writes into p->grp;
+ * pf_close ends it and adds the definitions it interned (p->intern).
+ */
+struct pf_at {
+	size_t pkt, te;
+};
+struct pf_at pf_open(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped);
+void pf_close(struct pf *p, struct pf_at at);
 void pf_packet_end(struct pf *p, size_t at);
 /* The sequence of thread t, made on first use. */
 struct pf_seq *pf_seq_new(struct pf *p, struct tt_thread *t);
@@ -281,11 +287,37 @@ static inline struct pf_map_ent *pf_map_get(struct tt_hmap *m, uint64_t key, boo
 	return e;
 }
 
-/* Interned ids, adding the definition to p->intern when new this generation. */
-uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type);
+/*
+ * Interned ids, adding the definition to p->intern when new this generation.  The event
+ * names, categories and annotation names are bits of the sequence (inline: every event
+ * looks up a few); the *_intern functions define them.
+ */
+void pf_name_intern(struct pf *p, struct pf_seq *s, unsigned type);
+void pf_cat_intern(struct pf *p, struct pf_seq *s, unsigned cat);
+void pf_key_intern(struct pf *p, struct pf_seq *s, unsigned key);
+
+static inline uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type)
+{
+	if (!(s->names[type / 64] >> (type % 64) & 1))
+		pf_name_intern(p, s, type);
+	return type;
+}
+
+static inline uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat)
+{
+	if (!(s->cats >> cat & 1))
+		pf_cat_intern(p, s, cat);
+	return cat + 1;
+}
+
+static inline uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
+{
+	if (!(s->keys[key / 64] >> (key % 64) & 1))
+		pf_key_intern(p, s, key);
+	return key;
+}
+
 uint64_t pf_fname_iid(struct pf *p, struct pf_seq *s, const char *name);
-uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat);
-uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key);
 uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str);
 uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack);
 /* Track uuids */

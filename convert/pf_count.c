@@ -169,7 +169,8 @@ void pf_fold_sample(void *ctx, void *who, unsigned k, uint64_t ts, uint64_t v)
 void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
 {
 	uint64_t ts = pf_abs(p, (s->stk_at - 1) * p->fit.interval_ns), track;
-	size_t at;
+	struct pf_at at;
+	uint8_t *c, *m;
 
 	if (!s->nstk)
 		return;
@@ -191,25 +192,28 @@ void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
 
 		pf_seq_touch(p, s, ts);
 		iid = pf_stack_iid(p, s, k->stack);
-		tt_pb_uint(&p->ev, PF_TE_TYPE, PF_INSTANT);
-		tt_pb_uint(&p->ev, PF_TE_TRACK_UUID, track);
-		tt_pb_uint(&p->ev, PF_TE_NAME_IID, pf_name_iid(p, s, k->type));
-		at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
-		tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_CALLS));
-		tt_pb_uint(&p->ev, PF_DA_UINT, k->calls);
-		tt_pb_end_n(&p->ev, at, 1);
+		at = pf_open(p, s, ts, false);
+		c = tt_pb_room(&p->grp, 128);
+		c = tt_pbc_uint(c, PF_TE_TYPE, PF_INSTANT);
+		c = tt_pbc_uint(c, PF_TE_TRACK_UUID, track);
+		c = tt_pbc_uint(c, PF_TE_NAME_IID, pf_name_iid(p, s, k->type));
+		m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
+		c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_CALLS));
+		c = tt_pbc_uint(c, PF_DA_UINT, k->calls);
+		tt_pbc_end1(m, c);
 		if (k->bytes) {
-			at = tt_pb_begin_n(&p->ev, PF_TE_DEBUG_ANNOTATIONS, 1);
-			tt_pb_uint(&p->ev, PF_DA_NAME_IID, pf_key_iid(p, s, TT_ROLE_SIZE));
-			tt_pb_uint(&p->ev, PF_DA_UINT, k->bytes);
-			tt_pb_end_n(&p->ev, at, 1);
+			m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
+			c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, TT_ROLE_SIZE));
+			c = tt_pbc_uint(c, PF_DA_UINT, k->bytes);
+			tt_pbc_end1(m, c);
 		}
 		if (iid) {
-			tt_pb_uint(&p->ev, PF_TE_CALLSTACK_IID, iid);
-			tt_pb_double(&p->ev, PF_TE_CALLSTACK_WEIGHT,
-				     (double)(k->bytes ? k->bytes : k->calls));
+			c = tt_pbc_uint(c, PF_TE_CALLSTACK_IID, iid);
+			c = tt_pbc_double(c, PF_TE_CALLSTACK_WEIGHT,
+					  (double)(k->bytes ? k->bytes : k->calls));
 		}
-		pf_emit(p, s, ts, false);
+		tt_pb_done(&p->grp, c);
+		pf_close(p, at);
 	}
 	s->nstk = 0;
 	tt_hmap_clear(&s->stk_map, pf_map_kind());

@@ -207,7 +207,6 @@ void pf_finish(struct pf *p)
 		free(zp);
 	}
 	tt_pb_free(&p->grp);
-	tt_pb_free(&p->ev);
 	tt_pb_free(&p->intern);
 }
 
@@ -311,31 +310,38 @@ void pf_seq_touch(struct pf *p, struct pf_seq *s, uint64_t ts)
 	s->next_iid = 1;
 }
 
-void pf_emit(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped)
+struct pf_at pf_open(struct pf *p, struct pf_seq *s, uint64_t ts, bool dropped)
 {
-	/* the fields below take at most 48 bytes besides the two messages */
-	unsigned n = tt_pb_len_bytes(48 + p->intern.len + p->ev.len);
-	size_t at = tt_pb_begin_n(&p->grp, PF_TRACE_PACKET, n);
+	/* the packet's fields besides the track event: 40 bytes at most */
+	uint8_t *c = tt_pb_room(&p->grp, 48), *pkt, *te;
 
-	tt_pb_uint(&p->grp, PF_P_SEQ_ID, s->id);
+	pkt = tt_pbc_begin1(c, PF_TRACE_PACKET);
+	c = tt_pbc_uint(pkt, PF_P_SEQ_ID, s->id);
 	if (ts >= s->last_ts) {
-		tt_pb_uint(&p->grp, PF_P_TIMESTAMP, ts - s->last_ts);
+		c = tt_pbc_uint(c, PF_P_TIMESTAMP, ts - s->last_ts);
 		s->last_ts = ts;
 	} else {
 		/* an enclosing call written after what it encloses: absolute time */
-		tt_pb_uint(&p->grp, PF_P_TIMESTAMP, ts);
-		tt_pb_uint(&p->grp, PF_P_CLOCK_ID, PF_CLOCK_MONOTONIC);
+		c = tt_pbc_uint(c, PF_P_TIMESTAMP, ts);
+		c = tt_pbc_uint(c, PF_P_CLOCK_ID, PF_CLOCK_MONOTONIC);
 	}
-	tt_pb_uint(&p->grp, PF_P_SEQ_FLAGS, PF_SEQ_NEEDS);
+	c = tt_pbc_uint(c, PF_P_SEQ_FLAGS, PF_SEQ_NEEDS);
 	if (dropped)
-		tt_pb_uint(&p->grp, PF_P_PREV_DROPPED, 1);
+		c = tt_pbc_uint(c, PF_P_PREV_DROPPED, 1);
+	te = tt_pbc_begin1(c, PF_P_TRACK_EVENT);
+	tt_pb_done(&p->grp, te);
+	return (struct pf_at){ .pkt = (size_t)(pkt - p->grp.buf), .te = (size_t)(te - p->grp.buf) };
+}
+
+void pf_close(struct pf *p, struct pf_at at)
+{
+	tt_pb_end_fit(&p->grp, at.te);
+	/* after the track event that uses it: a packet's fields are read in any order */
 	if (p->intern.len) {
 		tt_pb_bytes(&p->grp, PF_P_INTERNED_DATA, p->intern.buf, p->intern.len);
 		p->intern.len = 0;
 	}
-	tt_pb_bytes(&p->grp, PF_P_TRACK_EVENT, p->ev.buf, p->ev.len);
-	p->ev.len = 0;
-	tt_pb_end_n(&p->grp, at, n);
+	tt_pb_end_fit(&p->grp, at.pkt);
 	if (p->grp.len >= TT_PF_GROUP)
 		pf_group_flush(p);
 }
@@ -350,42 +356,29 @@ static void pf_intern_entry(struct pf *p, uint32_t kind, uint64_t iid, const cha
 	tt_pb_end(&p->intern, at);
 }
 
-uint64_t pf_name_iid(struct pf *p, struct pf_seq *s, unsigned type)
+void pf_name_intern(struct pf *p, struct pf_seq *s, unsigned type)
 {
-	uint64_t bit = 1ull << (type % 64);
-
-	if (!(s->names[type / 64] & bit)) {
-		s->names[type / 64] |= bit;
-		pf_intern_entry(p, PF_I_NAMES, type, tt_events[type].name);
-	}
-	return type;
+	s->names[type / 64] |= 1ull << (type % 64);
+	pf_intern_entry(p, PF_I_NAMES, type, tt_events[type].name);
 }
 
-uint64_t pf_cat_iid(struct pf *p, struct pf_seq *s, unsigned cat)
+void pf_cat_intern(struct pf *p, struct pf_seq *s, unsigned cat)
 {
-	if (!(s->cats & 1u << cat)) {
-		s->cats |= 1u << cat;
-		pf_intern_entry(p, PF_I_CATEGORIES, cat + 1, tt_category_names[cat]);
-	}
-	return cat + 1;
+	s->cats |= 1u << cat;
+	pf_intern_entry(p, PF_I_CATEGORIES, cat + 1, tt_category_names[cat]);
 }
 
-uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
+void pf_key_intern(struct pf *p, struct pf_seq *s, unsigned key)
 {
 	static const char *const extra[] = { [PF_KEY_RESULT - TT_ROLE_COUNT] = "result",
 					     [PF_KEY_PATH - TT_ROLE_COUNT] = "path",
 					     [PF_KEY_ERRNO - TT_ROLE_COUNT] = "errno",
 					     [PF_KEY_HELD - TT_ROLE_COUNT] = "held_ns",
 					     [PF_KEY_CALLS - TT_ROLE_COUNT] = "calls" };
-	uint64_t bit = 1ull << (key % 64);
 
-	if (!(s->keys[key / 64] & bit)) {
-		s->keys[key / 64] |= bit;
-		pf_intern_entry(p, PF_I_ARG_NAMES, key,
-				key < TT_ROLE_COUNT ? tt_roles[key].name
-						    : extra[key - TT_ROLE_COUNT]);
-	}
-	return key;
+	s->keys[key / 64] |= 1ull << (key % 64);
+	pf_intern_entry(p, PF_I_ARG_NAMES, key,
+			key < TT_ROLE_COUNT ? tt_roles[key].name : extra[key - TT_ROLE_COUNT]);
 }
 
 /* The iid of key in s's interning map; *fresh: a new one, whose definition is to be written. */

@@ -126,6 +126,26 @@ static void test_pb(void)
 	tt_pb_end_n(&pb, at, 2);
 	p = pb.buf + 1;
 	ok(pb_read_varint(&p) == 600 && p == pb.buf + 3, "pb: a two-byte length of 600");
+	/* a one-byte length that turned out short: the body moves up, inner ones with it */
+	for (int n = 0; n < 3; n++) {
+		size_t want = n == 0 ? 126 : n == 1 ? 128 : 20000, got;
+		uint8_t *c;
+
+		pb.len = 0;
+		at = tt_pb_begin_n(&pb, 1, 1);
+		inner = tt_pb_begin_n(&pb, 2, 1);
+		c = tt_pbc_uint(tt_pb_room(&pb, 16), 3, 9);
+		tt_pb_done(&pb, c);
+		tt_pb_end_fit(&pb, inner);
+		while (pb.len - at < want)
+			tt_pb_done(&pb, tt_pbc_uint(tt_pb_room(&pb, 16), 1, 1));
+		tt_pb_end_fit(&pb, at);
+		p = pb.buf + 1;
+		got = (size_t)pb_read_varint(&p);
+		ok(got == want && got == (size_t)(pb.buf + pb.len - p) && p[0] == (2 << 3 | 2) &&
+			   p[1] == 2 && p[2] == (3 << 3) && p[3] == 9,
+		   "pb: a message of %zu bytes ended to fit (%zu)", want, got);
+	}
 	/* invalid UTF-8 becomes U+FFFD, valid passes */
 	pb.len = 0;
 	tt_pb_str(&pb, 1,
