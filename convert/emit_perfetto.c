@@ -252,15 +252,12 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 	else if (info->category != TT_CAT_USER)
 		c = tt_pbc_uint(c, PF_TE_NAME_IID, pf_name_iid(p, s, ev->type));
 	c = tt_pbc_uint(c, PF_TE_CATEGORY_IIDS, pf_cat_iid(p, s, info->category));
-	for (int i = 0; i < TT_MAX_ARGS; i++) {
-		unsigned role = info->args[i];
+	for (unsigned k = 0; k < p->nshown[ev->type]; k++) {
+		unsigned i = p->shown[ev->type][k], role = info->args[i];
 
-		if (role == TT_ROLE_NONE || role == TT_ROLE_UNAME ||
-		    (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str))
+		if (tt_roles[role].kind == TT_KIND_STR && !ev->args[i].str)
 			continue;
-		/* a function is named already; how it ended, only when it did not return */
-		if (role == TT_ROLE_FUNC && ev->type == TT_EV_FUNC)
-			continue;
+		/* how a function ended, only when it did not return */
 		if (role == TT_ROLE_FENDED && ev->args[i].u == TT_FUNC_RETURNED)
 			continue;
 		if (role == TT_ROLE_FVALUE) {
@@ -558,7 +555,7 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 	struct tt_file *f = ev->file;
 	struct pf_file *pf = &p->files[f->index];
 	unsigned fx = tt_events[ev->type].effect;
-	struct tt_flow_end end = { .start = ev->start_ns, .end = ev->end_ns };
+	struct tt_flow_end end;
 	const union tt_value *v;
 
 	if (!pf->first_done) {
@@ -591,18 +588,28 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 		if (v && ev->result.s == 0)
 			pf_flow_out(p, e, pf_uuid(PF_FLOW_THREAD, f->index, v->u));
 		return;
-	default:
-		break;
-	}
-	end.pid = f->pid;
-	end.tid = ev->thread->tid;
-	end.type = ev->type;
-	end.ts = (double)ev->start_ns;
-	end.ref = (uint64_t)s->index << 40 | (e->serial & ((1ull << 40) - 1));
-	if (fx == TT_FX_EXEC) {
+	case TT_FX_EXEC:
 		if (pf->next_image >= 0)
 			pf_flow_out(p, e, pf_uuid(PF_FLOW_EXEC, f->pid, (uint64_t)pf->next_image));
-	} else if (fx == TT_FX_ACQUIRE || fx == TT_FX_RELEASE) {
+		return;
+	case TT_FX_ACQUIRE:
+	case TT_FX_RELEASE:
+	case TT_FX_WAKE:
+	case TT_FX_WAKE_ALL:
+	case TT_FX_CONDWAIT:
+		break;
+	default:
+		return;
+	}
+	end = (struct tt_flow_end){ .start = ev->start_ns,
+				    .end = ev->end_ns,
+				    .pid = f->pid,
+				    .tid = ev->thread->tid,
+				    .type = ev->type,
+				    .ts = (double)ev->start_ns,
+				    .ref = (uint64_t)s->index << 40 |
+					   (e->serial & ((1ull << 40) - 1)) };
+	if (fx == TT_FX_ACQUIRE || fx == TT_FX_RELEASE) {
 		v = tt_arg(ev, TT_ROLE_LOCK);
 		if (!v || !v->u)
 			return;
@@ -611,7 +618,7 @@ static void pf_relate(struct pf *p, struct pf_seq *s, struct pf_pend *e)
 		else
 			tt_flows_acquire(&p->flows, f->index, v->u, ev->end_ns > ev->start_ns,
 					 &end);
-	} else if (fx == TT_FX_WAKE || fx == TT_FX_WAKE_ALL || fx == TT_FX_CONDWAIT) {
+	} else {
 		v = tt_arg(ev, TT_ROLE_COND);
 		if (!v || !v->u)
 			return;
@@ -659,6 +666,14 @@ static void *pf_begin(struct tt_run *run)
 		     k = p->files[k].next_image)
 			p->files[k].chain = (int)f->index;
 	}
+	for (unsigned t = 0; t < TT_EV_COUNT; t++)
+		for (unsigned i = 0; i < TT_MAX_ARGS; i++) {
+			unsigned role = tt_events[t].args[i];
+
+			if (role != TT_ROLE_NONE && role != TT_ROLE_UNAME &&
+			    !(role == TT_ROLE_FUNC && t == TT_EV_FUNC))
+				p->shown[t][p->nshown[t]++] = (uint8_t)i;
+		}
 	for (unsigned k = 0; k < PF_NCTR; k++)
 		p->ctr_on[k] = tt_filter_category(run->filter, pf_ctr_info[k].cat) ||
 			       (k == PF_CTR_FDS && tt_filter_category(run->filter, TT_CAT_NET));

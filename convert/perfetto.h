@@ -190,6 +190,10 @@ struct pf {
 	uint64_t since_sweep;
 	uint64_t flows_lost; /* arrows whose ends were written before they paired */
 	bool ctr_on[PF_NCTR];
+	/* per event type, the argument slots it shows: roles other than none, a thread's
+	 * name (the track's), and a function (a FUNC's name) */
+	uint8_t shown[TT_EV_COUNT][TT_MAX_ARGS];
+	uint8_t nshown[TT_EV_COUNT];
 	struct pf_seq **all; /* every sequence, for the final flush */
 	size_t nall, all_cap;
 };
