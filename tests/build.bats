@@ -44,3 +44,26 @@ load helpers
 	run readelf -d "$LIB"
 	[[ "$output" == *"BIND_NOW"* || "$output" == *"FLAGS_1"*"NOW"* ]]
 }
+
+@test "the writer microbenchmark builds from the writer's own sources and encodes its records" {
+	# built as make bench builds it (bench/run-bench's build_writer), run small
+	run python3 -c '
+import importlib.machinery, importlib.util, sys
+loader = importlib.machinery.SourceFileLoader("run_bench", sys.argv[1])
+spec = importlib.util.spec_from_loader("run_bench", loader)
+bench = importlib.util.module_from_spec(spec)
+loader.exec_module(bench)
+sys.exit(0 if bench.build_writer(sys.argv[2].split(), sys.argv[3], sys.argv[4]) else 1)
+' "$TT_SRCDIR/bench/run-bench" "${CC:-cc}" "$BATS_TEST_TMPDIR" "$TT_BUILDDIR"
+	printf '%s\n' "$output" | sed 's/^/# /' >&3
+	[ "$status" -eq 0 ]
+	run "$BATS_TEST_TMPDIR/writer" 20000 1
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^events=20000\ encode_ns=[0-9.]+\ write_ns=[0-9.]+\ bytes_per_event=([0-9.]+)\ chunks=([0-9]+)$ ]]
+	# the records went through the encoder and the chunks: compressed, and written
+	awk -v b="${BASH_REMATCH[1]}" 'BEGIN { exit !(b > 0.5 && b < 16) }'
+	[ "${BASH_REMATCH[2]}" -ge 1 ]
+	run "$BATS_TEST_TMPDIR/writer" 10
+	[ "$status" -eq 2 ]
+	[[ "$output" == "usage: writer"* ]]
+}

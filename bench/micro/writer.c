@@ -1,0 +1,205 @@
+/*
+ * writer.c - the writer thread's work per event, without a program beside it.
+ *
+ * Ring records as traceit's heap wrappers write them (one timestamp, collector/tt.h's
+ * tt_record layout) are made from a loop shaped as bench/workloads/malloc_churn.c's, with
+ * the blocks malloc really returns and rdtsc's real steps between them; then the writer's
+ * code itself, linked from collector/encode.c and collector/chunks.c, encodes them into
+ * columns and writes EVENTS chunks (deflate or stored columns, CRC) after every half ring,
+ * as drain.c does; the chunks are counted and dropped.  The records are in memory before the
+ * clock starts: what is timed is what the writer adds per event once a program has made it.
+ *
+ * Prints "events=N encode_ns=E write_ns=W bytes_per_event=B": the best of the passes, E
+ * for encoding alone, W for encoding and writing chunks.
+ *
+ * Usage: writer [EVENTS] [PASSES]
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+#include "chunks.h"
+#include "encode.h"
+#include "tt.h"
+
+/* What chunks.c calls in the rest of the library: the output is counted. */
+struct tt_config tt_cfg;
+static uint64_t out_bytes, out_chunks;
+
+uint64_t tt_clock_ms_to_ticks(uint64_t ms)
+{
+	return ms * 1000000;
+}
+
+void tt_fail(const char *what, long err)
+{
+	fprintf(stderr, "writer: %s (%ld)\n", what, err);
+	exit(1);
+}
+
+void tt_ring_release(struct tt_thread *t, uint64_t pos, int partial)
+{
+	(void)t, (void)pos, (void)partial;
+}
+
+int tt_stream_write_chunk(struct tt_chunk_header *h, const void *payload)
+{
+	(void)payload;
+	out_bytes += TT_CHUNK_HEADER_LEN + h->payload_len;
+	out_chunks++;
+	return 0;
+}
+
+uint32_t tt_strtab_intern(const char *s, size_t len, int *is_new)
+{
+	(void)s, (void)len;
+	*is_new = 0;
+	return 1;
+}
+
+static uint64_t ticks(void)
+{
+#if defined(__x86_64__)
+	return __rdtsc();
+#else
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+#define WINDOW 4096
+
+/* malloc_churn's loop, one thread: n records (a free, then a malloc) into ring. */
+static size_t make_records(uint64_t *ring, size_t n)
+{
+	unsigned char *live[WINDOW];
+	unsigned int seed = 1;
+	size_t w = 0, made = 0;
+
+	for (size_t i = 0; made < n; i++) {
+		unsigned char **slot = &live[i % WINDOW];
+		uint64_t t;
+		size_t size;
+
+		if (i >= WINDOW) {
+			uint64_t addr = (uint64_t)(uintptr_t)*slot;
+
+			free(*slot);
+			t = ticks();
+			ring[w++] = TT_W0(TT_EV_FREE, 4, 0, 0);
+			ring[w++] = t;
+			ring[w++] = t;
+			ring[w++] = addr;
+			made++;
+		}
+		seed = seed * 1103515245u + 12345u;
+		size = 16 + (seed >> 16) % 1008;
+		*slot = malloc(size);
+		if (!*slot)
+			abort();
+		t = ticks();
+		ring[w++] = TT_W0(TT_EV_MALLOC, 5, 0, 0);
+		ring[w++] = t;
+		ring[w++] = t;
+		ring[w++] = (uint64_t)(uintptr_t)*slot;
+		ring[w++] = size;
+		made++;
+		for (size_t off = 0; off < size; off += 4)
+			(*slot)[off] = (unsigned char)i;
+	}
+	for (size_t i = 0; i < WINDOW; i++)
+		free(live[i]); /* every slot was filled: n is far above WINDOW */
+	return w;
+}
+
+/* One pass over the records as drain.c makes it; chunks written unless encode_only. */
+static double pass(const uint64_t *ring, size_t words, bool encode_only)
+{
+	/* a chunk after half of the default 1 MiB ring, as drain_thread's span */
+	const size_t span = (1024 * 1024 / 8) / 2;
+	struct tt_thread t;
+	struct tt_enc c;
+	size_t pos = 0, from = 0, ahead = 0;
+	double start;
+
+	memset(&t, 0, sizeof(t));
+	tt_enc_begin(&c, &t);
+	start = now_ns();
+	for (int i = 0; i < 4 && ahead < words; i++) {
+		tt_enc_prefetch(&ring[ahead], TT_W0_WORDS(ring[ahead]));
+		ahead += TT_W0_WORDS(ring[ahead]);
+	}
+	while (pos < words) {
+		unsigned nw = TT_W0_WORDS(ring[pos]);
+
+		if (ahead < words) {
+			tt_enc_prefetch(&ring[ahead], TT_W0_WORDS(ring[ahead]));
+			ahead += TT_W0_WORDS(ring[ahead]);
+		}
+		if (tt_enc_record(&c, &ring[pos], nw) < 0) {
+			fprintf(stderr, "writer: a record was refused\n");
+			exit(1);
+		}
+		pos += nw;
+		if (tt_enc_full(&c) || pos - from >= span) {
+			if (encode_only)
+				tt_enc_begin(&c, &t);
+			else if (tt_chunk_events(&c) < 0)
+				exit(1);
+			from = pos;
+		}
+	}
+	if (!encode_only && tt_chunk_events(&c) < 0)
+		exit(1);
+	return now_ns() - start;
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 4000000;
+	int passes = argc > 2 ? atoi(argv[2]) : 5;
+	uint64_t *ring;
+	double enc = 0, all = 0;
+	size_t words;
+
+	if (n < 2 * WINDOW || passes < 1) {
+		fprintf(stderr, "usage: writer [EVENTS >= %d] [PASSES >= 1]\n", 2 * WINDOW);
+		return 2;
+	}
+	ring = malloc(n * 5 * sizeof(*ring));
+	if (!ring || tt_enc_setup() || tt_chunks_setup()) {
+		fprintf(stderr, "writer: out of memory\n");
+		return 1;
+	}
+	words = make_records(ring, n);
+	for (int i = 0; i < passes; i++) {
+		double e = pass(ring, words, true), a;
+
+		out_bytes = 0;
+		a = pass(ring, words, false);
+		enc = i && enc < e ? enc : e;
+		all = i && all < a ? all : a;
+	}
+	printf("events=%zu encode_ns=%.2f write_ns=%.2f bytes_per_event=%.2f chunks=%llu\n", n,
+	       enc / (double)n, all / (double)n, (double)out_bytes / (double)n,
+	       (unsigned long long)out_chunks / (unsigned long long)passes);
+	free(ring);
+	return 0;
+}
