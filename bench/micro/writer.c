@@ -3,8 +3,9 @@
  *
  * Ring records as traceit's heap wrappers write them (one timestamp, collector/tt.h's
  * tt_record layout) are made from a loop shaped as bench/workloads/malloc_churn.c's, with
- * the blocks malloc really returns and rdtsc's real steps between them; then the writer's
- * code itself, linked from collector/encode.c and collector/chunks.c, encodes them into
+ * the blocks malloc really returns and the recorder's clock (collector/clock.c) read as the
+ * wrappers read it; then the writer's code itself, linked from collector/encode.c and
+ * collector/chunks.c, encodes them into
  * columns and writes EVENTS chunks (deflate or stored columns, CRC) after every half ring,
  * as drain.c does; the chunks are counted and dropped.  The records are in memory before the
  * clock starts: what is timed is what the writer adds per event once a program has made it.
@@ -20,23 +21,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
 
 #include "chunks.h"
+#include "clock.h"
 #include "encode.h"
 #include "tt.h"
 
 /* What chunks.c calls in the rest of the library: the output is counted. */
 struct tt_config tt_cfg;
 static uint64_t out_bytes, out_chunks;
-
-uint64_t tt_clock_ms_to_ticks(uint64_t ms)
-{
-	return ms * 1000000;
-}
 
 void tt_fail(const char *what, long err)
 {
@@ -64,26 +57,6 @@ uint32_t tt_strtab_intern(const char *s, size_t len, int *is_new)
 	return 1;
 }
 
-static uint64_t ticks(void)
-{
-#if defined(__x86_64__)
-	return __rdtsc();
-#else
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-#endif
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 #define WINDOW 4096
 
 /* malloc_churn's loop, one thread: n records (a free, then a malloc) into ring. */
@@ -102,7 +75,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 			uint64_t addr = (uint64_t)(uintptr_t)*slot;
 
 			free(*slot);
-			t = ticks();
+			t = tt_now();
 			ring[w++] = TT_W0(TT_EV_FREE, 4, 0, 0);
 			ring[w++] = t;
 			ring[w++] = t;
@@ -114,7 +87,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 		*slot = malloc(size);
 		if (!*slot)
 			abort();
-		t = ticks();
+		t = tt_now();
 		ring[w++] = TT_W0(TT_EV_MALLOC, 5, 0, 0);
 		ring[w++] = t;
 		ring[w++] = t;
@@ -141,7 +114,7 @@ static double pass(const uint64_t *ring, size_t words, bool encode_only)
 
 	memset(&t, 0, sizeof(t));
 	tt_enc_begin(&c, &t);
-	start = now_ns();
+	start = (double)tt_mono_ns();
 	for (int i = 0; i < 4 && ahead < words; i++) {
 		tt_enc_prefetch(&ring[ahead], TT_W0_WORDS(ring[ahead]));
 		ahead += TT_W0_WORDS(ring[ahead]);
@@ -168,7 +141,7 @@ static double pass(const uint64_t *ring, size_t words, bool encode_only)
 	}
 	if (!encode_only && tt_chunk_events(&c) < 0)
 		exit(1);
-	return now_ns() - start;
+	return (double)tt_mono_ns() - start;
 }
 
 int main(int argc, char **argv)
@@ -183,6 +156,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: writer [EVENTS >= %d] [PASSES >= 1]\n", 2 * WINDOW);
 		return 2;
 	}
+	tt_clock_init(-1);
 	ring = malloc(n * 5 * sizeof(*ring));
 	if (!ring || tt_enc_setup() || tt_chunks_setup()) {
 		fprintf(stderr, "writer: out of memory\n");
