@@ -66,6 +66,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 	unsigned int seed = 1;
 	size_t w = 0, made = 0;
 
+	/* a malloc per step, then a free and a malloc: n even (main), the last makes the nth */
 	for (size_t i = 0; made < n; i++) {
 		unsigned char **slot = &live[i % WINDOW];
 		uint64_t t;
@@ -146,14 +147,16 @@ static double pass(const uint64_t *ring, size_t words, bool encode_only)
 
 int main(int argc, char **argv)
 {
-	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 4000000;
-	int passes = argc > 2 ? atoi(argv[2]) : 5;
+	char *end = NULL;
+	unsigned long long n = argc > 1 ? strtoull(argv[1], &end, 10) : 4000000;
+	long passes = argc > 2 ? strtol(argv[2], NULL, 10) : 5;
 	uint64_t *ring;
 	double enc = 0, all = 0;
 	size_t words;
 
-	if (n < 2 * WINDOW || passes < 1) {
-		fprintf(stderr, "usage: writer [EVENTS >= %d] [PASSES >= 1]\n", 2 * WINDOW);
+	if ((end && *end) || n < 2 * WINDOW || n > 100000000 || n % 2 || passes < 1) {
+		fprintf(stderr, "usage: writer [EVENTS: even, %d to 100000000] [PASSES >= 1]\n",
+			2 * WINDOW);
 		return 2;
 	}
 	tt_clock_init(-1);
@@ -163,7 +166,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	words = make_records(ring, n);
-	for (int i = 0; i < passes; i++) {
+	for (long i = 0; i < passes; i++) {
 		double e = pass(ring, words, true), a;
 
 		out_bytes = 0;
@@ -171,7 +174,7 @@ int main(int argc, char **argv)
 		enc = i && enc < e ? enc : e;
 		all = i && all < a ? all : a;
 	}
-	printf("events=%zu encode_ns=%.2f write_ns=%.2f bytes_per_event=%.2f chunks=%llu\n", n,
+	printf("events=%llu encode_ns=%.2f write_ns=%.2f bytes_per_event=%.2f chunks=%llu\n", n,
 	       enc / (double)n, all / (double)n, (double)out_bytes / (double)n,
 	       (unsigned long long)out_chunks / (unsigned long long)passes);
 	free(ring);
