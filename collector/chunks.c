@@ -206,7 +206,7 @@ static int barely_compressible(const uint8_t *p, size_t len)
 }
 
 /*
- * An EVENTS chunk, laid out as tt_enc_finish does (off: where each column starts, then the
+ * An EVENTS chunk as tt_enc_finish laid it out (off: where each column starts, then the
  * end): the columns that deflate would barely shrink go as stored blocks of the same
  * deflate stream, the rest deflated around them, so that a reader inflates it as any other
  * chunk.  Returns the length in obuf, 0 on failure.
@@ -317,17 +317,8 @@ int tt_chunk_events(struct tt_enc *c)
 			.flags = TT_CHUNK_COLUMNS | (tt_cfg.stacks ? TT_CHUNK_STACK_IDS : 0),
 		};
 
-		size_t len = tt_enc_finish(c, ebuf), n = 0;
+		size_t off[TT_NCOLS + 1], len = tt_enc_finish(c, ebuf, off), n = 0;
 #ifdef HAVE_ISAL
-		size_t off[TT_NCOLS + 1];
-
-		off[TT_NCOLS] = len;
-		for (int i = TT_NCOLS - 1; i >= 0; i--) {
-			size_t l;
-
-			tt_enc_col(c, i, &l);
-			off[i] = off[i + 1] - l;
-		}
 		n = isal_events(ebuf, len, off);
 #endif
 		err = write_deflated(&h, len, n ? n : compress_chunk(ebuf, len, 1));

@@ -327,7 +327,7 @@ const uint8_t *tt_enc_col(const struct tt_enc *c, int i, size_t *len)
 	return col_buf[i];
 }
 
-size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out)
+size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out, size_t *off)
 {
 	uint8_t *p = out;
 
@@ -336,8 +336,12 @@ size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out)
 	for (int i = 0; i < TT_NCOLS; i++) {
 		size_t len = (size_t)(c->col[i] - col_buf[i]);
 
+		if (off)
+			off[i] = (size_t)(p - out);
 		memcpy(p, col_buf[i], len);
 		p += len;
 	}
+	if (off)
+		off[TT_NCOLS] = (size_t)(p - out);
 	return (size_t)(p - out);
 }

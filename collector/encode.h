@@ -62,8 +62,11 @@ static inline int tt_enc_full(struct tt_enc *c)
  * the cache, and its slots are random): called a few records ahead of tt_enc_record.
  */
 void tt_enc_prefetch(const uint64_t *r, unsigned nw);
-/* Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length. */
-size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out);
+/*
+ * Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length.
+ * off, unless NULL, gets where each of the TT_NCOLS columns starts in out, then the end.
+ */
+size_t tt_enc_finish(const struct tt_enc *c, uint8_t *out, size_t *off);
 /* Column i of the chunk so far: its bytes, *len of them. */
 const uint8_t *tt_enc_col(const struct tt_enc *c, int i, size_t *len);
 

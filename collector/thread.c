@@ -457,10 +457,11 @@ void tt_thread_after_fork_child(struct tt_thread *keep)
 	atomic_store(&tt_orphans, 0);
 	if (kept) {
 		kept->next = NULL;
-		if (!kept->nobuf)
+		if (!kept->nobuf) {
 			ring_bytes = (kept->mask + 1) * 8;
-		if (!kept->nobuf && kept->mask + 1 > ring_words())
-			grown_bytes = (kept->mask + 1 - ring_words()) * 8;
+			if (kept->mask + 1 > ring_words())
+				grown_bytes = (kept->mask + 1 - ring_words()) * 8;
+		}
 		atomic_store(&kept->tail, atomic_load(&kept->head));
 		atomic_store(&kept->tail_seq, 0);
 		reset_ring(kept);

@@ -76,6 +76,16 @@ struct tt_open_span {
 	uint64_t start_tick, start_ns;
 };
 
+/* Where the run of f's chunks that starts at c ends: a thread's stream is such a run. */
+static inline size_t tt_thread_run_end(const struct tt_file *f, size_t c)
+{
+	size_t e = c + 1;
+
+	while (e < f->nchunks && f->chunks[e].tid == f->chunks[c].tid)
+		e++;
+	return e;
+}
+
 /* Sets up the stream of chunks [first, last) of thread t; ends PENDING or DONE. */
 void tt_tstream_init(struct tt_tstream *s, struct tt_file *f, struct tt_thread *t,
 		     const struct tt_chunk_ref *first, const struct tt_chunk_ref *last,

@@ -166,31 +166,6 @@ static void pf_describe_run(struct pf *p)
  */
 #define PF_EV_ROOM (24 + 25 * (TT_MAX_ARGS + 4) + 60 + 22)
 
-/* A debug annotation of one scalar: under 128 bytes. */
-static uint8_t *pf_arg(struct pf *p, struct pf_seq *s, uint8_t *c, unsigned key, unsigned role,
-		       union tt_value v)
-{
-	uint8_t *m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
-
-	c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, key));
-	switch (tt_roles[role].kind) {
-	case TT_KIND_U:
-		c = tt_pbc_uint(c, PF_DA_UINT, v.u);
-		break;
-	case TT_KIND_S:
-		c = tt_pbc_uint(c, PF_DA_INT, (uint64_t)v.s);
-		break;
-	case TT_KIND_ADDR:
-		c = tt_pbc_uint(c, PF_DA_POINTER, v.u);
-		break;
-	default:
-		c = tt_pbc_uint(c, PF_DA_STRING_IID, pf_str_iid(p, s, v.str ? v.str : ""));
-		break;
-	}
-	tt_pbc_end1(m, c);
-	return c;
-}
-
 /* What a stack is weighed by in a flame graph: bytes allocated or moved, time waited. */
 static bool pf_weight(const struct tt_event *ev, double *w)
 {
@@ -226,7 +201,7 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 	const struct tt_event_info *info = &tt_events[ev->type];
 	uint64_t ts = pf_abs(p, ev->start_ns);
 	struct pf_at at;
-	uint8_t *c, *m;
+	uint8_t *c;
 	double w;
 
 	if (ev->chunk != s->chunk) {
@@ -260,38 +235,26 @@ static void pf_write_begin(struct pf *p, struct pf_seq *s, const struct pf_pend 
 		/* how a function ended, only when it did not return */
 		if (role == TT_ROLE_FENDED && ev->args[i].u == TT_FUNC_RETURNED)
 			continue;
-		if (role == TT_ROLE_FVALUE) {
-			double v;
-
-			memcpy(&v, &ev->args[i].u, sizeof(v));
-			m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
-			c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, role));
-			c = tt_pbc_double(c, PF_DA_DOUBLE, v);
-			tt_pbc_end1(m, c);
-			continue;
-		}
-		c = pf_arg(p, s, c, role, role, ev->args[i]);
+		c = pf_arg(p, s, c, role,
+			   role == TT_ROLE_FVALUE ? PF_KIND_DOUBLE : tt_roles[role].kind,
+			   ev->args[i]);
 	}
 	if (ev->fd_path && !tt_arg(ev, TT_ROLE_PATH))
-		c = pf_arg(p, s, c, PF_KEY_PATH, TT_ROLE_PATH,
+		c = pf_arg(p, s, c, PF_KEY_PATH, TT_KIND_STR,
 			   (union tt_value){ .str = ev->fd_path });
 	if (info->result != TT_ROLE_NONE)
 		c = pf_arg(p, s, c, info->result == TT_ROLE_ADDR ? PF_KEY_RESULT : info->result,
-			   info->result, ev->result);
+			   tt_roles[info->result].kind, ev->result);
 	if (ev->failed) {
 		const char *name = tt_errno_name(ev->err);
 
-		m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
-		c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_ERRNO));
-		if (name)
-			c = tt_pbc_uint(c, PF_DA_STRING_IID, pf_str_iid(p, s, name));
-		else
-			c = tt_pbc_uint(c, PF_DA_INT, (uint64_t)(int64_t)ev->err);
-		tt_pbc_end1(m, c);
+		c = name ? pf_arg(p, s, c, PF_KEY_ERRNO, TT_KIND_STR,
+				  (union tt_value){ .str = name })
+			 : pf_arg(p, s, c, PF_KEY_ERRNO, TT_KIND_S,
+				  (union tt_value){ .s = ev->err });
 	}
 	if (ev->held_ns >= 0)
-		c = pf_arg(p, s, c, PF_KEY_HELD, TT_ROLE_OFFSET,
-			   (union tt_value){ .s = ev->held_ns });
+		c = pf_arg(p, s, c, PF_KEY_HELD, TT_KIND_S, (union tt_value){ .s = ev->held_ns });
 	for (unsigned i = 0; i < e->nout; i++)
 		c = tt_pbc_fixed64(c, PF_TE_FLOW_IDS, e->out[i]);
 	if (instant)

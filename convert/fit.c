@@ -180,10 +180,12 @@ static struct tt_fit_stream *tt_fit_streams(const struct tt_run *run, size_t *n)
 		size_t c = 0;
 
 		while (c < f->nchunks) {
-			struct tt_fit_stream t = { .f = f, .first = c, .end = c, .order = *n };
+			struct tt_fit_stream t = {
+				.f = f, .first = c, .end = tt_thread_run_end(f, c), .order = *n
+			};
 
-			while (t.end < f->nchunks && f->chunks[t.end].tid == f->chunks[c].tid)
-				t.events += f->chunks[t.end++].nevents;
+			for (size_t k = c; k < t.end; k++)
+				t.events += f->chunks[k].nevents;
 			tt_grow((void **)&v, &cap, *n + 1, sizeof(*v));
 			v[(*n)++] = t;
 			c = t.end;

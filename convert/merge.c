@@ -268,11 +268,9 @@ void tt_merge(struct tt_run *run, const struct tt_sink *sink, void *self)
 
 		tt_state_init_file(f);
 		while (c < f->nchunks) {
-			size_t e = c + 1;
+			size_t e = tt_thread_run_end(f, c);
 			struct tt_tstream *s = &streams[n];
 
-			while (e < f->nchunks && f->chunks[e].tid == f->chunks[c].tid)
-				e++;
 			tt_tstream_init(s, f, tt_file_thread(f, f->chunks[c].tid), &f->chunks[c],
 					&f->chunks[e], run->base_ns, (uint32_t)n);
 			heap[n++] = s;

@@ -322,6 +322,15 @@ static inline uint64_t pf_key_iid(struct pf *p, struct pf_seq *s, unsigned key)
 }
 
 uint64_t pf_fname_iid(struct pf *p, struct pf_seq *s, const char *name);
+
+/*
+ * A debug annotation named key (an iid of pf_key_iid) with one value of the given kind (enum
+ * tt_kind, or PF_KIND_DOUBLE: v.u holds a double's bits), at c in room reserved in p->grp:
+ * 25 bytes at most.  Returns the cursor after it.
+ */
+enum { PF_KIND_DOUBLE = TT_KIND_STR + 1 };
+uint8_t *pf_arg(struct pf *p, struct pf_seq *s, uint8_t *c, unsigned key, unsigned kind,
+		union tt_value v);
 uint64_t pf_str_iid(struct pf *p, struct pf_seq *s, const char *str);
 uint64_t pf_stack_iid(struct pf *p, struct pf_seq *s, uint32_t stack);
 /* Track uuids */

@@ -170,7 +170,7 @@ void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
 {
 	uint64_t ts = pf_abs(p, (s->stk_at - 1) * p->fit.interval_ns), track;
 	struct pf_at at;
-	uint8_t *c, *m;
+	uint8_t *c;
 
 	if (!s->nstk)
 		return;
@@ -197,16 +197,10 @@ void pf_fold_stacks_flush(struct pf *p, struct pf_seq *s)
 		c = tt_pbc_uint(c, PF_TE_TYPE, PF_INSTANT);
 		c = tt_pbc_uint(c, PF_TE_TRACK_UUID, track);
 		c = tt_pbc_uint(c, PF_TE_NAME_IID, pf_name_iid(p, s, k->type));
-		m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
-		c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, PF_KEY_CALLS));
-		c = tt_pbc_uint(c, PF_DA_UINT, k->calls);
-		tt_pbc_end1(m, c);
-		if (k->bytes) {
-			m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
-			c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, TT_ROLE_SIZE));
-			c = tt_pbc_uint(c, PF_DA_UINT, k->bytes);
-			tt_pbc_end1(m, c);
-		}
+		c = pf_arg(p, s, c, PF_KEY_CALLS, TT_KIND_U, (union tt_value){ .u = k->calls });
+		if (k->bytes)
+			c = pf_arg(p, s, c, TT_ROLE_SIZE, TT_KIND_U,
+				   (union tt_value){ .u = k->bytes });
 		if (iid) {
 			c = tt_pbc_uint(c, PF_TE_CALLSTACK_IID, iid);
 			c = tt_pbc_double(c, PF_TE_CALLSTACK_WEIGHT,

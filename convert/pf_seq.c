@@ -346,6 +346,33 @@ void pf_close(struct pf *p, struct pf_at at)
 		pf_group_flush(p);
 }
 
+uint8_t *pf_arg(struct pf *p, struct pf_seq *s, uint8_t *c, unsigned key, unsigned kind,
+		union tt_value v)
+{
+	uint8_t *m = tt_pbc_begin1(c, PF_TE_DEBUG_ANNOTATIONS);
+
+	c = tt_pbc_uint(m, PF_DA_NAME_IID, pf_key_iid(p, s, key));
+	switch (kind) {
+	case TT_KIND_U:
+		c = tt_pbc_uint(c, PF_DA_UINT, v.u);
+		break;
+	case TT_KIND_S:
+		c = tt_pbc_uint(c, PF_DA_INT, (uint64_t)v.s);
+		break;
+	case TT_KIND_ADDR:
+		c = tt_pbc_uint(c, PF_DA_POINTER, v.u);
+		break;
+	case PF_KIND_DOUBLE:
+		c = tt_pbc_fixed64(c, PF_DA_DOUBLE, v.u);
+		break;
+	default:
+		c = tt_pbc_uint(c, PF_DA_STRING_IID, pf_str_iid(p, s, v.str ? v.str : ""));
+		break;
+	}
+	tt_pbc_end1(m, c);
+	return c;
+}
+
 /* {iid, name} into InternedData field kind */
 static void pf_intern_entry(struct pf *p, uint32_t kind, uint64_t iid, const char *name)
 {

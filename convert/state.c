@@ -56,9 +56,15 @@ void tt_fdtab_open(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at
 	tt_fdtab_put(t, fd, path ? path : tt_fd_unnamed, at);
 }
 
+/* fd is in the table and open */
+static bool tt_fdtab_is_open(const struct tt_fdtab *t, int64_t fd)
+{
+	return fd >= 0 && (uint64_t)fd < t->cap && t->path[fd];
+}
+
 void tt_fdtab_rename(struct tt_fdtab *t, int64_t fd, const char *path, uint64_t at)
 {
-	if (fd >= 0 && (uint64_t)fd < t->cap && t->path[fd])
+	if (tt_fdtab_is_open(t, fd))
 		t->path[fd] = path ? path : tt_fd_unnamed;
 	else
 		tt_fdtab_open(t, fd, path, at);
@@ -73,7 +79,7 @@ const char *tt_fdtab_close(struct tt_fdtab *t, int64_t fd, uint64_t start)
 	 * another thread's socket, open or accept took it meanwhile, its call ending first.
 	 * This close is the previous descriptor's; the new one stays.
 	 */
-	if (fd >= 0 && (uint64_t)fd < t->cap && t->path[fd] && t->since[fd] > start) {
+	if (tt_fdtab_is_open(t, fd) && t->since[fd] > start) {
 		p = t->prev[fd] == tt_fd_unnamed ? NULL : t->prev[fd];
 		t->prev[fd] = NULL;
 		return p;

@@ -104,7 +104,7 @@ uint8_t *rt_rec_finish(size_t *len, uint64_t *first, uint64_t *last)
 
 	if (!out)
 		abort();
-	*len = tt_enc_finish(&enc, out);
+	*len = tt_enc_finish(&enc, out, NULL);
 	*first = enc.first;
 	*last = enc.prev_end;
 	return out;
