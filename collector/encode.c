@@ -215,9 +215,81 @@ static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, 
 	return words <= nw;
 }
 
+/*
+ * What every record starts with: its header, the tick delta from the previous record, its
+ * duration (a zero byte for a call of one timestamp), and its errno if it failed.
+ */
+static inline __attribute__((always_inline)) void put_head(struct tt_enc *c, unsigned type,
+							   uint64_t w0, uint64_t start,
+							   uint64_t end)
+{
+	unsigned failed = TT_W0_FAILED(w0);
+	uint64_t dur = start < end ? end - start : 0;
+
+	if (!c->n)
+		c->first = c->prev_end = end;
+	/*
+	 * A CPU migration can step the TSC back a little, and a free noted while tracing was
+	 * off carries the writer's last pass: the record moves to the previous one's end,
+	 * keeping its duration.
+	 */
+	if (end < c->prev_end)
+		end = c->prev_end;
+
+	c->col[TT_COL_HDR] = put_small(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed);
+	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end);
+	if (dur)
+		c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
+	else
+		*c->col[TT_COL_DUR]++ = 0;
+	if (failed)
+		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], (uint64_t)TT_W0_ERRNO(w0));
+	c->prev_end = end;
+	c->n++;
+}
+
+/* A record's stack id, or 0 for none, when the chunk has the stack column. */
+static inline __attribute__((always_inline)) void put_stack(struct tt_enc *c, uint32_t sid)
+{
+	uint8_t **sp = &c->col[TT_COL_STACK];
+
+	if (sid) {
+		*sp = put_varint(*sp, 1 + tt_zigzag((int64_t)sid - (int64_t)c->prev_stack));
+		c->prev_stack = sid;
+	} else {
+		*(*sp)++ = 0;
+	}
+}
+
+/* The bits of w0 that give a record's shape: its type, its length and whether it has a stack */
+#define W0_SHAPE (TT_W0(0xffff, 0xffff, 0, 0) | TT_W0_HAS_STACK)
+
 static inline __attribute__((always_inline)) int enc_record(struct tt_enc *c, const uint64_t *r,
 							    unsigned nw)
 {
+	uint64_t shape = r[0] & W0_SHAPE;
+
+	/*
+	 * A malloc and a free without a stack word, most of a busy program's records, skip the
+	 * checks and the loop over the payload's kinds: both are known from the shape.  The
+	 * bytes are those the general path below writes.
+	 */
+	if (shape == TT_W0(TT_EV_FREE, 4, 0, 0) && nw == 4) {
+		put_head(c, TT_EV_FREE, r[0], r[1], r[2]);
+		put_addr(c, r[3]);
+		if (tt_cfg.stacks)
+			put_stack(c, 0);
+		return 0;
+	}
+	if (shape == TT_W0(TT_EV_MALLOC, 5, 0, 0) && nw == 5) {
+		put_head(c, TT_EV_MALLOC, r[0], r[1], r[2]);
+		put_addr(c, r[3]);
+		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], r[4]);
+		if (tt_cfg.stacks)
+			put_stack(c, 0);
+		return 0;
+	}
+
 	unsigned type = TT_W0_TYPE(r[0]);
 
 	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < 3)
@@ -240,46 +312,14 @@ static inline __attribute__((always_inline)) int enc_record(struct tt_enc *c, co
 	if (3 + nargs + has_stack > nw ||
 	    (has_str[type] && !strings_fit(kinds, nargs, r, nw - has_stack)))
 		return -1; /* the record was trampled */
-	unsigned failed = TT_W0_FAILED(r[0]);
-	uint64_t start = r[1], end = r[2], dur = start < end ? end - start : 0;
-
-	if (!c->n)
-		c->first = c->prev_end = end;
-	/*
-	 * A CPU migration can step the TSC back a little, and a free noted while tracing was
-	 * off carries the writer's last pass: the record moves to the previous one's end,
-	 * keeping its duration.
-	 */
-	if (end < c->prev_end)
-		end = c->prev_end;
-
-	c->col[TT_COL_HDR] = put_small(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed);
-	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end);
-	/* a call of one timestamp: a zero byte */
-	if (dur)
-		c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
-	else
-		*c->col[TT_COL_DUR]++ = 0;
-	if (failed)
-		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], (uint64_t)TT_W0_ERRNO(r[0]));
+	put_head(c, type, r[0], r[1], r[2]);
 
 	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
 
 	for (unsigned i = 0; i < nargs; i++)
 		put_arg(c, kinds[i], r[3 + i], &str);
-	if (tt_cfg.stacks) {
-		uint32_t sid = has_stack ? (uint32_t)r[nw - 1] : 0;
-		uint8_t **sp = &c->col[TT_COL_STACK];
-
-		if (sid) {
-			*sp = put_varint(*sp, 1 + tt_zigzag((int64_t)sid - (int64_t)c->prev_stack));
-			c->prev_stack = sid;
-		} else {
-			*(*sp)++ = 0;
-		}
-	}
-	c->prev_end = end;
-	c->n++;
+	if (tt_cfg.stacks)
+		put_stack(c, has_stack ? (uint32_t)r[nw - 1] : 0);
 	return 0;
 }
 
