@@ -79,6 +79,7 @@ void tt_heap_forget_slow(uint64_t addr)
 void tt_pending_flush(struct tt_thread *t)
 {
 	uint32_t busy = t->busy;
+	int e = errno; /* tt_record keeps errno */
 
 	t->busy = 1;
 	if (t->pending & TT_PEND_FREES)
@@ -86,6 +87,7 @@ void tt_pending_flush(struct tt_thread *t)
 	if (t->pending & TT_PEND_FUNC)
 		tt_func_flush(t);
 	t->busy = busy;
+	errno = e;
 }
 
 /* The threads of the process now, from /proc/self/task; 0 if it cannot be read. */

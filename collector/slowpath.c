@@ -7,6 +7,7 @@
 #include "sys.h"
 #include "drain.h"
 
+#include <errno.h>
 #include <string.h>
 
 /*
@@ -86,7 +87,7 @@ static int may_spawn(const struct tt_thread *t, uintptr_t spawn)
 	return spawn == TT_SPAWN_YES || tt_writer_caller_may_spawn(spawn);
 }
 
-void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
+static void commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
 {
 	if (tt_cfg.ring) {
 		tt_deadline = UINT64_MAX;
@@ -152,7 +153,7 @@ static uint64_t *drop_event(struct tt_thread *t)
  * has to wait and whose ring may grow (tt_ring_grow) waits until the ring is empty and grows
  * it: once.
  */
-uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
+static uint64_t *reserve_slow(struct tt_thread *t, unsigned nwords)
 {
 	uint64_t size = t->mask + 1;
 	int grow = 0;
@@ -254,4 +255,25 @@ again:
 			tt_writer_unlock();
 		}
 	}
+}
+
+/*
+ * Both keep errno: starting the writer or waiting for it may call into libc, and the heap
+ * wrappers, which run the most, count on tt_record leaving errno alone (wrap_malloc.c).
+ */
+void tt_commit_slow(struct tt_thread *t, uint64_t now, uintptr_t spawn)
+{
+	int e = errno;
+
+	commit_slow(t, now, spawn);
+	errno = e;
+}
+
+uint64_t *tt_reserve_slow(struct tt_thread *t, unsigned nwords)
+{
+	int e = errno;
+	uint64_t *r = reserve_slow(t, nwords);
+
+	errno = e;
+	return r;
 }

@@ -19,6 +19,7 @@
 #include "codec.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <link.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -272,7 +273,10 @@ uint32_t tt_stack_capture(struct tt_thread *t, uint64_t tick)
 	/* a handler may have interrupted anything, libunwind's own caches included */
 	if (t->in_signal || t->nobuf || !unw_bt || !tt_stack_mask)
 		return 0;
+	int e = errno; /* libunwind checks addresses with system calls (tt_record keeps errno) */
 	int n = unw_bt(buf, (int)(stack_depth + TT_STACK_SKIP));
+
+	errno = e;
 
 	for (int i = 0; i < n && k < stack_depth; i++)
 		if (!is_self((uintptr_t)buf[i]))

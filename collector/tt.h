@@ -291,7 +291,8 @@ static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now,
 /*
  * Records a call without string arguments: n payload words (result first if the event has
  * one, then the arguments).  Memory wrappers pass TT_SPAWN_CALLER: they can run inside ld.so
- * or TLS allocation with loader locks held, where creating a thread could deadlock.
+ * or TLS allocation with loader locks held, where creating a thread could deadlock.  errno is
+ * left as it was: the fast path makes no call, and each slow path saves and restores it.
  */
 /* Never defined: a call that is not optimised away is a wrapper at odds with events.def. */
 extern void tt_payload_mismatch(void)

@@ -6,6 +6,8 @@
  * which call malloc with their locks held (dlopen, TLS allocation), where starting a thread
  * could deadlock (TT_SPAWN_CALLER).  The calls are one timestamp unless they ask for
  * TT_TIMED_BYTES or more, or TRACEIT_DURATIONS names memory (tt_mem_start).
+ * errno is read only when a call failed and is not restored: tt_record leaves it alone, and
+ * a libc call per event to save it was a measurable part of a heap call's cost.
  * free(NULL) is not recorded.  Blocks of the bootstrap arena (resolve.c) are never passed to
  * glibc.
  */
@@ -27,11 +29,9 @@ TT_EXPORT void *malloc(size_t size)
 	uint64_t t0 = tt_mem_start(size);
 	void *p = tt_real.malloc(size);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
-	tt_record(t, TT_EV_MALLOC, tt_mem_t0(t0, t1), t1, !p, e, 2, TT_U(p), size, 0, 0,
+	tt_record(t, TT_EV_MALLOC, tt_mem_t0(t0, t1), t1, !p, p ? 0 : errno, 2, TT_U(p), size, 0, 0,
 		  TT_SPAWN_CALLER);
-	errno = e;
 	return p;
 }
 
@@ -54,11 +54,9 @@ TT_EXPORT void *calloc(size_t nmemb, size_t size)
 	uint64_t t0 = tt_mem_start(__builtin_mul_overflow(nmemb, size, &bytes) ? SIZE_MAX : bytes);
 	void *p = tt_real.calloc(nmemb, size);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
-	tt_record(t, TT_EV_CALLOC, tt_mem_t0(t0, t1), t1, !p, e, 3, TT_U(p), nmemb, size, 0,
-		  TT_SPAWN_CALLER);
-	errno = e;
+	tt_record(t, TT_EV_CALLOC, tt_mem_t0(t0, t1), t1, !p, p ? 0 : errno, 3, TT_U(p), nmemb,
+		  size, 0, TT_SPAWN_CALLER);
 	return p;
 }
 
@@ -76,7 +74,6 @@ TT_EXPORT void free(void *ptr)
 		tt_real.free(ptr);
 		return;
 	}
-	int e = errno; /* free must preserve errno (glibc manual, "Replacing malloc") */
 	uint64_t t0 = tt_mem_start(0);
 
 	tt_real.free(ptr);
@@ -84,7 +81,6 @@ TT_EXPORT void free(void *ptr)
 
 	tt_record(t, TT_EV_FREE, tt_mem_t0(t0, t1), t1, 0, 0, 1, TT_U(ptr), 0, 0, 0,
 		  TT_SPAWN_CALLER);
-	errno = e;
 }
 
 /* Moves a bootstrap block into the real heap: realloc of dlsym's early allocations. */
@@ -116,12 +112,10 @@ TT_EXPORT void *realloc(void *ptr, size_t size)
 	uint64_t t0 = tt_mem_start(size);
 	void *p = tt_real.realloc(ptr, size);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
 	/* realloc(p, 0) frees and returns NULL: that is not a failure */
-	tt_record(t, TT_EV_REALLOC, tt_mem_t0(t0, t1), t1, !p && size, e, 3, TT_U(p), TT_U(ptr),
-		  size, 0, TT_SPAWN_CALLER);
-	errno = e;
+	tt_record(t, TT_EV_REALLOC, tt_mem_t0(t0, t1), t1, !p && size, p ? 0 : errno, 3, TT_U(p),
+		  TT_U(ptr), size, 0, TT_SPAWN_CALLER);
 	return p;
 }
 
@@ -151,11 +145,9 @@ TT_EXPORT void *reallocarray(void *ptr, size_t nmemb, size_t size)
 	void *p = tt_real.reallocarray ? tt_real.reallocarray(ptr, nmemb, size)
 				       : tt_real.realloc(ptr, bytes);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
-	tt_record(t, TT_EV_REALLOCARRAY, t0, t1, !p && bytes, e, 4, TT_U(p), TT_U(ptr), nmemb, size,
-		  TT_SPAWN_CALLER);
-	errno = e;
+	tt_record(t, TT_EV_REALLOCARRAY, t0, t1, !p && bytes, p ? 0 : errno, 4, TT_U(p), TT_U(ptr),
+		  nmemb, size, TT_SPAWN_CALLER);
 	return p;
 }
 
@@ -175,12 +167,10 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 	uint64_t t0 = tt_mem_start(size);
 	int ret = tt_real.posix_memalign(memptr, alignment, size);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
 	tt_record(t, TT_EV_POSIX_MEMALIGN, tt_mem_t0(t0, t1), t1, ret != 0, ret, 4,
 		  (uint64_t)(int64_t)ret, alignment, size, ret ? 0 : TT_U(*memptr),
 		  TT_SPAWN_CALLER);
-	errno = e;
 	return ret;
 }
 
@@ -200,11 +190,9 @@ TT_EXPORT int posix_memalign(void **memptr, size_t alignment, size_t size)
 		uint64_t t0 = tt_mem_start(size);                                                  \
 		void *p = TT_ALIGNED_CALL_##EV;                                                    \
 		uint64_t t1 = tt_now();                                                            \
-		int e = errno;                                                                     \
-		tt_record(t, TT_EV_##EV, tt_mem_t0(t0, t1), t1, !p, e, TT_ALIGNED_NARGS_##EV,      \
-			  TT_U(p), TT_ALIGNED_NARGS_##EV == 3 ? al : size, size, 0,                \
-			  TT_SPAWN_CALLER);                                                        \
-		errno = e;                                                                         \
+		tt_record(t, TT_EV_##EV, tt_mem_t0(t0, t1), t1, !p, p ? 0 : errno,                 \
+			  TT_ALIGNED_NARGS_##EV, TT_U(p), TT_ALIGNED_NARGS_##EV == 3 ? al : size,  \
+			  size, 0, TT_SPAWN_CALLER);                                               \
 		return p;                                                                          \
 	}
 

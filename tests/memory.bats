@@ -96,6 +96,20 @@ PY
 	expect_eq "stored chunks of t_memory" 0 "$(stored_chunks "$OUT")"
 }
 
+@test "heap calls leave errno as it was, also with a full ring, stacks, drop and ring modes" {
+	# t_memory exits 3 if a call that succeeded changed errno.  A 16 KiB ring makes the
+	# thread wait for the writer; stacks call libunwind; drop and ring modes have their own
+	# paths past a full ring.
+	run "$T/t_memory" 2000
+	[ "$status" -eq 0 ]
+	for env in "TRACEIT_BUFFER_KB=16" "TRACEIT_BUFFER_KB=16 TRACEIT_STACKS=memory" \
+		"TRACEIT_BUFFER_KB=16 TRACEIT_MODE=drop" "TRACEIT_BUFFER_KB=16 TRACEIT_MODE=ring"; do
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		run env $env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_memory" 2000
+		[ "$status" -eq 0 ] || { echo "$env: $output" >&2; return 1; }
+	done
+}
+
 @test "a failed allocation carries ENOMEM" {
 	run traced "$T/t_memory" 1
 	[ "$status" -eq 0 ]
