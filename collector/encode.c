@@ -19,9 +19,13 @@
 #include <cpuid.h>
 #endif
 
-#if defined(__x86_64__)
-static int have_lzcnt; /* tt_enc_record */
-#endif
+/*
+ * The instructions the encoder may use, chosen once (tt_enc_setup): the varints' lengths
+ * come from counting leading zeros, one instruction with LZCNT, a slower BSR without (AMD's
+ * optimisation guide lists BSR at several times LZCNT's latency); and their 7-bit groups are
+ * spread apart by one PDEP where it is fast, instead of four masks and shifts.
+ */
+static unsigned best_isa; /* TT_ENC_PLAIN... (encode.h) */
 
 /* Column buffers: each can hold a whole chunk, pages are touched as columns grow. */
 static uint8_t *col_buf[TT_NCOLS];
@@ -51,13 +55,38 @@ static uint8_t payload_nkinds[TT_EV_COUNT];
 static uint8_t first_addr_word[TT_EV_COUNT]; /* ring word of the first ADDR field, or 0 */
 static uint8_t has_str[TT_EV_COUNT];	     /* a STR field: the record carries bytes */
 
-int tt_enc_setup(void)
+static unsigned pick_isa(void)
 {
 #if defined(__x86_64__)
-	unsigned a, b, cx, d;
+	unsigned a, b, c, d, family;
 
-	have_lzcnt = __get_cpuid(0x80000001, &a, &b, &cx, &d) && (cx & bit_LZCNT);
+	if (!__get_cpuid(0x80000001, &a, &b, &c, &d) || !(c & bit_LZCNT))
+		return TT_ENC_PLAIN;
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & bit_BMI2) ||
+	    !__get_cpuid(0, &a, &b, &c, &d))
+		return TT_ENC_LZCNT;
+	/*
+	 * AMD before Zen 3 (family 19h) and Hygon run PDEP in microcode, dozens of cycles and
+	 * more with more mask bits (AMD's software optimisation guide for family 17h).
+	 */
+	int amd = b == 0x68747541u, hygon = b == 0x6f677948u; /* "Auth"enticAMD, "Hygo"nGenuine */
+
+	__get_cpuid(1, &a, &b, &c, &d);
+	family = (a >> 8) & 0xf;
+	if (family == 0xf)
+		family += (a >> 20) & 0xff;
+	if (hygon || (amd && family < 0x19))
+		return TT_ENC_LZCNT;
+	return TT_ENC_PDEP;
+#else
+	return TT_ENC_PLAIN;
 #endif
+}
+
+int tt_enc_setup(void)
+{
+	best_isa = pick_isa();
+	tt_enc_use(best_isa);
 	for (unsigned t = 1; t < TT_EV_COUNT; t++) {
 		const struct tt_event_info *ev = &tt_events[t];
 		unsigned n = 0;
@@ -126,12 +155,20 @@ static const uint8_t varint_len[64] = {
 };
 static const uint32_t varint_cont[5] = { 0, 0, 0x80, 0x8080, 0x808080 };
 
-static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uint64_t v)
+static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uint64_t v,
+								 const unsigned isa)
 {
 	if (tt_unlikely(v >> 28))
 		return tt_put_varint(p, v);
-	uint32_t x = (uint32_t)((v & 0x7f) | (v & 0x3f80) << 1 | (v & 0x1fc000) << 2 |
-				(v & 0xfe00000) << 3);
+	uint32_t x;
+
+#if defined(__x86_64__)
+	if (isa == TT_ENC_PDEP)
+		__asm__("pdep %2, %1, %0" : "=r"(x) : "r"((uint32_t)v), "r"(0x7f7f7f7fu));
+	else
+#endif
+		x = (uint32_t)((v & 0x7f) | (v & 0x3f80) << 1 | (v & 0x1fc000) << 2 |
+			       (v & 0xfe00000) << 3);
 	unsigned n = varint_len[__builtin_clzll(v | 1)];
 
 	x |= varint_cont[n];
@@ -140,27 +177,29 @@ static inline __attribute__((always_inline)) uint8_t *put_varint(uint8_t *p, uin
 }
 
 /* A value that is mostly under 128 (a header, a result): its byte, without the arithmetic */
-static inline __attribute__((always_inline)) uint8_t *put_small(uint8_t *p, uint64_t v)
+static inline __attribute__((always_inline)) uint8_t *put_small(uint8_t *p, uint64_t v,
+								const unsigned isa)
 {
 	if (tt_likely(v < 0x80)) {
 		*p = (uint8_t)v;
 		return p + 1;
 	}
-	return put_varint(p, v);
+	return put_varint(p, v, isa);
 }
 
-static inline __attribute__((always_inline)) void put_addr(struct tt_enc *c, uint64_t v)
+static inline __attribute__((always_inline)) void put_addr(struct tt_enc *c, uint64_t v,
+							   const unsigned isa)
 {
 	struct hist_slot *s = hist_slot(v);
 	uint8_t *p = c->col[TT_COL_ADDR];
 
 	if (s->addr == v && s->gen == c->gen) {
-		p = put_varint(p, (uint64_t)(c->naddr - s->pos) << 1);
+		p = put_varint(p, (uint64_t)(c->naddr - s->pos) << 1, isa);
 	} else {
 		uint64_t z = tt_zigzag((int64_t)(v - c->prev_addr));
 
 		if (tt_likely(!(z >> 63))) {
-			p = put_varint(p, z << 1 | 1);
+			p = put_varint(p, z << 1 | 1, isa);
 		} else {
 			*p++ = 0;
 			p = tt_put_varint(p, z);
@@ -174,19 +213,21 @@ static inline __attribute__((always_inline)) void put_addr(struct tt_enc *c, uin
 }
 
 static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsigned kind,
-							  uint64_t v, const uint8_t **str)
+							  uint64_t v, const uint8_t **str,
+							  const unsigned isa)
 {
 	uint8_t **val = &c->col[TT_COL_VAL];
 
 	switch (kind) {
 	case TT_KIND_U:
-		*val = put_varint(*val, v);
+		*val = put_varint(*val, v, isa);
 		break;
 	case TT_KIND_S:
-		*val = put_small(*val, tt_zigzag((int64_t)v)); /* mostly a result: 0, a count */
+		*val = put_small(*val, tt_zigzag((int64_t)v),
+				 isa); /* mostly a result: 0, a count */
 		break;
 	case TT_KIND_ADDR:
-		put_addr(c, v);
+		put_addr(c, v, isa);
 		break;
 	case TT_KIND_STR:
 		if (!v) {
@@ -195,7 +236,7 @@ static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsi
 		}
 		size_t len = (size_t)v - 1;
 
-		*val = put_varint(*val, tt_writer_string((const char *)*str, len));
+		*val = put_varint(*val, tt_writer_string((const char *)*str, len), isa);
 		*str += (len + 7) & ~(size_t)7;
 		break;
 	}
@@ -221,7 +262,7 @@ static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, 
  */
 static inline __attribute__((always_inline)) void put_head(struct tt_enc *c, unsigned type,
 							   uint64_t w0, uint64_t start,
-							   uint64_t end)
+							   uint64_t end, const unsigned isa)
 {
 	unsigned failed = TT_W0_FAILED(w0);
 	uint64_t dur = start < end ? end - start : 0;
@@ -236,25 +277,26 @@ static inline __attribute__((always_inline)) void put_head(struct tt_enc *c, uns
 	if (end < c->prev_end)
 		end = c->prev_end;
 
-	c->col[TT_COL_HDR] = put_small(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed);
-	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end);
+	c->col[TT_COL_HDR] = put_small(c->col[TT_COL_HDR], (uint64_t)type << 1 | failed, isa);
+	c->col[TT_COL_DELTA] = put_varint(c->col[TT_COL_DELTA], end - c->prev_end, isa);
 	if (dur)
-		c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur);
+		c->col[TT_COL_DUR] = put_varint(c->col[TT_COL_DUR], dur, isa);
 	else
 		*c->col[TT_COL_DUR]++ = 0;
 	if (failed)
-		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], (uint64_t)TT_W0_ERRNO(w0));
+		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], (uint64_t)TT_W0_ERRNO(w0), isa);
 	c->prev_end = end;
 	c->n++;
 }
 
 /* A record's stack id, or 0 for none, when the chunk has the stack column. */
-static inline __attribute__((always_inline)) void put_stack(struct tt_enc *c, uint32_t sid)
+static inline __attribute__((always_inline)) void put_stack(struct tt_enc *c, uint32_t sid,
+							    const unsigned isa)
 {
 	uint8_t **sp = &c->col[TT_COL_STACK];
 
 	if (sid) {
-		*sp = put_varint(*sp, 1 + tt_zigzag((int64_t)sid - (int64_t)c->prev_stack));
+		*sp = put_varint(*sp, 1 + tt_zigzag((int64_t)sid - (int64_t)c->prev_stack), isa);
 		c->prev_stack = sid;
 	} else {
 		*(*sp)++ = 0;
@@ -263,7 +305,7 @@ static inline __attribute__((always_inline)) void put_stack(struct tt_enc *c, ui
 
 /* Any record: checked against its type's payload, then field by field. */
 static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, const uint64_t *r,
-							     unsigned nw)
+							     unsigned nw, const unsigned isa)
 {
 	unsigned type = TT_W0_TYPE(r[0]);
 
@@ -287,14 +329,14 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 	if (3 + nargs + has_stack > nw ||
 	    (has_str[type] && !strings_fit(kinds, nargs, r, nw - has_stack)))
 		return -1; /* the record was trampled */
-	put_head(c, type, r[0], r[1], r[2]);
+	put_head(c, type, r[0], r[1], r[2], isa);
 
 	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
 
 	for (unsigned i = 0; i < nargs; i++)
-		put_arg(c, kinds[i], r[3 + i], &str);
+		put_arg(c, kinds[i], r[3 + i], &str, isa);
 	if (tt_cfg.stacks)
-		put_stack(c, has_stack ? (uint32_t)r[nw - 1] : 0);
+		put_stack(c, has_stack ? (uint32_t)r[nw - 1] : 0, isa);
 	return 0;
 }
 
@@ -308,69 +350,65 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
  * the registers it saves.
  */
 static inline __attribute__((always_inline)) int enc_record(
-	struct tt_enc *c, const uint64_t *r, unsigned nw,
+	struct tt_enc *c, const uint64_t *r, unsigned nw, const unsigned isa,
 	int (*general)(struct tt_enc *c, const uint64_t *r, unsigned nw))
 {
 	uint64_t shape = r[0] & W0_SHAPE;
 
 	if (shape == TT_W0(TT_EV_FREE, 4, 0, 0) && nw == 4) {
-		put_head(c, TT_EV_FREE, r[0], r[1], r[2]);
-		put_addr(c, r[3]);
+		put_head(c, TT_EV_FREE, r[0], r[1], r[2], isa);
+		put_addr(c, r[3], isa);
 		if (tt_cfg.stacks)
-			put_stack(c, 0);
+			put_stack(c, 0, isa);
 		return 0;
 	}
 	if (shape == TT_W0(TT_EV_MALLOC, 5, 0, 0) && nw == 5) {
-		put_head(c, TT_EV_MALLOC, r[0], r[1], r[2]);
-		put_addr(c, r[3]);
-		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], r[4]);
+		put_head(c, TT_EV_MALLOC, r[0], r[1], r[2], isa);
+		put_addr(c, r[3], isa);
+		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], r[4], isa);
 		if (tt_cfg.stacks)
-			put_stack(c, 0);
+			put_stack(c, 0, isa);
 		return 0;
 	}
 	return general(c, r, nw);
 }
 
-/*
- * Everything twice: the varints' lengths come from counting leading zeros, one instruction
- * with LZCNT, a slower BSR without (AMD's optimisation guide lists BSR at several times
- * LZCNT's latency).  With it the encoder takes a seventh less time per event.
- */
-static __attribute__((noinline)) int enc_general_plain(struct tt_enc *c, const uint64_t *r,
-						       unsigned nw)
-{
-	return enc_general(c, r, nw);
-}
+/* The encoder for one choice of instructions: the general path and the heap records' leaf */
+#define ENC_VARIANT(name, isa, ...)                                                                \
+	static __attribute__((noinline __VA_ARGS__)) int enc_general_##name(                       \
+		struct tt_enc *c, const uint64_t *r, unsigned nw)                                  \
+	{                                                                                          \
+		return enc_general(c, r, nw, isa);                                                 \
+	}                                                                                          \
+	static __attribute__((noinline __VA_ARGS__)) int enc_record_##name(                        \
+		struct tt_enc *c, const uint64_t *r, unsigned nw)                                  \
+	{                                                                                          \
+		return enc_record(c, r, nw, isa, enc_general_##name);                              \
+	}
 
-static __attribute__((noinline)) int enc_record_plain(struct tt_enc *c, const uint64_t *r,
-						      unsigned nw)
-{
-	return enc_record(c, r, nw, enc_general_plain);
-}
-
+ENC_VARIANT(plain, TT_ENC_PLAIN)
 #if defined(__x86_64__)
-static __attribute__((noinline, target("lzcnt"))) int enc_general_lzcnt(struct tt_enc *c,
-									const uint64_t *r,
-									unsigned nw)
-{
-	return enc_general(c, r, nw);
-}
-
-static __attribute__((noinline, target("lzcnt"))) int enc_record_lzcnt(struct tt_enc *c,
-								       const uint64_t *r,
-								       unsigned nw)
-{
-	return enc_record(c, r, nw, enc_general_lzcnt);
-}
+ENC_VARIANT(lzcnt, TT_ENC_LZCNT, , target("lzcnt"))
+ENC_VARIANT(pdep, TT_ENC_PDEP, , target("lzcnt,bmi2"))
 #endif
+
+static int (*enc_fn)(struct tt_enc *c, const uint64_t *r, unsigned nw) = enc_record_plain;
+
+unsigned tt_enc_use(unsigned isa)
+{
+	if (isa > best_isa)
+		isa = best_isa;
+#if defined(__x86_64__)
+	enc_fn = isa == TT_ENC_PDEP    ? enc_record_pdep
+		 : isa == TT_ENC_LZCNT ? enc_record_lzcnt
+				       : enc_record_plain;
+#endif
+	return isa;
+}
 
 int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 {
-#if defined(__x86_64__)
-	if (tt_likely(have_lzcnt))
-		return enc_record_lzcnt(c, r, nw);
-#endif
-	return enc_record_plain(c, r, nw);
+	return enc_fn(c, r, nw);
 }
 
 void tt_enc_prefetch(const uint64_t *r, unsigned nw)

@@ -33,6 +33,13 @@ struct tt_enc {
 int tt_enc_setup(void);
 /* Unmaps them (setup failed part way). */
 void tt_enc_teardown(void);
+/*
+ * The instructions the encoder uses, each choice making the same bytes: tt_enc_setup takes
+ * the best one the CPU runs fast.  tt_enc_use sets one (the best if the CPU lacks it) and
+ * returns it: the tests try each.
+ */
+enum { TT_ENC_PLAIN, TT_ENC_LZCNT, TT_ENC_PDEP };
+unsigned tt_enc_use(unsigned isa);
 /* Starts an empty chunk for thread t. */
 void tt_enc_begin(struct tt_enc *c, struct tt_thread *t);
 /* Appends one ring record (r, nw words).  Returns 0, or -1 if the record is malformed. */

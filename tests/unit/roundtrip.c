@@ -589,6 +589,8 @@ static void test_all_types(void)
 	struct rec r;
 	char why[WHY];
 
+	memset(msg, 0, sizeof(msg)); /* static for their size: run once per encoder */
+	memset(count, 0, sizeof(count));
 	file_begin(&f);
 	for (unsigned c = 0; c < 2; c++) {
 		chunk_begin(&f, c ? 1u << TT_CAT_MEMORY : 0);
@@ -906,6 +908,18 @@ int main(void)
 	}
 	test_all_types();
 	test_ticks();
+	/* the encoder's other choices of instructions, each on the CPU it was made for */
+	static const char *const names[] = { "plain encoder: ", "LZCNT encoder: ",
+					     "PDEP encoder: " };
+	unsigned best = rt_rec_use(RT_ENC_PDEP);
+
+	for (unsigned isa = RT_ENC_PLAIN; isa < best; isa++) {
+		tap_prefix = names[rt_rec_use(isa)];
+		test_all_types();
+		test_ticks();
+	}
+	tap_prefix = "";
+	rt_rec_use(best);
 	test_spans();
 	test_frees();
 	test_exec();

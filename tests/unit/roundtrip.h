@@ -11,6 +11,9 @@
 
 /* tt_enc_setup: 0, or -1 (out of memory). */
 int rt_rec_setup(void);
+/* encode.h's TT_ENC_ choices; rt_rec_use is tt_enc_use (the best the CPU has if it lacks isa) */
+enum { RT_ENC_PLAIN, RT_ENC_LZCNT, RT_ENC_PDEP };
+unsigned rt_rec_use(unsigned isa);
 /* A new stream file: the strings interned so far must be defined again (as after a fork). */
 void rt_rec_new_stream(void);
 /* Starts an EVENTS chunk, encoded with tt_cfg.stacks set to stacks (0: no stack column). */

@@ -70,6 +70,15 @@ int rt_rec_setup(void)
 	return tt_enc_setup();
 }
 
+_Static_assert(RT_ENC_PLAIN == TT_ENC_PLAIN && RT_ENC_LZCNT == TT_ENC_LZCNT &&
+		       RT_ENC_PDEP == TT_ENC_PDEP,
+	       "roundtrip.h's encoder choices are encode.h's");
+
+unsigned rt_rec_use(unsigned isa)
+{
+	return tt_enc_use(isa);
+}
+
 void rt_rec_begin(uint32_t stacks)
 {
 	tt_cfg.stacks = stacks;

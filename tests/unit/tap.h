@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 static int ntest, nfail;
+static const char *tap_prefix = ""; /* before each check's name: a repeat's setting */
 
 static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -18,7 +19,7 @@ static void ok(int cond, const char *fmt, ...)
 
 	ntest++;
 	nfail += !cond;
-	printf("%s %d - ", cond ? "ok" : "not ok", ntest);
+	printf("%s %d - %s", cond ? "ok" : "not ok", ntest, tap_prefix);
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
