@@ -82,21 +82,22 @@ static void drain_thread_ring(struct tt_thread *t)
 		tt_chunk_events(&c);
 }
 
-/* Asks for the history slots of the record at pos; returns the position of the next one. */
-#define PREFETCH_RECORDS 4
-static inline uint64_t prefetch_record(const uint64_t *ring, uint64_t mask, uint64_t pos,
-				       uint64_t head)
+/* Tracing is dead: the records from pos up to stop are counted lost.  As tt_enc_ring. */
+static uint64_t lose_records(const uint64_t *ring, uint64_t mask, uint64_t pos, uint64_t stop,
+			     uint64_t head)
 {
-	if (pos >= head)
-		return pos;
-	const uint64_t *r = &ring[pos & mask];
-	unsigned nw = TT_W0_WORDS(r[0]);
+	while (pos < stop) {
+		uint64_t w0 = ring[pos & mask];
+		unsigned nw = TT_W0_WORDS(w0);
 
-	if (!nw || pos + nw > head)
-		return head;
-	tt_enc_prefetch(r, nw);
-	__builtin_prefetch(&ring[(pos + 64) & mask]);
-	return pos + nw;
+		if (nw == 0 || pos + nw > head) {
+			tt_events_lost++;
+			return head;
+		}
+		tt_events_lost += TT_W0_TYPE(w0) != TT_EV_INVALID;
+		pos += nw;
+	}
+	return pos;
 }
 
 /*
@@ -126,7 +127,6 @@ static void drain_thread(struct tt_thread *t)
 	span = (t->mask + 1) / 2;
 	tt_enc_begin(&c, t);
 	from = pos;
-	uint64_t ahead = pos; /* the record prefetched last */
 	/*
 	 * Read once: they share a cache line with the head the producer moves at every event,
 	 * and reading them per record took a fifth of the writer's time.
@@ -134,27 +134,14 @@ static void drain_thread(struct tt_thread *t)
 	const uint64_t *ring = t->ring;
 	const uint64_t mask = t->mask;
 
-	for (int i = 0; i < PREFETCH_RECORDS; i++)
-		ahead = prefetch_record(ring, mask, ahead, head);
 	while (pos < head) {
-		const uint64_t *r = &ring[pos & mask];
-		unsigned nw = TT_W0_WORDS(r[0]);
+		uint64_t stop = head - from > span ? from + span : head, refused = 0;
 
-		ahead = prefetch_record(ring, mask, ahead, head);
-
-		if (nw == 0 || pos + nw > head) {
-			tt_events_lost++; /* cannot happen unless memory was trampled: stop here */
-			pos = head;
-			break;
-		}
-		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID) {
-			if (dead)
-				tt_events_lost++;
-			else if (tt_enc_record(&c, r, nw) < 0)
-				tt_events_lost++;
-		}
-		pos += nw;
-		if (tt_enc_full(&c) || pos - from >= span) {
+		pos = dead ? lose_records(ring, mask, pos, stop, head)
+			   : tt_enc_ring(&c, ring, mask, pos, stop, head, &refused);
+		tt_events_lost += refused;
+		/* short of stop: the chunk is full */
+		if (pos < stop || pos - from >= span) {
 			if (!dead)
 				tt_chunk_events(&c);
 			tt_ring_release(t, pos, 1);

@@ -373,6 +373,59 @@ static inline __attribute__((always_inline)) int enc_record(
 	return general(c, r, nw);
 }
 
+/*
+ * Starts loading what encoding the record at pos will touch: its history slot (the table is
+ * too large for the cache, and its slots are random) and the ring a little further on.
+ * Returns the position of the next record.
+ */
+#define PREFETCH_RECORDS 4 /* records ahead */
+static inline __attribute__((always_inline)) uint64_t prefetch_record(const uint64_t *ring,
+								      uint64_t mask, uint64_t pos,
+								      uint64_t head)
+{
+	if (pos >= head)
+		return pos;
+	const uint64_t *r = &ring[pos & mask];
+	unsigned nw = TT_W0_WORDS(r[0]), type = TT_W0_TYPE(r[0]);
+	unsigned w = type < TT_EV_COUNT ? first_addr_word[type] : 0;
+
+	if (!nw || pos + nw > head)
+		return head;
+	if (w && w < nw)
+		__builtin_prefetch(hist_slot(r[w]));
+	__builtin_prefetch(&ring[(pos + 64) & mask]);
+	return pos + nw;
+}
+
+/* tt_enc_ring, the records encoded in the loop: no call per record */
+static inline __attribute__((always_inline)) uint64_t enc_ring(
+	struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos, uint64_t stop,
+	uint64_t head, uint64_t *refused, const unsigned isa,
+	int (*general)(struct tt_enc *c, const uint64_t *r, unsigned nw))
+{
+	uint64_t ahead = pos;
+
+	for (int i = 0; i < PREFETCH_RECORDS; i++)
+		ahead = prefetch_record(ring, mask, ahead, head);
+	while (pos < stop) {
+		const uint64_t *r = &ring[pos & mask];
+		unsigned nw = TT_W0_WORDS(r[0]);
+
+		ahead = prefetch_record(ring, mask, ahead, head);
+		if (nw == 0 || pos + nw > head) {
+			(*refused)++; /* cannot happen unless memory was trampled: stop here */
+			return head;
+		}
+		/* the padding at the ring's end is refused as a record, and skipped */
+		if (enc_record(c, r, nw, isa, general) < 0 && TT_W0_TYPE(r[0]) != TT_EV_INVALID)
+			(*refused)++;
+		pos += nw;
+		if (tt_enc_full(c))
+			break;
+	}
+	return pos;
+}
+
 /* The encoder for one choice of instructions: the general path and the heap records' leaf */
 #define ENC_VARIANT(name, isa, ...)                                                                \
 	static __attribute__((noinline __VA_ARGS__)) int enc_general_##name(                       \
@@ -384,6 +437,12 @@ static inline __attribute__((always_inline)) int enc_record(
 		struct tt_enc *c, const uint64_t *r, unsigned nw)                                  \
 	{                                                                                          \
 		return enc_record(c, r, nw, isa, enc_general_##name);                              \
+	}                                                                                          \
+	static __attribute__((noinline __VA_ARGS__))                                               \
+	uint64_t enc_ring_##name(struct tt_enc *c, const uint64_t *ring, uint64_t mask,            \
+				 uint64_t pos, uint64_t stop, uint64_t head, uint64_t *refused)    \
+	{                                                                                          \
+		return enc_ring(c, ring, mask, pos, stop, head, refused, isa, enc_general_##name); \
 	}
 
 ENC_VARIANT(plain, TT_ENC_PLAIN)
@@ -393,6 +452,8 @@ ENC_VARIANT(pdep, TT_ENC_PDEP, , target("lzcnt,bmi2"))
 #endif
 
 static int (*enc_fn)(struct tt_enc *c, const uint64_t *r, unsigned nw) = enc_record_plain;
+static uint64_t (*ring_fn)(struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos,
+			   uint64_t stop, uint64_t head, uint64_t *refused) = enc_ring_plain;
 
 unsigned tt_enc_use(unsigned isa)
 {
@@ -402,6 +463,9 @@ unsigned tt_enc_use(unsigned isa)
 	enc_fn = isa == TT_ENC_PDEP    ? enc_record_pdep
 		 : isa == TT_ENC_LZCNT ? enc_record_lzcnt
 				       : enc_record_plain;
+	ring_fn = isa == TT_ENC_PDEP	? enc_ring_pdep
+		  : isa == TT_ENC_LZCNT ? enc_ring_lzcnt
+					: enc_ring_plain;
 #endif
 	return isa;
 }
@@ -411,13 +475,10 @@ int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 	return enc_fn(c, r, nw);
 }
 
-void tt_enc_prefetch(const uint64_t *r, unsigned nw)
+uint64_t tt_enc_ring(struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos,
+		     uint64_t stop, uint64_t head, uint64_t *refused)
 {
-	unsigned type = TT_W0_TYPE(r[0]);
-	unsigned w = type < TT_EV_COUNT ? first_addr_word[type] : 0;
-
-	if (w && w < nw)
-		__builtin_prefetch(hist_slot(r[w]));
+	return ring_fn(c, ring, mask, pos, stop, head, refused);
 }
 
 const uint8_t *tt_enc_col(const struct tt_enc *c, int i, size_t *len)

@@ -44,6 +44,14 @@ unsigned tt_enc_use(unsigned isa);
 void tt_enc_begin(struct tt_enc *c, struct tt_thread *t);
 /* Appends one ring record (r, nw words).  Returns 0, or -1 if the record is malformed. */
 int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw);
+/*
+ * Appends the records of ring (mask + 1 words; records up to head) from pos, until pos
+ * reaches stop or the chunk is full (tt_enc_full said so); returns the position reached.
+ * Each record refused as malformed adds one to *refused; one whose length is 0 or runs past
+ * head (memory trampled) does too, and ends it: head is returned.  Padding is skipped.
+ */
+uint64_t tt_enc_ring(struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos,
+		     uint64_t stop, uint64_t head, uint64_t *refused);
 /* Raw bytes the chunk holds so far: the caller flushes past TT_ENC_CAP. */
 static inline size_t tt_enc_size(const struct tt_enc *c)
 {
@@ -64,11 +72,6 @@ static inline int tt_enc_full(struct tt_enc *c)
 	c->next_check = c->n + 32;
 	return tt_enc_size(c) >= TT_ENC_CAP;
 }
-/*
- * Starts loading what encoding record r will look up (the address history is too large for
- * the cache, and its slots are random): called a few records ahead of tt_enc_record.
- */
-void tt_enc_prefetch(const uint64_t *r, unsigned nw);
 /*
  * Lays the chunk out in out (at least tt_enc_size + TT_ENC_DIR_MAX bytes); returns its length.
  * off, unless NULL, gets where each of the TT_NCOLS columns starts in out, then the end.

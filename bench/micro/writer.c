@@ -110,29 +110,22 @@ static double pass(const uint64_t *ring, size_t words, bool encode_only)
 	const size_t span = (1024 * 1024 / 8) / 2;
 	struct tt_thread t;
 	struct tt_enc c;
-	size_t pos = 0, from = 0, ahead = 0;
+	uint64_t pos = 0, from = 0;
 	double start;
 
 	memset(&t, 0, sizeof(t));
 	tt_enc_begin(&c, &t);
 	start = (double)tt_mono_ns();
-	for (int i = 0; i < 4 && ahead < words; i++) {
-		tt_enc_prefetch(&ring[ahead], TT_W0_WORDS(ring[ahead]));
-		ahead += TT_W0_WORDS(ring[ahead]);
-	}
 	while (pos < words) {
-		unsigned nw = TT_W0_WORDS(ring[pos]);
+		uint64_t stop = words - from > span ? from + span : words, refused = 0;
 
-		if (ahead < words) {
-			tt_enc_prefetch(&ring[ahead], TT_W0_WORDS(ring[ahead]));
-			ahead += TT_W0_WORDS(ring[ahead]);
-		}
-		if (tt_enc_record(&c, &ring[pos], nw) < 0) {
+		/* one array: a mask of all ones makes it a ring that never wraps */
+		pos = tt_enc_ring(&c, ring, UINT64_MAX, pos, stop, words, &refused);
+		if (refused) {
 			fprintf(stderr, "writer: a record was refused\n");
 			exit(1);
 		}
-		pos += nw;
-		if (tt_enc_full(&c) || pos - from >= span) {
+		if (pos < stop || pos - from >= span) {
 			if (encode_only)
 				tt_enc_begin(&c, &t);
 			else if (tt_chunk_events(&c) < 0)

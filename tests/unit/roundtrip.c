@@ -232,7 +232,7 @@ static int chunk_add(struct file *f, const struct rec *r, unsigned k)
 	unsigned nw = ring_record(r, w);
 	uint64_t end = r->end, dur;
 
-	if (rt_rec_record(w, nw))
+	if (rt_rec_ring(w, nw))
 		return -1;
 	if (f->nwant == f->want_cap) {
 		f->want_cap = f->want_cap ? 2 * f->want_cap : 256;
@@ -869,6 +869,43 @@ static void test_refused(void)
 	file_free(&f);
 }
 
+/*
+ * The writer's loop over a ring (tt_enc_ring): it wraps, skips the padding at the ring's
+ * end, stops at stop on a record's end, and stops at a record whose length was trampled.
+ */
+static void test_ring(void)
+{
+	struct file f;
+	uint64_t ring[16], t = 9000000000000ull, refused = 0, p1, p2, p3;
+	int good = 1;
+
+	file_begin(&f);
+	chunk_begin(&f, 0);
+	/* from word 9: a malloc (9-13), padding (14-15), a free (0-3), a malloc (4-8) */
+	const uint64_t malloc1[5] = { TT_W0(TT_EV_MALLOC, 5, 0, 0), t, t, 0x5000, 64 };
+	const uint64_t free1[4] = { TT_W0(TT_EV_FREE, 4, 0, 0), t + 1, t + 1, 0x5000 };
+	const uint64_t malloc2[5] = { TT_W0(TT_EV_MALLOC, 5, 0, 0), t + 2, t + 2, 0x5000, 32 };
+
+	memcpy(ring + 9, malloc1, sizeof(malloc1));
+	ring[14] = TT_W0(TT_EV_INVALID, 2, 0, 0);
+	memcpy(ring, free1, sizeof(free1));
+	memcpy(ring + 4, malloc2, sizeof(malloc2));
+	p1 = rt_rec_ring_span(ring, 15, 9, 10, 16 + 9, &refused); /* stop inside the malloc */
+	p2 = rt_rec_ring_span(ring, 15, p1, 16 + 9, 16 + 9, &refused);
+	good &= p1 == 14 && p2 == 16 + 9 && !refused && rt_rec_count() == 3;
+	ring[0] = 0; /* a record of no words: trampled */
+	p3 = rt_rec_ring_span(ring, 15, 16, 16 + 9, 16 + 9, &refused);
+	good &= p3 == 16 + 9 && refused == 1 && rt_rec_count() == 3;
+	chunk_end(&f, true);
+	file_end(&f);
+	file_free(&f);
+	ok(good,
+	   "encoder: the ring loop wraps, skips padding, stops at stop and at a trampled "
+	   "record (positions %llu %llu %llu, %llu refused)",
+	   (unsigned long long)p1, (unsigned long long)p2, (unsigned long long)p3,
+	   (unsigned long long)refused);
+}
+
 /* A flipped byte in an EVENTS payload: its CRC drops the chunk, the others are read. */
 static void test_crc(void)
 {
@@ -924,6 +961,7 @@ int main(void)
 	test_frees();
 	test_exec();
 	test_refused();
+	test_ring();
 	test_crc();
 	printf("1..%d\n", ntest);
 	return nfail != 0;

@@ -87,9 +87,20 @@ void rt_rec_begin(uint32_t stacks)
 
 int rt_rec_record(const uint64_t *r, unsigned nw)
 {
-	/* as drain.c: the prefetch runs ahead of the record it loads for */
-	tt_enc_prefetch(r, nw);
 	return tt_enc_record(&enc, r, nw);
+}
+
+int rt_rec_ring(const uint64_t *r, unsigned nw)
+{
+	uint64_t refused = 0, pos = tt_enc_ring(&enc, r, UINT64_MAX, 0, nw, nw, &refused);
+
+	return pos == nw && !refused ? 0 : -1;
+}
+
+uint64_t rt_rec_ring_span(const uint64_t *ring, uint64_t mask, uint64_t pos, uint64_t stop,
+			  uint64_t head, uint64_t *refused)
+{
+	return tt_enc_ring(&enc, ring, mask, pos, stop, head, refused);
 }
 
 size_t rt_rec_size(void)
