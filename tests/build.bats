@@ -66,4 +66,10 @@ sys.exit(0 if bench.build_writer(sys.argv[2].split(), sys.argv[3], sys.argv[4]) 
 	run "$BATS_TEST_TMPDIR/writer" 10
 	[ "$status" -eq 2 ]
 	[[ "$output" == "usage: writer"* ]]
+	# steady timestamps: the same bytes from run to run
+	one=$("$BATS_TEST_TMPDIR/writer" 20000 1 steady | sed 's/.*bytes_per_event=//')
+	two=$("$BATS_TEST_TMPDIR/writer" 20000 1 steady | sed 's/.*bytes_per_event=//')
+	[ -n "$one" ] && [ "$one" = "$two" ]
+	run "$BATS_TEST_TMPDIR/writer" 20000 1 stedy
+	[ "$status" -eq 2 ]
 }

@@ -13,7 +13,11 @@
  * Prints "events=N encode_ns=E write_ns=W bytes_per_event=B": the best of the passes, E
  * for encoding alone, W for encoding and writing chunks.
  *
- * Usage: writer [EVENTS] [PASSES]
+ * Usage: writer [EVENTS] [PASSES] [steady]
+ *
+ * With "steady", the timestamps step by a fixed pattern instead of the clock's: two builds
+ * then encode the same bytes, for comparing the writer's code.  The clock's steps vary with
+ * the host's speed, and so do the tick-delta column's bytes and deflate's time on them.
  */
 #include "config.h"
 
@@ -59,6 +63,15 @@ uint32_t tt_strtab_intern(const char *s, size_t len, int *is_new)
 
 #define WINDOW 4096
 
+static bool steady; /* main: timestamps from a fixed pattern */
+
+static uint64_t stamp(void)
+{
+	static uint64_t t;
+
+	return steady ? (t += 37 + (t >> 3 & 31)) : tt_now();
+}
+
 /* malloc_churn's loop, one thread: n records (a free, then a malloc) into ring. */
 static size_t make_records(uint64_t *ring, size_t n)
 {
@@ -76,7 +89,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 			uint64_t addr = (uint64_t)(uintptr_t)*slot;
 
 			free(*slot);
-			t = tt_now();
+			t = stamp();
 			ring[w++] = TT_W0(TT_EV_FREE, 4, 0, 0);
 			ring[w++] = t;
 			ring[w++] = t;
@@ -88,7 +101,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 		*slot = malloc(size);
 		if (!*slot)
 			abort();
-		t = tt_now();
+		t = stamp();
 		ring[w++] = TT_W0(TT_EV_MALLOC, 5, 0, 0);
 		ring[w++] = t;
 		ring[w++] = t;
@@ -147,8 +160,11 @@ int main(int argc, char **argv)
 	double enc = 0, all = 0;
 	size_t words;
 
-	if ((end && *end) || n < 2 * WINDOW || n > 100000000 || n % 2 || passes < 1) {
-		fprintf(stderr, "usage: writer [EVENTS: even, %d to 100000000] [PASSES >= 1]\n",
+	steady = argc > 3 && !strcmp(argv[3], "steady");
+	if ((end && *end) || n < 2 * WINDOW || n > 100000000 || n % 2 || passes < 1 ||
+	    (argc > 3 && !steady) || argc > 4) {
+		fprintf(stderr,
+			"usage: writer [EVENTS: even, %d to 100000000] [PASSES >= 1] [steady]\n",
 			2 * WINDOW);
 		return 2;
 	}
