@@ -606,12 +606,29 @@ static inline __attribute__((always_inline)) int tt_decode_layout(struct tt_tstr
 	ev->result.u = 0;
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		ev->args[i].u = 0;
-	for (unsigned i = 0, n = tt_nkinds[type]; i < n; i++) {
-		union tt_value *v = i ? &ev->args[i - 1] : &ev->result;
-		unsigned col = kinds[i] == TT_KIND_ADDR ? TT_C(TT_COL_ADDR) : TT_C(TT_COL_VAL);
+	if (columns && (hdr == TT_EV_FREE << 1 || hdr == TT_EV_MALLOC << 1)) {
+		/*
+		 * Most records of an allocating program: a free's address, or a malloc's address
+		 * and size, read as the loop below reads them (events.def), without it.
+		 */
+		uint64_t raw;
 
-		if (kinds[i] && tt_field(s, &s->cp[col], s->cend[col], kinds[i], v, columns))
+		if (tt_varint(&s->cp[TT_COL_ADDR], s->cend[TT_COL_ADDR], &raw) ||
+		    tt_addr_field(s, &s->cp[TT_COL_ADDR], s->cend[TT_COL_ADDR], raw,
+				  type == TT_EV_FREE ? &ev->args[0] : &ev->result) ||
+		    (type == TT_EV_MALLOC &&
+		     tt_varint(&s->cp[TT_COL_VAL], s->cend[TT_COL_VAL], &ev->args[0].u)))
 			goto short_record;
+	} else {
+		for (unsigned i = 0, n = tt_nkinds[type]; i < n; i++) {
+			union tt_value *v = i ? &ev->args[i - 1] : &ev->result;
+			unsigned col =
+				kinds[i] == TT_KIND_ADDR ? TT_C(TT_COL_ADDR) : TT_C(TT_COL_VAL);
+
+			if (kinds[i] &&
+			    tt_field(s, &s->cp[col], s->cend[col], kinds[i], v, columns))
+				goto short_record;
+		}
 	}
 	ev->stack = 0;
 	if (s->stack_ids) {
