@@ -222,9 +222,8 @@ static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsi
 	case TT_KIND_U:
 		*val = put_varint(*val, v, isa);
 		break;
-	case TT_KIND_S:
-		*val = put_small(*val, tt_zigzag((int64_t)v),
-				 isa); /* mostly a result: 0, a count */
+	case TT_KIND_S: /* mostly a result: 0, a count */
+		*val = put_small(*val, tt_zigzag((int64_t)v), isa);
 		break;
 	case TT_KIND_ADDR:
 		put_addr(c, v, isa);
@@ -346,8 +345,8 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 /*
  * A malloc and a free without a stack word, most of a busy program's records, skip the
  * checks and the loop over the payload's kinds: both are known from the shape.  The bytes
- * are those enc_general writes.  It is called out of line, so that these two need none of
- * the registers it saves.
+ * are those enc_general writes; it runs out of line, so that these two need none of the
+ * registers it saves.
  */
 static inline __attribute__((always_inline)) int enc_record(
 	struct tt_enc *c, const uint64_t *r, unsigned nw, const unsigned isa,
