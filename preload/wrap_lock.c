@@ -22,6 +22,9 @@
  * (a lock owned by readers, an elided mutex, another libc).  Hold times
  * (acquire end to release start) are the converter's business.
  *
+ * errno is not saved around the record (tt_record leaves it alone): the pthread calls report
+ * errors in their result, and the semaphores' errno is read only when one failed.
+ *
  * Condition variables have two ABIs on x86_64 (nptl/old_pthread_cond_*.c):
  * pthread_cond_*@GLIBC_2.2.5 take the old, smaller condvar and @@GLIBC_2.3.2 the current one. Each
  * gets its own wrapper bound by .symver to the same version of the real function: the new ones are
@@ -182,9 +185,7 @@ static inline int bad_abstime(const struct timespec *abstime)
 		ret = BLOCK;                                                                       \
 		t1 = tt_now();                                                                     \
 	}                                                                                          \
-	int e = errno;                                                                             \
 	tt_record(t, EV, t0, t1, ret != 0, ret, 2 + (nholder), TT_S(ret), TT_U(LK), who, 0, 1);    \
-	errno = e;                                                                                 \
 	return ret;
 
 /* A pthread call timed around the real one: result, then up to three argument words. */
@@ -195,9 +196,7 @@ static inline int bad_abstime(const struct timespec *abstime)
 	uint64_t t0 = tt_now();                                                                    \
 	int ret = CALL;                                                                            \
 	uint64_t t1 = tt_now();                                                                    \
-	int e = errno;                                                                             \
 	tt_record(t, EV, t0, t1, ret != 0, ret, n, TT_S(ret), a1, a2, a3, 1);                      \
-	errno = e;                                                                                 \
 	return ret;
 
 /* A try call: it never waits, so one timestamp after it. */
@@ -207,9 +206,7 @@ static inline int bad_abstime(const struct timespec *abstime)
 		return CALL;                                                                       \
 	int ret = CALL;                                                                            \
 	uint64_t t1 = tt_now();                                                                    \
-	int e = errno;                                                                             \
 	tt_record(t, EV, t1, t1, ret != 0, ret, 2, TT_S(ret), TT_U(LK), 0, 0, 1);                  \
-	errno = e;                                                                                 \
 	return ret;
 
 /*
@@ -253,10 +250,8 @@ TT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 	uint64_t t0 = tt_now();
 	int ret = real_pthread_mutex_unlock(m);
 	uint64_t t1 = tt_unlikely(may_wake) ? tt_now() : t0;
-	int e = errno;
 
 	tt_record(t, TT_EV_MUTEX_UNLOCK, t0, t1, ret != 0, ret, 2, TT_S(ret), TT_U(m), 0, 0, 1);
-	errno = e;
 	return ret;
 }
 
@@ -437,9 +432,7 @@ TT_EXPORT int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, cloc
 		ret = BLOCK;                                                                       \
 		t1 = tt_now();                                                                     \
 	}                                                                                          \
-	int e = errno;                                                                             \
-	tt_record(t, EV, t0, t1, ret != 0, ret != 0 ? e : 0, 2, TT_S(ret), TT_U(s), 0, 0, 1);      \
-	errno = e;                                                                                 \
+	tt_record(t, EV, t0, t1, ret != 0, ret != 0 ? errno : 0, 2, TT_S(ret), TT_U(s), 0, 0, 1);  \
 	return ret;
 
 TT_EXPORT int sem_wait(sem_t *s)
@@ -467,11 +460,9 @@ TT_EXPORT int sem_trywait(sem_t *s)
 		return real_sem_trywait(s);
 	int ret = real_sem_trywait(s);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
-	tt_record(t, TT_EV_SEM_TRYWAIT, t1, t1, ret != 0, ret != 0 ? e : 0, 2, TT_S(ret), TT_U(s),
-		  0, 0, 1);
-	errno = e;
+	tt_record(t, TT_EV_SEM_TRYWAIT, t1, t1, ret != 0, ret != 0 ? errno : 0, 2, TT_S(ret),
+		  TT_U(s), 0, 0, 1);
 	return ret;
 }
 
@@ -485,11 +476,9 @@ TT_EXPORT int sem_post(sem_t *s)
 	uint64_t t0 = tt_now();
 	int ret = real_sem_post(s);
 	uint64_t t1 = tt_now();
-	int e = errno;
 
-	tt_record(t, TT_EV_SEM_POST, t0, t1, ret != 0, ret != 0 ? e : 0, 2, TT_S(ret), TT_U(s), 0,
-		  0, 1);
-	errno = e;
+	tt_record(t, TT_EV_SEM_POST, t0, t1, ret != 0, ret != 0 ? errno : 0, 2, TT_S(ret), TT_U(s),
+		  0, 0, 1);
 	return ret;
 }
 
@@ -506,12 +495,10 @@ TT_EXPORT int pthread_barrier_wait(pthread_barrier_t *b)
 	uint64_t t0 = tt_now();
 	int ret = real_pthread_barrier_wait(b);
 	uint64_t t1 = tt_now();
-	int e = errno;
 	int failed = ret != 0 && ret != PTHREAD_BARRIER_SERIAL_THREAD;
 
 	tt_record(t, TT_EV_BARRIER_WAIT, t0, t1, failed, failed ? ret : 0, 2, TT_S(ret), TT_U(b), 0,
 		  0, 1);
-	errno = e;
 	return ret;
 }
 
@@ -542,9 +529,7 @@ TT_EXPORT int pthread_spin_unlock(pthread_spinlock_t *sp)
 		return real_pthread_spin_unlock(sp);
 	uint64_t t0 = tt_now();
 	int ret = real_pthread_spin_unlock(sp);
-	int e = errno;
 
 	tt_record(t, TT_EV_SPIN_UNLOCK, t0, t0, ret != 0, ret, 2, TT_S(ret), TT_U(sp), 0, 0, 1);
-	errno = e;
 	return ret;
 }

@@ -189,3 +189,10 @@ run_t_lock() {
 	to_json
 	expect_eq "lock events" 0 "$(count '.cat == "lock"')"
 }
+
+@test "lock calls leave errno as it was, also with a full ring" {
+	# t_lock checks errno around its uncontended pairs; a 16 KiB ring makes it wait for room
+	run timeout 60 env TRACEIT_BUFFER_KB=16 TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_lock" 20000
+	[ "$status" -eq 0 ]
+	[ "$(tail -n 1 <<<"$output")" = ok ]
+}
