@@ -26,6 +26,8 @@
 #include "tt.h"
 #include "sys.h"
 
+#include <errno.h>
+
 struct tt_frame {
 	uint64_t fn;
 	uint64_t cfa; /* the caller's stack pointer at the entry hook */
@@ -43,16 +45,16 @@ struct tt_fstack {
 static _Atomic uint64_t ended_dropped, ended_unmatched, ended_deep;
 static uint64_t min_ticks = UINT64_MAX; /* TRACEIT_FUNC_MIN_NS in ticks, once known */
 
+/* The frames open that are recorded: TRACEIT_FUNC_DEPTH is at most TT_FUNC_STACK (config.c) */
 static uint32_t recorded_depth(const struct tt_fstack *s)
 {
-	uint32_t d = s->depth < TT_FUNC_STACK ? s->depth : TT_FUNC_STACK;
-
-	return d < tt_cfg.func_depth ? d : tt_cfg.func_depth;
+	return s->depth < tt_cfg.func_depth ? s->depth : tt_cfg.func_depth;
 }
 
 /* A record of the function family (its payload words w); busy is already set. */
-static void put(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, const uint64_t *w,
-		uintptr_t spawn)
+static inline __attribute__((always_inline)) void put(struct tt_thread *t, unsigned type,
+						      uint64_t t0, uint64_t t1, const uint64_t *w,
+						      uintptr_t spawn)
 {
 	unsigned n = tt_payload_words(type);
 	uint64_t *r = tt_reserve(t, 3 + n);
@@ -99,8 +101,8 @@ static void pop(struct tt_thread *t, struct tt_fstack *s, uint64_t now, unsigned
 {
 	uint32_t i = --s->depth;
 
-	if (i >= TT_FUNC_STACK || i >= tt_cfg.func_depth)
-		return; /* never recorded */
+	if (i >= tt_cfg.func_depth)
+		return; /* never recorded (also past the shadow stack: see recorded_depth) */
 	const struct tt_frame *fr = &s->f[i];
 
 	if (i < s->written) {
@@ -125,8 +127,11 @@ static struct tt_fstack *stack_of(struct tt_thread *t)
 		min_ticks = tt_cfg.func_min_ns ? (tt_clock_ms_to_ticks(1000) * tt_cfg.func_min_ns) /
 							 1000000000u
 					       : 0;
+	int e = errno; /* the hooks leave errno to this file, and the modules' walk is libc's */
+
 	t->fs = tt_mmap(sizeof(struct tt_fstack));
 	tt_modules_want(tt_now()); /* the converter names the functions by their addresses */
+	errno = e;
 	return t->fs;
 }
 

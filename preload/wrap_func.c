@@ -6,6 +6,10 @@
  *
  * The category is on by default, yet costs nothing to programs that were not built so: the
  * hooks are never called.
+ *
+ * The hooks run between any two statements of the program, so errno must come out of them as
+ * it went in.  They do not save it: collector/funcs.c keeps it (tt_record's slow paths save
+ * it, and so does a thread's first hook, which walks the loaded modules through libc).
  */
 #include "wrap.h"
 
@@ -29,12 +33,9 @@ TT_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	(void)site;
 	if (!t)
 		return;
-	int e = errno;
-
 	t->busy = 1;
 	tt_func_enter(t, TT_U(fn), TT_CALLER_SP(), tt_now());
 	t->busy = 0;
-	errno = e;
 }
 
 /* Frames entered while tracing was on still end when it is off: their entries may be written. */
@@ -45,12 +46,9 @@ TT_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	(void)site;
 	if (!t || t->busy || !t->fs)
 		return;
-	int e = errno;
-
 	t->busy = 1;
 	tt_func_exit(t, TT_U(fn), tt_now());
 	t->busy = 0;
-	errno = e;
 }
 
 /*

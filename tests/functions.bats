@@ -287,3 +287,14 @@ assert outer == sum(int(r["self_ns"]) for r in f), (outer, [r["self_ns"] for r i
 	expect_eq "after_catch inside catcher" 1 "$(n function 'after_catch()' 2 0)"
 	expect_eq "catcher returned" 1 "$(n function 'catcher()' 1 0)"
 }
+
+@test "the hooks leave errno as it was, also with a full ring" {
+	# t_func errno exits 3 if errno changed across a hook; a 16 KiB ring makes the hooks wait
+	run "$T/t_func" errno 20000
+	[ "$status" -eq 0 ]
+	for env in "TRACEIT_BUFFER_KB=1024" "TRACEIT_BUFFER_KB=16"; do
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		run env $env TRACEIT_OUTPUT="$OUT" LD_PRELOAD="$LIB" "$T/t_func" errno 20000
+		[ "$status" -eq 0 ] || { echo "$env: $output" >&2; return 1; }
+	done
+}

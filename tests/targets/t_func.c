@@ -12,8 +12,11 @@
  *	t_func marks	  sleeps of 20 us to 1.1 s, one per ftrace overhead mark
  *	t_func run S	  calls tick() every 10 ms for S seconds
  *	t_func empty N	  N calls of an empty function
+ *	t_func errno N	  N times: errno set in a callee, read after it returns and in another
+ *			  callee (the hooks run in between); exits 3 if it changed
  *	t_func fork	  forker() forks; the child calls child_work() and returns from forker
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -172,6 +175,16 @@ NOINLINE static void empty(void)
 	__asm__ volatile("" ::: "memory");
 }
 
+NOINLINE static void set_errno(int v)
+{
+	errno = v;
+}
+
+NOINLINE static int get_errno(void)
+{
+	return errno;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "calls";
@@ -208,6 +221,20 @@ int main(int argc, char **argv)
 	} else if (!strcmp(mode, "empty")) {
 		for (long i = 0; i < n; i++)
 			empty();
+	} else if (!strcmp(mode, "errno")) {
+		for (long i = 0; i < n; i++) {
+			int v = (int)(i % 100) + 1, after, inside;
+
+			set_errno(v);
+			after = errno;
+			inside = get_errno();
+			if (after != v || inside != v) {
+				fprintf(stderr,
+					"t_func: errno %d after the call, %d inside, not %d\n",
+					after, inside, v);
+				return 3;
+			}
+		}
 	} else {
 		fprintf(stderr, "t_func: unknown mode %s\n", mode);
 		return 2;
