@@ -343,10 +343,11 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 #define W0_SHAPE (TT_W0(0xffff, 0xffff, 0, 0) | TT_W0_HAS_STACK)
 
 /*
- * A malloc and a free without a stack word, most of a busy program's records, skip the
- * checks and the loop over the payload's kinds: both are known from the shape.  The bytes
- * are those enc_general writes; it runs out of line, so that these two need none of the
- * registers it saves.
+ * Any record, with a short way for the two that make most of a busy program's records: a
+ * malloc and a free without a stack word.  Their shape tells all their fields (events.def),
+ * so they skip enc_general's checks and its loop over the payload's kinds, and write the
+ * same bytes.  enc_general runs out of line, so that these two need none of the registers it
+ * saves.
  */
 static inline __attribute__((always_inline)) int enc_record(
 	struct tt_enc *c, const uint64_t *r, unsigned nw, const unsigned isa,
@@ -425,59 +426,63 @@ static inline __attribute__((always_inline)) uint64_t enc_ring(
 	return pos;
 }
 
-/* The encoder for one choice of instructions: the general path and the heap records' leaf */
-#define ENC_VARIANT(name, isa, ...)                                                                \
-	static __attribute__((noinline __VA_ARGS__)) int enc_general_##name(                       \
+/* The encoder for one choice of instructions (TT_ENC_...), compiled for it (attrs) */
+struct enc_variant {
+	int (*record)(struct tt_enc *c, const uint64_t *r, unsigned nw);
+	uint64_t (*ring)(struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos,
+			 uint64_t stop, uint64_t head, uint64_t *refused);
+};
+#define ENC_VARIANT(name, isa, attrs)                                                              \
+	static __attribute__((noinline)) __attribute__((attrs)) int enc_general_##name(            \
 		struct tt_enc *c, const uint64_t *r, unsigned nw)                                  \
 	{                                                                                          \
 		return enc_general(c, r, nw, isa);                                                 \
 	}                                                                                          \
-	static __attribute__((noinline __VA_ARGS__)) int enc_record_##name(                        \
+	static __attribute__((noinline)) __attribute__((attrs)) int enc_record_##name(             \
 		struct tt_enc *c, const uint64_t *r, unsigned nw)                                  \
 	{                                                                                          \
 		return enc_record(c, r, nw, isa, enc_general_##name);                              \
 	}                                                                                          \
-	static __attribute__((noinline __VA_ARGS__))                                               \
+	static __attribute__((noinline)) __attribute__((attrs))                                    \
 	uint64_t enc_ring_##name(struct tt_enc *c, const uint64_t *ring, uint64_t mask,            \
 				 uint64_t pos, uint64_t stop, uint64_t head, uint64_t *refused)    \
 	{                                                                                          \
 		return enc_ring(c, ring, mask, pos, stop, head, refused, isa, enc_general_##name); \
 	}
 
-ENC_VARIANT(plain, TT_ENC_PLAIN)
+ENC_VARIANT(plain, TT_ENC_PLAIN, )
 #if defined(__x86_64__)
-ENC_VARIANT(lzcnt, TT_ENC_LZCNT, , target("lzcnt"))
-ENC_VARIANT(pdep, TT_ENC_PDEP, , target("lzcnt,bmi2"))
+ENC_VARIANT(lzcnt, TT_ENC_LZCNT, target("lzcnt"))
+ENC_VARIANT(pdep, TT_ENC_PDEP, target("lzcnt,bmi2"))
 #endif
 
-static int (*enc_fn)(struct tt_enc *c, const uint64_t *r, unsigned nw) = enc_record_plain;
-static uint64_t (*ring_fn)(struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos,
-			   uint64_t stop, uint64_t head, uint64_t *refused) = enc_ring_plain;
+/* Indexed by TT_ENC_...: only the choices this architecture has (pick_isa never goes past) */
+static const struct enc_variant variants[] = {
+	[TT_ENC_PLAIN] = { enc_record_plain, enc_ring_plain },
+#if defined(__x86_64__)
+	[TT_ENC_LZCNT] = { enc_record_lzcnt, enc_ring_lzcnt },
+	[TT_ENC_PDEP] = { enc_record_pdep, enc_ring_pdep },
+#endif
+};
+static const struct enc_variant *enc = &variants[TT_ENC_PLAIN];
 
 unsigned tt_enc_use(unsigned isa)
 {
 	if (isa > best_isa)
 		isa = best_isa;
-#if defined(__x86_64__)
-	enc_fn = isa == TT_ENC_PDEP    ? enc_record_pdep
-		 : isa == TT_ENC_LZCNT ? enc_record_lzcnt
-				       : enc_record_plain;
-	ring_fn = isa == TT_ENC_PDEP	? enc_ring_pdep
-		  : isa == TT_ENC_LZCNT ? enc_ring_lzcnt
-					: enc_ring_plain;
-#endif
+	enc = &variants[isa];
 	return isa;
 }
 
 int tt_enc_record(struct tt_enc *c, const uint64_t *r, unsigned nw)
 {
-	return enc_fn(c, r, nw);
+	return enc->record(c, r, nw);
 }
 
 uint64_t tt_enc_ring(struct tt_enc *c, const uint64_t *ring, uint64_t mask, uint64_t pos,
 		     uint64_t stop, uint64_t head, uint64_t *refused)
 {
-	return ring_fn(c, ring, mask, pos, stop, head, refused);
+	return enc->ring(c, ring, mask, pos, stop, head, refused);
 }
 
 const uint8_t *tt_enc_col(const struct tt_enc *c, int i, size_t *len)

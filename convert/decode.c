@@ -602,7 +602,6 @@ static inline __attribute__((always_inline)) int tt_decode_layout(struct tt_tstr
 			goto short_record;
 		ev->err = err > INT32_MAX ? INT32_MAX : (int32_t)err;
 	}
-	kinds = tt_kinds[type];
 	ev->result.u = 0;
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		ev->args[i].u = 0;
@@ -620,6 +619,7 @@ static inline __attribute__((always_inline)) int tt_decode_layout(struct tt_tstr
 		     tt_varint(&s->cp[TT_COL_VAL], s->cend[TT_COL_VAL], &ev->args[0].u)))
 			goto short_record;
 	} else {
+		kinds = tt_kinds[type];
 		for (unsigned i = 0, n = tt_nkinds[type]; i < n; i++) {
 			union tt_value *v = i ? &ev->args[i - 1] : &ev->result;
 			unsigned col =

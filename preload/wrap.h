@@ -6,6 +6,9 @@
  *				  off, not ACTIVE) -> call the real function and return
  *	t0 = tt_now(); real call; t1 = tt_now(); saved = errno
  *	record, restore errno, return
+ * tt_record leaves errno as it was, so the restore only guards what a wrapper does besides
+ * it.  The heap and lock wrappers, which run the most, read errno only on failure and do
+ * not restore it; the function hooks (wrap_func.c) do not touch it.
  * Calls that glibc makes through public symbols while serving the program (the malloc inside
  * fopen) reach the wrappers too and are recorded, nested in time inside the outer call: they
  * are real work of the program.  Only the tracer's own calls are hidden, by t->busy.

@@ -6,8 +6,8 @@
  * which call malloc with their locks held (dlopen, TLS allocation), where starting a thread
  * could deadlock (TT_SPAWN_CALLER).  The calls are one timestamp unless they ask for
  * TT_TIMED_BYTES or more, or TRACEIT_DURATIONS names memory (tt_mem_start).
- * errno is read only when a call failed and is not restored: tt_record leaves it alone, and
- * a libc call per event to save it was a measurable part of a heap call's cost.
+ * errno is read only when a call failed and is not restored: tt_record leaves it alone, so
+ * saving it would be a call into libc per event for nothing.
  * free(NULL) is not recorded.  Blocks of the bootstrap arena (resolve.c) are never passed to
  * glibc.
  */

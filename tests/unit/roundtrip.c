@@ -230,9 +230,10 @@ static int chunk_add(struct file *f, const struct rec *r, unsigned k)
 {
 	static uint64_t w[TT_RECORD_MAX];
 	unsigned nw = ring_record(r, w);
-	uint64_t end = r->end, dur;
+	uint64_t end = r->end, dur, refused = 0;
 
-	if (rt_rec_ring(w, nw))
+	/* the writer's way: a ring that holds just the record, its mask all ones */
+	if (rt_rec_ring_span(w, UINT64_MAX, 0, nw, nw, &refused) != nw || refused)
 		return -1;
 	if (f->nwant == f->want_cap) {
 		f->want_cap = f->want_cap ? 2 * f->want_cap : 256;

@@ -20,9 +20,7 @@ void rt_rec_new_stream(void);
 void rt_rec_begin(uint32_t stacks);
 /* tt_enc_record on one ring record of nw words: 0, or -1 if the encoder refused it. */
 int rt_rec_record(const uint64_t *r, unsigned nw);
-/* The same through tt_enc_ring, the writer's way, on a ring that holds just the record */
-int rt_rec_ring(const uint64_t *r, unsigned nw);
-/* tt_enc_ring itself */
+/* tt_enc_ring, the writer's way of encoding */
 uint64_t rt_rec_ring_span(const uint64_t *ring, uint64_t mask, uint64_t pos, uint64_t stop,
 			  uint64_t head, uint64_t *refused);
 /* Raw bytes and records the chunk holds so far. */

@@ -90,13 +90,6 @@ int rt_rec_record(const uint64_t *r, unsigned nw)
 	return tt_enc_record(&enc, r, nw);
 }
 
-int rt_rec_ring(const uint64_t *r, unsigned nw)
-{
-	uint64_t refused = 0, pos = tt_enc_ring(&enc, r, UINT64_MAX, 0, nw, nw, &refused);
-
-	return pos == nw && !refused ? 0 : -1;
-}
-
 uint64_t rt_rec_ring_span(const uint64_t *ring, uint64_t mask, uint64_t pos, uint64_t stop,
 			  uint64_t head, uint64_t *refused)
 {
