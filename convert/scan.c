@@ -35,6 +35,7 @@ struct tt_scan_state {
 	size_t tmp_cap;
 	size_t string_bytes;
 	uint32_t seq;
+	size_t cut_at, whole_to; /* the file ends inside a chunk (cut_at != 0): tt_finish says so */
 };
 
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -302,9 +303,7 @@ static void tt_walk(struct tt_scan_state *st)
 		size_t next;
 
 		if (size - pos < TT_CHUNK_HEADER_LEN) {
-			tt_problem(&f->problems, TT_PB_TRUNCATED,
-				   "truncated at offset %zu (last whole chunk ends at %zu)", size,
-				   pos);
+			st->cut_at = size, st->whole_to = pos;
 			return;
 		}
 		if (!tt_header_valid(d + pos)) {
@@ -324,9 +323,7 @@ static void tt_walk(struct tt_scan_state *st)
 		}
 		next = pos + TT_CHUNK_HEADER_LEN + h.payload_len;
 		if (next > size) {
-			tt_problem(&f->problems, TT_PB_TRUNCATED,
-				   "truncated at offset %zu (last whole chunk ends at %zu)", size,
-				   pos);
+			st->cut_at = size, st->whole_to = pos;
 			return;
 		}
 		if (!tt_crc_ok(d + pos + TT_CHUNK_HEADER_LEN, h.payload_len, h.payload_crc)) {
@@ -473,12 +470,22 @@ static void tt_finish(struct tt_scan_state *st)
 		tt_problem(&f->problems, TT_PB_NO_PROCESS,
 			   "no process record (damaged?); pid taken as %u", f->pid);
 	}
+	/*
+	 * A kill ends a write at a page boundary: the chunk being written is cut short.  Its
+	 * records were still in the shared buffers, which give room back only once a chunk is
+	 * in the file, and come back from there: with them, the cut is no damage.
+	 */
+	if (st->cut_at && !(f->recovered && !f->has_end))
+		tt_problem(&f->problems, TT_PB_TRUNCATED,
+			   "truncated at offset %zu (last whole chunk ends at %zu)", st->cut_at,
+			   st->whole_to);
 	if (!f->has_end && f->recovered)
 		tt_problem(&f->problems, TT_PB_RECOVERED,
 			   "no end record (the process was killed by SIGKILL or the OOM killer, "
 			   "or ended by a raw exit_group system call as Go programs do): %llu "
-			   "events it had not written were recovered from %s",
-			   (unsigned long long)f->recovered, tt_basename(f->recovered_from));
+			   "events it had not written were recovered from %s%s",
+			   (unsigned long long)f->recovered, tt_basename(f->recovered_from),
+			   st->cut_at ? ", the chunk the kill cut short among them" : "");
 	else if (!f->has_end && f->recovered_from)
 		tt_problem(&f->problems, TT_PB_RECOVERED,
 			   "no end record (the process was killed by SIGKILL or the OOM killer, "

@@ -31,6 +31,25 @@ leftovers() {
 	expect_eq frees 800000 "$("$CONVERT" -f csv -o - "$OUT" 2>/dev/null | awk -F, '$7 == "free"' | wc -l)"
 }
 
+@test "a kill in the middle of writing a chunk: the cut chunk comes back from the buffers" {
+	# a kill ends a write at a page boundary; its chunk's records are still in the rings.
+	# The cut is made here: the file's first chunk (after the 16-byte preamble) written again
+	# at its end, its 64-byte header and a few bytes of its payload.
+	run "$TRACEIT" -o "$OUT" -- "$T/t_ending" kill 20000 3
+	[ "$status" -eq 137 ]
+	trc=$(ls "$OUT"/*.trc)
+	tail -c +17 "$trc" | head -c 70 >>"$trc"
+	run "$CONVERT" -f summary "$OUT"
+	expect_eq "converts (a cut by the kill is not damage)" 0 "$status"
+	[[ "$output" == *"the chunk the kill cut short among them"* ]]
+	[[ "$output" == *"(recovered)"* ]]
+	# without the buffers, the same cut is damage
+	rm "$OUT"/*.rings
+	run "$CONVERT" -f summary "$OUT"
+	expect_eq "a cut without the buffers" 1 "$status"
+	[[ "$output" == *"truncated at offset"* ]]
+}
+
 @test "a raw exit_group (no atexit, no destructor): the whole trace" {
 	run "$TRACEIT" -q -o "$OUT" -- "$T/t_ending" exitgroup 5000
 	[ "$status" -eq 0 ]
