@@ -36,6 +36,7 @@ struct tt_scan_state {
 	size_t string_bytes;
 	uint32_t seq;
 	size_t cut_at, whole_to; /* the file ends inside a chunk (cut_at != 0): tt_finish says so */
+	struct tt_chunk_header cut; /* that chunk's header, when it is whole (cut.magic != 0) */
 };
 
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
@@ -324,6 +325,7 @@ static void tt_walk(struct tt_scan_state *st)
 		next = pos + TT_CHUNK_HEADER_LEN + h.payload_len;
 		if (next > size) {
 			st->cut_at = size, st->whole_to = pos;
+			st->cut = h;
 			return;
 		}
 		if (!tt_crc_ok(d + pos + TT_CHUNK_HEADER_LEN, h.payload_len, h.payload_crc)) {
@@ -453,10 +455,39 @@ static void tt_make_timemap(struct tt_scan_state *st)
 			   "only one clock sync point; timestamps assume 1 tick per ns");
 }
 
+/*
+ * Whether the records of the chunk the file ends inside came back from the shared buffers.
+ * A kill ends a write at a page boundary, and the rings give room back only once a chunk
+ * is in the file: the chunk being written then is cut short, but its records are still in
+ * the rings, and its thread's recovered records begin with its first.  A file cut after the
+ * run (by hand, by a full disk) ends inside an older chunk, whose records the rings no
+ * longer hold.  Of a cut inside a header nothing is known: it is taken for the kill's.
+ */
+static bool tt_cut_recovered(const struct tt_scan_state *st)
+{
+	const struct tt_file *f = st->f;
+	const struct tt_chunk_header *h = &st->cut;
+
+	if (!f->recovered || f->has_end)
+		return false;
+	if (!h->magic || (h->kind != TT_CHUNK_EVENTS && h->kind != TT_CHUNK_EVENTS_MULTI))
+		return true;
+	/* a chunk of several threads names none: its first part's first tick is enough */
+	for (size_t i = 0; i < f->nchunks; i++) {
+		const struct tt_chunk_ref *c = &f->chunks[i];
+
+		if ((c->flags & TT_REF_RAW) && c->first_tick == h->first_tick &&
+		    (!h->tid || c->tid == h->tid))
+			return true;
+	}
+	return false;
+}
+
 /* What is left to infer once the walk is done. */
 static void tt_finish(struct tt_scan_state *st)
 {
 	struct tt_file *f = st->f;
+	bool cut_recovered = st->cut_at && tt_cut_recovered(st);
 	uint32_t hint = 0;
 
 	if (!f->has_process) {
@@ -470,12 +501,7 @@ static void tt_finish(struct tt_scan_state *st)
 		tt_problem(&f->problems, TT_PB_NO_PROCESS,
 			   "no process record (damaged?); pid taken as %u", f->pid);
 	}
-	/*
-	 * A kill ends a write at a page boundary: the chunk being written is cut short.  Its
-	 * records were still in the shared buffers, which give room back only once a chunk is
-	 * in the file, and come back from there: with them, the cut is no damage.
-	 */
-	if (st->cut_at && !(f->recovered && !f->has_end))
+	if (st->cut_at && !cut_recovered)
 		tt_problem(&f->problems, TT_PB_TRUNCATED,
 			   "truncated at offset %zu (last whole chunk ends at %zu)", st->cut_at,
 			   st->whole_to);
@@ -485,7 +511,7 @@ static void tt_finish(struct tt_scan_state *st)
 			   "or ended by a raw exit_group system call as Go programs do): %llu "
 			   "events it had not written were recovered from %s%s",
 			   (unsigned long long)f->recovered, tt_basename(f->recovered_from),
-			   st->cut_at ? ", the chunk the kill cut short among them" : "");
+			   cut_recovered ? ", the chunk the kill cut short among them" : "");
 	else if (!f->has_end && f->recovered_from)
 		tt_problem(&f->problems, TT_PB_RECOVERED,
 			   "no end record (the process was killed by SIGKILL or the OOM killer, "

@@ -31,23 +31,77 @@ leftovers() {
 	expect_eq frees 800000 "$("$CONVERT" -f csv -o - "$OUT" 2>/dev/null | awk -F, '$7 == "free"' | wc -l)"
 }
 
-@test "a kill in the middle of writing a chunk: the cut chunk comes back from the buffers" {
-	# a kill ends a write at a page boundary; its chunk's records are still in the rings.
-	# The cut is made here: the file's first chunk (after the 16-byte preamble) written again
-	# at its end, its 64-byte header and a few bytes of its payload.
-	run "$TRACEIT" -o "$OUT" -- "$T/t_ending" kill 20000 3
+# "offset kind payload_len tid" of each whole chunk of the stream $1 (stream/format.h)
+chunks() {
+	local size pos=16 kind len tid
+	size=$(stat -c %s "$1")
+	while [ $((pos + 64)) -le "$size" ]; do
+		kind=$(od -An -t u2 -j $((pos + 4)) -N 2 "$1" | tr -d ' ')
+		len=$(od -An -t u4 -j $((pos + 8)) -N 4 "$1" | tr -d ' ')
+		tid=$(od -An -t u4 -j $((pos + 16)) -N 4 "$1" | tr -d ' ')
+		[ $((pos + 64 + len)) -le "$size" ] || return 0
+		echo "$pos $kind $len $tid"
+		pos=$((pos + 64 + len))
+	done
+}
+
+# Gives every ring of the shared-buffer file $1 back the room of its written chunks, as if
+# none had been released: each tail to 0, for rings that never wrapped (stream/rings.h).
+rewind_rings() {
+	local at=4096 size len tail_off
+	size=$(stat -c %s "$1")
+	while [ $((at + 64)) -le "$size" ] &&
+		[ "$(od -An -t x4 -j "$at" -N 4 "$1" | tr -d ' ')" = 4e475254 ]; do
+		len=$(od -An -t u8 -j $((at + 8)) -N 8 "$1" | tr -d ' ')
+		tail_off=$(od -An -t u4 -j $((at + 36)) -N 4 "$1" | tr -d ' ')
+		dd if=/dev/zero of="$1" bs=1 seek=$((at + tail_off)) count=8 conv=notrunc 2>/dev/null
+		at=$((at + len))
+	done
+}
+
+# A killed run in $OUT, its stream $trc and its shared buffers $rings; traceit's options in $@
+killed_run() {
+	run "$TRACEIT" -q -o "$OUT" "$@" -- "$T/t_ending" kill "$PAIRS" 3
 	[ "$status" -eq 137 ]
 	trc=$(ls "$OUT"/*.trc)
-	tail -c +17 "$trc" | head -c 70 >>"$trc"
+	rings=$(ls "$OUT"/*.rings)
+}
+
+@test "a kill in the middle of writing a chunk: the cut chunk comes back from the buffers" {
+	# A kill ends a write at a page boundary, and the rings give room back only once a chunk
+	# is in the file.  Made here: the file's last chunk of events (one thread's or several)
+	# is cut in half, and the rings are given back the room of the chunks written, as if
+	# the chunk had been cut before its room was released.  The rings (16 MiB) never wrap,
+	# and the writer drains them every millisecond.
+	PAIRS=100000 TRACEIT_FLUSH_MS=1 TRACEIT_BUFFER_KB=16384 killed_run
+	set -- $(chunks "$trc" | awk '$2 == 3 || $2 == 7' | tail -n 1)
+	[ -n "$1" ]
+	rewind_rings "$rings"
+	truncate -s $(($1 + 64 + $3 / 2)) "$trc"
 	run "$CONVERT" -f summary "$OUT"
 	expect_eq "converts (a cut by the kill is not damage)" 0 "$status"
 	[[ "$output" == *"the chunk the kill cut short among them"* ]]
 	[[ "$output" == *"(recovered)"* ]]
+	expect_eq mallocs 400000 "$(mallocs)"
 	# without the buffers, the same cut is damage
-	rm "$OUT"/*.rings
+	rm "$rings"
 	run "$CONVERT" -f summary "$OUT"
 	expect_eq "a cut without the buffers" 1 "$status"
 	[[ "$output" == *"truncated at offset"* ]]
+}
+
+@test "a file cut after the run, its buffers beside it: the cut is damage, not the kill's" {
+	# the first chunk of events cut in half: its records, and those of the chunks after it,
+	# are in no buffer any more.  The rings (1 MiB) are drained as they fill.
+	PAIRS=20000 killed_run
+	set -- $(chunks "$trc" | awk '$2 == 3 || $2 == 7' | head -n 1)
+	[ -n "$1" ]
+	truncate -s $(($1 + 64 + $3 / 2)) "$trc"
+	run "$CONVERT" -f summary "$OUT"
+	expect_eq "a cut older than the kill" 1 "$status"
+	[[ "$output" == *"truncated at offset"* ]]
+	[[ "$output" != *"the chunk the kill cut short"* ]]
+	[ "$(mallocs)" -lt 80000 ]
 }
 
 @test "a raw exit_group (no atexit, no destructor): the whole trace" {
