@@ -461,7 +461,8 @@ static void tt_make_timemap(struct tt_scan_state *st)
  * is in the file: the chunk being written then is cut short, but its records are still in
  * the rings, and its thread's recovered records begin with its first.  A file cut after the
  * run (by hand, by a full disk) ends inside an older chunk, whose records the rings no
- * longer hold.  Of a cut inside a header nothing is known: it is taken for the kill's.
+ * longer hold.  A cut inside a header, or inside a chunk of strings, stacks or modules,
+ * names no records to look for: it is taken for the kill's.
  */
 static bool tt_cut_recovered(const struct tt_scan_state *st)
 {
