@@ -103,8 +103,17 @@ void tt_nest_event(struct tt_nest *n, struct tt_event *ev)
 		ev->self_ns = 0;
 		return;
 	}
-	uint64_t dur = ev->end_ns - ev->start_ns, inside = tt_nest_inside(n, ev->start_ns);
+	uint64_t dur = ev->end_ns - ev->start_ns, inside;
 
+	/*
+	 * A call of no duration (a heap call timed once) encloses only calls of none, which add
+	 * nothing to its time or to that of a call around it: it is left out of the list.
+	 */
+	if (!dur) {
+		ev->self_ns = 0;
+		return;
+	}
+	inside = tt_nest_inside(n, ev->start_ns);
 	ev->self_ns = inside < dur ? dur - inside : 0;
 	tt_nest_done(n, ev->start_ns, dur);
 }
