@@ -39,6 +39,7 @@ enum tt_state {
 #define TT_PEND_FREES 2u /* the frees noted while tracing was off (control.c) */
 #define TT_OFFLOG 64	 /* frees noted per thread before they are written */
 #define TT_OFFSEEN 256	 /* addresses a thread remembers having noted (a power of two) */
+#define TT_SIG_NEST 8	 /* nested signal handlers whose frames a thread keeps */
 
 /* Per-thread state lifecycle, as the writer sees it */
 enum tt_thread_state {
@@ -72,6 +73,9 @@ struct tt_thread {
 	uint32_t offgen;	    /* the switch-off offseen belongs to */
 	uint64_t offlog[TT_OFFLOG]; /* blocks freed while tracing is off (tt_heap_forget) */
 	uint64_t offseen[TT_OFFSEEN]; /* addresses noted already since that switch-off */
+
+	/* Each handler level's trampoline frame, to tell a jump out of it (wrap_signal.c). */
+	uint64_t sig_frame[TT_SIG_NEST];
 
 	/* Consumer side, on its own cache line. */
 	_Alignas(64) _Atomic uint64_t tail;

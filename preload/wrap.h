@@ -148,6 +148,9 @@ void tt_join_argv(char *buf, size_t len, char *const argv[]);
 void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, const char *path, char *const argv[]);
 
+/* wrap_signal.c: a jump to target (a stack pointer) leaves the handlers it lies outside of */
+void tt_signal_jump(struct tt_thread *t, uint64_t target);
+
 /*
  * api.c: the annotation events (category USER, THREAD for a name), for traceit.h's calls and
  * the ITT collector (itt.c).  Nothing is recorded when tracing is off; errno is kept.

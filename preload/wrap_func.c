@@ -63,11 +63,7 @@ static uint64_t jump_target_sp(const struct __jmp_buf_tag *env)
 	uint64_t v = (uint64_t)env->__jmpbuf[6], guard;
 
 	__asm__("mov %%fs:0x30, %0" : "=r"(guard));
-	v = ((v >> 17) | (v << 47)) ^ guard;
-	/* the target is above the current stack pointer, on this stack; else do nothing */
-	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
-
-	return v > sp && v - sp < (1ull << 30) ? v : 0;
+	return ((v >> 17) | (v << 47)) ^ guard;
 #else
 	(void)env;
 	return 0;
@@ -78,16 +74,21 @@ static void before_jump(const struct __jmp_buf_tag *env)
 {
 	struct tt_thread *t = tt_self;
 
-	if (!t || t->busy || !t->fs)
+	if (!t || t->busy || (!t->fs && !t->in_signal))
 		return;
-	uint64_t sp = jump_target_sp(env);
+	uint64_t target = jump_target_sp(env);
+	/* traced calls end only for a target above the current stack pointer, on this stack */
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
-	if (!sp)
+	if (!target)
 		return;
 	int e = errno;
 
 	t->busy = 1;
-	tt_func_longjmp(t, sp);
+	if (t->in_signal)
+		tt_signal_jump(t, target);
+	if (t->fs && target > sp && target - sp < (1ull << 30))
+		tt_func_longjmp(t, target);
 	t->busy = 0;
 	errno = e;
 }

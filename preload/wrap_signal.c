@@ -13,6 +13,7 @@
 #include "sys.h"
 
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 
 TT_REAL(kill, NULL);
@@ -40,8 +41,11 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 	 */
 	struct tt_thread *self = tt_self;
 
-	if (self)
+	if (self) {
+		if (self->in_signal < TT_SIG_NEST)
+			self->sig_frame[self->in_signal] = (uintptr_t)__builtin_frame_address(0);
 		self->in_signal++;
+	}
 	struct tt_thread *t = tt_enter(TT_CAT_PROCESS);
 
 	/* busy threads (interrupted inside the tracer) pass: tt_enter returned NULL */
@@ -63,6 +67,32 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 		((void (*)(int))h.fn)(sig);
 	if (self)
 		self->in_signal--;
+}
+
+/*
+ * A jump (siglongjmp, longjmp) out of the program's signal handlers, as timeouts and Boehm
+ * GC's probing of memory do: the handlers it leaves never return to the trampoline, and
+ * their in_signal would stay on, and with it the thread's limits (no stacks, no drain, no
+ * writer started: its events lost once its ring is full).  target is the stack pointer the
+ * jump restores.  A handler is left when the target lies outside its trampoline's frame:
+ * above it on the same stack, or off the alternate stack the handler ran on.  A level past
+ * TT_SIG_NEST, whose frame was not kept, stays on.
+ */
+void tt_signal_jump(struct tt_thread *t, uint64_t target)
+{
+	stack_t ss;
+	uint64_t lo = 0, size = 0;
+
+	if (tt_sys2(SYS_sigaltstack, NULL, &ss) == 0 && !(ss.ss_flags & SS_DISABLE))
+		lo = (uintptr_t)ss.ss_sp, size = ss.ss_size;
+	while (t->in_signal && t->in_signal <= TT_SIG_NEST) {
+		uint64_t frame = t->sig_frame[t->in_signal - 1];
+		bool frame_alt = frame - lo < size, target_alt = target - lo < size;
+
+		if (frame_alt == target_alt ? target <= frame : !frame_alt)
+			break;
+		t->in_signal--;
+	}
 }
 
 static int is_trampoline(const struct sigaction *sa)

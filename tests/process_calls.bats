@@ -104,6 +104,27 @@ load helpers
 	expect_eq "the delivery" 1 "$(count '.name == "signal_delivered" and .args.signal == 14')"
 }
 
+@test "a handler left by siglongjmp (main stack, alternate stack, nested, within): nothing lost after it, stacks still taken" {
+	# before the fix, the thread stayed "in a signal handler": no writer started, no stacks,
+	# and its events lost once its 64 KiB ring was full
+	for mode in main alt nested inner; do
+		run "$T/t_sigjump" "$mode" 20000
+		expect_eq "$mode untraced" ok "$output"
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		TRACEIT_BUFFER_KB=64 TRACEIT_STACKS=memory run traced "$T/t_sigjump" "$mode" 20000
+		expect_eq "$mode status" 0 "$status"
+		expect_eq "$mode output" ok "$output"
+		run "$CONVERT" -f summary "$OUT"
+		expect_eq "$mode converts" 0 "$status"
+		[[ "$output" == *"lost by the recorder: 0"* ]]
+		mallocs=$("$CONVERT" -f csv -o - "$OUT" | awk -F, '$7 == "malloc"' | wc -l)
+		[ "$mallocs" -ge 20000 ] || { echo "$mode: $mallocs mallocs"; false; }
+		# the loop's calls, with their stacks: main's frame under them
+		folded=$("$CONVERT" -f folded -o - "$OUT")
+		[[ "$folded" == *";main 40000"* ]] || { echo "$mode: $folded"; false; }
+	done
+}
+
 @test "exit() from a handler, and a crash, on a small alternate stack: drained on the tracer's stack" {
 	# the drain compresses (tens of KB of stack): on the program's 16 KB stack it overflowed
 	run "$T/t_altstack" exit

@@ -33,3 +33,5 @@ tests_targets_t_forkleader_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_forkleader_LDADD = -lpthread
 PROC_TARGETS += tests/targets/t_altstack
 tests_targets_t_altstack_CFLAGS = $(TT_TARGET_CFLAGS)
+PROC_TARGETS += tests/targets/t_sigjump
+tests_targets_t_sigjump_CFLAGS = $(TT_TARGET_CFLAGS)
