@@ -99,21 +99,17 @@ void tt_nest_event(struct tt_nest *n, struct tt_event *ev)
 	}
 	ev->depth = (uint32_t)n->n;
 	ev->frames = n->fn;
-	if (tt_event_is_instant(ev->type) || n->no_self) {
-		ev->self_ns = 0;
-		return;
-	}
-	uint64_t dur = ev->end_ns - ev->start_ns, inside;
-
 	/*
 	 * A call of no duration (a heap call timed once) encloses only calls of none, which add
-	 * nothing to its time or to that of a call around it: it is left out of the list.
+	 * nothing to its time or to that of a call around it: it stays out of the list, as
+	 * instants do.
 	 */
-	if (!dur) {
+	if (tt_event_is_instant(ev->type) || n->no_self || ev->end_ns == ev->start_ns) {
 		ev->self_ns = 0;
 		return;
 	}
-	inside = tt_nest_inside(n, ev->start_ns);
+	uint64_t dur = ev->end_ns - ev->start_ns, inside = tt_nest_inside(n, ev->start_ns);
+
 	ev->self_ns = inside < dur ? dur - inside : 0;
 	tt_nest_done(n, ev->start_ns, dur);
 }

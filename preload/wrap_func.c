@@ -77,12 +77,12 @@ static void before_jump(const struct __jmp_buf_tag *env)
 	if (!t || t->busy || (!t->fs && !t->in_signal))
 		return;
 	uint64_t target = jump_target_sp(env);
-	/* traced calls end only for a target above the current stack pointer, on this stack */
-	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
 	if (!target)
 		return;
 	int e = errno;
+	/* traced calls end only for a target above the current stack pointer, on this stack */
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
 	t->busy = 1;
 	if (t->in_signal)
