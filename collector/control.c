@@ -59,7 +59,8 @@ void tt_heap_forget_slow(uint64_t addr)
 		errno = e;
 		return;
 	}
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	uint32_t gen = atomic_load(&tt_heap_off);
 
 	if (t->offgen != gen) {
@@ -72,7 +73,7 @@ void tt_heap_forget_slow(uint64_t addr)
 	t->offseen[(addr >> 4) & (TT_OFFSEEN - 1)] = addr;
 	t->offlog[t->offn++] = addr;
 	t->pending |= TT_PEND_FREES;
-	t->busy = 0;
+	tt_unbusy(t);
 	errno = e;
 }
 
@@ -81,12 +82,17 @@ void tt_pending_flush(struct tt_thread *t)
 	uint32_t busy = t->busy;
 	int e = errno; /* tt_record keeps errno */
 
-	t->busy = 1;
+	/* a section that may not end where it began holds no signal: nor does this part of it */
+	t->busy = busy == TT_BUSY ? TT_BUSY : TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	if (t->pending & TT_PEND_FREES)
 		tt_heap_flush_frees(t, t);
 	if (t->pending & TT_PEND_FUNC)
 		tt_func_flush(t);
-	t->busy = busy;
+	if (busy)
+		t->busy = busy;
+	else
+		tt_unbusy(t);
 	errno = e;
 }
 

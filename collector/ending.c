@@ -61,7 +61,7 @@ void tt_final_drain(int exit_kind, int status)
 	/* the frees noted while tracing is off, by every thread, into this thread's ring */
 	self = tt_self;
 	if (atomic_exchange(&tt_heap_off, 0) && self && self != &tt_thread_dead && !self->busy) {
-		self->busy = 1;
+		self->busy = TT_BUSY;
 		for (struct tt_thread *t = tt_thread_first(); t; t = t->next)
 			if (t->offn)
 				tt_heap_flush_frees(self, t);

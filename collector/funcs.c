@@ -223,7 +223,7 @@ void tt_func_close_all(struct tt_thread *t, int final)
 	uint64_t d = 0, u = 0, k = 0;
 	uint32_t busy = t->busy;
 
-	t->busy = 1;
+	t->busy = TT_BUSY;
 	if (s) {
 		while (s->depth > TT_FUNC_STACK)
 			s->depth--;

@@ -28,7 +28,8 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 
 	if (t->pending)
 		tt_pending_flush(t);
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	uint32_t sid = 0;
 
 	if (tt_unlikely(tt_stack_mask & (1u << ev->category)))
@@ -67,5 +68,5 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 		}
 		tt_commit(t, nw, t1, 1);
 	}
-	t->busy = 0;
+	tt_unbusy(t);
 }

@@ -17,7 +17,7 @@
 __thread struct tt_thread *tt_self __attribute__((tls_model("initial-exec")));
 
 /* Installed on threads that must never record: the writer, and threads past their exit. */
-struct tt_thread tt_thread_dead = { .busy = 1 };
+struct tt_thread tt_thread_dead = { .busy = TT_BUSY };
 
 static struct tt_thread *_Atomic registry;
 static _Atomic uint32_t registry_lock_word;
@@ -341,6 +341,8 @@ struct tt_thread *tt_thread_attach(void)
 	reset_ring(t);
 	t->offn = 0;
 	t->pending = 0;
+	/* a thread cancelled in the middle of recording leaves no signal of its to unblock here */
+	t->sig_held = 0;
 	tt_func_release(t);
 	atomic_fetch_add(&tt_threads_attached, 1);
 	t->tid = (uint32_t)tt_gettid();
@@ -368,7 +370,7 @@ void tt_thread_dtor(void *arg)
 	}
 	/* the frees it noted while tracing was off: written while the ring is still its own */
 	if (t->offn && !t->busy) {
-		t->busy = 1;
+		t->busy = TT_BUSY;
 		tt_heap_flush_frees(t, t);
 		t->busy = 0;
 	}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include "base.h"
 #include "format.h"
@@ -41,6 +42,13 @@ enum tt_state {
 #define TT_OFFSEEN 256	 /* addresses a thread remembers having noted (a power of two) */
 #define TT_SIG_NEST 8	 /* nested signal handlers whose frames a thread keeps */
 
+/*
+ * tt_thread.busy: TT_BUSY for tracer code that may not end where it began (exit, exec, a
+ * thread's end); TT_BUSY_HOLD for code that ends in tt_unbusy, where a signal that lands
+ * meanwhile is held, and delivered when it is done (sighold.c).
+ */
+enum { TT_BUSY = 1, TT_BUSY_HOLD = 2 };
+
 /* Per-thread state lifecycle, as the writer sees it */
 enum tt_thread_state {
 	TT_T_LIVE = 0,
@@ -58,13 +66,14 @@ struct tt_thread {
 				the whole ring while a wake is on its way (kick != half) */
 	uint64_t tail_cache; /* last tail the producer saw */
 	_Atomic uint64_t head;
-	uint32_t busy; /* tracer code is running on this thread: nested calls pass through */
+	uint32_t busy; /* tracer code runs on this thread (TT_BUSY*): nested calls pass */
 	uint32_t tid;
 	uint32_t dtor_rounds;
 	uint32_t in_signal; /* running a signal handler of the program: no unwinding */
 	uint32_t nobuf;	    /* over TRACEIT_BUFFER_TOTAL_MB: a token ring, every event lost */
 	uint32_t nogrow;    /* growing the ring would pass TRACEIT_BUFFER_TOTAL_MB */
 	uint32_t pending;   /* TT_PEND_*: what to write before the thread's next record */
+	uint64_t sig_held;  /* signals blocked until the tracer's code is done (sighold.c) */
 	uint64_t lost;	    /* events this thread could not record, all told */
 	uint64_t dropped;   /* dropped since the last LOST record (drop mode) */
 	uint64_t drop_first, drop_last;
@@ -259,6 +268,25 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
  * Hot path.
  */
 
+/*
+ * sighold.c.  A program's handler that ran inside the tracer's own code would have its
+ * calls pass untraced, and one that left by siglongjmp would abandon that code with the
+ * thread marked busy for good: such a signal is held, and delivered by tt_unbusy.
+ */
+int tt_signal_hold(struct tt_thread *t, int sig, const siginfo_t *info, void *uc);
+void tt_signal_release(struct tt_thread *t);
+
+/* The end of a TT_BUSY_HOLD section: the signals that landed in it are delivered now. */
+static inline void tt_unbusy(struct tt_thread *t)
+{
+	/* a handler on this thread reads both: the compiler keeps their order with the record's */
+	atomic_signal_fence(memory_order_seq_cst);
+	t->busy = 0;
+	atomic_signal_fence(memory_order_seq_cst);
+	if (tt_unlikely(t->sig_held))
+		tt_signal_release(t);
+}
+
 /* Returns the calling thread's state if events of category cat are to be recorded now. */
 static inline struct tt_thread *tt_enter(unsigned cat)
 {
@@ -313,7 +341,8 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 
 	if (tt_unlikely(t->pending))
 		tt_pending_flush(t);
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
 		sid = tt_stack_capture(t, t1);
 	unsigned nw = 3 + n + (sid != 0);
@@ -337,7 +366,7 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 		}
 		tt_commit(t, nw, t1, spawn);
 	}
-	t->busy = 0;
+	tt_unbusy(t);
 }
 
 /*

@@ -176,7 +176,7 @@ void tt_writer_start(void)
 	uint32_t busy = self ? self->busy : 0;
 
 	if (self && self != &tt_thread_dead)
-		self->busy = 1;
+		self->busy = TT_BUSY;
 	int ok = tt_real.pthread_create(&th, &attr, writer_main, NULL) == 0;
 
 	if (self && self != &tt_thread_dead)

@@ -33,9 +33,10 @@ TT_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	(void)site;
 	if (!t)
 		return;
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	tt_func_enter(t, TT_U(fn), TT_CALLER_SP(), tt_now());
-	t->busy = 0;
+	tt_unbusy(t);
 }
 
 /* Frames entered while tracing was on still end when it is off: their entries may be written. */
@@ -46,9 +47,10 @@ TT_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	(void)site;
 	if (!t || t->busy || !t->fs)
 		return;
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	tt_func_exit(t, TT_U(fn), tt_now());
-	t->busy = 0;
+	tt_unbusy(t);
 }
 
 /*
@@ -84,12 +86,13 @@ static void before_jump(const struct __jmp_buf_tag *env)
 	/* traced calls end only for a target above the current stack pointer, on this stack */
 	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	if (t->in_signal)
 		tt_signal_jump(t, target);
 	if (t->fs && target > sp && target - sp < (1ull << 30))
 		tt_func_longjmp(t, target);
-	t->busy = 0;
+	tt_unbusy(t);
 	errno = e;
 }
 
@@ -117,9 +120,10 @@ TT_EXPORT void *__cxa_begin_catch(void *exc)
 	if (t && !t->busy && t->fs) {
 		int e = errno;
 
-		t->busy = 1;
+		t->busy = TT_BUSY_HOLD;
+		atomic_signal_fence(memory_order_seq_cst);
 		tt_func_catch(t, TT_CALLER_SP());
-		t->busy = 0;
+		tt_unbusy(t);
 		errno = e;
 	}
 	return real___cxa_begin_catch(exc);

@@ -24,6 +24,7 @@ TT_REAL(raise, NULL);
 struct handler {
 	void *fn; /* the program's handler, NULL when it installed none of its own */
 	int siginfo;
+	int resethand; /* SA_RESETHAND: the default action is back once the signal is taken */
 };
 
 static struct handler handlers[TT_NSIG];
@@ -41,6 +42,10 @@ static void trampoline(int sig, siginfo_t *info, void *uc)
 	 */
 	struct tt_thread *self = tt_self;
 
+	/* landed in the tracer's recording of an event: delivered again once it is done */
+	if (self && self->busy == TT_BUSY_HOLD && !h.resethand &&
+	    tt_signal_hold(self, sig, info, uc))
+		return;
 	if (self) {
 		if (self->in_signal < TT_SIG_NEST)
 			self->sig_frame[self->in_signal] = (uintptr_t)__builtin_frame_address(0);
@@ -166,7 +171,8 @@ TT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *
 	ours.sa_flags |= SA_SIGINFO;
 	ours.sa_sigaction = trampoline;
 	/* Set before installing: a signal arriving right after must find its handler. */
-	handlers[sig] = (struct handler){ fn, (act->sa_flags & SA_SIGINFO) != 0 };
+	handlers[sig] = (struct handler){ fn, (act->sa_flags & SA_SIGINFO) != 0,
+					  (act->sa_flags & SA_RESETHAND) != 0 };
 	int ret = tt_real.sigaction(sig, &ours, old);
 
 	if (ret == 0)

@@ -80,10 +80,11 @@ TT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
 	if (!tt_writer_running())
 		tt_writer_start();
 
-	t->busy = 1;
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
 	struct start *s = tt_real.malloc(sizeof(*s));
 
-	t->busy = 0;
+	tt_unbusy(t);
 	if (!s)
 		return tt_real.pthread_create(thread, attr, fn, arg);
 	s->fn = fn;

@@ -125,6 +125,34 @@ load helpers
 	done
 }
 
+@test "signals that land in the tracer's own code: their handlers run after it, traced, and may jump" {
+	# before the fix, a handler that ran inside a wrapper's or a hook's recording had its
+	# calls pass untraced, and its siglongjmp left the thread marked busy: untraced for good
+	run "$T/t_sigjump" busy 100
+	expect_eq "untraced" "ok 300" "$output"
+	for prog in t_sigjump t_sigjump_func; do
+		for stacks in "" io; do
+			rm -rf "$OUT"; mkdir -p "$OUT"
+			TRACEIT_STACKS=$stacks run traced "$T/$prog" busy 20000
+			expect_eq "$prog $stacks status" 0 "$status"
+			expect_eq "$prog $stacks output" "ok 300" "$output"
+			run "$CONVERT" -f summary "$OUT"
+			expect_eq "$prog $stacks converts" 0 "$status"
+			[[ "$output" == *"lost by the recorder: 0"* ]]
+			"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/c.csv" "$OUT"
+			expect_eq "$prog $stacks: the handlers' writes" 300 \
+				"$(awk -F, '$7 == "write" && $12 == 3' "$BATS_TEST_TMPDIR/c.csv" | wc -l)"
+			expect_eq "$prog $stacks: the deliveries" 300 \
+				"$(awk -F, '$7 == "signal_delivered"' "$BATS_TEST_TMPDIR/c.csv" | wc -l)"
+			expect_eq "$prog $stacks: the writes after them" 20000 \
+				"$(awk -F, '$7 == "write" && $12 == 5' "$BATS_TEST_TMPDIR/c.csv" | wc -l)"
+		done
+	done
+	# the handler's function, entered 300 times, each left by the jump
+	expect_eq "tick_out's calls" 300 \
+		"$(awk -F, '$6 == "function" && $7 == "tick_out"' "$BATS_TEST_TMPDIR/c.csv" | wc -l)"
+}
+
 @test "exit() from a handler, and a crash, on a small alternate stack: drained on the tracer's stack" {
 	# the drain compresses (tens of KB of stack): on the program's 16 KB stack it overflowed
 	run "$T/t_altstack" exit
