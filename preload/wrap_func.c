@@ -101,7 +101,8 @@ static void before_jump(const struct __jmp_buf_tag *env)
  * the catch begins, the catching function's code runs at its own stack pointer, and the
  * frames entered below it are gone (ended UNWOUND).  gcc calls the hooks as it unwinds:
  * then nothing is left to end here.  An exception caught in code that is not traced (inside
- * a library) ends nothing: the traced frames are all above it.
+ * a library) ends nothing: the traced frames are all above it.  An exception thrown out of
+ * a signal handler leaves it as a jump does (tt_signal_jump), at the catch's stack pointer.
  */
 extern void *__cxa_begin_catch(void *exc);
 TT_REAL(__cxa_begin_catch, NULL);
@@ -117,12 +118,15 @@ TT_EXPORT void *__cxa_begin_catch(void *exc)
 		if (!real___cxa_begin_catch)
 			__builtin_trap();
 	}
-	if (t && !t->busy && t->fs) {
+	if (t && !t->busy && (t->fs || t->in_signal)) {
 		int e = errno;
 
 		t->busy = TT_BUSY_HOLD;
 		atomic_signal_fence(memory_order_seq_cst);
-		tt_func_catch(t, TT_CALLER_SP());
+		if (t->in_signal)
+			tt_signal_jump(t, TT_CALLER_SP());
+		if (t->fs)
+			tt_func_catch(t, TT_CALLER_SP());
 		tt_unbusy(t);
 		errno = e;
 	}

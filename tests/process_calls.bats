@@ -125,6 +125,25 @@ load helpers
 	done
 }
 
+@test "a C++ exception thrown out of a handler (main stack, alternate stack, caught within): nothing lost after it" {
+	# before the fix, the catch left the thread "in a signal handler", as a jump did
+	for mode in main alt inner; do
+		run "$T/t_sigthrow" "$mode" 20000
+		expect_eq "$mode untraced" ok "$output"
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		TRACEIT_BUFFER_KB=64 TRACEIT_STACKS=memory run traced "$T/t_sigthrow" "$mode" 20000
+		expect_eq "$mode status" 0 "$status"
+		expect_eq "$mode output" ok "$output"
+		run "$CONVERT" -f summary "$OUT"
+		expect_eq "$mode converts" 0 "$status"
+		[[ "$output" == *"lost by the recorder: 0"* ]]
+		mallocs=$("$CONVERT" -f csv -o - "$OUT" | awk -F, '$7 == "malloc"' | wc -l)
+		[ "$mallocs" -ge 20000 ] || { echo "$mode: $mallocs mallocs"; false; }
+		folded=$("$CONVERT" -f folded -o - "$OUT")
+		[[ "$folded" =~ \;main\ 4000[0-9] ]] || { echo "$mode: $folded"; false; }
+	done
+}
+
 @test "signals that land in the tracer's own code: their handlers run after it, traced, and may jump" {
 	# before the fix, a handler that ran inside a wrapper's or a hook's recording had its
 	# calls pass untraced, and its siglongjmp left the thread marked busy: untraced for good

@@ -37,3 +37,6 @@ PROC_TARGETS += tests/targets/t_sigjump tests/targets/t_sigjump_func
 tests_targets_t_sigjump_CFLAGS = $(TT_TARGET_CFLAGS)
 tests_targets_t_sigjump_func_SOURCES = tests/targets/t_sigjump.c
 tests_targets_t_sigjump_func_CFLAGS = $(TT_TARGET_CFLAGS) -finstrument-functions
+PROC_TARGETS += tests/targets/t_sigthrow
+tests_targets_t_sigthrow_SOURCES = tests/targets/t_sigthrow.cc
+tests_targets_t_sigthrow_CXXFLAGS = -g -O1
