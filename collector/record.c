@@ -5,6 +5,7 @@
  */
 #include "tt.h"
 
+#include <errno.h>
 #include <string.h>
 
 void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
@@ -17,6 +18,13 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		nw += ev->args[i] != TT_ROLE_NONE;
 	nfixed = nw;
+	/*
+	 * Recorded after the call, a string the program passed was read by the kernel first
+	 * (a path: getname, fs/namei.c), and is readable, unless the kernel says a pointer was
+	 * bad: then none is read, where reading would crash the program.
+	 */
+	if (failed && err == EFAULT)
+		strs = NULL;
 	for (int i = 0; i < TT_MAX_ARGS; i++) {
 		if (ev->args[i] == TT_ROLE_NONE)
 			continue;

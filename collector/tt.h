@@ -260,6 +260,11 @@ void tt_func_fork_child(struct tt_thread *t);
 void tt_func_release(struct tt_thread *t); /* the thread's state is recycled */
 size_t tt_func_stack_size(void);
 
+/* peek.c: the program's memory, read where it may not be readable (rare calls only) */
+#define TT_PEEK_UNCHECKED (-2L)
+long tt_peek(void *dst, const void *src, size_t n);
+long tt_peek_str(char *dst, const char *src, size_t cap);
+
 /* Generic recording of an event with string arguments (out of line, not hot). */
 void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, uint64_t result, const uint64_t *args, const char *const *strs);

@@ -149,14 +149,22 @@ TT_EXPORT int __fxstat64(int ver, int fd, struct stat64 *buf)
 /* fstatat and statx: (dirfd, path, flags) */
 /*
  * With AT_EMPTY_PATH and an empty path, the call is about dirfd itself: the recorder's
- * descriptors do not exist for it, as for fstat.
+ * descriptors do not exist for it, as for fstat.  The path is looked at only for a dirfd
+ * that may be one of them, and through tt_peek: the kernel has not read it yet.
  */
 #define TT_AT_CALL(call)                                                                           \
-	(empty_path(path) && (flags & AT_EMPTY_PATH) ? TT_NOT_OURS(dirfd, call) : (call))
+	(tt_unlikely(dirfd >= tt_fd_min) && (flags & AT_EMPTY_PATH) && empty_path(path)            \
+		 ? TT_NOT_OURS(dirfd, call)                                                        \
+		 : (call))
 
-static inline int empty_path(const char *path)
+static int empty_path(const char *path)
 {
-	return path && !*path;
+	char c;
+	long got = tt_peek(&c, path, 1);
+
+	if (got == TT_PEEK_UNCHECKED)
+		return path && !*path;
+	return got == 1 && !c;
 }
 
 #define TT_AT_BODY(fn, EV, call)                                                                   \

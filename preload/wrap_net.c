@@ -287,6 +287,25 @@ static void record_accept(struct tt_thread *t, uint64_t t0, uint64_t t1, int ret
 	tt_record_args(t, TT_EV_ACCEPT, t0, t1, ret < 0, e, TT_S(ret), args, strs);
 }
 
+/*
+ * The caller's buffer size for an address, read before the call (the kernel overwrites it),
+ * hence before the kernel has checked the pointer: a variable in the caller's frames is read
+ * as it is, any other through tt_peek.  0 when it cannot be read: the address is left alone.
+ */
+static inline socklen_t peek_len(const socklen_t *lenp)
+{
+	uintptr_t a = (uintptr_t)lenp - (uintptr_t)__builtin_frame_address(0);
+	socklen_t v;
+	long got;
+
+	if (a < 65536)
+		return *lenp;
+	got = tt_peek(&v, lenp, sizeof(v));
+	if (got == TT_PEEK_UNCHECKED)
+		return *lenp;
+	return got == (long)sizeof(v) ? v : 0;
+}
+
 /* The caller's buffer size is read before the call: the kernel overwrites it. */
 #define TT_ACCEPT_BODY(fn, call, flags)                                                            \
 	TT_NEED_REAL(fn, -1);                                                                      \
@@ -294,7 +313,7 @@ static void record_accept(struct tt_thread *t, uint64_t t0, uint64_t t1, int ret
 	if (!t)                                                                                    \
 		return call;                                                                       \
 	const struct sockaddr *sa = TT_SA(addr);                                                   \
-	socklen_t cap = sa && len ? *len : 0;                                                      \
+	socklen_t cap = sa && len ? peek_len(len) : 0;                                             \
 	uint64_t t0 = tt_now();                                                                    \
 	int ret = call;                                                                            \
 	uint64_t t1 = tt_now();                                                                    \
@@ -379,7 +398,7 @@ TT_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST
 	if (!t)                                                                                    \
 		return call;                                                                       \
 	const struct sockaddr *sa = TT_SA(addr);                                                   \
-	socklen_t cap = sa && alen ? *alen : 0;                                                    \
+	socklen_t cap = sa && alen ? peek_len(alen) : 0;                                           \
 	uint64_t t0 = tt_now();                                                                    \
 	ssize_t ret = call;                                                                        \
 	uint64_t t1 = tt_now();                                                                    \

@@ -43,30 +43,48 @@ TT_EXPORT pid_t fork(void)
 	return pid;
 }
 
-/* argv as one space-separated string, cut to fit the buffer */
+/*
+ * argv as one space-separated string, cut to fit the buffer.  Read through tt_peek: exec
+ * records it before the kernel has looked at it, and spawn after a failure that may be its
+ * (EFAULT); an unreadable argv ends the string there.
+ */
 void tt_join_argv(char *buf, size_t len, char *const argv[])
 {
 	size_t n = 0;
 
 	buf[0] = 0;
-	for (int i = 0; argv && argv[i] && n + 1 < len; i++) {
-		size_t l = strlen(argv[i]);
+	for (int i = 0; argv && n + 1 < len; i++) {
+		const char *arg;
+		long l = tt_peek(&arg, &argv[i], sizeof(arg));
 
+		if (l == TT_PEEK_UNCHECKED)
+			arg = argv[i];
+		else if (l != (long)sizeof(arg))
+			break;
+		if (!arg)
+			break;
 		if (i)
 			buf[n++] = ' ';
-		if (l > len - 1 - n)
-			l = len - 1 - n;
-		memcpy(buf + n, argv[i], l);
-		n += l;
-		buf[n] = 0;
+		l = tt_peek_str(buf + n, arg, len - n);
+		if (l < 0) {
+			buf[i ? n - 1 : n] = 0;
+			break;
+		}
+		n += (size_t)l;
 	}
+}
+
+/* exec's path, read before the kernel has: a copy in buf, NULL if it cannot be read */
+static const char *peek_path(char *buf, size_t cap, const char *path)
+{
+	return tt_peek_str(buf, path, cap) >= 0 ? buf : NULL;
 }
 
 void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, const char *path, char *const argv[])
 {
-	char joined[1024];
-	const char *strs[TT_MAX_ARGS] = { path, joined, NULL, NULL };
+	char joined[1024], copy[TT_STR_MAX];
+	const char *strs[TT_MAX_ARGS] = { peek_path(copy, sizeof(copy), path), joined, NULL, NULL };
 
 	tt_join_argv(joined, sizeof(joined), argv);
 	tt_record_args(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, NULL, strs);
@@ -234,8 +252,8 @@ TT_REAL(quick_exit, NULL);
 static void record_exec_at(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 			   int err, uint64_t a0, const char *path, char *const argv[], int flags)
 {
-	char joined[1024];
-	const char *strs[TT_MAX_ARGS] = { NULL, path, joined };
+	char joined[1024], copy[TT_STR_MAX];
+	const char *strs[TT_MAX_ARGS] = { NULL, peek_path(copy, sizeof(copy), path), joined };
 	uint64_t args[TT_MAX_ARGS] = { a0, 0, 0, TT_S(flags) };
 
 	tt_join_argv(joined, sizeof(joined), argv);

@@ -1,0 +1,73 @@
+/*
+ * peek.c - reading the program's memory where it may not be readable.
+ *
+ * A wrapper that reads an argument before the call (exec's path and argv, which must be
+ * recorded before the image is replaced) reads whatever the program passed.  Where the
+ * kernel answers EFAULT, reading it ourselves would crash the program instead.  These copy
+ * through process_vm_readv on the process itself, which answers EFAULT too.  They are for
+ * rare calls only: each is a system call or a few.
+ */
+#include "tt.h"
+#include "sys.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#define TT_PAGE 4096u
+
+/*
+ * Copies n bytes from src.  Returns n, the bytes copied up to the first unreadable page, or
+ * TT_PEEK_UNCHECKED when the kernel will not do it (a seccomp filter, an old kernel): the
+ * caller then reads as it did before.  The remote side is split at page boundaries: the
+ * kernel copies whole iovecs only (process_vm_readv(2)), so a string that ends before an
+ * unmapped page is still read up to it.
+ */
+long tt_peek(void *dst, const void *src, size_t n)
+{
+	struct iovec local = { dst, n }, remote[TT_STR_MAX / TT_PAGE + 2];
+	uintptr_t a = (uintptr_t)src;
+	unsigned k = 0;
+	long r;
+
+	if (n > TT_STR_MAX)
+		n = local.iov_len = TT_STR_MAX;
+	while (n) {
+		size_t room = TT_PAGE - (a & (TT_PAGE - 1)), take = n < room ? n : room;
+
+		remote[k++] = (struct iovec){ (void *)a, take };
+		a += take;
+		n -= take;
+	}
+	if (!k)
+		return 0;
+	r = tt_sys6(SYS_process_vm_readv, tt_getpid(), &local, 1, remote, k, 0);
+	if (r == -EFAULT)
+		return 0;
+	return r < 0 ? TT_PEEK_UNCHECKED : r;
+}
+
+/*
+ * The string at src into dst (cap bytes, cap > 0), cut to fit: its length, -1 if it is not
+ * readable to its end (or to the cut).
+ */
+long tt_peek_str(char *dst, const char *src, size_t cap)
+{
+	long got;
+	size_t len;
+
+	if (!src)
+		return -1;
+	got = tt_peek(dst, src, cap - 1);
+	if (got == TT_PEEK_UNCHECKED) {
+		len = strnlen(src, cap - 1);
+		memcpy(dst, src, len);
+		dst[len] = 0;
+		return (long)len;
+	}
+	len = strnlen(dst, (size_t)got);
+	if (len == (size_t)got && got < (long)cap - 1)
+		return -1; /* no end before the first page it could not read */
+	dst[len] = 0;
+	return (long)len;
+}
