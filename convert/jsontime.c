@@ -49,11 +49,13 @@ char *tt_jtime_slice(char *p, struct tt_jtime *t, uint64_t start, uint64_t end)
 	struct tt_jend *e;
 	double ts, d, fe, min;
 
-	for (unsigned i = 0; i < TT_JTIME_RING; i++)
-		if (t->ends[i].used && t->ends[i].end == start) {
-			touch = &t->ends[i];
-			break;
-		}
+	/* the ends come in order: none can touch a slice that starts after the last one */
+	if (last->used && start <= last->end)
+		for (unsigned i = 0; i < TT_JTIME_RING; i++)
+			if (t->ends[i].used && t->ends[i].end == start) {
+				touch = &t->ends[i];
+				break;
+			}
 	if (!touch && !inner) {
 		/* The common case: nothing ends where this slice starts or ends. */
 		t->last = (t->last + 1) % TT_JTIME_RING;
