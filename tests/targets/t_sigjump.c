@@ -25,6 +25,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "t_sigon.h"
+
 static sigjmp_buf to_main;
 static volatile sig_atomic_t handled;
 
@@ -62,16 +64,6 @@ static void jump_within(int sig)
 		siglongjmp(here, 1);
 	free(malloc(7001)); /* traced, inside the handler */
 	handled = 1;
-}
-
-static void on(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigaction(sig, &sa, NULL);
 }
 
 /* A function of its own: built with -finstrument-functions (t_sigjump_func), the signals

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "t_sigon.h"
+
 static volatile sig_atomic_t handled;
 
 static void throw_out(int)
@@ -27,16 +29,6 @@ static void catch_within(int)
 		free(malloc(7002)); // traced, inside the handler
 		handled = 1;
 	}
-}
-
-static void on(int sig, void (*fn)(int), int flags)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = fn;
-	sa.sa_flags = flags;
-	sigaction(sig, &sa, nullptr);
 }
 
 int main(int argc, char **argv)
