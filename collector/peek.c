@@ -1,11 +1,12 @@
 /*
  * peek.c - reading the program's memory where it may not be readable.
  *
- * A wrapper that reads an argument before the call (exec's path and argv, which must be
- * recorded before the image is replaced) reads whatever the program passed.  Where the
- * kernel answers EFAULT, reading it ourselves would crash the program instead.  These copy
- * through process_vm_readv on the process itself, which answers EFAULT too.  They are for
- * rare calls only: each is a system call or a few.
+ * A wrapper that reads an argument before the kernel has (exec's path and argv, recorded
+ * before the image is replaced; the buffer size accept and recvfrom overwrite) reads
+ * whatever the program passed.  Where the kernel would answer EFAULT, reading it ourselves
+ * would crash the program instead.  These copy through process_vm_readv on the process
+ * itself, which answers EFAULT too.  Each costs two system calls or more: for calls that
+ * cost far more, or for the uncommon case of one that does not.
  */
 #include "tt.h"
 #include "sys.h"
