@@ -72,3 +72,26 @@ long tt_peek_str(char *dst, const char *src, size_t cap)
 	dst[len] = 0;
 	return (long)len;
 }
+
+/* The length of the string at src, at most max: -1 if it is not readable to its end. */
+long tt_peek_strlen(const char *src, size_t max)
+{
+	char part[256];
+	size_t len = 0;
+
+	while (len < max) {
+		size_t want = max - len < sizeof(part) ? max - len : sizeof(part);
+		long got = tt_peek(part, src + len, want);
+		size_t n;
+
+		if (got == TT_PEEK_UNCHECKED)
+			return (long)(len + strnlen(src + len, max - len));
+		n = strnlen(part, (size_t)got);
+		if (n < (size_t)got)
+			return (long)(len + n);
+		if (got < (long)want)
+			return -1; /* no end before the first page it could not read */
+		len += (size_t)got;
+	}
+	return (long)max;
+}

@@ -6,32 +6,44 @@
 #include "tt.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, uint64_t result, const uint64_t *args, const char *const *strs)
 {
 	const struct tt_event_info *ev = &tt_events[type];
+	const char *str[TT_MAX_ARGS] = { 0 };
 	size_t lens[TT_MAX_ARGS] = { 0 };
 	unsigned nw = 3 + (ev->result != TT_ROLE_NONE), nfixed;
+	/*
+	 * Recorded after the call, a string the program passed was read by the kernel first
+	 * (a path: getname, fs/namei.c), and is readable, unless the kernel says a pointer was
+	 * bad (EFAULT: none is read, where reading would crash the program), or refused the
+	 * call before reading it: flags it does not take (EINVAL: build_open_flags in
+	 * fs/open.c, and the *at calls' flag checks, come first), a call it does not have
+	 * (ENOSYS).  Then each is read through tt_peek first.
+	 */
+	bool unread = failed && (err == EINVAL || err == ENOSYS);
 
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		nw += ev->args[i] != TT_ROLE_NONE;
 	nfixed = nw;
-	/*
-	 * Recorded after the call, a string the program passed was read by the kernel first
-	 * (a path: getname, fs/namei.c), and is readable, unless the kernel says a pointer was
-	 * bad: then none is read, where reading would crash the program.
-	 */
-	if (failed && err == EFAULT)
-		strs = NULL;
-	for (int i = 0; i < TT_MAX_ARGS; i++) {
-		if (ev->args[i] == TT_ROLE_NONE)
+	for (int i = 0; i < TT_MAX_ARGS && strs && !(failed && err == EFAULT); i++) {
+		if (ev->args[i] == TT_ROLE_NONE || tt_roles[ev->args[i]].kind != TT_KIND_STR ||
+		    !strs[i])
 			continue;
-		if (tt_roles[ev->args[i]].kind == TT_KIND_STR && strs && strs[i]) {
+		if (unread) {
+			long l = tt_peek_strlen(strs[i], TT_STR_MAX);
+
+			if (l < 0)
+				continue;
+			lens[i] = (size_t)l;
+		} else {
 			lens[i] = strnlen(strs[i], TT_STR_MAX);
-			nw += (unsigned)((lens[i] + 7) / 8);
 		}
+		str[i] = strs[i];
+		nw += (unsigned)((lens[i] + 7) / 8);
 	}
 
 	if (t->pending)
@@ -62,12 +74,12 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 				r[w++] = args ? args[i] : 0;
 				continue;
 			}
-			if (!strs || !strs[i]) {
+			if (!str[i]) {
 				r[w++] = 0;
 				continue;
 			}
 			r[w++] = lens[i] + 1;
-			memcpy(s, strs[i], lens[i]);
+			memcpy(s, str[i], lens[i]);
 			s += (lens[i] + 7) & ~(size_t)7;
 		}
 		if (sid) {

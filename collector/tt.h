@@ -264,6 +264,7 @@ size_t tt_func_stack_size(void);
 #define TT_PEEK_UNCHECKED (-2L)
 long tt_peek(void *dst, const void *src, size_t n);
 long tt_peek_str(char *dst, const char *src, size_t cap);
+long tt_peek_strlen(const char *src, size_t max);
 
 /* Generic recording of an event with string arguments (out of line, not hot). */
 void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,

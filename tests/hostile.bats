@@ -401,4 +401,7 @@ os.kill(os.getpid(), signal.SIGTERM)'
 	expect_eq "renames" 2 "$(awk -F, '$7 == "rename" && $9 == "EFAULT"' c.csv | wc -l)"
 	# what can be read is kept: the argv before its unreadable entry
 	grep -q '^.*,execve,-1,ENOENT,,/nonexistent/t_badptr,.*argv=x,' c.csv
+	# refused for its flags before the kernel read the path: kept when it can be read
+	expect_eq "openat EINVAL" 2 "$(awk -F, '$7 == "openat" && $9 == "EINVAL"' c.csv | wc -l)"
+	grep -q ',openat,-1,EINVAL,,t_badptr.none,' c.csv
 }

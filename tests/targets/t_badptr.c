@@ -1,7 +1,7 @@
 /*
  * t_badptr: calls given a pointer the kernel cannot read (a path, argv, a length), which it
- * answers with EFAULT, as test suites and fuzzers do.  Prints "name result errno" for each;
- * the output is the same traced and untraced.
+ * answers with EFAULT (or EINVAL, for flags it checks first), as test suites and fuzzers
+ * do.  Prints "name result errno" for each; the output is the same traced and untraced.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -102,5 +102,11 @@ int main(void)
 	CASE("recvfrom-len", recvfrom_bad_len());
 	CASE("accept-len", accept_bad_len());
 	CASE("connect", connect(socket(AF_INET, SOCK_STREAM, 0), BAD, 16));
+	/* flags the kernel refuses before it reads the path: EINVAL, the path unread */
+	CASE("fstatat-flags", fstatat(AT_FDCWD, BAD, &st, 0x7000000));
+	CASE("unlinkat-flags", unlinkat(AT_FDCWD, BAD, 0x7000000));
+	CASE("openat-flags", openat(AT_FDCWD, BAD, O_TMPFILE | O_RDONLY));
+	/* the same refusal of a path that can be read: recorded with it */
+	CASE("openat-flags-path", openat(AT_FDCWD, "t_badptr.none", O_TMPFILE | O_RDONLY));
 	return 0;
 }
