@@ -20,11 +20,12 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 	 * Recorded after the call, a string the program passed was read by the kernel first
 	 * (a path: getname, fs/namei.c), and is readable, unless the kernel says a pointer was
 	 * bad (EFAULT: none is read, where reading would crash the program), or refused the
-	 * call before reading it: flags it does not take (EINVAL: build_open_flags in
-	 * fs/open.c, and the *at calls' flag checks, come first), a call it does not have
-	 * (ENOSYS).  Then each is read through tt_peek first.
+	 * call for flags it checks before reading it (EINVAL: build_open_flags in fs/open.c,
+	 * and the *at calls' flag checks, come first): then each is read through tt_peek
+	 * first.  A call refused as unknown (ENOSYS) is read as it is: a seccomp filter
+	 * answers so, and the filter may not let tt_peek's system call through either.
 	 */
-	bool unread = failed && (err == EINVAL || err == ENOSYS);
+	bool unread = failed && err == EINVAL;
 
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		nw += ev->args[i] != TT_ROLE_NONE;
