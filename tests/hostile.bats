@@ -291,6 +291,23 @@ traceit: cannot write the trace file (file size limit reached, error 27); tracin
 	expect_eq "the deliveries" "$handled" "$(count '.name == "signal_delivered"')"
 }
 
+@test "real-time signals queued at a thread inside the tracer's code: each delivered once, its siginfo intact, recorded" {
+	# a signal that lands in the tracer's code is queued again and blocked until that code
+	# is done: the ones queued behind it wait too, then run with the thread traced (before,
+	# the whole queue ran inside the tracer's code, and no delivery was recorded)
+	run "$T/t_sigqueue" 20000
+	expect_eq "untraced" "handled 20000 sum 200010000 bad 0" "$output"
+	for stacks in "" memory; do
+		rm -rf "$OUT"; mkdir -p "$OUT"
+		TRACEIT_STACKS=$stacks run traced "$T/t_sigqueue" 20000
+		expect_eq "$stacks status" 0 "$status"
+		expect_eq "$stacks output" "handled 20000 sum 200010000 bad 0" "$output"
+		"$CONVERT" -f csv -o "$BATS_TEST_TMPDIR/c.csv" "$OUT"
+		expect_eq "$stacks deliveries" 20000 \
+			"$(awk -F, '$7 == "signal_delivered"' "$BATS_TEST_TMPDIR/c.csv" | wc -l)"
+	done
+}
+
 @test "setuid programs: the launcher says they run untraced" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to make a setuid copy"
 	cp "$T/t_exit" "$BATS_TEST_TMPDIR/suid"
