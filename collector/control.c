@@ -59,8 +59,7 @@ void tt_heap_forget_slow(uint64_t addr)
 		errno = e;
 		return;
 	}
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	uint32_t gen = atomic_load(&tt_heap_off);
 
 	if (t->offgen != gen) {

@@ -48,31 +48,6 @@ long tt_peek(void *dst, const void *src, size_t n)
 	return r < 0 ? TT_PEEK_UNCHECKED : r;
 }
 
-/*
- * The string at src into dst (cap bytes, cap > 0), cut to fit: its length, -1 if it is not
- * readable to its end (or to the cut).
- */
-long tt_peek_str(char *dst, const char *src, size_t cap)
-{
-	long got;
-	size_t len;
-
-	if (!src)
-		return -1;
-	got = tt_peek(dst, src, cap - 1);
-	if (got == TT_PEEK_UNCHECKED) {
-		len = strnlen(src, cap - 1);
-		memcpy(dst, src, len);
-		dst[len] = 0;
-		return (long)len;
-	}
-	len = strnlen(dst, (size_t)got);
-	if (len == (size_t)got && got < (long)cap - 1)
-		return -1; /* no end before the first page it could not read */
-	dst[len] = 0;
-	return (long)len;
-}
-
 /* The length of the string at src, at most max: -1 if it is not readable to its end. */
 long tt_peek_strlen(const char *src, size_t max)
 {
@@ -94,4 +69,29 @@ long tt_peek_strlen(const char *src, size_t max)
 		len += (size_t)got;
 	}
 	return (long)max;
+}
+
+/* The string at src into dst (cap bytes, cap > 0), cut to fit: its length, -1 if it is not
+ * readable to its end (or to the cut). */
+long tt_peek_str(char *dst, const char *src, size_t cap)
+{
+	long len = tt_peek_strlen(src, cap - 1);
+
+	if (len < 0)
+		return -1;
+	memcpy(dst, src, (size_t)len);
+	dst[len] = 0;
+	return len;
+}
+
+/* n bytes (a word, a length) from src into dst: whether they could be read.  Where the
+ * kernel will not check, they are read as before. */
+bool tt_peek_fixed(void *dst, const void *src, size_t n)
+{
+	long got = tt_peek(dst, src, n);
+
+	if (got != TT_PEEK_UNCHECKED)
+		return got == (long)n;
+	memcpy(dst, src, n);
+	return true;
 }

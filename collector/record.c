@@ -6,27 +6,16 @@
 #include "tt.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <string.h>
 
-void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
-		    int err, uint64_t result, const uint64_t *args, const char *const *strs)
+void tt_record_strs(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, uint64_t result, const uint64_t *args, const char *const *strs,
+		    bool peek)
 {
 	const struct tt_event_info *ev = &tt_events[type];
 	const char *str[TT_MAX_ARGS] = { 0 };
 	size_t lens[TT_MAX_ARGS] = { 0 };
 	unsigned nw = 3 + (ev->result != TT_ROLE_NONE), nfixed;
-	/*
-	 * Recorded after the call, a string the program passed was read by the kernel first
-	 * (a path: getname, fs/namei.c), and is readable, unless the kernel says a pointer was
-	 * bad (EFAULT: none is read, where reading would crash the program), or refused the
-	 * call for flags it checks before reading it (EINVAL: build_open_flags in fs/open.c,
-	 * and the *at calls' flag checks, come first): then each is read through tt_peek
-	 * first.  A call refused as unknown (ENOSYS) is read as it is: a seccomp filter
-	 * answers so, and the filter may not let tt_peek's system call through either.
-	 */
-	bool unread = failed && err == EINVAL;
-
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		nw += ev->args[i] != TT_ROLE_NONE;
 	nfixed = nw;
@@ -34,7 +23,7 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 		if (ev->args[i] == TT_ROLE_NONE || tt_roles[ev->args[i]].kind != TT_KIND_STR ||
 		    !strs[i])
 			continue;
-		if (unread) {
+		if (peek) {
 			long l = tt_peek_strlen(strs[i], TT_STR_MAX);
 
 			if (l < 0)
@@ -49,8 +38,7 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 
 	if (t->pending)
 		tt_pending_flush(t);
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	uint32_t sid = 0;
 
 	if (tt_unlikely(tt_stack_mask & (1u << ev->category)))
@@ -90,4 +78,19 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 		tt_commit(t, nw, t1, 1);
 	}
 	tt_unbusy(t);
+}
+
+/*
+ * Recorded after the call, a string the program passed was read by the kernel first (a
+ * path: getname, fs/namei.c), and is readable, unless the kernel says a pointer was bad
+ * (EFAULT: none is read, where reading would crash the program), or refused the call for
+ * flags it checks before reading it (EINVAL: build_open_flags in fs/open.c, and the *at
+ * calls' flag checks, come first): then each is read through tt_peek first.  A call refused
+ * as unknown (ENOSYS) is read as it is: a seccomp filter answers so, and the filter may not
+ * let tt_peek's system call through either.
+ */
+void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, uint64_t result, const uint64_t *args, const char *const *strs)
+{
+	tt_record_strs(t, type, t0, t1, failed, err, result, args, strs, failed && err == EINVAL);
 }

@@ -22,7 +22,8 @@
  * happened: the instruction would only fault again), and a vfork child, which shares this
  * state with its parent.  These run now, as any signal did before; so does one the kernel
  * will not queue again, and one whose handler was reset on delivery (the caller's test:
- * queued again, it would meet the default action).
+ * queued again, it would meet the default action).  The caller has found t in a
+ * TT_BUSY_HOLD section.
  */
 int tt_signal_hold(struct tt_thread *t, int sig, const siginfo_t *info, void *uc)
 {
@@ -30,7 +31,7 @@ int tt_signal_hold(struct tt_thread *t, int sig, const siginfo_t *info, void *uc
 	uint64_t bit, old;
 	int pid;
 
-	if (t->busy != TT_BUSY_HOLD || !info || !u || sig <= 0 || sig > 64)
+	if (!info || !u || sig <= 0 || sig > 64)
 		return 0;
 	switch (sig) {
 	case SIGSEGV:

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 
 #include "base.h"
 #include "format.h"
@@ -215,6 +216,7 @@ void tt_on_own_stack(void (*fn)(void *), void *arg);
 
 /* crash.c: draining on fatal signals */
 #include <signal.h>
+#include <stdbool.h>
 void tt_crash_handler(int sig, siginfo_t *info, void *uc);
 int tt_is_crash_handler(const void *fn);
 void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *));
@@ -265,8 +267,13 @@ size_t tt_func_stack_size(void);
 long tt_peek(void *dst, const void *src, size_t n);
 long tt_peek_str(char *dst, const char *src, size_t cap);
 long tt_peek_strlen(const char *src, size_t max);
+bool tt_peek_fixed(void *dst, const void *src, size_t n);
 
-/* Generic recording of an event with string arguments (out of line, not hot). */
+/* Generic recording of an event with string arguments (out of line, not hot); tt_record_strs
+ * with peek reads each string through tt_peek first (strings the kernel has not read). */
+void tt_record_strs(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
+		    int err, uint64_t result, const uint64_t *args, const char *const *strs,
+		    bool peek);
 void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, uint64_t result, const uint64_t *args, const char *const *strs);
 
@@ -281,6 +288,14 @@ void tt_record_args(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
  */
 int tt_signal_hold(struct tt_thread *t, int sig, const siginfo_t *info, void *uc);
 void tt_signal_release(struct tt_thread *t);
+
+/* The start of a TT_BUSY_HOLD section; a handler on this thread reads busy: the compiler
+ * keeps it before the section's work. */
+static inline void tt_busy_hold(struct tt_thread *t)
+{
+	t->busy = TT_BUSY_HOLD;
+	atomic_signal_fence(memory_order_seq_cst);
+}
 
 /* The end of a TT_BUSY_HOLD section: the signals that landed in it are delivered now. */
 static inline void tt_unbusy(struct tt_thread *t)
@@ -347,8 +362,7 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 
 	if (tt_unlikely(t->pending))
 		tt_pending_flush(t);
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
 		sid = tt_stack_capture(t, t1);
 	unsigned nw = 3 + n + (sid != 0);

@@ -33,8 +33,7 @@ TT_EXPORT void __cyg_profile_func_enter(void *fn, void *site)
 	(void)site;
 	if (!t)
 		return;
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	tt_func_enter(t, TT_U(fn), TT_CALLER_SP(), tt_now());
 	tt_unbusy(t);
 }
@@ -47,8 +46,7 @@ TT_EXPORT void __cyg_profile_func_exit(void *fn, void *site)
 	(void)site;
 	if (!t || t->busy || !t->fs)
 		return;
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	tt_func_exit(t, TT_U(fn), tt_now());
 	tt_unbusy(t);
 }
@@ -86,8 +84,7 @@ static void before_jump(const struct __jmp_buf_tag *env)
 	/* traced calls end only for a target above the current stack pointer, on this stack */
 	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
 
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	if (t->in_signal)
 		tt_signal_jump(t, target);
 	if (t->fs && target > sp && target - sp < (1ull << 30))
@@ -121,8 +118,7 @@ TT_EXPORT void *__cxa_begin_catch(void *exc)
 	if (t && !t->busy && (t->fs || t->in_signal)) {
 		int e = errno;
 
-		t->busy = TT_BUSY_HOLD;
-		atomic_signal_fence(memory_order_seq_cst);
+		tt_busy_hold(t);
 		if (t->in_signal)
 			tt_signal_jump(t, TT_CALLER_SP());
 		if (t->fs)

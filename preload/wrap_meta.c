@@ -160,11 +160,8 @@ TT_EXPORT int __fxstat64(int ver, int fd, struct stat64 *buf)
 static int empty_path(const char *path)
 {
 	char c;
-	long got = tt_peek(&c, path, 1);
 
-	if (got == TT_PEEK_UNCHECKED)
-		return path && !*path;
-	return got == 1 && !c;
+	return path && tt_peek_fixed(&c, path, 1) && !c;
 }
 
 #define TT_AT_BODY(fn, EV, call)                                                                   \

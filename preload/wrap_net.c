@@ -296,14 +296,10 @@ static inline socklen_t peek_len(const socklen_t *lenp)
 {
 	uintptr_t a = (uintptr_t)lenp - (uintptr_t)__builtin_frame_address(0);
 	socklen_t v;
-	long got;
 
 	if (a < 65536)
 		return *lenp;
-	got = tt_peek(&v, lenp, sizeof(v));
-	if (got == TT_PEEK_UNCHECKED)
-		return *lenp;
-	return got == (long)sizeof(v) ? v : 0;
+	return tt_peek_fixed(&v, lenp, sizeof(v)) ? v : 0;
 }
 
 /* The caller's buffer size is read before the call: the kernel overwrites it. */

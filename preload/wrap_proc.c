@@ -55,13 +55,9 @@ void tt_join_argv(char *buf, size_t len, char *const argv[])
 	buf[0] = 0;
 	for (int i = 0; argv && n + 1 < len; i++) {
 		const char *arg;
-		long l = tt_peek(&arg, &argv[i], sizeof(arg));
+		long l;
 
-		if (l == TT_PEEK_UNCHECKED)
-			arg = argv[i];
-		else if (l != (long)sizeof(arg))
-			break;
-		if (!arg)
+		if (!tt_peek_fixed(&arg, &argv[i], sizeof(arg)) || !arg)
 			break;
 		if (i)
 			buf[n++] = ' ';
@@ -74,20 +70,15 @@ void tt_join_argv(char *buf, size_t len, char *const argv[])
 	}
 }
 
-/* exec's path, read before the kernel has: a copy in buf, NULL if it cannot be read */
-static const char *peek_path(char *buf, size_t cap, const char *path)
-{
-	return tt_peek_str(buf, path, cap) >= 0 ? buf : NULL;
-}
-
 void tt_record_exec(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 		    int err, const char *path, char *const argv[])
 {
-	char joined[1024], copy[TT_STR_MAX];
-	const char *strs[TT_MAX_ARGS] = { peek_path(copy, sizeof(copy), path), joined, NULL, NULL };
+	char joined[1024];
+	const char *strs[TT_MAX_ARGS] = { path, joined, NULL, NULL };
 
+	/* the pending record comes before the kernel has read the path */
 	tt_join_argv(joined, sizeof(joined), argv);
-	tt_record_args(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, NULL, strs);
+	tt_record_strs(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, NULL, strs, true);
 }
 
 /*
@@ -252,8 +243,8 @@ TT_REAL(quick_exit, NULL);
 static void record_exec_at(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1, int failed,
 			   int err, uint64_t a0, const char *path, char *const argv[], int flags)
 {
-	char joined[1024], copy[TT_STR_MAX];
-	const char *strs[TT_MAX_ARGS] = { NULL, peek_path(copy, sizeof(copy), path), joined };
+	char joined[1024];
+	const char *strs[TT_MAX_ARGS] = { NULL, path, joined };
 	uint64_t args[TT_MAX_ARGS] = { a0, 0, 0, TT_S(flags) };
 
 	tt_join_argv(joined, sizeof(joined), argv);
@@ -261,7 +252,7 @@ static void record_exec_at(struct tt_thread *t, unsigned type, uint64_t t0, uint
 		strs[1] = joined; /* fexecve: (FD, ARGV) */
 		strs[2] = NULL;
 	}
-	tt_record_args(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, args, strs);
+	tt_record_strs(t, type, t0, t1, failed, err, failed ? (uint64_t)-1 : 0, args, strs, true);
 }
 
 TT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])

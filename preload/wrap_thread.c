@@ -80,8 +80,7 @@ TT_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void
 	if (!tt_writer_running())
 		tt_writer_start();
 
-	t->busy = TT_BUSY_HOLD;
-	atomic_signal_fence(memory_order_seq_cst);
+	tt_busy_hold(t);
 	struct start *s = tt_real.malloc(sizeof(*s));
 
 	tt_unbusy(t);
