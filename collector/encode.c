@@ -52,7 +52,7 @@ static inline struct hist_slot *hist_slot(uint64_t addr)
 /* Per event type, the kinds of its payload words in order (result first). */
 static uint8_t payload_kinds[TT_EV_COUNT][TT_MAX_ARGS + 1];
 static uint8_t payload_nkinds[TT_EV_COUNT];
-static uint8_t first_addr_word[TT_EV_COUNT]; /* ring word of the first ADDR field, or 0 */
+static uint8_t first_addr_word[TT_EV_COUNT]; /* 1 + its first ADDR's place in the payload, or 0 */
 static uint8_t has_str[TT_EV_COUNT];	     /* a STR field: the record carries bytes */
 
 static unsigned pick_isa(void)
@@ -99,7 +99,7 @@ int tt_enc_setup(void)
 		payload_nkinds[t] = (uint8_t)n;
 		for (unsigned i = 0; i < n; i++) {
 			if (payload_kinds[t][i] == TT_KIND_ADDR && !first_addr_word[t])
-				first_addr_word[t] = (uint8_t)(3 + i);
+				first_addr_word[t] = (uint8_t)(1 + i);
 			has_str[t] |= payload_kinds[t][i] == TT_KIND_STR;
 		}
 	}
@@ -241,13 +241,17 @@ static inline __attribute__((always_inline)) void put_arg(struct tt_enc *c, unsi
 	}
 }
 
-/* Whether the string bytes a record's STR fields announce lie within its first nw words. */
-static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, unsigned nw)
+/*
+ * Whether the string bytes a record's STR fields announce lie within its first nw words (its
+ * payload from p).
+ */
+static int strings_fit(const uint8_t *kinds, unsigned nargs, const uint64_t *r, unsigned p,
+		       unsigned nw)
 {
-	uint64_t words = 3 + nargs;
+	uint64_t words = p + nargs;
 
 	for (unsigned i = 0; i < nargs; i++) {
-		uint64_t v = r[3 + i];
+		uint64_t v = r[p + i];
 
 		if (kinds[i] == TT_KIND_STR && v)
 			words += ((v - 1) >> 3) + (((v - 1) & 7) != 0);
@@ -308,7 +312,7 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 {
 	unsigned type = TT_W0_TYPE(r[0]);
 
-	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < 3)
+	if (type == TT_EV_INVALID || type >= TT_EV_COUNT || nw < TT_W0_PAYLOAD(r[0]))
 		return -1;
 	if (type == TT_EV_FREES_OFF) {
 		/* a batch of the rings: a FREE_OFF each in the stream */
@@ -319,32 +323,36 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 		}
 		return 0;
 	}
-	unsigned nargs = payload_nkinds[type];
+	unsigned nargs = payload_nkinds[type], p = TT_W0_PAYLOAD(r[0]);
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0;
 
 	const uint8_t *kinds = payload_kinds[type];
 
 	/* checked before anything is written: the columns take no part of a bad record */
-	if (3 + nargs + has_stack > nw ||
-	    (has_str[type] && !strings_fit(kinds, nargs, r, nw - has_stack)))
+	if (p + nargs + has_stack > nw ||
+	    (has_str[type] && !strings_fit(kinds, nargs, r, p, nw - has_stack)))
 		return -1; /* the record was trampled */
-	put_head(c, type, r[0], r[1], r[2], isa);
+	put_head(c, type, r[0], r[1], r[p - 1], isa);
 
-	const uint8_t *str = (const uint8_t *)(r + 3 + nargs);
+	const uint8_t *str = (const uint8_t *)(r + p + nargs);
 
 	for (unsigned i = 0; i < nargs; i++)
-		put_arg(c, kinds[i], r[3 + i], &str, isa);
+		put_arg(c, kinds[i], r[p + i], &str, isa);
 	if (tt_cfg.stacks)
 		put_stack(c, has_stack ? (uint32_t)r[nw - 1] : 0, isa);
 	return 0;
 }
 
-/* The bits of w0 that give a record's shape: its type, its length and whether it has a stack */
-#define W0_SHAPE (TT_W0(0xffff, 0xffff, 0, 0) | TT_W0_HAS_STACK)
+/*
+ * The bits of w0 that give a record's shape: its type, its length, whether it has a stack and
+ * whether it has one tick
+ */
+#define W0_SHAPE (TT_W0(0xffff, 0xffff, 0, 0) | TT_W0_HAS_STACK | TT_W0_ONE_TICK)
 
 /*
  * Any record, with a short way for the two that make most of a busy program's records: a
- * malloc and a free without a stack word.  Their shape tells all their fields (events.def),
+ * malloc and a free of one tick without a stack word.  Their shape tells all their fields
+ * (events.def),
  * so they skip enc_general's checks and its loop over the payload's kinds, and write the
  * same bytes.  enc_general runs out of line, so that these two need none of the registers it
  * saves.
@@ -355,17 +363,17 @@ static inline __attribute__((always_inline)) int enc_record(
 {
 	uint64_t shape = r[0] & W0_SHAPE;
 
-	if (shape == TT_W0(TT_EV_FREE, 4, 0, 0) && nw == 4) {
-		put_head(c, TT_EV_FREE, r[0], r[1], r[2], isa);
-		put_addr(c, r[3], isa);
+	if (shape == (TT_W0(TT_EV_FREE, 3, 0, 0) | TT_W0_ONE_TICK) && nw == 3) {
+		put_head(c, TT_EV_FREE, r[0], r[1], r[1], isa);
+		put_addr(c, r[2], isa);
 		if (tt_cfg.stacks)
 			put_stack(c, 0, isa);
 		return 0;
 	}
-	if (shape == TT_W0(TT_EV_MALLOC, 5, 0, 0) && nw == 5) {
-		put_head(c, TT_EV_MALLOC, r[0], r[1], r[2], isa);
-		put_addr(c, r[3], isa);
-		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], r[4], isa);
+	if (shape == (TT_W0(TT_EV_MALLOC, 4, 0, 0) | TT_W0_ONE_TICK) && nw == 4) {
+		put_head(c, TT_EV_MALLOC, r[0], r[1], r[1], isa);
+		put_addr(c, r[2], isa);
+		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], r[3], isa);
 		if (tt_cfg.stacks)
 			put_stack(c, 0, isa);
 		return 0;
@@ -391,7 +399,8 @@ static inline __attribute__((always_inline)) uint64_t prefetch_record(const uint
 
 	if (!nw || pos + nw > head)
 		return head;
-	if (w && w < nw)
+	w += TT_W0_PAYLOAD(r[0]) - 1;
+	if (w >= TT_W0_PAYLOAD(r[0]) && w < nw)
 		__builtin_prefetch(hist_slot(r[w]));
 	__builtin_prefetch(&ring[(pos + 64) & mask]);
 	return pos + nw;

@@ -36,7 +36,8 @@ static uint64_t *ring_reserve(struct tt_thread *t, unsigned nwords)
 			t->lost++;
 			return NULL;
 		}
-		uint64_t w0 = t->ring[tail & t->mask], end = t->ring[(tail + 2) & t->mask];
+		uint64_t w0 = t->ring[tail & t->mask];
+		uint64_t end = t->ring[(tail + TT_W0_PAYLOAD(w0) - 1) & t->mask];
 		unsigned nw = TT_W0_WORDS(w0);
 
 		if (nw == 0 || tail + nw > h) {

@@ -365,24 +365,27 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 	tt_busy_hold(t);
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
 		sid = tt_stack_capture(t, t1);
-	unsigned nw = 3 + n + (sid != 0);
+	unsigned one = t0 == t1, nw = 3 - one + n + (sid != 0);
 	uint64_t *r = tt_reserve(t, nw);
 
 	if (tt_likely(r != NULL)) {
-		r[0] = TT_W0(type, nw, failed, err);
+		uint64_t *p = r + 3 - one;
+
+		r[0] = TT_W0(type, nw, failed, err) | (one ? TT_W0_ONE_TICK : 0);
 		r[1] = t0;
-		r[2] = t1;
+		if (n > 0 || !one)
+			r[2] = t1; /* when one, the payload's first word: written over below */
 		if (n > 0)
-			r[3] = w3;
+			p[0] = w3;
 		if (n > 1)
-			r[4] = w4;
+			p[1] = w4;
 		if (n > 2)
-			r[5] = w5;
+			p[2] = w5;
 		if (n > 3)
-			r[6] = w6;
+			p[3] = w6;
 		if (tt_unlikely(sid)) {
 			r[0] |= TT_W0_HAS_STACK;
-			r[3 + n] = sid;
+			p[n] = sid;
 		}
 		tt_commit(t, nw, t1, spawn);
 	}

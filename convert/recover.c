@@ -74,21 +74,23 @@ static unsigned take_record(struct tt_file *f, uint64_t *r, uint64_t left)
 	/* padding to the ring's end (rings.h) is as short as one word */
 	if (type == TT_EV_INVALID && nw && nw <= left)
 		return nw;
-	if (nw < 3 || nw > left || type >= TT_EV_COUNT)
+	unsigned p = TT_W0_PAYLOAD(r[0]);
+
+	if (nw < p || nw > left || type >= TT_EV_COUNT)
 		return 0;
 	if (type == TT_EV_FREES_OFF)
 		return nw; /* a batch of frees noted while tracing was off: not recovered */
 	unsigned has_stack = (r[0] & TT_W0_HAS_STACK) != 0, n = tt_payload_words(type), k = 0;
 
-	if (3 + n + has_stack > nw)
+	if (p + n + has_stack > nw)
 		return 0;
-	const uint8_t *str = (const uint8_t *)(r + 3 + n);
+	const uint8_t *str = (const uint8_t *)(r + p + n);
 	const uint8_t *end = (const uint8_t *)(r + nw - has_stack);
 
 	for (int i = 0; i <= TT_MAX_ARGS; i++) {
 		if (!slot_kind(type, i))
 			continue;
-		uint64_t *w = &r[3 + k++];
+		uint64_t *w = &r[p + k++];
 
 		if (slot_kind(type, i) != TT_KIND_STR || !*w)
 			continue;
@@ -148,12 +150,14 @@ static uint64_t take_region(struct tt_file *f, const uint8_t *rg, uint64_t len,
 
 		if (!nw)
 			break; /* trampled, or cut by the death: what follows cannot be trusted */
+		uint64_t end = r[TT_W0_PAYLOAD(r[0]) - 1];
+
 		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID && TT_W0_TYPE(r[0]) != TT_EV_FREES_OFF &&
-		    (!any || r[2] > until)) {
+		    (!any || end > until)) {
 			if (!taken)
-				first = r[2];
-			if (r[2] > last)
-				last = r[2];
+				first = end;
+			if (end > last)
+				last = end;
 			memmove(out, r, (size_t)nw * 8);
 			out += nw;
 			taken++;
@@ -224,10 +228,11 @@ int tt_recover(struct tt_file *f, uint32_t *seq, size_t *cap, struct tt_syncpt *
 			map = NULL;
 	}
 	close(fd);
+	/* version 1 is version 2 without records of one tick: read the same way */
 	if (!map ||
-	    (memcpy(&fh, map, sizeof(fh)), memcmp(fh.magic, TT_RINGS_MAGIC, sizeof(fh.magic)) ||
-						   fh.version != TT_RINGS_VERSION ||
-						   (f->has_process && fh.pid != f->pid))) {
+	    (memcpy(&fh, map, sizeof(fh)),
+	     memcmp(fh.magic, TT_RINGS_MAGIC, sizeof(fh.magic)) || fh.version < 1 ||
+		     fh.version > TT_RINGS_VERSION || (f->has_process && fh.pid != f->pid))) {
 		tt_problem(&f->problems, TT_PB_RINGS,
 			   "%s: not the shared buffers of this process; not read", path);
 		if (map)
@@ -274,13 +279,13 @@ int tt_recover(struct tt_file *f, uint32_t *seq, size_t *cap, struct tt_syncpt *
 
 int tt_recover_decode(const uint64_t *r, struct tt_event *ev, uint64_t *end_tick)
 {
-	unsigned type = TT_W0_TYPE(r[0]), nw = TT_W0_WORDS(r[0]), k = 0;
+	unsigned type = TT_W0_TYPE(r[0]), nw = TT_W0_WORDS(r[0]), p = TT_W0_PAYLOAD(r[0]), k = 0;
 
 	ev->type = (uint16_t)type;
 	ev->failed = TT_W0_FAILED(r[0]);
 	ev->err = ev->failed ? TT_W0_ERRNO(r[0]) : 0;
 	ev->start_tick = r[1];
-	*end_tick = r[2];
+	*end_tick = r[p - 1];
 	ev->result.u = 0;
 	for (int i = 0; i < TT_MAX_ARGS; i++)
 		ev->args[i].u = 0;
@@ -289,7 +294,7 @@ int tt_recover_decode(const uint64_t *r, struct tt_event *ev, uint64_t *end_tick
 
 		if (!slot_kind(type, i))
 			continue;
-		uint64_t w = r[3 + k++];
+		uint64_t w = r[p + k++];
 
 		if (slot_kind(type, i) == TT_KIND_STR)
 			v->str = (const char *)(uintptr_t)w;

@@ -25,7 +25,7 @@
 #include <stdint.h>
 
 #define TT_RINGS_MAGIC "TTRINGS\x1a"
-#define TT_RINGS_VERSION 1
+#define TT_RINGS_VERSION 2	    /* version 1 had no records of one tick (TT_W0_ONE_TICK) */
 #define TT_REGION_MAGIC 0x4e475254u /* "TRGN" in the file */
 
 struct tt_rings_file {
@@ -62,7 +62,7 @@ _Static_assert(sizeof(struct tt_rings_region) == 64, "rings region header layout
  * Ring record layout (64-bit words):
  *	w0	type (bits 0-15) | words in record (16-31) | failed (bit 32) | errno (40-63)
  *	w1	start tick
- *	w2	end tick
+ *	w2	end tick, unless w0 has TT_W0_ONE_TICK: the call ended at its start
  *	then the result word if the event has a result role, then one word per argument role,
  *	then for each STR argument its bytes, padded to 8 (the argument word holds len + 1, or
  *	0 for a NULL string); then, if w0 has TT_W0_HAS_STACK, the stack id.
@@ -72,10 +72,18 @@ _Static_assert(sizeof(struct tt_rings_region) == 64, "rings region header layout
 	((uint64_t)(type) | ((uint64_t)(nwords) << 16) | ((uint64_t) !!(failed) << 32) |           \
 	 ((uint64_t)(uint32_t)(err) << 40))
 #define TT_W0_HAS_STACK (1ull << 33) /* the record's last word is a stack id */
+/*
+ * No end tick word: most calls take one timestamp (a heap call, an uncontended lock), and the
+ * word they leave out is one of the five a malloc moves from the program's core to the
+ * writer's.
+ */
+#define TT_W0_ONE_TICK (1ull << 34)
 #define TT_W0_TYPE(w) ((unsigned)((w)&0xffff))
 #define TT_W0_WORDS(w) ((unsigned)(((w) >> 16) & 0xffff))
 #define TT_W0_FAILED(w) ((unsigned)(((w) >> 32) & 1))
 #define TT_W0_ERRNO(w) ((int)((w) >> 40))
+/* Where a record's payload (its result word, or first argument) starts: its end tick is before */
+#define TT_W0_PAYLOAD(w) (3u - (unsigned)(((w) >> 34) & 1))
 
 #define TT_STR_MAX 4096	   /* longest string kept in a record; longer ones are cut */
 #define TT_RECORD_MAX 4096 /* words: longer than any record (5 strings of TT_STR_MAX) */

@@ -90,8 +90,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 
 			free(*slot);
 			t = stamp();
-			ring[w++] = TT_W0(TT_EV_FREE, 4, 0, 0);
-			ring[w++] = t;
+			ring[w++] = TT_W0(TT_EV_FREE, 3, 0, 0) | TT_W0_ONE_TICK;
 			ring[w++] = t;
 			ring[w++] = addr;
 			made++;
@@ -102,8 +101,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 		if (!*slot)
 			abort();
 		t = stamp();
-		ring[w++] = TT_W0(TT_EV_MALLOC, 5, 0, 0);
-		ring[w++] = t;
+		ring[w++] = TT_W0(TT_EV_MALLOC, 4, 0, 0) | TT_W0_ONE_TICK;
 		ring[w++] = t;
 		ring[w++] = (uint64_t)(uintptr_t)*slot;
 		ring[w++] = size;
