@@ -146,6 +146,22 @@ static inline int mutex_may_wake(pthread_mutex_t *m)
 #endif
 }
 
+/*
+ * Whether signalling or broadcasting c may wake a waiter: glibc returns at once when its
+ * waiter count (__wrefs above its three flag bits) is zero (nptl/pthread_cond_signal.c and
+ * pthread_cond_broadcast.c since 2.25), and so does this.  A waiter arriving after the read
+ * makes the call look free of wake-ups, as for mutex_may_wake.
+ */
+static inline int cond_may_wake(pthread_cond_t *c)
+{
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 25)
+	return __atomic_load_n(&c->__data.__wrefs, __ATOMIC_RELAXED) >> 3 != 0;
+#else
+	(void)c;
+	return 1;
+#endif
+}
+
 static inline uint64_t rwlock_holder(pthread_rwlock_t *rw)
 {
 #ifdef __GLIBC__
@@ -199,6 +215,23 @@ static inline int bad_abstime(const struct timespec *abstime)
 	tt_record(t, EV, t0, t1, ret != 0, ret, n, TT_S(ret), a1, a2, a3, 1);                      \
 	return ret;
 
+/*
+ * A release or a wake-up of LK, timed only when it MAY wake a waiter (the duration is what
+ * waking costs the caller); one that cannot is a few loads and stores, and a single
+ * timestamp, its start, describes it.  The start is what matters: the end of a hold, the
+ * moment a waiter was let go.
+ */
+#define TT_WAKE_BODY(EV, CALL, LK, MAY)                                                            \
+	struct tt_thread *t = tt_enter(TT_CAT_LOCK);                                               \
+	if (!t)                                                                                    \
+		return CALL;                                                                       \
+	int may_wake = MAY;                                                                        \
+	uint64_t t0 = tt_now();                                                                    \
+	int ret = CALL;                                                                            \
+	uint64_t t1 = may_wake ? tt_now() : t0;                                                    \
+	tt_record(t, EV, t0, t1, ret != 0, ret, 2, TT_S(ret), TT_U(LK), 0, 0, 1);                  \
+	return ret;
+
 /* A try call: it never waits, so one timestamp after it. */
 #define TT_TRY_BODY(EV, CALL, LK)                                                                  \
 	struct tt_thread *t = tt_enter(TT_CAT_LOCK);                                               \
@@ -234,25 +267,10 @@ TT_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 	TT_TRY_BODY(TT_EV_MUTEX_TRYLOCK, real_pthread_mutex_trylock(m), m)
 }
 
-/*
- * An unlock that may wake a waiter is timed (the duration is what waking costs the releaser);
- * one that cannot is a store, and a single timestamp, its start, describes it.  The start is
- * what matters: the end of the hold.
- */
 TT_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	TT_NEED_REAL(pthread_mutex_unlock, ENOSYS);
-	struct tt_thread *t = tt_enter(TT_CAT_LOCK);
-
-	if (!t)
-		return real_pthread_mutex_unlock(m);
-	int may_wake = mutex_may_wake(m);
-	uint64_t t0 = tt_now();
-	int ret = real_pthread_mutex_unlock(m);
-	uint64_t t1 = tt_unlikely(may_wake) ? tt_now() : t0;
-
-	tt_record(t, TT_EV_MUTEX_UNLOCK, t0, t1, ret != 0, ret, 2, TT_S(ret), TT_U(m), 0, 0, 1);
-	return ret;
+	TT_WAKE_BODY(TT_EV_MUTEX_UNLOCK, real_pthread_mutex_unlock(m), m, mutex_may_wake(m))
 }
 
 /*
@@ -338,13 +356,13 @@ TT_EXPORT int TT_COND_NAME(pthread_cond_timedwait)(pthread_cond_t *c, pthread_mu
 TT_EXPORT int TT_COND_NAME(pthread_cond_signal)(pthread_cond_t *c)
 {
 	TT_NEED_REAL(pthread_cond_signal, ENOSYS);
-	TT_TIMED_BODY(TT_EV_COND_SIGNAL, real_pthread_cond_signal(c), 2, TT_U(c), 0, 0)
+	TT_WAKE_BODY(TT_EV_COND_SIGNAL, real_pthread_cond_signal(c), c, cond_may_wake(c))
 }
 
 TT_EXPORT int TT_COND_NAME(pthread_cond_broadcast)(pthread_cond_t *c)
 {
 	TT_NEED_REAL(pthread_cond_broadcast, ENOSYS);
-	TT_TIMED_BODY(TT_EV_COND_BROADCAST, real_pthread_cond_broadcast(c), 2, TT_U(c), 0, 0)
+	TT_WAKE_BODY(TT_EV_COND_BROADCAST, real_pthread_cond_broadcast(c), c, cond_may_wake(c))
 }
 
 #ifdef TT_COND_OLD

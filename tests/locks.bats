@@ -117,6 +117,11 @@ run_t_lock() {
 	fi
 	expect_eq "cond_signal" 2 "$(calls pthread_cond_signal "$cv" 'and .args.result == 0')"
 	expect_eq "cond_broadcast" 2 "$(calls pthread_cond_broadcast "$cv" 'and .args.result == 0')"
+	# the helper waits on the first of each, nobody on the second: a single timestamp
+	for ev in pthread_cond_signal pthread_cond_broadcast; do
+		expect_eq "waking $ev" 1 "$(calls $ev "$cv" "and .tid == $main and .dur > 0")"
+		expect_eq "$ev with no waiter" 1 "$(calls $ev "$cv" "and .tid == $main and .dur == 0")"
+	done
 	# the condvar's mutex: the helper once, the main thread as often as it says
 	expect_eq "cmu lock" $(($(val cmu_locks) + 1)) "$(calls pthread_mutex_lock "$cmu" 'and .args.result == 0')"
 	expect_eq "cmu unlock" $(($(val cmu_locks) + 1)) "$(calls pthread_mutex_unlock "$cmu" 'and .args.result == 0')"
