@@ -352,10 +352,9 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 /*
  * Any record, with a short way for the two that make most of a busy program's records: a
  * malloc and a free of one tick without a stack word.  Their shape tells all their fields
- * (events.def),
- * so they skip enc_general's checks and its loop over the payload's kinds, and write the
- * same bytes.  enc_general runs out of line, so that these two need none of the registers it
- * saves.
+ * (events.def), so they skip enc_general's checks and its loop over the payload's kinds, and
+ * write the same bytes.  enc_general runs out of line, so that these two need none of the
+ * registers it saves.
  */
 static inline __attribute__((always_inline)) int enc_record(
 	struct tt_enc *c, const uint64_t *r, unsigned nw, const unsigned isa,
@@ -394,14 +393,13 @@ static inline __attribute__((always_inline)) uint64_t prefetch_record(const uint
 	if (pos >= head)
 		return pos;
 	const uint64_t *r = &ring[pos & mask];
-	unsigned nw = TT_W0_WORDS(r[0]), type = TT_W0_TYPE(r[0]);
+	unsigned nw = TT_W0_WORDS(r[0]), type = TT_W0_TYPE(r[0]), p = TT_W0_PAYLOAD(r[0]);
 	unsigned w = type < TT_EV_COUNT ? first_addr_word[type] : 0;
 
 	if (!nw || pos + nw > head)
 		return head;
-	w += TT_W0_PAYLOAD(r[0]) - 1;
-	if (w >= TT_W0_PAYLOAD(r[0]) && w < nw)
-		__builtin_prefetch(hist_slot(r[w]));
+	if (w && p + w - 1 < nw)
+		__builtin_prefetch(hist_slot(r[p + w - 1]));
 	__builtin_prefetch(&ring[(pos + 64) & mask]);
 	return pos + nw;
 }
