@@ -15,9 +15,10 @@
  *
  * Usage: writer [EVENTS] [PASSES] [steady]
  *
- * With "steady", the timestamps step by a fixed pattern instead of the clock's: two builds
- * then encode the same bytes, for comparing the writer's code.  The clock's steps vary with
- * the host's speed, and so do the tick-delta column's bytes and deflate's time on them.
+ * With "steady", the timestamps step by a fixed pattern instead of the clock's, and the
+ * addresses count from the first block's: two builds then encode the same bytes, for
+ * comparing the writer's code.  The clock's steps vary with the host's speed, and so do the
+ * tick-delta column's bytes and deflate's time on them.
  */
 #include "config.h"
 
@@ -63,13 +64,29 @@ uint32_t tt_strtab_intern(const char *s, size_t len, int *is_new)
 
 #define WINDOW 4096
 
-static bool steady; /* main: timestamps from a fixed pattern */
+static bool steady; /* main: timestamps from a fixed pattern, addresses from a fixed base */
 
 static uint64_t stamp(void)
 {
 	static uint64_t t;
 
 	return steady ? (t += 37 + (t >> 3 & 31)) : tt_now();
+}
+
+/*
+ * A block's address as recorded.  Steady, it is taken from the first block's, since the
+ * heap's place moves from run to run (address space randomisation) and the address column's
+ * bytes with it: the blocks' places relative to each other do not.
+ */
+static uint64_t address(const void *p)
+{
+	static uint64_t base;
+
+	if (!steady)
+		return (uint64_t)(uintptr_t)p;
+	if (!base)
+		base = (uint64_t)(uintptr_t)p;
+	return (uint64_t)(uintptr_t)p - base + 0x55d0c0de0000ull;
 }
 
 /* malloc_churn's loop, one thread: n records (a free, then a malloc) into ring. */
@@ -86,7 +103,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 		size_t size;
 
 		if (i >= WINDOW) {
-			uint64_t addr = (uint64_t)(uintptr_t)*slot;
+			uint64_t addr = address(*slot);
 
 			free(*slot);
 			t = stamp();
@@ -103,7 +120,7 @@ static size_t make_records(uint64_t *ring, size_t n)
 		t = stamp();
 		ring[w++] = TT_W0(TT_EV_MALLOC, 4, 0, 0) | TT_W0_ONE_TICK;
 		ring[w++] = t;
-		ring[w++] = (uint64_t)(uintptr_t)*slot;
+		ring[w++] = address(*slot);
 		ring[w++] = size;
 		made++;
 		for (size_t off = 0; off < size; off += 4)
