@@ -350,11 +350,60 @@ static inline __attribute__((always_inline)) int enc_general(struct tt_enc *c, c
 #define W0_SHAPE (TT_W0(0xffff, 0xffff, 0, 0) | TT_W0_HAS_STACK | TT_W0_ONE_TICK)
 
 /*
- * Any record, with a short way for the two that make most of a busy program's records: a
- * malloc and a free of one tick without a stack word.  Their shape tells all their fields
- * (events.def), so they skip enc_general's checks and its loop over the payload's kinds, and
- * write the same bytes.  enc_general runs out of line, so that these two need none of the
- * registers it saves.
+ * Each role's kind, and each event type's kinds (result first, 3 bits each) and whether one
+ * is a string, as constants
+ */
+enum {
+#define TT_ROLE(sym, name, kind) ROLE_KIND_##sym = kind, ROLE_STR_##sym = kind == TT_KIND_STR,
+#include "events.def"
+#undef TT_ROLE
+};
+enum {
+#define TT_EVENT(sym, name, cat, fx, res, a0, a1, a2, a3, a4)                                      \
+	KINDS_##sym = ROLE_KIND_##res | ROLE_KIND_##a0 << 3 | ROLE_KIND_##a1 << 6 |                \
+		      ROLE_KIND_##a2 << 9 | ROLE_KIND_##a3 << 12 | ROLE_KIND_##a4 << 15,           \
+	STRS_##sym = ROLE_STR_##res | ROLE_STR_##a0 | ROLE_STR_##a1 | ROLE_STR_##a2 |              \
+		     ROLE_STR_##a3 | ROLE_STR_##a4,
+#include "events.def"
+#undef TT_EVENT
+};
+#define KINDS_FIELDS(k)                                                                            \
+	(((k)&7) != 0) + (((k) >> 3 & 7) != 0) + (((k) >> 6 & 7) != 0) + (((k) >> 9 & 7) != 0) +   \
+		(((k) >> 12 & 7) != 0) + (((k) >> 15 & 7) != 0)
+
+/*
+ * A record of one tick and no stack word, of a type whose kinds k are a constant without
+ * strings: its shape tells all its fields, so enc_general's checks and its loop over the
+ * payload's kinds fold away, and the same bytes are written.
+ */
+static inline __attribute__((always_inline)) void enc_fixed(struct tt_enc *c, const uint64_t *r,
+							    unsigned type, unsigned k,
+							    const unsigned isa)
+{
+	unsigned w = 2;
+
+	put_head(c, type, r[0], r[1], r[1], isa);
+#pragma GCC unroll 6
+	for (unsigned i = 0; i < 6; i++, k >>= 3)
+		if (k & 7)
+			put_arg(c, k & 7, r[w++], NULL, isa);
+	if (tt_cfg.stacks)
+		put_stack(c, 0, isa);
+}
+
+/* The short way for type sym, where a busy program makes most of its records */
+#define ENC_FIXED(sym)                                                                             \
+	_Static_assert(!STRS_##sym, #sym "'s fields must have no string");                         \
+	if (shape == (TT_W0(TT_EV_##sym, 2 + KINDS_FIELDS(KINDS_##sym), 0, 0) | TT_W0_ONE_TICK) && \
+	    nw == 2 + KINDS_FIELDS(KINDS_##sym)) {                                                 \
+		enc_fixed(c, r, TT_EV_##sym, KINDS_##sym, isa);                                    \
+		return 0;                                                                          \
+	}
+
+/*
+ * Any record, with a short way for those that make most of a busy program's records: heap
+ * calls and mutexes taken and released without waiting.  enc_general runs out of line, so
+ * that these need none of the registers it saves.
  */
 static inline __attribute__((always_inline)) int enc_record(
 	struct tt_enc *c, const uint64_t *r, unsigned nw, const unsigned isa,
@@ -362,21 +411,10 @@ static inline __attribute__((always_inline)) int enc_record(
 {
 	uint64_t shape = r[0] & W0_SHAPE;
 
-	if (shape == (TT_W0(TT_EV_FREE, 3, 0, 0) | TT_W0_ONE_TICK) && nw == 3) {
-		put_head(c, TT_EV_FREE, r[0], r[1], r[1], isa);
-		put_addr(c, r[2], isa);
-		if (tt_cfg.stacks)
-			put_stack(c, 0, isa);
-		return 0;
-	}
-	if (shape == (TT_W0(TT_EV_MALLOC, 4, 0, 0) | TT_W0_ONE_TICK) && nw == 4) {
-		put_head(c, TT_EV_MALLOC, r[0], r[1], r[1], isa);
-		put_addr(c, r[2], isa);
-		c->col[TT_COL_VAL] = put_varint(c->col[TT_COL_VAL], r[3], isa);
-		if (tt_cfg.stacks)
-			put_stack(c, 0, isa);
-		return 0;
-	}
+	ENC_FIXED(FREE)
+	ENC_FIXED(MALLOC)
+	ENC_FIXED(MUTEX_LOCK)
+	ENC_FIXED(MUTEX_UNLOCK)
 	return general(c, r, nw);
 }
 

@@ -71,13 +71,15 @@ static unsigned slot_kind(unsigned type, int slot)
 
 /*
  * Lays r out as the recorder's wrappers do (rings.h, tt.h, record.c) in w; returns its words.
- * A call of one tick takes tt_record's form (no end tick word) every other time, and keeps
- * its end tick the other times, as record.c's calls with strings do: the encoder reads both.
+ * A call of one tick takes tt_record's form (no end tick word) every other time, or always
+ * with one_tick set, and keeps its end tick the other times, as record.c's calls with strings
+ * do: the encoder reads both.
  */
+static bool one_tick;
 static unsigned ring_record(const struct rec *r, uint64_t *w)
 {
 	static unsigned calls;
-	bool one = r->start == r->end && calls++ % 2 == 0;
+	bool one = r->start == r->end && (one_tick || calls++ % 2 == 0);
 	unsigned n = 3 - one;
 	size_t bytes = 0;
 
@@ -795,6 +797,42 @@ static void test_ticks(void)
 }
 
 /*
+ * The encoder's short ways (encode.c: heap calls and mutexes of one tick without a stack
+ * word) write what its general way does: each of their types, failed or not, over the
+ * values make() covers, in a chunk without and one with the stack column.
+ */
+static void test_short_ways(void)
+{
+	static const unsigned types[] = { TT_EV_FREE, TT_EV_MALLOC, TT_EV_MUTEX_LOCK,
+					  TT_EV_MUTEX_UNLOCK };
+	struct file f;
+	char msg[MSG] = "";
+	uint64_t tick = 1ull << 51;
+	struct rec r;
+	int good = 1;
+
+	file_begin(&f);
+	one_tick = true;
+	for (unsigned c = 0; c < 2; c++) {
+		chunk_begin(&f, c ? 1u << TT_CAT_MEMORY : 0);
+		for (unsigned k = 0; k < 3 * NREC; k++)
+			for (size_t i = 0; i < N(types); i++) {
+				make(&r, types[i], k, c, &tick);
+				r.start = r.end;
+				r.has_stack = false;
+				good &= !chunk_add(&f, &r, c * 3 * NREC + k);
+			}
+		chunk_end(&f, c == 0);
+	}
+	one_tick = false;
+	file_end(&f);
+	good &= roundtrip(&f, msg);
+	ok(good, "short ways: heap and mutex records of one tick decode as written%s%s",
+	   *msg ? ": " : "", msg);
+	file_free(&f);
+}
+
+/*
  * The exec convention (format.h): an exec recorded ahead of the call (duration 0) that
  * fails is followed by the same type failed with the same start: the decoder gives the
  * failure alone, also when it is in the next chunk.  One that is not followed so stays.
@@ -961,6 +999,7 @@ int main(void)
 	}
 	test_all_types();
 	test_ticks();
+	test_short_ways();
 	/* the encoder's other choices of instructions, each on the CPU it was made for */
 	static const char *const names[] = { "plain encoder: ", "LZCNT encoder: ",
 					     "PDEP encoder: " };
@@ -970,6 +1009,7 @@ int main(void)
 		tap_prefix = names[rt_rec_use(isa)];
 		test_all_types();
 		test_ticks();
+		test_short_ways();
 	}
 	tap_prefix = "";
 	rt_rec_use(best);
