@@ -216,7 +216,6 @@ void tt_on_own_stack(void (*fn)(void *), void *arg);
 
 /* crash.c: draining on fatal signals */
 #include <signal.h>
-#include <stdbool.h>
 void tt_crash_handler(int sig, siginfo_t *info, void *uc);
 int tt_is_crash_handler(const void *fn);
 void tt_crash_install(int (*real_sigaction)(int, const struct sigaction *, struct sigaction *));

@@ -150,10 +150,12 @@ static uint64_t take_region(struct tt_file *f, const uint8_t *rg, uint64_t len,
 
 		if (!nw)
 			break; /* trampled, or cut by the death: what follows cannot be trusted */
-		uint64_t end = r[TT_W0_PAYLOAD(r[0]) - 1];
+		/* events only: padding, as short as one word, has no end tick to read */
+		bool event =
+			TT_W0_TYPE(r[0]) != TT_EV_INVALID && TT_W0_TYPE(r[0]) != TT_EV_FREES_OFF;
+		uint64_t end = event ? r[TT_W0_PAYLOAD(r[0]) - 1] : 0;
 
-		if (TT_W0_TYPE(r[0]) != TT_EV_INVALID && TT_W0_TYPE(r[0]) != TT_EV_FREES_OFF &&
-		    (!any || end > until)) {
+		if (event && (!any || end > until)) {
 			if (!taken)
 				first = end;
 			if (end > last)
