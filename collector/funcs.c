@@ -56,16 +56,14 @@ static inline __attribute__((always_inline)) void put(struct tt_thread *t, unsig
 						      uint64_t t0, uint64_t t1, const uint64_t *w,
 						      uintptr_t spawn)
 {
-	unsigned n = tt_payload_words(type), one = t0 == t1, nw = 3 - one + n;
+	unsigned n = tt_payload_words(type), nw = tt_record_len(t0, t1, n);
 	uint64_t *r = tt_reserve(t, nw);
 
 	if (tt_likely(r != NULL)) {
-		r[0] = TT_W0(type, nw, 0, 0) | (one ? TT_W0_ONE_TICK : 0);
-		r[1] = t0;
-		if (!one)
-			r[2] = t1;
+		uint64_t *p = tt_record_head(r, type, nw, 0, 0, t0, t1);
+
 		for (unsigned i = 0; i < n; i++)
-			r[3 - one + i] = w[i];
+			p[i] = w[i];
 		tt_commit(t, nw, t1, spawn);
 	}
 }

@@ -15,10 +15,11 @@ void tt_record_strs(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 	const struct tt_event_info *ev = &tt_events[type];
 	const char *str[TT_MAX_ARGS] = { 0 };
 	size_t lens[TT_MAX_ARGS] = { 0 };
-	unsigned nw = 3 + (ev->result != TT_ROLE_NONE), nfixed;
+	unsigned nfields = ev->result != TT_ROLE_NONE, nw, nfixed;
+
 	for (int i = 0; i < TT_MAX_ARGS; i++)
-		nw += ev->args[i] != TT_ROLE_NONE;
-	nfixed = nw;
+		nfields += ev->args[i] != TT_ROLE_NONE;
+	nw = nfixed = tt_record_len(t0, t1, nfields);
 	for (int i = 0; i < TT_MAX_ARGS && strs && !(failed && err == EFAULT); i++) {
 		if (ev->args[i] == TT_ROLE_NONE || tt_roles[ev->args[i]].kind != TT_KIND_STR ||
 		    !strs[i])
@@ -47,27 +48,25 @@ void tt_record_strs(struct tt_thread *t, unsigned type, uint64_t t0, uint64_t t1
 	uint64_t *r = tt_reserve(t, nw);
 
 	if (r) {
-		unsigned w = 3;
+		uint64_t *p = tt_record_head(r, type, nw, failed, err, t0, t1);
+		unsigned w = 0;
 		char *s = (char *)(r + nfixed);
 
-		r[0] = TT_W0(type, nw, failed, err);
-		r[1] = t0;
-		r[2] = t1;
 		if (ev->result != TT_ROLE_NONE)
-			r[w++] = result;
+			p[w++] = result;
 		/* strings go after the argument words, in argument order */
 		for (int i = 0; i < TT_MAX_ARGS; i++) {
 			if (ev->args[i] == TT_ROLE_NONE)
 				continue;
 			if (tt_roles[ev->args[i]].kind != TT_KIND_STR) {
-				r[w++] = args ? args[i] : 0;
+				p[w++] = args ? args[i] : 0;
 				continue;
 			}
 			if (!str[i]) {
-				r[w++] = 0;
+				p[w++] = 0;
 				continue;
 			}
-			r[w++] = lens[i] + 1;
+			p[w++] = lens[i] + 1;
 			memcpy(s, str[i], lens[i]);
 			s += (lens[i] + 7) & ~(size_t)7;
 		}

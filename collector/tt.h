@@ -330,6 +330,30 @@ static inline uint64_t *tt_reserve(struct tt_thread *t, unsigned nwords)
 	return tt_reserve_slow(t, nwords);
 }
 
+/*
+ * The words of a record with n words after its header: the header has one tick fewer when
+ * the call ended where it began (rings.h, TT_W0_ONE_TICK).
+ */
+static inline unsigned tt_record_len(uint64_t t0, uint64_t t1, unsigned n)
+{
+	return 3 - (t0 == t1) + n;
+}
+
+/* Writes the header of a record of nw words (tt_record_len); returns where the rest goes. */
+static inline uint64_t *tt_record_head(uint64_t *r, unsigned type, unsigned nw, int failed, int err,
+				       uint64_t t0, uint64_t t1)
+{
+	unsigned one = t0 == t1;
+
+	r[0] = TT_W0(type, nw, failed, err) | (one ? TT_W0_ONE_TICK : 0);
+	r[1] = t0;
+	/* the end tick, or with one tick the first word of the rest, which the caller writes over
+	 */
+	if (nw > 2)
+		r[2] = t1;
+	return r + 3 - one;
+}
+
 /* Publishes nwords reserved words; spawn: whether the writer thread may be started here. */
 static inline void tt_commit(struct tt_thread *t, unsigned nwords, uint64_t now, uintptr_t spawn)
 {
@@ -364,16 +388,12 @@ static inline void tt_record(struct tt_thread *t, unsigned type, uint64_t t0, ui
 	tt_busy_hold(t);
 	if (tt_unlikely(tt_stack_mask) && (tt_stack_mask & (1u << tt_events[type].category)))
 		sid = tt_stack_capture(t, t1);
-	unsigned one = t0 == t1, nw = 3 - one + n + (sid != 0);
+	unsigned nw = tt_record_len(t0, t1, n + (sid != 0));
 	uint64_t *r = tt_reserve(t, nw);
 
 	if (tt_likely(r != NULL)) {
-		uint64_t *p = r + 3 - one;
+		uint64_t *p = tt_record_head(r, type, nw, failed, err, t0, t1);
 
-		r[0] = TT_W0(type, nw, failed, err) | (one ? TT_W0_ONE_TICK : 0);
-		r[1] = t0;
-		if (n > 0 || !one)
-			r[2] = t1; /* when one, the payload's first word: written over below */
 		if (n > 0)
 			p[0] = w3;
 		if (n > 1)

@@ -70,10 +70,10 @@ static unsigned slot_kind(unsigned type, int slot)
 }
 
 /*
- * Lays r out as the recorder's wrappers do (rings.h, tt.h, record.c) in w; returns its words.
- * A call of one tick takes tt_record's form (no end tick word) every other time, or always
- * with one_tick set, and keeps its end tick the other times, as record.c's calls with strings
- * do: the encoder reads both.
+ * Lays r out as the recorder's wrappers do (rings.h, tt.h's tt_record_head) in w; returns its
+ * words.  A call of one tick takes the recorder's form (no end tick word) every other time,
+ * or always with one_tick set, and keeps its end tick the other times, as the recorder did
+ * before (a shared-buffer file of version 1): the encoder reads both.
  */
 static bool one_tick;
 static unsigned ring_record(const struct rec *r, uint64_t *w)
